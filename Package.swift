@@ -1,0 +1,61 @@
+// swift-tools-version:6.1
+//
+// ImpactEval: statistics for impact evaluation.
+//
+// The module graph, bottom to top:
+//
+//   _CLAPACK          system library: OpenBLAS CBLAS + LAPACKE headers (internal)
+//   LinearAlgebra     Matrix type, BLAS products, LAPACK factorisations, typed errors
+//   Distributions     normal, Student t, chi-square, F: CDFs and quantiles
+//   Tabular           columnar tables, CSV reader, panels
+//   Regression        OLS/WLS, GLM, robust and cluster-robust variance
+//   Plotting          SVG charts
+//   ImpactRun         YAML configs, strict validation, runs, outputs and manifests
+//   impact            the command-line tool (parses, calls ImpactRun, writes)
+//
+import PackageDescription
+
+let package = Package(
+    name: "ImpactEval",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "ImpactEval", targets: [
+            "LinearAlgebra", "Distributions", "Tabular", "Regression", "ImpactRun",
+        ]),
+        .executable(name: "impact", targets: ["impact"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "_CLAPACK",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "liblapack-dev", "liblapacke-dev"])]
+        ),
+        .target(name: "LinearAlgebra", dependencies: ["_CLAPACK"]),
+        .target(name: "Distributions"),
+        .target(name: "Tabular"),
+        .target(name: "Regression", dependencies: ["LinearAlgebra", "Distributions", "Tabular"]),
+        .target(name: "ImpactRun", dependencies: [
+            "LinearAlgebra", "Distributions", "Tabular", "Regression",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        .executableTarget(name: "impact", dependencies: [
+            "ImpactRun",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(
+            name: "impact-bench",
+            dependencies: ["LinearAlgebra", "Tabular", "Regression"],
+            path: "Benchmarks/impact-bench"
+        ),
+
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+        .testTarget(name: "DistributionsTests", dependencies: ["Distributions"]),
+        .testTarget(name: "TabularTests", dependencies: ["Tabular"]),
+        .testTarget(name: "RegressionTests", dependencies: ["Regression", "Tabular", "LinearAlgebra"]),
+        .testTarget(name: "ImpactRunTests", dependencies: ["ImpactRun", "Tabular"]),
+    ]
+)
