@@ -36,7 +36,7 @@ let package = Package(
         ),
         .target(name: "LinearAlgebra", dependencies: ["_CLAPACK"]),
         .target(name: "Distributions"),
-        .target(name: "Tabular"),
+        .target(name: "Tabular", dependencies: ["LinearAlgebra"]),
         .target(name: "Regression", dependencies: ["LinearAlgebra", "Distributions", "Tabular"]),
         .target(name: "ImpactRun", dependencies: [
             "LinearAlgebra", "Distributions", "Tabular", "Regression",
@@ -52,10 +52,11 @@ let package = Package(
             path: "Benchmarks/impact-bench"
         ),
 
-        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "TestSupport"]),
         .testTarget(name: "DistributionsTests", dependencies: ["Distributions"]),
-        .testTarget(name: "TabularTests", dependencies: ["Tabular"]),
-        .testTarget(name: "RegressionTests", dependencies: ["Regression", "Tabular", "LinearAlgebra"]),
-        .testTarget(name: "ImpactRunTests", dependencies: ["ImpactRun", "Tabular"]),
+        .testTarget(name: "TabularTests", dependencies: ["Tabular", "LinearAlgebra", "TestSupport"]),
+        .testTarget(name: "RegressionTests", dependencies: ["Regression", "Tabular", "LinearAlgebra", "TestSupport"]),
+        .testTarget(name: "ImpactRunTests", dependencies: ["ImpactRun", "Tabular", "TestSupport"]),
     ]
 )

@@ -1,1 +1,25 @@
-print("bench")
+// impact-bench: timing benchmarks for ImpactEval, with the peer measured in the same run.
+//
+//   swift run -c release impact-bench [csv|ols|all] [--no-peer]
+//
+// Each benchmark times the median of several runs with BLAS limited to one
+// thread (OPENBLAS_NUM_THREADS=1 is also set for the peers), prints the
+// target, and when Python with the peer package is installed runs the peer
+// script in Benchmarks/peers on the same data and prints the ratio.
+import Foundation
+import LinearAlgebra
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let runPeers = !arguments.contains("--no-peer")
+let selected = Set(arguments.filter { !$0.hasPrefix("--") })
+func wanted(_ name: String) -> Bool { selected.isEmpty || selected.contains("all") || selected.contains(name) }
+
+setenv("OPENBLAS_NUM_THREADS", "1", 1)
+BLASLibrary.setThreadCount(1)
+print("ImpactEval benchmarks — BLAS: \(BLASLibrary.path) (\(BLASLibrary.coreName)), threads: \(BLASLibrary.threadCount)")
+
+let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("impact-bench")
+try? FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
+
+if wanted("csv") { try CSVBenchmark.run(in: workDirectory, peer: runPeers) }
+if wanted("ols") { try OLSBenchmark.run(in: workDirectory, peer: runPeers) }

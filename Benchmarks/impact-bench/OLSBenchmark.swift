@@ -1,0 +1,2 @@
+import Foundation
+enum OLSBenchmark { static func run(in d: URL, peer: Bool) throws {} }

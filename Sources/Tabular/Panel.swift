@@ -1,0 +1,123 @@
+import LinearAlgebra
+
+/// An error describing why a table is not a usable panel.
+public enum PanelError: Error, Equatable, Sendable {
+    case duplicateObservation(unit: String, time: Double)
+    case missingIdentifier(column: String, row: Int)
+    case table(TableError)
+    case unbalanced(variable: String, missing: [(unit: String, time: Double)])
+
+    public static func == (lhs: PanelError, rhs: PanelError) -> Bool { lhs.description == rhs.description }
+}
+
+extension PanelError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case let .duplicateObservation(unit, time):
+            return "unit '\(unit)' has more than one row for time \(formatNumber(time))"
+        case let .missingIdentifier(column, row):
+            return "row \(row + 1) has no value in identifier column '\(column)'"
+        case let .table(e): return e.description
+        case let .unbalanced(variable, missing):
+            let shown = missing.prefix(5).map { "\($0.unit) at \(formatNumber($0.time))" }.joined(separator: ", ")
+            return "'\(variable)' is missing for \(missing.count) unit-period cell(s): \(shown)" + (missing.count > 5 ? ", …" : "")
+        }
+    }
+}
+
+/// A long-format table viewed as a panel: one row per unit and period.
+///
+/// Units are the distinct values of the unit column (in order of first
+/// appearance); periods are the distinct values of the numeric time column,
+/// sorted. Each (unit, period) may occur at most once.
+public struct Panel: Sendable {
+    /// The underlying long table.
+    public let table: Table
+    /// Names of the identifier columns.
+    public let unitColumn: String, timeColumn: String
+    /// Unit labels, in order of first appearance.
+    public let units: [String]
+    /// Distinct periods, ascending.
+    public let times: [Double]
+    /// For each table row, its unit's and period's position in `units` and `times`.
+    public let unitOfRow: [Int], timeOfRow: [Int]
+    /// `rowAt[u * times.count + t]` is the table row of unit u at period t, or -1.
+    let rowAt: [Int]
+
+    /// Indexes `table` by `unit` and `time`.
+    ///
+    /// - Throws: `PanelError` when an identifier is missing or a (unit, time) pair repeats.
+    public init(_ table: Table, unit: String, time: String) throws(PanelError) {
+        self.table = table
+        unitColumn = unit
+        timeColumn = time
+        let unitValues: [String?]
+        let timeValues: [Double]
+        do {
+            unitValues = try table.strings(unit)
+            timeValues = try table.numeric(time)
+        } catch { throw .table(error) }
+        var unitIndex: [String: Int] = [:]
+        var units: [String] = []
+        var unitOfRow = [Int](repeating: 0, count: table.rowCount)
+        for (r, u) in unitValues.enumerated() {
+            guard let u else { throw .missingIdentifier(column: unit, row: r) }
+            if let k = unitIndex[u] { unitOfRow[r] = k } else {
+                unitIndex[u] = units.count
+                unitOfRow[r] = units.count
+                units.append(u)
+            }
+        }
+        for (r, t) in timeValues.enumerated() where t.isNaN { throw .missingIdentifier(column: time, row: r) }
+        let times = Array(Set(timeValues)).sorted()
+        var timeIndex: [Double: Int] = [:]
+        for (k, t) in times.enumerated() { timeIndex[t] = k }
+        let timeOfRow = timeValues.map { timeIndex[$0]! }
+        var rowAt = [Int](repeating: -1, count: units.count * times.count)
+        for r in 0..<table.rowCount {
+            let cell = unitOfRow[r] * times.count + timeOfRow[r]
+            guard rowAt[cell] < 0 else { throw .duplicateObservation(unit: units[unitOfRow[r]], time: timeValues[r]) }
+            rowAt[cell] = r
+        }
+        self.units = units
+        self.times = times
+        self.unitOfRow = unitOfRow
+        self.timeOfRow = timeOfRow
+        self.rowAt = rowAt
+    }
+
+    /// True when every unit has a row for every period.
+    public var isBalanced: Bool { !rowAt.contains(-1) }
+
+    /// The table row for unit `u` at period `t` (positions in `units`, `times`), if present.
+    public func row(unit u: Int, time t: Int) -> Int? {
+        let r = rowAt[u * times.count + t]
+        return r < 0 ? nil : r
+    }
+
+    /// The position of `label` in `units`.
+    public func unitPosition(_ label: String) -> Int? { units.firstIndex(of: label) }
+
+    /// `variable` reshaped to a units x periods matrix (rows units, columns periods); absent cells are NaN.
+    public func wide(_ variable: String) throws(PanelError) -> Matrix {
+        let values: [Double]
+        do { values = try table.numeric(variable) } catch { throw .table(error) }
+        var m = Matrix(rows: units.count, columns: times.count, repeating: .nan)
+        for u in units.indices {
+            for t in times.indices {
+                if let r = row(unit: u, time: t) { m[u, t] = values[r] }
+            }
+        }
+        return m
+    }
+
+    /// Like `wide`, but throws `.unbalanced` naming the cells that are absent or missing.
+    public func wideComplete(_ variable: String, times subset: [Int]? = nil) throws(PanelError) -> Matrix {
+        let m = try wide(variable)
+        let cols = subset ?? Array(times.indices)
+        var missing: [(unit: String, time: Double)] = []
+        for u in units.indices { for t in cols where m[u, t].isNaN { missing.append((units[u], times[t])) } }
+        guard missing.isEmpty else { throw .unbalanced(variable: variable, missing: missing) }
+        return subset == nil ? m : m.selectingColumns(cols)
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Tabular
+
+@Suite("CSV reader")
+struct CSVReaderTests {
+    @Test("quoted fields with embedded delimiters, newlines and doubled quotes")
+    func quoting() throws {
+        let text = "id,name,score\n1,\"Smith, Jo\",3.5\n2,\"two\nlines\",4\n3,\"say \"\"hi\"\"\",\"5.25\"\n"
+        let t = try CSVReader.read(text: text)
+        #expect(t.rowCount == 3)
+        #expect(try t.strings("name") == ["Smith, Jo", "two\nlines", "say \"hi\""])
+        #expect(try t.numeric("score") == [3.5, 4, 5.25])
+        #expect(try t.numeric("id") == [1, 2, 3])
+    }
+
+    @Test("CRLF, CR and LF line ends, byte-order mark, blank lines, no final newline")
+    func lineEnds() throws {
+        let text = "\u{FEFF}a,b\r\n1,x\r\n\r\n2,y\r3,z"
+        let t = try CSVReader.read(text: text)
+        #expect(t.columnNames == ["a", "b"])
+        #expect(try t.numeric("a") == [1, 2, 3])
+        #expect(try t.strings("b") == ["x", "y", "z"])
+    }
+
+    @Test("NA, empty and other missing tokens in numeric and text columns")
+    func missing() throws {
+        let text = "x,y,z\n1,NA,a\n,2,\n.,3,NA\nNaN,\"\",b\n"
+        let t = try CSVReader.read(text: text)
+        let x = try t.numeric("x")
+        #expect(x[0] == 1 && x[1].isNaN && x[2].isNaN && x[3].isNaN)
+        let y = try t.numeric("y")
+        #expect(y[0].isNaN && y[1] == 2 && y[2] == 3 && y[3].isNaN)
+        #expect(try t.strings("z") == ["a", nil, nil, "b"])
+        #expect(t["x"]!.missingCount == 3)
+    }
+
+    @Test("a column with one non-number becomes text, keeping earlier fields verbatim")
+    func typeInference() throws {
+        var text = "code,v\n"
+        for i in 0..<50 { text += "00\(i),\(i)\n" }
+        text += "A1,50\n"
+        let t = try CSVReader.read(text: text)
+        guard case .categorical(let c) = t["code"]! else { Issue.record("code should be categorical"); return }
+        #expect(c[0] == "000" && c[49] == "0049" && c[50] == "A1")
+        #expect(try t.numeric("v").last == 50)
+    }
+
+    @Test("forced categorical columns and TRUE/FALSE as 1/0")
+    func forcedAndBoolean() throws {
+        let t = try CSVReader.read(text: "id,flag\n007,TRUE\n010,FALSE\n",
+                                   options: CSVOptions(categoricalColumns: ["id"]))
+        #expect(try t.strings("id") == ["007", "010"])
+        #expect(try t.numeric("flag") == [1, 0])
+    }
+
+    @Test("every number parses to the double nearest its text (agrees with strtod)")
+    func numberExactness() throws {
+        var rng = SplitMix(seed: 42)
+        var lines = ["v"]
+        var expected: [Double] = []
+        for k in 0..<20_000 {
+            let x: Double
+            switch k % 4 {
+            case 0: x = Double(bitPattern: rng.next() & 0x7FEF_FFFF_FFFF_FFFF)   // any finite
+            case 1: x = Double(rng.next() % 10_000_000) / 1000
+            case 2: x = (Double(rng.next() % 1_000_000_000) - 5e8) * 1e-7
+            default: x = Double(rng.next() >> 11) * 0x1p-53 * pow(10, Double(Int(rng.next() % 40) - 20))
+            }
+            let s = k % 3 == 0 ? String(format: "%.17g", x) : "\(x)"
+            lines.append(s)
+            expected.append(strtod(s, nil))
+        }
+        let t = try CSVReader.read(text: lines.joined(separator: "\n"))
+        let got = try t.numeric("v")
+        #expect(got.count == expected.count)
+        let mismatches = zip(got, expected).filter { $0.0.bitPattern != $0.1.bitPattern }.count
+        #expect(mismatches == 0)
+        #expect(try CSVReader.read(text: "v\n1e400\n-2.5E-3\n+7\n Inf \n0.1e1").numeric("v") == [.infinity, -0.0025, 7, .infinity, 1])
+    }
+
+    @Test("ragged row names the line and both counts")
+    func raggedRow() {
+        #expect(throws: CSVError.fieldCount(source: "<text>", line: 3, expected: 2, found: 3)) {
+            try CSVReader.read(text: "a,b\n1,2\n3,4,5\n")
+        }
+    }
+
+    @Test("an unterminated quote names the line where it opens")
+    func unterminated() {
+        #expect(throws: CSVError.unterminatedQuote(source: "<text>", line: 3)) {
+            try CSVReader.read(text: "a,b\n1,2\n3,\"oops\n4,5\n")
+        }
+    }
+
+    @Test("text after a closing quote is an error, not silently joined")
+    func textAfterQuote() {
+        #expect(throws: CSVError.textAfterClosingQuote(source: "<text>", line: 2, column: "b")) {
+            try CSVReader.read(text: "a,b\n1,\"x\"y\n")
+        }
+    }
+
+    @Test("a missing file names the file")
+    func missingFile() {
+        #expect(throws: CSVError.cannotRead(source: "/nonexistent/data.csv", reason: "no such file")) {
+            try CSVReader.read(contentsOf: URL(fileURLWithPath: "/nonexistent/data.csv"))
+        }
+    }
+
+    @Test("duplicate header names are an error")
+    func duplicateHeader() {
+        #expect(throws: CSVError.duplicateHeader(source: "<text>", name: "a")) {
+            try CSVReader.read(text: "a,b,a\n1,2,3\n")
+        }
+    }
+
+    @Test("TSV is detected from the extension; NSW 445 has 445 rows and 12 columns")
+    func nswTSV() throws {
+        let t = try CSVReader.read(contentsOf: TestData.dataset("nsw_dehejia_wahba_445.tsv"))
+        #expect(t.rowCount == 445)
+        #expect(t.columnNames == ["re78", "t", "black", "hisp", "age", "married", "nodegree", "educ", "re74", "u74", "re75", "u75"])
+        let treat = try t.numeric("t")
+        #expect(treat.reduce(0, +) == 185)
+        #expect(try t.numeric("re78")[0] == 9.93005)
+    }
+
+    @Test("Basque: missing predictor cells are read as missing, region names as text")
+    func basque() throws {
+        let t = try CSVReader.read(contentsOf: TestData.dataset("basque.csv"))
+        #expect(t.rowCount == 774)
+        #expect(t["regionname"]!.typeName == "categorical")
+        #expect(t["sec.agriculture"]!.missingCount > 0)
+        #expect(t["gdpcap"]!.missingCount == 0)
+    }
+}
+
+/// A small deterministic generator for test inputs (SplitMix64, Steele et al. 2014).
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
