@@ -53,10 +53,10 @@ let package = Package(
         ),
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "TestSupport"]),
-        .testTarget(name: "DistributionsTests", dependencies: ["Distributions"]),
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "Tabular", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "DistributionsTests", dependencies: ["Distributions"], exclude: ["Fixtures"]),
         .testTarget(name: "TabularTests", dependencies: ["Tabular", "LinearAlgebra", "TestSupport"]),
-        .testTarget(name: "RegressionTests", dependencies: ["Regression", "Tabular", "LinearAlgebra", "TestSupport"]),
+        .testTarget(name: "RegressionTests", dependencies: ["Regression", "Tabular", "LinearAlgebra", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ImpactRunTests", dependencies: ["ImpactRun", "Tabular", "TestSupport"]),
     ]
 )

@@ -160,3 +160,26 @@ public enum Vector {
         return out
     }
 }
+
+extension Matrix {
+    /// The Euclidean norm of every column (BLAS `dnrm2`).
+    public func columnNorms() -> [Double] {
+        withUnsafeBufferPointer { p in
+            (0..<columns).map { j in rows == 0 ? 0 : cblas_dnrm2(blasint(rows), p.baseAddress! + j * rows, 1) }
+        }
+    }
+
+    /// The sum of squares of every row: `Σⱼ Aᵢⱼ²` (the leverages when `A` has orthonormal columns).
+    public func rowSumsOfSquares() -> [Double] {
+        var out = [Double](repeating: 0, count: rows)
+        withUnsafeBufferPointer { p in
+            out.withUnsafeMutableBufferPointer { o in
+                for j in 0..<columns {
+                    let base = j * rows
+                    for i in 0..<rows { o[i] += p[base + i] * p[base + i] }
+                }
+            }
+        }
+        return out
+    }
+}

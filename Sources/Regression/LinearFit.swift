@@ -1,0 +1,88 @@
+import Foundation
+import LinearAlgebra
+
+/// A fitted linear model (OLS or WLS): coefficients, residuals and what the variance estimators need.
+public struct LinearFit: Sendable {
+    /// Coefficient names (design columns).
+    public let names: [String]
+    /// Estimated coefficients β̂.
+    public let coefficients: [Double]
+    /// Residuals `y − Xβ̂` (unweighted).
+    public let residuals: [Double]
+    /// Fitted values `Xβ̂`.
+    public let fitted: [Double]
+    /// The outcome.
+    public let y: [Double]
+    /// The weights, for WLS.
+    public let weights: [Double]?
+    /// The design `X`.
+    public let x: Matrix
+    /// `R` from the QR factorisation of `W^½ X`.
+    let r: Matrix
+    /// Weighted residual sum of squares `Σ wᵢ eᵢ²`.
+    public let residualSumOfSquares: Double
+    /// Cluster codes and labels given with the design, if any.
+    public let clusters: [Int]?
+    public let clusterLabels: [String]?
+    /// Table rows used.
+    public let rows: [Int]
+    /// Table rows dropped (missing values, zero weights).
+    public let droppedRows: Int
+
+    init(names: [String], coefficients: [Double], residuals: [Double], fitted: [Double], y: [Double],
+         weights: [Double]?, x: Matrix, r: Matrix, rss: Double,
+         clusters: [Int]?, clusterLabels: [String]?, rows: [Int], droppedRows: Int) {
+        self.names = names
+        self.coefficients = coefficients
+        self.residuals = residuals
+        self.fitted = fitted
+        self.y = y
+        self.weights = weights
+        self.x = x
+        self.r = r
+        self.residualSumOfSquares = rss
+        self.clusters = clusters
+        self.clusterLabels = clusterLabels
+        self.rows = rows
+        self.droppedRows = droppedRows
+    }
+
+    /// Number of observations used.
+    public var observations: Int { y.count }
+    /// Number of coefficients.
+    public var parameterCount: Int { coefficients.count }
+    /// Residual degrees of freedom `n − k`.
+    public var residualDegreesOfFreedom: Int { observations - parameterCount }
+    /// Whether the design has an intercept column.
+    public var hasIntercept: Bool { names.contains("(Intercept)") }
+
+    /// The residual standard error `σ̂ = √(RSS / (n − k))`.
+    public var sigma: Double { (residualSumOfSquares / Double(residualDegreesOfFreedom)).squareRoot() }
+
+    /// R² as R's `summary.lm` defines it (weighted, centred when there is an intercept).
+    public var rSquared: Double {
+        let w = weights ?? [Double](repeating: 1, count: y.count)
+        let sw = w.reduce(0, +)
+        let mean = hasIntercept ? zip(w, y).reduce(0) { $0 + $1.0 * $1.1 } / sw : 0
+        let tss = zip(w, y).reduce(0) { $0 + $1.0 * ($1.1 - mean) * ($1.1 - mean) }
+        return 1 - residualSumOfSquares / tss
+    }
+
+    /// Adjusted R²: `1 − (1 − R²)(n − i)/(n − k)`, i = 1 with an intercept, 0 without.
+    public var adjustedRSquared: Double {
+        let i = hasIntercept ? 1.0 : 0.0
+        return 1 - (1 - rSquared) * (Double(observations) - i) / Double(residualDegreesOfFreedom)
+    }
+
+    /// The position of coefficient `name`.
+    public func index(of name: String) -> Int? { names.firstIndex(of: name) }
+
+    /// The coefficient named `name`.
+    public func coefficient(_ name: String) -> Double? { index(of: name).map { coefficients[$0] } }
+
+    /// The per-row score factors `wᵢ eᵢ` (so that x*ᵢ e*ᵢ = wᵢ eᵢ xᵢ), `eᵢ` for OLS.
+    var scoreFactors: [Double] {
+        guard let weights else { return residuals }
+        return zip(residuals, weights).map { $0 * $1 }
+    }
+}
