@@ -20,7 +20,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "ImpactEval", targets: [
-            "LinearAlgebra", "Distributions", "Tabular", "Regression", "ImpactRun",
+            "LinearAlgebra", "Distributions", "Tabular", "Regression", "Plotting", "ImpactRun",
         ]),
         .executable(name: "impact", targets: ["impact"]),
     ],
@@ -38,8 +38,9 @@ let package = Package(
         .target(name: "Distributions"),
         .target(name: "Tabular", dependencies: ["LinearAlgebra"]),
         .target(name: "Regression", dependencies: ["LinearAlgebra", "Distributions", "Tabular"]),
+        .target(name: "Plotting"),
         .target(name: "ImpactRun", dependencies: [
-            "LinearAlgebra", "Distributions", "Tabular", "Regression",
+            "LinearAlgebra", "Distributions", "Tabular", "Regression", "Plotting",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "impact", dependencies: [
@@ -57,6 +58,6 @@ let package = Package(
         .testTarget(name: "DistributionsTests", dependencies: ["Distributions"], exclude: ["Fixtures"]),
         .testTarget(name: "TabularTests", dependencies: ["Tabular", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "RegressionTests", dependencies: ["Regression", "Tabular", "LinearAlgebra", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "ImpactRunTests", dependencies: ["ImpactRun", "Tabular", "TestSupport"]),
+        .testTarget(name: "ImpactRunTests", dependencies: ["ImpactRun", "Tabular", "TestSupport"], exclude: ["Fixtures"]),
     ]
 )

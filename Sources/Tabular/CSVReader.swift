@@ -313,3 +313,13 @@ struct CSVParser {
         return Categorical(levels: levels, codes: codes)
     }
 }
+
+extension CSVReader {
+    /// Parses bytes already in memory; `source` names them in errors, and a `.tsv`/`.tab` source defaults to tabs.
+    public static func read(data: Data, source: String, options: CSVOptions = CSVOptions()) throws(CSVError) -> Table {
+        var opts = options
+        let ext = (source as NSString).pathExtension.lowercased()
+        if opts.delimiter == nil, ["tsv", "tab"].contains(ext) { opts.delimiter = UInt8(ascii: "\t") }
+        return try parse(data, source: source, options: opts)
+    }
+}

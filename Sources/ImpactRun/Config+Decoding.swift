@@ -1,0 +1,78 @@
+import Foundation
+import Yams
+
+/// Decodes the top level of a config file.
+struct ConfigBody: Decodable {
+    var title: String?
+    var seed: UInt64
+    var data: [DataSourceSpec]
+    var analyses: [AnalysisSpec]
+
+    init(from decoder: any Decoder) throws {
+        let m = try StrictMapping(decoder, allowed: Config.keys, context: "the config file")
+        if let v: Int = try m.optional("version"), v != 1 {
+            throw m.issue("version", "unsupported config version \(v); this is ImpactEval \(ImpactEvalVersion.string), which reads version 1")
+        }
+        title = try m.optional("title")
+        let seed: Int = try m.value("seed", default: 1)
+        guard seed >= 0 else { throw m.issue("seed", "the seed must be a non-negative whole number") }
+        self.seed = UInt64(seed)
+        data = try m.required("data", DataSources.self).sources
+        analyses = try m.required("analyses", [AnalysisSpec].self)
+        guard !analyses.isEmpty else { throw m.issue("analyses", "the list of analyses is empty") }
+        for (i, a) in analyses.enumerated() { analyses[i].index = i; _ = a }
+    }
+}
+
+/// The `data:` mapping, in file order.
+struct DataSources: Decodable {
+    var sources: [DataSourceSpec]
+
+    init(from decoder: any Decoder) throws {
+        let c: KeyedDecodingContainer<AnyKey>
+        do { c = try decoder.container(keyedBy: AnyKey.self) } catch {
+            throw DecodingIssue(codingPath: decoder.codingPath, message: "expected a mapping from data set names to file paths")
+        }
+        sources = try c.allKeys.map { key in
+            let sub = try c.superDecoder(forKey: key)
+            if let path = try? c.decode(String.self, forKey: key) {
+                return DataSourceSpec(name: key.stringValue, path: path, url: URL(fileURLWithPath: path),
+                                      categorical: [], missing: nil, mark: sub.mark)
+            }
+            let m = try StrictMapping(sub, allowed: DataSourceSpec.keys, context: "data set '\(key.stringValue)'")
+            return DataSourceSpec(name: key.stringValue, path: try m.required("path"), url: URL(fileURLWithPath: "/"),
+                                  categorical: try m.value("categorical", default: []),
+                                  missing: try m.optional("missing"), mark: sub.mark)
+        }
+        guard !sources.isEmpty else {
+            throw DecodingIssue(codingPath: decoder.codingPath, message: "no data sets are listed")
+        }
+    }
+}
+
+extension AnalysisSpec: Decodable {
+    public init(from decoder: any Decoder) throws {
+        // Read the method first: it decides which keys are allowed.
+        let probe = try? decoder.container(keyedBy: AnyKey.self)
+        let methodName = (try? probe?.decode(String.self, forKey: AnyKey("method"))) ?? nil
+        if let methodName, !MethodCatalog.methods.contains(methodName) {
+            throw DecodingIssue(codingPath: decoder.codingPath + [AnyKey("method")],
+                                message: invalidChoice(methodName, MethodCatalog.methods))
+        }
+        let allowed = Self.commonKeys + (methodName.map { MethodCatalog.settingsKeys(for: $0) } ?? [])
+        let context = methodName.map { "an analysis with method '\($0)'" } ?? "an analysis"
+        let m = try StrictMapping(decoder, allowed: allowed, context: context)
+        name = try m.required("name")
+        method = try m.choice("method", MethodCatalog.methods)
+        data = try m.required("data")
+        description = try m.optional("description")
+        settings = try MethodCatalog.decode(method: method, m)
+        index = decoder.codingPath.last?.intValue ?? 0
+        mark = decoder.mark
+        var marks: [String: Mark] = [:]
+        for key in m.container.allKeys {
+            if let mk = (try? m.container.superDecoder(forKey: key))?.mark { marks[key.stringValue] = mk }
+        }
+        keyMarks = marks
+    }
+}

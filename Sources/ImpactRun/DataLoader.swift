@@ -1,0 +1,97 @@
+import Foundation
+import Tabular
+
+/// One input data set as read for a run, with its fingerprint.
+public struct LoadedData: Sendable {
+    public let name: String
+    public let url: URL
+    public let sha256: String
+    public let bytes: Int
+    public let table: Table
+}
+
+/// Reads a config's data sets and checks every column each analysis names.
+public enum DataLoader {
+    /// Reads every data set the config lists, then checks the columns of every analysis.
+    ///
+    /// - Throws: `ConfigErrors` with every problem found (unreadable files, missing or mistyped columns),
+    ///   each naming the config file, line and key.
+    public static func load(_ config: Config) throws(ConfigErrors) -> [String: LoadedData] {
+        var loaded: [String: LoadedData] = [:]
+        var errors: [ConfigError] = []
+        for source in config.data {
+            do throws(ConfigError) {
+                loaded[source.name] = try read(source, config: config)
+            } catch {
+                errors.append(error)
+            }
+        }
+        for analysis in config.analyses {
+            guard let data = loaded[analysis.data] else { continue }
+            errors += checkColumns(analysis, data: data, config: config)
+        }
+        guard errors.isEmpty else { throw ConfigErrors(errors: errors) }
+        return loaded
+    }
+
+    static func read(_ source: DataSourceSpec, config: Config) throws(ConfigError) -> LoadedData {
+        let path = source.url.path
+        func fail(_ message: String) -> ConfigError {
+            ConfigError(file: config.path, line: source.mark?.line, column: source.mark?.column,
+                        path: "data.\(source.name)", message: message)
+        }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw fail("data file '\(path)' does not exist (paths are relative to the config file's folder)")
+        }
+        let bytes: Data
+        do { bytes = try Data(contentsOf: source.url) } catch {
+            throw fail("cannot read data file '\(path)': \(error.localizedDescription)")
+        }
+        var options = CSVOptions(categoricalColumns: Set(source.categorical))
+        if let missing = source.missing { options.missingTokens = Set(missing) }
+        do {
+            let table = try CSVReader.read(data: bytes, source: path, options: options)
+            for c in source.categorical where !table.hasColumn(c) {
+                throw fail("'categorical' names column '\(c)', which '\(path)' does not have")
+            }
+            return LoadedData(name: source.name, url: source.url, sha256: SHA256.hex(bytes), bytes: bytes.count, table: table)
+        } catch let e as CSVError {
+            throw fail(e.description)
+        } catch let e as ConfigError {
+            throw e
+        } catch {
+            throw fail("\(error)")
+        }
+    }
+
+    static func checkColumns(_ analysis: AnalysisSpec, data: LoadedData, config: Config) -> [ConfigError] {
+        var errors: [ConfigError] = []
+        for req in analysis.settings.columnRequirements {
+            let baseKey = String(req.key.prefix { $0 != "[" && $0 != "." })
+            let mark = analysis.keyMarks[baseKey] ?? analysis.mark
+            func error(_ message: String) -> ConfigError {
+                ConfigError(file: config.path, line: mark?.line, column: mark?.column,
+                            path: "analyses[\(analysis.index)].\(req.key)", message: message)
+            }
+            guard let column = data.table[req.column] else {
+                var message = "column '\(req.column)' is not in data set '\(data.name)' (\(data.url.lastPathComponent))"
+                if let s = closestMatch(to: req.column, in: data.table.columnNames) { message += " (did you mean '\(s)'?)" }
+                errors.append(error(message))
+                continue
+            }
+            if req.numeric, case .categorical(let c) = column {
+                let example = c.levels.first.map { " such as '\($0)'" } ?? ""
+                errors.append(error("column '\(req.column)' in '\(data.name)' holds text\(example); a number is expected"))
+            }
+        }
+        return errors
+    }
+}
+
+extension MethodSettings {
+    var columnRequirements: [ColumnRequirement] {
+        switch self {
+        case .regression(let s): return s.columnRequirements
+        }
+    }
+}

@@ -1,0 +1,4 @@
+/// The package version, recorded in every manifest.
+public enum ImpactEvalVersion {
+    public static let string = "0.1.0"
+}

@@ -1,0 +1,149 @@
+import Foundation
+
+/// An error writing a run's output folder. Nothing is left half-written.
+public struct OutputError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+/// `results.json`: the machine-readable results of a run.
+///
+/// Schema `impacteval/results/v1`:
+/// ```
+/// { "schema": "impacteval/results/v1", "impactEvalVersion": "0.1.0", "title": "…" | null,
+///   "config": "analysis.yaml", "seed": 1,
+///   "analyses": [ { "name": "…", "method": "ols", "data": "nsw", "folder": "…",
+///                   "files": ["…/coefficients.csv", "…/coefficients.svg"],
+///                   "result": { …method-specific, see README… } } ] }
+/// ```
+/// Keys are sorted; non-finite numbers are written as the strings "NaN", "Infinity", "-Infinity".
+struct ResultsDocument: Encodable {
+    struct Entry: Encodable {
+        let name: String
+        let method: String
+        let data: String
+        let folder: String
+        let files: [String]
+        let result: any Encodable & Sendable
+
+        enum CodingKeys: String, CodingKey { case name, method, data, folder, files, result }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(name, forKey: .name)
+            try c.encode(method, forKey: .method)
+            try c.encode(data, forKey: .data)
+            try c.encode(folder, forKey: .folder)
+            try c.encode(files, forKey: .files)
+            try result.encode(to: c.superEncoder(forKey: .result))
+        }
+    }
+    let schema = "impacteval/results/v1"
+    let impactEvalVersion = ImpactEvalVersion.string
+    let title: String?
+    let config: String
+    let seed: UInt64
+    let analyses: [Entry]
+
+    enum CodingKeys: String, CodingKey { case schema, impactEvalVersion, title, config, seed, analyses }
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(schema, forKey: .schema)
+        try c.encode(impactEvalVersion, forKey: .impactEvalVersion)
+        try c.encode(title, forKey: .title)
+        try c.encode(config, forKey: .config)
+        try c.encode(seed, forKey: .seed)
+        try c.encode(analyses, forKey: .analyses)
+    }
+}
+
+/// Writes a run's outputs: `results.json`, `report.md`, one folder per analysis with its CSV tables and
+/// SVG plots, and `manifest.json` (written last, with the SHA-256 of every other file).
+///
+/// Everything is written into a temporary sibling folder and renamed into
+/// place at the end, so an existing folder is never partly overwritten; an
+/// existing folder is replaced only with `force`.
+public enum OutputWriter {
+    public static func write(_ output: RunOutput, to directory: URL, force: Bool, command: [String], threads: Int) throws -> [String] {
+        let fm = FileManager.default
+        let target = directory.standardizedFileURL
+        var isDirectory: ObjCBool = false
+        let exists = fm.fileExists(atPath: target.path, isDirectory: &isDirectory)
+        if exists && !force {
+            throw OutputError(message: "output folder '\(target.path)' already exists; nothing was written. Use --force to replace it or --out to choose another folder")
+        }
+        if exists && !isDirectory.boolValue {
+            throw OutputError(message: "'\(target.path)' exists and is not a folder; nothing was written")
+        }
+        let parent = target.deletingLastPathComponent()
+        do { try fm.createDirectory(at: parent, withIntermediateDirectories: true) } catch {
+            throw OutputError(message: "cannot create '\(parent.path)': \(error.localizedDescription)")
+        }
+        let pid = ProcessInfo.processInfo.processIdentifier
+        let staging = parent.appendingPathComponent(".\(target.lastPathComponent).partial-\(pid)")
+        try? fm.removeItem(at: staging)
+        do {
+            let files = try render(output, command: command, threads: threads)
+            for (path, data) in files {
+                let url = staging.appendingPathComponent(path)
+                try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try data.write(to: url)
+            }
+            if exists {
+                let old = parent.appendingPathComponent(".\(target.lastPathComponent).replaced-\(pid)")
+                try fm.moveItem(at: target, to: old)
+                try fm.moveItem(at: staging, to: target)
+                try? fm.removeItem(at: old)
+            } else {
+                try fm.moveItem(at: staging, to: target)
+            }
+            return files.map(\.0)
+        } catch {
+            try? fm.removeItem(at: staging)
+            if let e = error as? OutputError { throw e }
+            throw OutputError(message: "cannot write '\(target.path)': \(error.localizedDescription); nothing was written")
+        }
+    }
+
+    /// Every output file as (relative path, bytes), manifest last.
+    public static func render(_ output: RunOutput, command: [String], threads: Int) throws -> [(String, Data)] {
+        let folders = folderNames(output.analyses.map(\.name))
+        var files: [(String, Data)] = []
+        var entries: [ResultsDocument.Entry] = []
+        for (analysis, folder) in zip(output.analyses, folders) {
+            var names: [String] = []
+            for t in analysis.tables { files.append(("\(folder)/\(t.fileName)", Data(t.csv.utf8))); names.append("\(folder)/\(t.fileName)") }
+            for p in analysis.plots { files.append(("\(folder)/\(p.fileName)", Data(p.svg.utf8))); names.append("\(folder)/\(p.fileName)") }
+            entries.append(.init(name: analysis.name, method: analysis.method, data: analysis.data,
+                                 folder: folder, files: names, result: analysis.result))
+        }
+        let document = ResultsDocument(title: output.config.title, config: (output.config.path as NSString).lastPathComponent,
+                                       seed: output.config.seed, analyses: entries)
+        files.insert(("results.json", try encode(document)), at: 0)
+        files.insert(("report.md", Data(Report.markdown(output, folders: folders).utf8)), at: 1)
+        let manifest = Manifest.make(output, command: command, threads: threads, files: files)
+        files.append(("manifest.json", try encode(manifest)))
+        return files
+    }
+
+    /// JSON with sorted keys and visible non-finite values.
+    public static func encode(_ value: some Encodable) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        var data = try encoder.encode(value)
+        data.append(0x0A)
+        return data
+    }
+
+    /// File-system-safe, unique folder names for analyses.
+    static func folderNames(_ names: [String]) -> [String] {
+        var used = Set<String>()
+        return names.map { name in
+            var base = String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "-" })
+            if base.isEmpty || base.hasPrefix(".") { base = "analysis" + base }
+            var candidate = base, k = 2
+            while !used.insert(candidate.lowercased()).inserted { candidate = "\(base)-\(k)"; k += 1 }
+            return candidate
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import ImpactRun
+import LinearAlgebra
+
+/// `impact`: runs the analyses described in a YAML config file.
+///
+/// The command only parses arguments, calls the `ImpactRun` library and reports;
+/// everything it does is available to scripts through that library.
+@main
+struct Impact: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "impact",
+        abstract: "Impact evaluation from reproducible YAML configs: regression, matching and weighting, synthetic control.",
+        version: ImpactEvalVersion.string,
+        subcommands: [Run.self, Validate.self],
+        defaultSubcommand: nil)
+}
+
+/// Prints `message` to standard error.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run every analysis in a config file and write results, tables, plots, a report and a manifest.")
+
+    @Argument(help: "The YAML config file.")
+    var config: String
+
+    @Option(name: .shortAndLong, help: "Output folder (default: impact-results/<config name>). Never overwritten without --force.")
+    var out: String?
+
+    @Flag(help: "Replace the output folder if it exists.")
+    var force = false
+
+    @Option(help: "Worker threads for parallel loops (placebos, bootstrap draws); results do not depend on it.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func run() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        let outURL = URL(fileURLWithPath: out ?? "impact-results/" + ((config as NSString).lastPathComponent as NSString).deletingPathExtension)
+        do {
+            let cfg = try ConfigLoader.load(path: config)
+            let output = try Runner.run(cfg, threads: threads)
+            let files = try OutputWriter.write(output, to: outURL, force: force, command: CommandLine.arguments, threads: threads)
+            print("wrote \(files.count) files to \(outURL.path):")
+            for a in output.analyses { print("  \(a.name) (\(a.method))") }
+            print("  report: \(outURL.appendingPathComponent("report.md").path)")
+        } catch {
+            printError("\(error)")
+            throw ExitCode.failure
+        }
+    }
+}
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check a config file and its data (keys, types, files, columns) without running anything.")
+
+    @Argument(help: "The YAML config file.")
+    var config: String
+
+    func run() throws {
+        do {
+            let cfg = try ConfigLoader.load(path: config)
+            let data = try DataLoader.load(cfg)
+            print("\(config): OK — \(cfg.analyses.count) analysis(es) on \(data.count) data set(s)")
+            for a in cfg.analyses { print("  \(a.name): \(a.method) on \(a.data)") }
+        } catch {
+            printError("\(error)")
+            throw ExitCode.failure
+        }
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import ImpactRun
+
+/// Parses config text as if it were a file in `Examples/` (so `../Datasets/…` resolves).
+func parseExample(_ text: String) throws(ConfigError) -> Config {
+    try ConfigLoader.parse(text: text, path: TestData.example("test.yaml").path)
+}
+
+let validConfig = """
+    seed: 7
+    data:
+      nsw: ../Datasets/nsw_dehejia_wahba_445.tsv
+    analyses:
+      - name: a
+        method: ols
+        data: nsw
+        outcome: re78
+        treatment: t
+        covariates: [age, educ]
+    """
+
+@Suite("Config validation")
+struct ConfigValidationTests {
+    @Test("a valid config decodes with defaults filled in")
+    func valid() throws {
+        let c = try parseExample(validConfig)
+        #expect(c.seed == 7)
+        #expect(c.analyses.count == 1)
+        guard case .regression(let s) = c.analyses[0].settings else { Issue.record("expected regression"); return }
+        #expect(s.intercept == true && s.level == 0.95)
+        #expect(s.variance == [.classical, .hc1])
+        #expect(c.data[0].url.path.hasSuffix("Datasets/nsw_dehejia_wahba_445.tsv"))
+        let data = try DataLoader.load(c)
+        #expect(data["nsw"]?.table.rowCount == 445)
+    }
+
+    @Test("an unknown key is named, with its line, key path and a suggestion")
+    func unknownKey() {
+        let text = validConfig.replacingOccurrences(of: "covariates:", with: "covariate:")
+        #expect {
+            try parseExample(text)
+        } throws: { error in
+            guard let e = error as? ConfigError else { return false }
+            return e.line == 10 && e.path == "analyses[0].covariate"
+                && e.message.contains("unknown key 'covariate'") && e.message.contains("did you mean 'covariates'?")
+                && e.description.hasPrefix(TestData.example("test.yaml").path + ":10:")
+        }
+    }
+
+    @Test("an unknown top-level key is an error too")
+    func unknownTopLevel() {
+        #expect(throws: ConfigError.self) { try parseExample("seeds: 3\n" + validConfig) }
+    }
+
+    @Test("a wrong type names what was expected")
+    func wrongType() {
+        let text = validConfig.replacingOccurrences(of: "covariates: [age, educ]", with: "covariates: {a: 1}")
+        #expect {
+            try parseExample(text)
+        } throws: { error in
+            guard let e = error as? ConfigError else { return false }
+            return e.path == "analyses[0].covariates" && e.message.contains("a list of strings") && e.line == 10
+        }
+    }
+
+    @Test("a wrong scalar type: seed must be a whole number")
+    func wrongScalar() {
+        #expect {
+            try parseExample(validConfig.replacingOccurrences(of: "seed: 7", with: "seed: seven"))
+        } throws: { error in
+            (error as? ConfigError)?.path == "seed" && (error as? ConfigError)?.message.contains("whole number") == true
+        }
+    }
+
+    @Test("an unknown method suggests the nearest one")
+    func unknownMethod() {
+        #expect {
+            try parseExample(validConfig.replacingOccurrences(of: "method: ols", with: "method: olss"))
+        } throws: { error in
+            let d = "\(error)"
+            return d.contains("'olss' is not a valid value") && d.contains("did you mean 'ols'?")
+        }
+    }
+
+    @Test("missing required keys and bad values are named")
+    func missingRequired() {
+        #expect(throws: ConfigError.self) { try parseExample(validConfig.replacingOccurrences(of: "    outcome: re78\n", with: "")) }
+        #expect {
+            try parseExample(validConfig + "\n    variance: [hc5]")
+        } throws: { "\($0)".contains("unknown variance estimator 'hc5'") }
+        #expect {
+            try parseExample(validConfig + "\n    variance: [cr1]")
+        } throws: { "\($0)".contains("needs a 'cluster' column") }
+        #expect {
+            try parseExample(validConfig + "\n    level: 95")
+        } throws: { "\($0)".contains("between 0 and 1") }
+    }
+
+    @Test("duplicate keys and YAML syntax errors carry a line number")
+    func yamlErrors() {
+        #expect {
+            try parseExample(validConfig + "\n    outcome: re74")
+        } throws: { ($0 as? ConfigError)?.message.contains("duplicate key(s) 'outcome'") == true }
+        #expect {
+            try parseExample("data: [unclosed\nanalyses: []")
+        } throws: { ($0 as? ConfigError)?.line != nil }
+    }
+
+    @Test("analysis names must be unique and data references must exist")
+    func references() {
+        let twice = validConfig + "\n" + validConfig.components(separatedBy: "analyses:\n")[1]
+        #expect { try parseExample(twice) } throws: { "\($0)".contains("already used by analyses[0]") }
+        #expect {
+            try parseExample(validConfig.replacingOccurrences(of: "data: nsw", with: "data: nws"))
+        } throws: { "\($0)".contains("no data set named 'nws' (did you mean 'nsw'?)") }
+    }
+
+    @Test("a missing column is named with the data set, key and a suggestion; all such errors are reported")
+    func missingColumn() throws {
+        let c = try parseExample(validConfig.replacingOccurrences(of: "[age, educ]", with: "[agee, educ, black2]"))
+        #expect {
+            try DataLoader.load(c)
+        } throws: { error in
+            guard let e = error as? ConfigErrors else { return false }
+            return e.errors.count == 2
+                && e.errors[0].path == "analyses[0].covariates[0]"
+                && e.errors[0].message.contains("column 'agee' is not in data set 'nsw'")
+                && e.errors[0].message.contains("did you mean 'age'?")
+                && e.errors[1].message.contains("'black2'")
+        }
+    }
+
+    @Test("a missing data file names the resolved path")
+    func missingFile() throws {
+        let c = try parseExample(validConfig.replacingOccurrences(of: "nsw_dehejia_wahba_445.tsv", with: "nope.tsv"))
+        #expect {
+            try DataLoader.load(c)
+        } throws: { "\($0)".contains("Datasets/nope.tsv' does not exist") }
+    }
+}
+
+@Suite("SHA-256")
+struct SHA256Tests {
+    /// FIPS 180-4 example vectors.
+    @Test("standard vectors")
+    func vectors() {
+        #expect(SHA256.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(SHA256.hex(String(repeating: "a", count: 1_000_000))
+                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    @Test("the bundled NSW file hashes as documented in Datasets/README.md")
+    func datasetHash() throws {
+        let data = try Data(contentsOf: TestData.dataset("nsw_dehejia_wahba_445.tsv"))
+        #expect(SHA256.hex(data) == "c98677daee7f16fda29967d13e74d0ce26b0e98fe80574a03d818cc9a1b1c295")
+    }
+}
