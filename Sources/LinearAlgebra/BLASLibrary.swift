@@ -15,12 +15,24 @@ public enum BLASLibrary {
         return String(cString: c)
     }
 
-    /// The path of the shared object that provides `cblas_dgemm` in this process.
+    /// The path of the shared object that provides `cblas_dgemm` in this process
+    /// (the mapping in `/proc/self/maps` that contains its address; "unknown" elsewhere).
     public static var path: String {
-        guard let c = impacteval_blas_library_path() else { return "unknown" }
-        let p = String(cString: c)
-        let resolved = (p as NSString).resolvingSymlinksInPath
-        return resolved.isEmpty ? p : resolved
+        let fn: @convention(c) (CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint, blasint, blasint, Double,
+                                UnsafePointer<Double>?, blasint, UnsafePointer<Double>?, blasint, Double,
+                                UnsafeMutablePointer<Double>?, blasint) -> Void = cblas_dgemm
+        let address = UInt(bitPattern: unsafeBitCast(fn, to: UnsafeRawPointer.self))
+        guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return "unknown" }
+        for line in maps.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count >= 6 else { continue }
+            let range = fields[0].split(separator: "-")
+            guard range.count == 2, let lo = UInt(range[0], radix: 16), let hi = UInt(range[1], radix: 16),
+                  address >= lo && address < hi else { continue }
+            let p = fields[5...].joined(separator: " ")
+            return (p as NSString).resolvingSymlinksInPath
+        }
+        return "unknown"
     }
 
     /// The number of threads OpenBLAS uses for one call.
