@@ -24,6 +24,7 @@ public struct Manifest: Encodable, Sendable {
     }
     public struct BLASRecord: Encodable, Sendable {
         public let library: String
+        public let loadedLibraries: [String]
         public let configuration: String
         public let core: String
         public let threads: Int
@@ -55,7 +56,7 @@ public struct Manifest: Encodable, Sendable {
                 InputRecord(name: $0.name, path: $0.url.path, sha256: $0.sha256, bytes: $0.bytes,
                             rows: $0.table.rowCount, columns: $0.table.columnNames)
             },
-            blas: BLASRecord(library: BLASLibrary.path, configuration: BLASLibrary.configuration,
+            blas: BLASRecord(library: BLASLibrary.path, loadedLibraries: BLASLibrary.loadedLibraries, configuration: BLASLibrary.configuration,
                              core: BLASLibrary.coreName, threads: BLASLibrary.threadCount),
             platform: ProcessInfo.processInfo.operatingSystemVersionString,
             outputs: files.map { FileRecord(path: $0.0, sha256: SHA256.hex($0.1), bytes: $0.1.count) })

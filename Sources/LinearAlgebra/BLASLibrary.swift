@@ -15,24 +15,32 @@ public enum BLASLibrary {
         return String(cString: c)
     }
 
-    /// The path of the shared object that provides `cblas_dgemm` in this process
-    /// (the mapping in `/proc/self/maps` that contains its address; "unknown" elsewhere).
+    /// The BLAS shared object mapped into this process (OpenBLAS if mapped, else the first file whose
+    /// name contains "blas"), symlinks resolved; "unknown" where `/proc/self/maps` is unavailable.
     public static var path: String {
-        let fn: @convention(c) (CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint, blasint, blasint, Double,
-                                UnsafePointer<Double>?, blasint, UnsafePointer<Double>?, blasint, Double,
-                                UnsafeMutablePointer<Double>?, blasint) -> Void = cblas_dgemm
-        let address = UInt(bitPattern: unsafeBitCast(fn, to: UnsafeRawPointer.self))
-        guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return "unknown" }
+        let libraries = loadedLibraries
+        return libraries.first { ($0 as NSString).lastPathComponent.contains("openblas") }
+            ?? libraries.first { ($0 as NSString).lastPathComponent.contains("blas") } ?? "unknown"
+    }
+
+    /// Every BLAS/LAPACK shared object mapped into this process (names containing "blas" or "lapack"), in map order.
+    public static var loadedLibraries: [String] {
+        _ = openblas_get_num_threads()   // make sure the library is loaded and mapped
+        // Read to the end: /proc files report size 0, so a size-based read stops after one page.
+        guard let handle = FileHandle(forReadingAtPath: "/proc/self/maps"),
+              let data = try? handle.readToEnd() else { return [] }
+        let maps = String(decoding: data, as: UTF8.self)
+        var seen: [String] = []
         for line in maps.split(separator: "\n") {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard fields.count >= 6 else { continue }
-            let range = fields[0].split(separator: "-")
-            guard range.count == 2, let lo = UInt(range[0], radix: 16), let hi = UInt(range[1], radix: 16),
-                  address >= lo && address < hi else { continue }
-            let p = fields[5...].joined(separator: " ")
-            return (p as NSString).resolvingSymlinksInPath
+            guard fields.count >= 6, fields[5].hasPrefix("/") else { continue }
+            let path = fields[5...].joined(separator: " ")
+            let name = (path as NSString).lastPathComponent.lowercased()
+            guard name.contains("blas") || name.contains("lapack") else { continue }
+            let resolved = (path as NSString).resolvingSymlinksInPath
+            if !seen.contains(resolved) { seen.append(resolved) }
         }
-        return "unknown"
+        return seen
     }
 
     /// The number of threads OpenBLAS uses for one call.
