@@ -20,7 +20,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "ImpactEval", targets: [
-            "LinearAlgebra", "Distributions", "Tabular", "Regression", "Plotting", "ImpactRun",
+            "LinearAlgebra", "Distributions", "Tabular", "Regression", "Matching", "Plotting", "ImpactRun",
         ]),
         .executable(name: "impact", targets: ["impact"]),
     ],
@@ -38,9 +38,10 @@ let package = Package(
         .target(name: "Distributions"),
         .target(name: "Tabular", dependencies: ["LinearAlgebra"]),
         .target(name: "Regression", dependencies: ["LinearAlgebra", "Distributions", "Tabular"]),
+        .target(name: "Matching", dependencies: ["LinearAlgebra", "Distributions", "Tabular", "Regression"]),
         .target(name: "Plotting"),
         .target(name: "ImpactRun", dependencies: [
-            "LinearAlgebra", "Distributions", "Tabular", "Regression", "Plotting",
+            "LinearAlgebra", "Distributions", "Tabular", "Regression", "Matching", "Plotting",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "impact", dependencies: [
@@ -49,7 +50,7 @@ let package = Package(
         ]),
         .executableTarget(
             name: "impact-bench",
-            dependencies: ["LinearAlgebra", "Tabular", "Regression"],
+            dependencies: ["LinearAlgebra", "Tabular", "Regression", "Matching"],
             path: "Benchmarks/impact-bench"
         ),
 
@@ -58,6 +59,7 @@ let package = Package(
         .testTarget(name: "DistributionsTests", dependencies: ["Distributions"], exclude: ["Fixtures"]),
         .testTarget(name: "TabularTests", dependencies: ["Tabular", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "RegressionTests", dependencies: ["Regression", "Tabular", "LinearAlgebra", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "MatchingTests", dependencies: ["Matching", "Regression", "Tabular", "LinearAlgebra", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ImpactRunTests", dependencies: ["ImpactRun", "Tabular", "TestSupport"], exclude: ["Fixtures"]),
     ]
 )

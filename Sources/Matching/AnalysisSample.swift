@@ -1,0 +1,75 @@
+import Foundation
+import LinearAlgebra
+import Tabular
+
+/// The rows a matching or weighting analysis uses: complete on every column it names, with a 0/1 treatment.
+struct AnalysisSample {
+    /// The table restricted to the complete rows.
+    let table: Table
+    /// Their positions in the original table.
+    let rows: [Int]
+    let treated: [Bool]
+    let droppedRows: Int
+
+    init(_ table: Table, treatment: String, columns: [String]) throws(MatchingError) {
+        do {
+            for c in [treatment] + columns { _ = try table.column(c) }
+            let rows = try table.completeRows(for: [treatment] + columns)
+            let sub = table.selectingRows(rows)
+            let t = try sub.numeric(treatment)
+            if let bad = t.firstIndex(where: { $0 != 0 && $0 != 1 }) {
+                throw MatchingError.invalidTreatment(column: treatment,
+                                                     detail: "must be 0 or 1; row \(rows[bad] + 1) has \(formatNumber(t[bad]))")
+            }
+            let nTreated = t.filter { $0 == 1 }.count
+            guard nTreated > 0 && nTreated < t.count else {
+                throw MatchingError.invalidTreatment(column: treatment,
+                                                     detail: nTreated == 0 ? "no treated units (value 1) among complete rows" : "no control units (value 0) among complete rows")
+            }
+            self.table = sub
+            self.rows = rows
+            self.treated = t.map { $0 == 1 }
+            self.droppedRows = table.rowCount - rows.count
+        } catch let e as TableError {
+            throw .table(e)
+        } catch let e as MatchingError {
+            throw e
+        } catch {
+            throw .invalidOption("\(error)")
+        }
+    }
+
+    var count: Int { rows.count }
+
+    /// Stratum codes from the joint values of `columns` (all zero when empty).
+    func strata(_ columns: [String]) throws(MatchingError) -> [Int] {
+        guard !columns.isEmpty else { return [Int](repeating: 0, count: count) }
+        var codes: [String: Int] = [:]
+        var values: [[String?]] = []
+        for c in columns {
+            do { values.append(try table.strings(c)) } catch { throw .table(error) }
+        }
+        return (0..<count).map { i in
+            let key = values.map { $0[i] ?? "" }.joined(separator: "\u{1F}")
+            if let c = codes[key] { return c }
+            codes[key] = codes.count
+            return codes.count - 1
+        }
+    }
+
+    /// The numeric columns as an n x p matrix.
+    func matrix(_ columns: [String]) throws(MatchingError) -> Matrix {
+        var cols: [[Double]] = []
+        for c in columns {
+            do { cols.append(try table.numeric(c)) } catch { throw .table(error) }
+        }
+        return Matrix(columns: cols)
+    }
+}
+
+/// Sample standard deviation (n − 1).
+func standardDeviation(_ x: [Double]) -> Double {
+    let n = Double(x.count)
+    let m = x.reduce(0, +) / n
+    return (x.reduce(0) { $0 + ($1 - m) * ($1 - m) } / (n - 1)).squareRoot()
+}

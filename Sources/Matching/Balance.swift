@@ -1,0 +1,157 @@
+import Foundation
+import Tabular
+
+/// One variable to assess balance on.
+public struct BalanceVariable: Sendable {
+    public let name: String
+    public let values: [Double]
+    /// True when every value is 0 or 1 (variances are then p(1 − p), and eCDF statistics the mean difference).
+    public var isBinary: Bool { values.allSatisfy { $0 == 0 || $0 == 1 } }
+
+    public init(name: String, values: [Double]) {
+        self.name = name
+        self.values = values
+    }
+
+    /// Numeric covariates as they are and every level of each factor as a 0/1 indicator (`factor_level`),
+    /// for the given table rows.
+    public static func from(_ table: Table, rows: [Int], covariates: [String], factors: [String]) throws(MatchingError) -> [BalanceVariable] {
+        var out: [BalanceVariable] = []
+        do {
+            for c in covariates {
+                let v = try table.numeric(c)
+                out.append(BalanceVariable(name: c, values: rows.map { v[$0] }))
+            }
+            for f in factors {
+                let s = try table.strings(f)
+                let levels = Array(Set(rows.compactMap { s[$0] })).sorted {
+                    if let a = Double($0), let b = Double($1) { return a < b }
+                    return $0 < $1
+                }
+                for level in levels {
+                    out.append(BalanceVariable(name: "\(f)_\(level)", values: rows.map { s[$0] == level ? 1 : 0 }))
+                }
+            }
+        } catch { throw .table(error) }
+        return out
+    }
+}
+
+/// Balance statistics for one variable.
+public struct BalanceRow: Sendable, Codable, Equatable {
+    public let variable: String
+    public let binary: Bool
+    public let meanTreated: Double
+    public let meanControl: Double
+    /// (mean treated − mean control) / SD; see `Balance` for the SD.
+    public let standardizedMeanDifference: Double
+    /// Weighted variance ratio treated / control (non-binary variables only).
+    public let varianceRatio: Double?
+    /// Mean and maximum absolute difference of the weighted empirical CDFs.
+    public let ecdfMean: Double
+    public let ecdfMax: Double
+}
+
+/// A balance table for one weighting of the sample (unadjusted, matched or weighted).
+public struct BalanceTable: Sendable, Codable, Equatable {
+    public let estimand: Estimand
+    public let rows: [BalanceRow]
+    /// Units with positive weight.
+    public let treatedCount: Int
+    public let controlCount: Int
+    /// Kish's effective sample size (Σw)²/Σw² in each group.
+    public let effectiveTreated: Double
+    public let effectiveControl: Double
+
+    public subscript(variable: String) -> BalanceRow? { rows.first { $0.variable == variable } }
+}
+
+/// Balance diagnostics with R MatchIt's definitions (`summary.matchit`, standardised):
+///
+/// - Means are weighted means within each group.
+/// - The SMD's denominator is always computed on the **unadjusted** sample: the
+///   treated group's SD for the ATT, the controls' for the ATC, and
+///   √((s²₁ + s²₀)/2) for the ATE. Variances are Σw(x − x̄)²/(1 − Σw²) with
+///   normalised weights (the usual n − 1 form when unweighted), and p(1 − p) for
+///   binary variables. A mean difference below √ε is reported unstandardised.
+/// - The variance ratio uses the same weighted variances, for non-binary variables.
+/// - eCDF statistics: weights normalised within groups, the absolute difference
+///   of the two weighted eCDFs at each distinct value; their mean (over
+///   distinct values) and maximum. For binary variables both equal |mean difference|.
+/// - Effective sample size: (Σw)²/Σw² per group.
+public enum Balance {
+    /// The balance table for `variables` with `weights` (nil: unadjusted).
+    public static func table(_ variables: [BalanceVariable], treated: [Bool], weights: [Double]? = nil,
+                             estimand: Estimand = .att) -> BalanceTable {
+        let w = weights ?? [Double](repeating: 1, count: treated.count)
+        let t = treated.indices.filter { treated[$0] }, c = treated.indices.filter { !treated[$0] }
+        let rows = variables.map { v -> BalanceRow in
+            let x = v.values, binary = v.isBinary
+            let mt = weightedMean(t.map { x[$0] }, t.map { w[$0] })
+            let mc = weightedMean(c.map { x[$0] }, c.map { w[$0] })
+            let diff = mt - mc
+            var smd = diff
+            if abs(diff) > Double.ulpOfOne.squareRoot() {
+                let vt = weightedVariance(t.map { x[$0] }, nil, binary: binary)
+                let vc = weightedVariance(c.map { x[$0] }, nil, binary: binary)
+                var sd: Double
+                switch estimand {
+                case .att: sd = vt.squareRoot()
+                case .atc: sd = vc.squareRoot()
+                case .ate: sd = ((vt + vc) / 2).squareRoot()
+                }
+                if !sd.isFinite || sd < Double.ulpOfOne.squareRoot() {
+                    // MatchIt's fallback: the pooled SD with contributions proportional to group size.
+                    sd = ((Double(t.count - 1) * vt + Double(c.count - 1) * vc) / Double(t.count + c.count - 2)).squareRoot()
+                }
+                smd = diff / sd
+            }
+            var ratio: Double?
+            var ecdf = (mean: abs(diff), max: abs(diff))
+            if !binary {
+                ratio = weightedVariance(t.map { x[$0] }, t.map { w[$0] }, binary: false)
+                    / weightedVariance(c.map { x[$0] }, c.map { w[$0] }, binary: false)
+                ecdf = ecdfDifferences(x, treated: treated, weights: w)
+            }
+            return BalanceRow(variable: v.name, binary: binary, meanTreated: mt, meanControl: mc,
+                              standardizedMeanDifference: smd, varianceRatio: ratio, ecdfMean: ecdf.mean, ecdfMax: ecdf.max)
+        }
+        func ess(_ idx: [Int]) -> Double {
+            let s = idx.reduce(0) { $0 + w[$1] }, s2 = idx.reduce(0) { $0 + w[$1] * w[$1] }
+            return s2 > 0 ? s * s / s2 : 0
+        }
+        return BalanceTable(estimand: estimand, rows: rows,
+                            treatedCount: t.filter { w[$0] > 0 }.count, controlCount: c.filter { w[$0] > 0 }.count,
+                            effectiveTreated: ess(t), effectiveControl: ess(c))
+    }
+
+    static func weightedMean(_ x: [Double], _ w: [Double]) -> Double {
+        let sw = w.reduce(0, +)
+        return zip(x, w).reduce(0) { $0 + $1.0 * $1.1 } / sw
+    }
+
+    /// MatchIt's `wvar`: p(1 − p) for binary, else Σw(x − x̄)²/(1 − Σw²) with normalised weights.
+    static func weightedVariance(_ x: [Double], _ weights: [Double]?, binary: Bool) -> Double {
+        let w0 = weights ?? [Double](repeating: 1, count: x.count)
+        let sw = w0.reduce(0, +)
+        let w = w0.map { $0 / sw }
+        let m = zip(x, w).reduce(0) { $0 + $1.0 * $1.1 }
+        if binary { return m * (1 - m) }
+        let ss = zip(x, w).reduce(0) { $0 + $1.1 * ($1.0 - m) * ($1.0 - m) }
+        return ss / (1 - w.reduce(0) { $0 + $1 * $1 })
+    }
+
+    /// Mean and maximum |F₁(x) − F₀(x)| over the distinct values of x, with weighted eCDFs.
+    static func ecdfDifferences(_ x: [Double], treated: [Bool], weights: [Double]) -> (mean: Double, max: Double) {
+        let st = treated.indices.filter { treated[$0] }.reduce(0) { $0 + weights[$1] }
+        let sc = treated.indices.filter { !treated[$0] }.reduce(0) { $0 + weights[$1] }
+        let order = x.indices.sorted { x[$0] != x[$1] ? x[$0] < x[$1] : $0 < $1 }
+        var cumulative = 0.0
+        var diffs: [Double] = []
+        for (k, i) in order.enumerated() {
+            cumulative += treated[i] ? weights[i] / st : -weights[i] / sc
+            if k == order.count - 1 || x[order[k + 1]] != x[i] { diffs.append(abs(cumulative)) }
+        }
+        return (diffs.reduce(0, +) / Double(diffs.count), diffs.max() ?? 0)
+    }
+}

@@ -1,0 +1,191 @@
+import Foundation
+import LinearAlgebra
+
+/// The greedy nearest-neighbour matching engine, on positions 0..<n of the analysis sample.
+///
+/// With a one-dimensional distance (the propensity score) the controls of each
+/// exact-matching stratum are sorted by (distance, position) and matched
+/// controls are skipped with two union-find "next available" arrays, so each
+/// match costs O(α(n)) after an O(log n) search: O(n log n) in all. With
+/// Mahalanobis distances each treated unit scans the candidate controls (those
+/// inside the propensity-score caliper when one is given): O(n₁ n₀ p).
+struct NearestNeighborMatcher {
+    let isTreated: [Bool]
+    /// Positions of treated units in processing order.
+    let order: [Int]
+    /// One-dimensional distance (propensity score), used for nearest-neighbour search or only for the caliper.
+    let score: [Double]?
+    /// Absolute caliper width on the `score` scale.
+    let caliper: Double?
+    /// Exact-matching stratum of every unit.
+    let strata: [Int]
+    /// Covariates (n x p) and the inverse Cholesky factor U⁻¹ of their covariance, if matching on
+    /// Mahalanobis distance: d² = ‖(xₜ − x_c) U⁻¹‖², formed from the exact difference so that
+    /// symmetric differences ±v tie exactly.
+    let mahalanobis: (x: Matrix, inverseFactor: Matrix)?
+    let ratio: Int
+    let replace: Bool
+
+    /// `matches[t]` lists the controls of treated position `t`, in the order they were matched.
+    func run() -> [Int: [Int]] {
+        var matches: [Int: [Int]] = [:]
+        var strataControls: [Int: [Int]] = [:]
+        for i in isTreated.indices where !isTreated[i] { strataControls[strata[i], default: []].append(i) }
+        var pools: [Int: ControlPool] = [:]
+        for (s, controls) in strataControls {
+            pools[s] = ControlPool(controls: controls, score: score)
+        }
+        for _ in 0..<ratio {
+            for t in order {
+                guard var pool = pools[strata[t]], pool.availableCount > 0 else { continue }
+                let already = matches[t] ?? []
+                let chosen: Int?
+                if let mahalanobis {
+                    chosen = nearestMahalanobis(t, pool: pool, x: mahalanobis.x, inverseFactor: mahalanobis.inverseFactor,
+                                                excluding: already)
+                } else {
+                    chosen = pool.nearest(to: score![t], excluding: already, caliper: caliper)
+                }
+                guard let k = chosen else { continue }
+                matches[t, default: []].append(pool.sorted[k])
+                if !replace { pool.remove(atIndex: k) }
+                pools[strata[t]] = pool
+            }
+        }
+        return matches
+    }
+
+    /// The sorted index of the available control nearest in Mahalanobis distance (ties: first in the
+    /// data), within the score caliper if any.
+    func nearestMahalanobis(_ t: Int, pool: ControlPool, x: Matrix, inverseFactor u: Matrix, excluding: [Int]) -> Int? {
+        let p = x.columns, n = x.rows
+        var best: Int?
+        var bestPosition = Int.max
+        var bestDistance = Double.infinity
+        var diff = [Double](repeating: 0, count: p)
+        x.withUnsafeBufferPointer { xp in
+            u.withUnsafeBufferPointer { up in
+                pool.forEachAvailable(around: score?[t], within: caliper) { k, c in
+                    if excluding.contains(c) { return }
+                    for j in 0..<p { diff[j] = xp[t + j * n] - xp[c + j * n] }
+                    var d = 0.0
+                    for j in 0..<p {
+                        var y = 0.0
+                        for q in 0...j { y += diff[q] * up[q + j * p] }
+                        d += y * y
+                    }
+                    if d < bestDistance || (d == bestDistance && c < bestPosition) {
+                        bestDistance = d
+                        best = k
+                        bestPosition = c
+                    }
+                }
+            }
+        }
+        return best
+    }
+}
+
+/// The controls of one stratum, sorted by score, with removal in near-constant time.
+struct ControlPool {
+    /// Control positions sorted by (score, position), or by position without a score.
+    let sorted: [Int]
+    let values: [Double]
+    /// First index of the run of equal values each index belongs to.
+    let runStart: [Int]
+    private var right: [Int]
+    private var left: [Int]
+    private(set) var availableCount: Int
+
+    init(controls: [Int], score: [Double]?) {
+        if let score {
+            sorted = controls.sorted { (score[$0], $0) < (score[$1], $1) }
+            values = sorted.map { score[$0] }
+        } else {
+            sorted = controls.sorted()
+            values = sorted.map(Double.init)
+        }
+        var starts = [Int](repeating: 0, count: sorted.count)
+        for i in sorted.indices { starts[i] = i > 0 && values[i] == values[i - 1] ? starts[i - 1] : i }
+        runStart = starts
+        right = Array(0...sorted.count)          // right[i]: smallest available index >= i (count = none)
+        left = Array(-1..<sorted.count)          // left[i + 1]: largest available index <= i (-1 = none)
+        availableCount = sorted.count
+    }
+
+    /// Smallest available index >= i (or `sorted.count`).
+    mutating func nextAvailable(_ i: Int) -> Int {
+        var root = i
+        while right[root] != root { root = right[root] }
+        var j = i
+        while right[j] != root { let next = right[j]; right[j] = root; j = next }
+        return root
+    }
+
+    /// Largest available index <= i (or -1).
+    mutating func previousAvailable(_ i: Int) -> Int {
+        var root = i + 1
+        while left[root] != root - 1 { root = left[root] + 1 }
+        var j = i + 1
+        while left[j] != root - 1 { let next = left[j] + 1; left[j] = root - 1; j = next }
+        return root - 1
+    }
+
+    /// Removes the control at sorted index `k`.
+    mutating func remove(atIndex k: Int) {
+        right[k] = k + 1
+        left[k + 1] = k - 1
+        availableCount -= 1
+    }
+
+    /// Index of the first value >= x.
+    func lowerBound(_ x: Double) -> Int {
+        var lo = 0, hi = values.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if values[mid] < x { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// The sorted index of the available control with the smallest |score − x| (ties: smallest data
+    /// position), not in `excluding` (data positions), within `caliper` if given.
+    mutating func nearest(to x: Double, excluding: [Int], caliper: Double?) -> Int? {
+        let pos = lowerBound(x)
+        var l = previousAvailable(pos - 1)
+        while l >= 0 && excluding.contains(sorted[l]) { l = previousAvailable(l - 1) }
+        var r = nextAvailable(pos)
+        while r < sorted.count && excluding.contains(sorted[r]) { r = nextAvailable(r + 1) }
+        let dl = l >= 0 ? x - values[l] : .infinity
+        let dr = r < sorted.count ? values[r] - x : .infinity
+        let best = min(dl, dr)
+        guard best.isFinite else { return nil }
+        if let caliper, best > caliper { return nil }
+        var candidate: Int?
+        if dl == best {
+            // Within a run of equal values positions ascend, so the run's first available control wins.
+            var k = nextAvailable(runStart[l])
+            while k < l && excluding.contains(sorted[k]) { k = nextAvailable(k + 1) }
+            candidate = k
+        }
+        if dr == best, candidate.map({ sorted[r] < sorted[$0] }) ?? true { candidate = r }
+        return candidate
+    }
+
+    /// Calls `body(index, position)` for every available control, restricted to |score − x| <= width
+    /// when both are given.
+    func forEachAvailable(around x: Double?, within width: Double?, _ body: (Int, Int) -> Void) {
+        var copy = self
+        var lo = 0, hi = sorted.count
+        if let x, let width {
+            lo = lowerBound(x - width)
+            hi = lowerBound(x + width)
+            while hi < sorted.count && values[hi] <= x + width { hi += 1 }
+        }
+        var k = copy.nextAvailable(lo)
+        while k < hi {
+            body(k, sorted[k])
+            k = copy.nextAvailable(k + 1)
+        }
+    }
+}

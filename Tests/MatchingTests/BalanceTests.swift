@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+import TestSupport
+import Tabular
+@testable import Matching
+
+/// Checks a balance table against MatchIt's `bal1var` output stored under `path`.
+func expectBalance(_ table: BalanceTable, _ path: String, tolerance: Double = 1e-10) {
+    let reference = Reference.value(path) as! [String: [String: Any]]
+    #expect(reference.count == table.rows.count)
+    for row in table.rows {
+        guard let r = reference[row.variable] else { Issue.record("no reference for \(row.variable)"); continue }
+        func num(_ k: String) -> Double? { (r[k] as? NSNumber)?.doubleValue }
+        #expect(relativeError(row.meanTreated, num("meanTreated")!, floor: 1e-12) < tolerance, "\(path) \(row.variable) mean treated")
+        #expect(relativeError(row.meanControl, num("meanControl")!, floor: 1e-12) < tolerance, "\(path) \(row.variable) mean control")
+        #expect(relativeError(row.standardizedMeanDifference, num("smd")!, floor: 1e-12) < tolerance, "\(path) \(row.variable) SMD")
+        #expect(relativeError(row.ecdfMean, num("ecdfMean")!, floor: 1e-12) < tolerance, "\(path) \(row.variable) eCDF mean")
+        #expect(relativeError(row.ecdfMax, num("ecdfMax")!, floor: 1e-12) < tolerance, "\(path) \(row.variable) eCDF max")
+        if let vr = num("varianceRatio") {
+            #expect(relativeError(row.varianceRatio!, vr) < tolerance, "\(path) \(row.variable) variance ratio")
+        } else {
+            #expect(row.varianceRatio == nil)
+        }
+    }
+}
+
+func lalondeBalanceVariables(distance: [Double]) throws -> [BalanceVariable] {
+    [BalanceVariable(name: "distance", values: distance)]
+        + (try BalanceVariable.from(Reference.lalonde, rows: Array(0..<614), covariates: Reference.covariates, factors: []))
+}
+
+@Suite("Balance diagnostics with MatchIt's definitions")
+struct BalanceTests {
+    @Test("before matching: the published age and re74 rows")
+    func published() throws {
+        let ps = try PropensityScores.estimate(Reference.lalonde, treatment: "treat", covariates: Reference.covariates)
+        let treated = try Reference.lalonde.numeric("treat").map { $0 == 1 }
+        let b = Balance.table(try lalondeBalanceVariables(distance: ps.probabilities), treated: treated)
+        let age = b["age"]!, re74 = b["re74"]!
+        #expect(abs(age.meanTreated - 25.8162) < 1e-4 && abs(age.meanControl - 28.0303) < 1e-4)
+        #expect(abs(age.standardizedMeanDifference - -0.3094) < 1e-4)
+        #expect(abs(age.varianceRatio! - 0.4400) < 1e-4)
+        #expect(abs(age.ecdfMean - 0.0813) < 1e-4 && abs(age.ecdfMax - 0.1577) < 1e-4)
+        #expect(abs(re74.standardizedMeanDifference - -0.7211) < 1e-4 && abs(re74.varianceRatio! - 0.5181) < 1e-4)
+        #expect(b.treatedCount == 185 && b.controlCount == 429)
+        #expect(abs(b.effectiveControl - 429) < 1e-9)
+    }
+
+    @Test("before matching: every variable agrees with MatchIt to 1e-10")
+    func allVariables() throws {
+        let ps = try PropensityScores.estimate(Reference.lalonde, treatment: "treat", covariates: Reference.covariates)
+        let treated = try Reference.lalonde.numeric("treat").map { $0 == 1 }
+        expectBalance(Balance.table(try lalondeBalanceVariables(distance: ps.probabilities), treated: treated), "balanceBefore", tolerance: 1e-7)
+    }
+}

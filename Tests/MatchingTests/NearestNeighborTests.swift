@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+import TestSupport
+import Tabular
+@testable import Matching
+
+@Suite("Nearest-neighbour matching")
+struct NearestNeighborTests {
+    static let spec = MatchingSpecification(treatment: "treat", covariates: Reference.covariates)
+
+    @Test("1:1 on a logit propensity score: 370 units, MatchIt's documented matched means")
+    func documented() throws {
+        let m = try NearestNeighborMatching.match(Reference.lalonde, Self.spec)
+        #expect(m.matchedTreatedCount + m.matchedControlCount == 370)
+        let age = try Reference.lalonde.numeric("age"), re74 = try Reference.lalonde.numeric("re74")
+        let controls = m.rows.indices.filter { !m.treated[$0] && m.weights[$0] > 0 }
+        let meanAge = controls.reduce(0) { $0 + age[m.rows[$1]] } / Double(controls.count)
+        let meanRe74 = controls.reduce(0) { $0 + re74[m.rows[$1]] } / Double(controls.count)
+        #expect(abs(meanAge - 25.3027) < 1e-4)
+        #expect(abs(meanRe74 - 2342.1076) < 1e-4)
+        // Same matched set, weights and subclasses as the reference.
+        #expect(m.weights == Reference.numbers("nearest.weights"))
+        #expect(m.subclass == Reference.optionalInts("nearest.subclass"))
+    }
+
+    @Test("balance after matching agrees with MatchIt's bal1var on the matched sample")
+    func balanceAfter() throws {
+        let m = try NearestNeighborMatching.match(Reference.lalonde, Self.spec)
+        let b = Balance.table(try lalondeBalanceVariables(distance: m.propensityScores!.probabilities), treated: m.treated, weights: m.weights)
+        expectBalance(b, "nearest.balanceAfter", tolerance: 1e-7)
+        #expect(b.treatedCount == 185 && b.controlCount == 185)
+    }
+
+    @Test("effects on the matched sample: estimate and CR1 on matched pairs agree with sandwich::vcovCL")
+    func effects() throws {
+        let m = try NearestNeighborMatching.match(Reference.lalonde, Self.spec)
+        let dim = try WeightedEffect.estimate(Reference.lalonde, rows: m.rows, treated: m.treated, weights: m.weights,
+                                              outcome: "re78", subclass: m.subclass, estimand: .att)
+        #expect(relativeError(dim.estimate, Reference.number("nearest.differenceInMeans.estimate")) < 1e-10)
+        #expect(relativeError(dim.standardError, Reference.number("nearest.differenceInMeans.se")) < 1e-8)
+        #expect(dim.clusters == 185)
+        let adj = try WeightedEffect.estimate(Reference.lalonde, rows: m.rows, treated: m.treated, weights: m.weights,
+                                              outcome: "re78", covariates: Reference.covariates, subclass: m.subclass, estimand: .att)
+        #expect(relativeError(adj.estimate, Reference.number("nearest.regressionAdjustment.estimate")) < 1e-10)
+        #expect(relativeError(adj.standardError, Reference.number("nearest.regressionAdjustment.se")) < 1e-8)
+    }
+
+    @Test("caliper (0.1 SD), 2:1, and 2:1 with replacement give the reference weights")
+    func options() throws {
+        var s = Self.spec
+        s.caliper = 0.1
+        let cal = try NearestNeighborMatching.match(Reference.lalonde, s)
+        #expect(cal.weights == Reference.numbers("nearestCaliper.weights"))
+        #expect(cal.matchedTreatedCount == Int(Reference.number("nearestCaliper.matchedTreated")))
+        s = Self.spec
+        s.ratio = 2
+        let r2 = try NearestNeighborMatching.match(Reference.lalonde, s)
+        #expect(maxRelativeError(r2.weights, Reference.numbers("nearestRatio2.weights"), floor: 1) < 1e-12)
+        s.replace = true
+        let rep = try NearestNeighborMatching.match(Reference.lalonde, s)
+        #expect(maxRelativeError(rep.weights, Reference.numbers("nearestRatio2Replace.weights"), floor: 1) < 1e-12)
+        #expect(rep.subclass.allSatisfy { $0 == nil })
+    }
+
+    @Test("exact strata within a caliper give the reference weights")
+    func exact() throws {
+        var s = Self.spec
+        s.caliper = 0.1
+        s.exact = ["married", "nodegree"]
+        let m = try NearestNeighborMatching.match(Reference.lalonde, s)
+        #expect(maxRelativeError(m.weights, Reference.numbers("nearestExact.weights"), floor: 1) < 1e-12)
+        // Every pair agrees on the exact variables.
+        let married = try Reference.lalonde.numeric("married"), nodegree = try Reference.lalonde.numeric("nodegree")
+        for (t, controls) in m.matches { for c in controls { #expect(married[t] == married[c] && nodegree[t] == nodegree[c]) } }
+    }
+
+    /// MatchIt's own Mahalanobis matching within a propensity-score caliper (its PS-only matching is
+    /// not a usable peer on this platform; see the fixture generator).
+    @Test("Mahalanobis within a 0.25 SD caliper: the same matched sets as MatchIt")
+    func mahalanobis() throws {
+        var s = Self.spec
+        s.caliper = 0.25
+        s.mahalanobis = ["age", "educ", "re74", "re75"]
+        let m = try NearestNeighborMatching.match(Reference.lalonde, s)
+        let treatedRows = Reference.numbers("matchitMahalanobis.treatedRows").map { Int($0) }
+        let controlRows = (Reference.value("matchitMahalanobis.controlRows") as! [Any]).map { v -> [Int] in
+            ((v as? [Any]) ?? [v]).compactMap { ($0 as? NSNumber)?.intValue }
+        }
+        var agree = 0
+        for (t, controls) in zip(treatedRows, controlRows) {
+            let ours = m.matches[t] ?? []
+            if ours == controls { agree += 1 } else { Issue.record("treated row \(t): ours \(ours), MatchIt \(controls)") }
+        }
+        #expect(agree == treatedRows.count && agree == 185)
+        #expect(maxRelativeError(m.weights, Reference.numbers("matchitMahalanobis.weights"), floor: 1) < 1e-12)
+    }
+
+    @Test("bad options are refused with a reason")
+    func badOptions() {
+        var s = Self.spec
+        s.ratio = 3
+        #expect { try NearestNeighborMatching.match(Reference.lalonde, s) } throws: { "\($0)".contains("ratio 3 needs 555 controls") }
+        s = Self.spec
+        s.caliper = -1
+        #expect(throws: MatchingError.self) { try NearestNeighborMatching.match(Reference.lalonde, s) }
+        s = Self.spec
+        s.covariates = ["age", "agee"]
+        #expect { try NearestNeighborMatching.match(Reference.lalonde, s) } throws: { "\($0)".contains("no column named 'agee'") }
+    }
+}
+
+@Suite("Coarsened exact matching")
+struct CEMTests {
+    @Test("weights and subclasses agree with MatchIt's cem")
+    func cem() throws {
+        let m = try CoarsenedExactMatching.match(Reference.lalonde, treatment: "treat",
+                                                 covariates: ["age", "educ", "black", "hispan", "married", "nodegree"])
+        #expect(maxRelativeError(m.weights, Reference.numbers("cem.weights"), floor: 1) < 1e-12)
+        // Subclass numbers may differ; the partition must not.
+        let ref = Reference.optionalInts("cem.subclass")
+        var mapping: [Int: Int] = [:]
+        for (a, b) in zip(m.subclass, ref) {
+            #expect((a == nil) == (b == nil))
+            if let a, let b { #expect(mapping[a, default: b] == b); mapping[a] = b }
+        }
+    }
+}
