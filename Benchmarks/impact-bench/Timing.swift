@@ -15,12 +15,12 @@ enum Timing {
     }
 
     /// Runs `Benchmarks/peers/<script>` with `arguments`; returns the seconds it prints on its last line, or nil.
-    static func peer(_ script: String, _ arguments: [String]) -> Double? {
+    static func peer(_ script: String, _ arguments: [String], interpreter: String = "python3") -> Double? {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         let path = root.appendingPathComponent("peers").appendingPathComponent(script).path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", path] + arguments
+        process.arguments = [interpreter, path] + arguments
         var env = ProcessInfo.processInfo.environment
         for key in ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"] { env[key] = "1" }
         process.environment = env

@@ -1,6 +1,6 @@
 // impact-bench: timing benchmarks for ImpactEval, with the peer measured in the same run.
 //
-//   swift run -c release impact-bench [csv|ols|all] [--no-peer]
+//   swift run -c release impact-bench [csv|ols|match|all] [--no-peer]
 //
 // Each benchmark times the median of several runs with BLAS limited to one
 // thread (OPENBLAS_NUM_THREADS=1 is also set for the peers), prints the
@@ -23,3 +23,4 @@ try? FileManager.default.createDirectory(at: workDirectory, withIntermediateDire
 
 if wanted("csv") { try CSVBenchmark.run(in: workDirectory, peer: runPeers) }
 if wanted("ols") { try OLSBenchmark.run(in: workDirectory, peer: runPeers) }
+if wanted("match") { try MatchingBenchmark.run(in: workDirectory, peer: runPeers) }

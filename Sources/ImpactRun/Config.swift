@@ -79,15 +79,21 @@ public struct AnalysisSpec: Sendable {
 /// The method-specific part of an analysis.
 public enum MethodSettings: Sendable {
     case regression(RegressionSettings)
+    case match(MatchSettings)
+    case weight(WeightSettings)
+    case abadieImbens(AbadieImbensSettings)
 }
 
 /// Every method the runner knows, with the type that decodes its settings.
 enum MethodCatalog {
-    static let methods: [String] = ["ols", "wls"]
+    static let methods: [String] = ["ols", "wls", "match", "weight", "abadie-imbens"]
 
     static func settingsKeys(for method: String) -> [String] {
         switch method {
         case "ols", "wls": return RegressionSettings.keys
+        case "match": return MatchSettings.keys
+        case "weight": return WeightSettings.keys
+        case "abadie-imbens": return AbadieImbensSettings.keys
         default: return []
         }
     }
@@ -95,6 +101,9 @@ enum MethodCatalog {
     static func decode(method: String, _ m: StrictMapping) throws -> MethodSettings {
         switch method {
         case "ols", "wls": return .regression(try RegressionSettings(m, method: method))
+        case "match": return .match(try MatchSettings(m))
+        case "weight": return .weight(try WeightSettings(m))
+        case "abadie-imbens": return .abadieImbens(try AbadieImbensSettings(m))
         default: fatalError("unreachable: method validated before decoding")
         }
     }

@@ -92,6 +92,9 @@ extension MethodSettings {
     var columnRequirements: [ColumnRequirement] {
         switch self {
         case .regression(let s): return s.columnRequirements
+        case .match(let s): return s.columnRequirements
+        case .weight(let s): return s.columnRequirements
+        case .abadieImbens(let s): return s.columnRequirements
         }
     }
 }

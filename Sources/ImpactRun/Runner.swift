@@ -33,6 +33,12 @@ public enum Runner {
         switch analysis.settings {
         case .regression(let s):
             return try RegressionRunner.run(analysis, settings: s, data: data)
+        case .match(let s):
+            return try MatchingRunner.run(analysis, settings: s, data: data)
+        case .weight(let s):
+            return try MatchingRunner.run(analysis, settings: s, data: data)
+        case .abadieImbens(let s):
+            return try MatchingRunner.run(analysis, settings: s, data: data)
         }
     }
 

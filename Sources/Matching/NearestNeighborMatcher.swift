@@ -29,27 +29,30 @@ struct NearestNeighborMatcher {
     /// `matches[t]` lists the controls of treated position `t`, in the order they were matched.
     func run() -> [Int: [Int]] {
         var matches: [Int: [Int]] = [:]
-        var strataControls: [Int: [Int]] = [:]
-        for i in isTreated.indices where !isTreated[i] { strataControls[strata[i], default: []].append(i) }
-        var pools: [Int: ControlPool] = [:]
-        for (s, controls) in strataControls {
-            pools[s] = ControlPool(controls: controls, score: score)
+        // One pool per stratum, held in an array and mutated in place (no copy-on-write copies).
+        var poolIndex: [Int: Int] = [:]
+        var members: [[Int]] = []
+        for i in isTreated.indices where !isTreated[i] {
+            if let k = poolIndex[strata[i]] { members[k].append(i) } else {
+                poolIndex[strata[i]] = members.count
+                members.append([i])
+            }
         }
+        var pools = members.map { ControlPool(controls: $0, score: score) }
         for _ in 0..<ratio {
             for t in order {
-                guard var pool = pools[strata[t]], pool.availableCount > 0 else { continue }
+                guard let p = poolIndex[strata[t]], pools[p].availableCount > 0 else { continue }
                 let already = matches[t] ?? []
                 let chosen: Int?
                 if let mahalanobis {
-                    chosen = nearestMahalanobis(t, pool: pool, x: mahalanobis.x, inverseFactor: mahalanobis.inverseFactor,
+                    chosen = nearestMahalanobis(t, pool: pools[p], x: mahalanobis.x, inverseFactor: mahalanobis.inverseFactor,
                                                 excluding: already)
                 } else {
-                    chosen = pool.nearest(to: score![t], excluding: already, caliper: caliper)
+                    chosen = pools[p].nearest(to: score![t], excluding: already, caliper: caliper)
                 }
                 guard let k = chosen else { continue }
-                matches[t, default: []].append(pool.sorted[k])
-                if !replace { pool.remove(atIndex: k) }
-                pools[strata[t]] = pool
+                matches[t, default: []].append(pools[p].sorted[k])
+                if !replace { pools[p].remove(atIndex: k) }
             }
         }
         return matches
@@ -131,6 +134,9 @@ struct ControlPool {
         return root - 1
     }
 
+    /// Whether the control at sorted index `k` is still available.
+    func isAvailable(_ k: Int) -> Bool { right[k] == k }
+
     /// Removes the control at sorted index `k`.
     mutating func remove(atIndex k: Int) {
         right[k] = k + 1
@@ -175,17 +181,16 @@ struct ControlPool {
     /// Calls `body(index, position)` for every available control, restricted to |score − x| <= width
     /// when both are given.
     func forEachAvailable(around x: Double?, within width: Double?, _ body: (Int, Int) -> Void) {
-        var copy = self
         var lo = 0, hi = sorted.count
         if let x, let width {
             lo = lowerBound(x - width)
             hi = lowerBound(x + width)
             while hi < sorted.count && values[hi] <= x + width { hi += 1 }
         }
-        var k = copy.nextAvailable(lo)
+        var k = lo
         while k < hi {
-            body(k, sorted[k])
-            k = copy.nextAvailable(k + 1)
+            if isAvailable(k) { body(k, sorted[k]) }
+            k += 1
         }
     }
 }

@@ -160,3 +160,54 @@ struct SHA256Tests {
         #expect(SHA256.hex(data) == "c98677daee7f16fda29967d13e74d0ce26b0e98fe80574a03d818cc9a1b1c295")
     }
 }
+
+let matchConfig = """
+    data:
+      lalonde: ../Datasets/lalonde_matchit.csv
+    analyses:
+      - name: psm
+        method: match
+        data: lalonde
+        treatment: treat
+        covariates: [age, educ, re74]
+    """
+
+@Suite("Config validation: matching and weighting")
+struct MatchingConfigTests {
+    @Test("defaults: nearest neighbour on a logit score, 1:1 without replacement")
+    func defaults() throws {
+        let c = try parseExample(matchConfig)
+        guard case .match(let s) = c.analyses[0].settings else { Issue.record("expected match"); return }
+        #expect(s.matching == "nearest" && s.ratio == 1 && !s.replace && s.caliper == nil)
+        #expect(s.specification.link == .logit && s.specification.usePropensityScore)
+    }
+
+    @Test("options that do not apply to the chosen matching are named")
+    func inapplicable() {
+        #expect { try parseExample(matchConfig + "\n    cutpoints: {age: 4}") } throws: { "\($0)".contains("'cutpoints' applies only to 'matching: cem'") }
+        #expect { try parseExample(matchConfig + "\n    matching: cem\n    caliper: 0.2") } throws: { "\($0)".contains("'caliper' does not apply to 'matching: cem'") }
+        #expect { try parseExample(matchConfig + "\n    adjust: [age]") } throws: { "\($0)".contains("need an 'outcome'") }
+        #expect { try parseExample(matchConfig + "\n    replace: true\n    outcome: re78\n    variance: cr1") } throws: { "\($0)".contains("use hc1") }
+        #expect { try parseExample(matchConfig + "\n    distance: mahalanobis\n    caliper: 0.1") } throws: { "\($0)".contains("no propensity score for a caliper") }
+    }
+
+    @Test("weighting options are checked, and the estimand defaults depend on the weighting")
+    func weighting() throws {
+        let text = matchConfig.replacingOccurrences(of: "method: match", with: "method: weight")
+        guard case .weight(let ipw) = try parseExample(text).analyses[0].settings else { Issue.record("expected weight"); return }
+        #expect(ipw.estimand == .ate)
+        guard case .weight(let eb) = try parseExample(text + "\n    weighting: entropy").analyses[0].settings else { return }
+        #expect(eb.estimand == .att)
+        #expect { try parseExample(text + "\n    variances: true") } throws: { "\($0)".contains("'variances' applies only to 'weighting: entropy'") }
+        #expect { try parseExample(text + "\n    estimand: atx") } throws: { "\($0)".contains("'atx' is not a valid value (did you mean 'ate'?)") }
+    }
+
+    @Test("a matching config runs end to end and writes balance, sample and love plot")
+    func run() throws {
+        let c = try parseExample(matchConfig + "\n    outcome: re78")
+        let out = try Runner.run(c, threads: 1)
+        let files = try OutputWriter.render(out, command: ["test"], threads: 1).map(\.0)
+        #expect(files.contains("psm/balance.csv") && files.contains("psm/matched_sample.csv") && files.contains("psm/love_plot.svg")
+                && files.contains("psm/effects.csv"))
+    }
+}
