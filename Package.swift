@@ -20,7 +20,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "ImpactEval", targets: [
-            "LinearAlgebra", "Distributions", "Tabular", "Regression", "Matching", "Plotting", "ImpactRun",
+            "LinearAlgebra", "Distributions", "Tabular", "Regression", "Matching", "SyntheticControl", "Plotting", "ImpactRun",
         ]),
         .executable(name: "impact", targets: ["impact"]),
     ],
@@ -39,9 +39,10 @@ let package = Package(
         .target(name: "Tabular", dependencies: ["LinearAlgebra"]),
         .target(name: "Regression", dependencies: ["LinearAlgebra", "Distributions", "Tabular"]),
         .target(name: "Matching", dependencies: ["LinearAlgebra", "Distributions", "Tabular", "Regression"]),
+        .target(name: "SyntheticControl", dependencies: ["LinearAlgebra", "Distributions", "Tabular"]),
         .target(name: "Plotting"),
         .target(name: "ImpactRun", dependencies: [
-            "LinearAlgebra", "Distributions", "Tabular", "Regression", "Matching", "Plotting",
+            "LinearAlgebra", "Distributions", "Tabular", "Regression", "Matching", "SyntheticControl", "Plotting",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "impact", dependencies: [
@@ -50,7 +51,7 @@ let package = Package(
         ]),
         .executableTarget(
             name: "impact-bench",
-            dependencies: ["LinearAlgebra", "Tabular", "Regression", "Matching"],
+            dependencies: ["LinearAlgebra", "Tabular", "Regression", "Matching", "SyntheticControl"],
             path: "Benchmarks/impact-bench"
         ),
 
@@ -60,6 +61,7 @@ let package = Package(
         .testTarget(name: "TabularTests", dependencies: ["Tabular", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "RegressionTests", dependencies: ["Regression", "Tabular", "LinearAlgebra", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MatchingTests", dependencies: ["Matching", "Regression", "Tabular", "LinearAlgebra", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "SyntheticControlTests", dependencies: ["SyntheticControl", "Tabular", "LinearAlgebra", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ImpactRunTests", dependencies: ["ImpactRun", "Tabular", "TestSupport"], exclude: ["Fixtures"]),
     ]
 )

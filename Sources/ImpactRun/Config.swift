@@ -82,11 +82,13 @@ public enum MethodSettings: Sendable {
     case match(MatchSettings)
     case weight(WeightSettings)
     case abadieImbens(AbadieImbensSettings)
+    case syntheticControl(SyntheticControlSettings)
+    case syntheticDiD(SyntheticDiDSettings)
 }
 
 /// Every method the runner knows, with the type that decodes its settings.
 enum MethodCatalog {
-    static let methods: [String] = ["ols", "wls", "match", "weight", "abadie-imbens"]
+    static let methods: [String] = ["ols", "wls", "match", "weight", "abadie-imbens", "synth", "augsynth", "sdid"]
 
     static func settingsKeys(for method: String) -> [String] {
         switch method {
@@ -94,6 +96,9 @@ enum MethodCatalog {
         case "match": return MatchSettings.keys
         case "weight": return WeightSettings.keys
         case "abadie-imbens": return AbadieImbensSettings.keys
+        case "synth": return SyntheticControlSettings.keys
+        case "augsynth": return SyntheticControlSettings.augsynthKeys
+        case "sdid": return SyntheticDiDSettings.keys
         default: return []
         }
     }
@@ -104,6 +109,9 @@ enum MethodCatalog {
         case "match": return .match(try MatchSettings(m))
         case "weight": return .weight(try WeightSettings(m))
         case "abadie-imbens": return .abadieImbens(try AbadieImbensSettings(m))
+        case "synth": return .syntheticControl(try SyntheticControlSettings(m, augmented: false))
+        case "augsynth": return .syntheticControl(try SyntheticControlSettings(m, augmented: true))
+        case "sdid": return .syntheticDiD(try SyntheticDiDSettings(m))
         default: fatalError("unreachable: method validated before decoding")
         }
     }

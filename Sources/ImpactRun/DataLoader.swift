@@ -95,6 +95,8 @@ extension MethodSettings {
         case .match(let s): return s.columnRequirements
         case .weight(let s): return s.columnRequirements
         case .abadieImbens(let s): return s.columnRequirements
+        case .syntheticControl(let s): return s.columnRequirements
+        case .syntheticDiD(let s): return s.columnRequirements
         }
     }
 }

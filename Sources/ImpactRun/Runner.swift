@@ -39,6 +39,10 @@ public enum Runner {
             return try MatchingRunner.run(analysis, settings: s, data: data)
         case .abadieImbens(let s):
             return try MatchingRunner.run(analysis, settings: s, data: data)
+        case .syntheticControl(let s):
+            return try SyntheticControlRunner.run(analysis, settings: s, data: data, seed: seed, threads: threads)
+        case .syntheticDiD(let s):
+            return try SyntheticControlRunner.run(analysis, settings: s, data: data, seed: seed, threads: threads)
         }
     }
 

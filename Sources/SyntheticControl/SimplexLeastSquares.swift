@@ -1,0 +1,223 @@
+import Foundation
+import LinearAlgebra
+
+/// Least squares over the unit simplex:
+/// min Σᵣ vᵣ (Aᵣw − bᵣ)² + ρ‖w‖² subject to w ≥ 0, Σw = 1 (row weights v default to 1).
+///
+/// A primal active-set method in the style of Lawson & Hanson's NNLS
+/// (1974, ch. 23) with the sum constraint kept in every subproblem: the free
+/// set grows by the variable whose multiplier most violates the KKT
+/// conditions; each subproblem is the equality-constrained least squares
+/// problem on the free set, solved through its KKT system (LAPACK `dgesv`,
+/// minimum-norm `dgelsd` when singular); infeasible subproblem solutions are
+/// handled by stepping to the boundary and dropping variables. The solution is
+/// exact up to rounding (no iteration tolerance on the objective), and a
+/// previous free set can seed the search (warm start), which is what makes the
+/// nested V search fast: between nearby V the free set rarely changes.
+///
+/// Complexity per iteration: O(mJ) for the gradient plus O(|F|³) for the
+/// subproblem, with |F| ≤ m + 1 free weights in non-degenerate problems.
+public struct SimplexLeastSquares: Sendable {
+    /// m x J design (one column per donor).
+    public let a: Matrix
+    public let b: [Double]
+    public let rowWeights: [Double]?
+    public let ridge: Double
+
+    public init(a: Matrix, b: [Double], rowWeights: [Double]? = nil, ridge: Double = 0) {
+        precondition(a.rows == b.count, "SimplexLeastSquares: A has \(a.rows) rows, b has \(b.count)")
+        precondition(rowWeights == nil || rowWeights!.count == b.count, "SimplexLeastSquares: one row weight per row")
+        self.a = a
+        self.b = b
+        self.rowWeights = rowWeights
+        self.ridge = ridge
+    }
+
+    /// The solution and the free set it ended with (for warm starts).
+    public struct Solution: Sendable {
+        public let weights: [Double]
+        public let support: [Int]
+        public let iterations: Int
+    }
+
+    /// Solves the problem, optionally starting from the free set `warmStart`.
+    public func solve(warmStart: [Int]? = nil) -> Solution {
+        var work = Workspace(m: a.rows, j: a.columns)
+        return solve(warmStart: warmStart, workspace: &work)
+    }
+
+    /// Solves with caller-owned buffers (reused across the many solves of a V search).
+    func solve(warmStart: [Int]?, workspace work: inout Workspace) -> Solution {
+        let m = a.rows, j = a.columns
+        precondition(j > 0, "SimplexLeastSquares needs at least one column")
+        if work.gradient.count != j || work.residual.count != m { work = Workspace(m: m, j: j) }
+        let v = rowWeights ?? [Double](repeating: 1, count: m)
+        return a.withUnsafeBufferPointer { ap -> Solution in
+            var w = [Double](repeating: 0, count: j)
+            var inFree = [Bool](repeating: false, count: j)
+            var free: [Int] = []
+            if let warm = warmStart, !warm.isEmpty {
+                let candidate = warm   // a support from an earlier solve: sorted, unique
+                if let z = subproblem(candidate, ap, v, &work), z.allSatisfy({ $0 > 0 }) {
+                    free = candidate
+                    for (k, i) in free.enumerated() { w[i] = z[k]; inFree[i] = true }
+                }
+            }
+            if free.isEmpty {
+                // Start at the single best column.
+                var best = 0, bestValue = Double.infinity
+                for c in 0..<j {
+                    var s = ridge
+                    for r in 0..<m { let d = ap[r + c * m] - b[r]; s += v[r] * d * d }
+                    if s < bestValue { bestValue = s; best = c }
+                }
+                free = [best]
+                inFree[best] = true
+                w[best] = 1
+            }
+            var iterations = 0
+            let maxIterations = 10 * (j + m) + 100
+            outer: while iterations < maxIterations {
+                iterations += 1
+                halfGradient(w, ap, v, &work)
+                let g = work.gradient
+                var mu = 0.0
+                for i in free { mu += g[i] }
+                mu /= Double(free.count)
+                var entering = -1
+                var most = -1e-12 * (1 + abs(mu))
+                for c in 0..<j where !inFree[c] && g[c] - mu < most {
+                    most = g[c] - mu
+                    entering = c
+                }
+                if entering < 0 { break }
+                free.append(entering)
+                free.sort()
+                inFree[entering] = true
+                while true {
+                    iterations += 1
+                    guard let z = subproblem(free, ap, v, &work) else { break outer }
+                    if z.allSatisfy({ $0 > 0 }) {
+                        for i in free { w[i] = 0 }
+                        for (k, i) in free.enumerated() { w[i] = z[k] }
+                        break
+                    }
+                    var alpha = 1.0
+                    for (k, i) in free.enumerated() where z[k] <= 0 {
+                        let denominator = w[i] - z[k]
+                        if denominator > 0 { alpha = min(alpha, w[i] / denominator) }
+                    }
+                    for (k, i) in free.enumerated() { w[i] += alpha * (z[k] - w[i]) }
+                    let keep = free.filter { w[$0] > 1e-14 }
+                    for i in free where w[i] <= 1e-14 { w[i] = 0; inFree[i] = false }
+                    if keep.count == free.count { break outer }   // no progress possible (degenerate)
+                    if keep.isEmpty {
+                        free = [free[0]]
+                        inFree[free[0]] = true
+                        w[free[0]] = 1
+                    } else {
+                        free = keep
+                    }
+                }
+                if iterations >= maxIterations { break }
+            }
+            var total = 0.0
+            for i in free { total += max(w[i], 0) }
+            for i in 0..<j { w[i] = inFree[i] ? max(w[i], 0) / total : 0 }
+            return Solution(weights: w, support: free, iterations: iterations)
+        }
+    }
+
+    /// Σ vᵣ(Aᵣw − bᵣ)² + ρ‖w‖².
+    public func objective(_ w: [Double]) -> Double {
+        let r = a.multiplied(by: w)
+        var s = ridge * w.reduce(0) { $0 + $1 * $1 }
+        for i in r.indices { s += (rowWeights?[i] ?? 1) * (r[i] - b[i]) * (r[i] - b[i]) }
+        return s
+    }
+
+    /// Buffers reused across iterations and solves.
+    struct Workspace {
+        var residual: [Double]
+        var gradient: [Double]
+        var kkt: [Double]
+        var rhs: [Double]
+        var pivots: [Int32]
+        init(m: Int, j: Int) {
+            residual = [Double](repeating: 0, count: m)
+            gradient = [Double](repeating: 0, count: j)
+            kkt = []
+            rhs = []
+            pivots = []
+        }
+    }
+
+    /// Aᵀ V (Aw − b) + ρw into `work.gradient`, using only the nonzero weights.
+    func halfGradient(_ w: [Double], _ ap: UnsafeBufferPointer<Double>, _ v: [Double], _ work: inout Workspace) {
+        let m = a.rows, j = a.columns
+        for r in 0..<m { work.residual[r] = -b[r] }
+        for c in 0..<j where w[c] != 0 {
+            let wc = w[c], base = c * m
+            for r in 0..<m { work.residual[r] += ap[base + r] * wc }
+        }
+        for r in 0..<m { work.residual[r] *= v[r] }
+        for c in 0..<j {
+            let base = c * m
+            var s = ridge * w[c]
+            for r in 0..<m { s += ap[base + r] * work.residual[r] }
+            work.gradient[c] = s
+        }
+    }
+
+    /// min Σ vᵣ(A_F z − b)ᵣ² + ρ‖z‖² s.t. Σz = 1, through the KKT system
+    /// [A_FᵀVA_F + ρI  1; 1ᵀ 0] [z; ν] = [A_FᵀVb; 1].
+    func subproblem(_ free: [Int], _ ap: UnsafeBufferPointer<Double>, _ v: [Double], _ work: inout Workspace) -> [Double]? {
+        let k = free.count, m = a.rows, n = k + 1
+        if k == 1 { return [1] }
+        if work.kkt.count < n * n { work.kkt = [Double](repeating: 0, count: n * n); work.rhs = [Double](repeating: 0, count: n); work.pivots = [Int32](repeating: 0, count: n) }
+        for (x, cx) in free.enumerated() {
+            let bx = cx * m
+            for (y, cy) in free.enumerated() where y >= x {
+                let by = cy * m
+                var s = 0.0
+                for r in 0..<m { s += ap[bx + r] * v[r] * ap[by + r] }
+                work.kkt[x + y * n] = s
+                work.kkt[y + x * n] = s
+            }
+            work.kkt[x + x * n] += ridge
+            var s = 0.0
+            for r in 0..<m { s += ap[bx + r] * v[r] * b[r] }
+            work.rhs[x] = s
+            work.kkt[x + k * n] = 1
+            work.kkt[k + x * n] = 1
+        }
+        work.kkt[k + k * n] = 0
+        work.rhs[k] = 1
+        let ok = work.kkt.withUnsafeMutableBufferPointer { kp in
+            work.rhs.withUnsafeMutableBufferPointer { rp in
+                work.pivots.withUnsafeMutableBufferPointer { pp in
+                    DenseSolver.solveInPlace(kp.baseAddress!, rp.baseAddress!, n: n, pivots: pp.baseAddress!)
+                }
+            }
+        }
+        if ok, work.rhs.prefix(k).allSatisfy({ $0.isFinite }) { return Array(work.rhs.prefix(k)) }
+        // Singular: minimum-norm least squares on a freshly built KKT system.
+        var matrix = Matrix(rows: n, columns: n)
+        var rhs = [Double](repeating: 0, count: n)
+        for (x, cx) in free.enumerated() {
+            for (y, cy) in free.enumerated() {
+                var s = 0.0
+                for r in 0..<m { s += ap[cx * m + r] * v[r] * ap[cy * m + r] }
+                matrix[x, y] = s + (x == y ? ridge : 0)
+            }
+            var s = 0.0
+            for r in 0..<m { s += ap[cx * m + r] * v[r] * b[r] }
+            rhs[x] = s
+            matrix[x, k] = 1
+            matrix[k, x] = 1
+        }
+        rhs[k] = 1
+        if let z = try? matrix.leastSquares(rhs).solution, z.allSatisfy({ $0.isFinite }) { return Array(z.prefix(k)) }
+        return nil
+    }
+}

@@ -1,0 +1,200 @@
+import Foundation
+import Tabular
+
+/// Synthetic control with several treated units adopting at different times.
+///
+/// Each treated unit (or each adoption cohort, averaged) is fitted separately
+/// against its own donor pool with the same `SyntheticControlOptions`:
+/// never-treated units, or also the not-yet-treated (units adopting later; the
+/// unit's effect window then ends before the earliest adoption among them, so
+/// every donor is untreated wherever a gap is reported). Unit-time gaps are
+/// summarised as unit, cohort, event-time (periods since adoption) and overall
+/// averages, the overall average weighting every treated unit-period equally.
+///
+/// Inference is placebo-based: in each of `placebos` draws, as many
+/// never-treated units as there are treated units are chosen at random, given
+/// the real adoption times (cohort sizes preserved), fitted against the remaining
+/// never-treated units, and summarised the same way. p-values are
+/// (1 + #{|placebo| ≥ |estimate|}) / (1 + draws); the standard error of each
+/// average is the SD of its placebo distribution. Draw b uses a seed derived
+/// from `seed` and b, so results do not depend on the number of threads.
+public enum StaggeredSyntheticControl {
+    public enum DonorPool: String, Sendable, Codable, CaseIterable {
+        case neverTreated = "never"
+        case notYetTreated = "not-yet"
+    }
+
+    public enum Level: String, Sendable, Codable, CaseIterable { case unit, cohort }
+
+    public struct Specification: Sendable {
+        public var outcome: String
+        /// Adoption time of every treated unit; other units are never treated.
+        public var adoption: [String: Double]
+        public var donorPool: DonorPool
+        public var level: Level
+        public var predictors: [PredictorSpecification]
+        public var options: SyntheticControlOptions
+        public var placebos: Int
+
+        public init(outcome: String, adoption: [String: Double], donorPool: DonorPool = .neverTreated, level: Level = .unit,
+                    predictors: [PredictorSpecification] = [], options: SyntheticControlOptions = .init(predictorWeights: .outcomeOnly),
+                    placebos: Int = 100) {
+            self.outcome = outcome
+            self.adoption = adoption
+            self.donorPool = donorPool
+            self.level = level
+            self.predictors = predictors
+            self.options = options
+            self.placebos = placebos
+        }
+    }
+
+    /// One fitted treated unit or cohort.
+    public struct UnitEffect: Sendable {
+        public let name: String
+        public let adoption: Double
+        public let members: [String]
+        public let fit: SyntheticControlFit
+        /// Period indices whose gaps count as effects (adoption onwards, within the window).
+        public let effectPeriods: [Int]
+        public var averageEffect: Double {
+            let g = fit.gaps
+            return effectPeriods.reduce(0) { $0 + g[$1] } / Double(max(effectPeriods.count, 1))
+        }
+    }
+
+    /// An average with its placebo distribution summary.
+    public struct Summary: Sendable, Codable, Equatable {
+        public let estimate: Double
+        public let cells: Int
+        public let placeboStandardError: Double?
+        public let pValue: Double?
+    }
+
+    public struct Result: Sendable {
+        public let units: [UnitEffect]
+        public let periods: [Double]
+        public let overall: Summary
+        /// Event time (periods since adoption, 0 = first treated period) → average over units observed then.
+        public let eventTime: [(eventTime: Int, summary: Summary)]
+        /// Adoption time → average over that cohort's unit-periods.
+        public let cohorts: [(adoption: Double, summary: Summary)]
+        public let placeboDraws: Int
+    }
+
+    public static func estimate(_ panel: Panel, _ spec: Specification) throws(SyntheticControlError) -> Result {
+        guard !spec.adoption.isEmpty else { throw .invalidOption("no treated units: every unit is never treated") }
+        for u in spec.adoption.keys.sorted() where !panel.units.contains(u) { throw .unknownUnit(u, available: panel.units) }
+        guard spec.placebos >= 0 else { throw .invalidOption("the number of placebo draws must be non-negative") }
+        let never = panel.units.filter { spec.adoption[$0] == nil }
+        guard never.count >= 2 else { throw .tooFewDonors(never.count) }
+        let actual = try fitAll(panel, spec, assignment: spec.adoption, never: never)
+        let summary = summarize(actual, periods: panel.times)
+        var overallDraws: [Double] = []
+        var eventDraws: [Int: [Double]] = [:]
+        var cohortDraws: [Double: [Double]] = [:]
+        if spec.placebos > 0 {
+            let treatedUnits = spec.adoption.keys.sorted()
+            guard never.count > treatedUnits.count + 1 else {
+                throw .invalidOption("placebo inference needs more never-treated units (\(never.count)) than treated units plus one (\(treatedUnits.count + 1))")
+            }
+            var inner = spec
+            inner.options.threads = 1
+            let innerSpec = inner
+            let draws = ParallelMap.map(spec.placebos, threads: spec.options.threads) { b -> Swift.Result<Summaries, SyntheticControlError> in
+                var rng = SplitMix64(seed: SplitMix64.derive(spec.options.seed, 1_000_000 + b))
+                let order = rng.permutation(never.count)
+                var assignment: [String: Double] = [:]
+                for (k, u) in treatedUnits.enumerated() { assignment[never[order[k]]] = spec.adoption[u]! }
+                let pool = never.filter { assignment[$0] == nil }
+                do throws(SyntheticControlError) {
+                    return .success(summarize(try fitAll(panel, innerSpec, assignment: assignment, never: pool), periods: panel.times))
+                } catch { return .failure(error) }
+            }
+            for d in draws {
+                switch d {
+                case .success(let s):
+                    overallDraws.append(s.overall.0)
+                    for (e, v) in s.eventTime { eventDraws[e, default: []].append(v.0) }
+                    for (a, v) in s.cohorts { cohortDraws[a, default: []].append(v.0) }
+                case .failure(let e): throw .numerical("a placebo draw failed: \(e)")
+                }
+            }
+        }
+        func describe(_ estimate: (Double, Int), _ draws: [Double]?) -> Summary {
+            guard let draws, !draws.isEmpty else { return Summary(estimate: estimate.0, cells: estimate.1, placeboStandardError: nil, pValue: nil) }
+            let m = draws.reduce(0, +) / Double(draws.count)
+            let sd = draws.count > 1 ? (draws.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(draws.count - 1)).squareRoot() : nil
+            let exceed = draws.filter { abs($0) >= abs(estimate.0) }.count
+            return Summary(estimate: estimate.0, cells: estimate.1, placeboStandardError: sd,
+                           pValue: Double(1 + exceed) / Double(1 + draws.count))
+        }
+        return Result(
+            units: actual, periods: panel.times,
+            overall: describe(summary.overall, spec.placebos > 0 ? overallDraws : nil),
+            eventTime: summary.eventTime.map { ($0.0, describe($0.1, eventDraws[$0.0])) },
+            cohorts: summary.cohorts.map { ($0.0, describe($0.1, cohortDraws[$0.0])) },
+            placeboDraws: spec.placebos)
+    }
+
+    /// (estimate, cells) for overall, event-time and cohort averages.
+    struct Summaries: Sendable {
+        let overall: (Double, Int)
+        let eventTime: [(Int, (Double, Int))]
+        let cohorts: [(Double, (Double, Int))]
+    }
+
+    static func summarize(_ units: [UnitEffect], periods: [Double]) -> Summaries {
+        var all: [Double] = []
+        var byEvent: [Int: [Double]] = [:]
+        var byCohort: [Double: [Double]] = [:]
+        for u in units {
+            let g = u.fit.gaps
+            let start = periods.firstIndex { $0 >= u.adoption }!
+            // Event-time averages use every period, before adoption too (leads show pre-trends).
+            for t in periods.indices where t < start || u.effectPeriods.contains(t) {
+                byEvent[t - start, default: []].append(g[t])
+            }
+            for t in u.effectPeriods {
+                all.append(g[t])
+                byCohort[u.adoption, default: []].append(g[t])
+            }
+        }
+        func avg(_ v: [Double]) -> (Double, Int) { (v.reduce(0, +) / Double(max(v.count, 1)), v.count) }
+        return Summaries(overall: avg(all),
+                         eventTime: byEvent.keys.sorted().map { ($0, avg(byEvent[$0]!)) },
+                         cohorts: byCohort.keys.sorted().map { ($0, avg(byCohort[$0]!)) })
+    }
+
+    /// Fits every treated unit (or cohort) of `assignment` against `never` (plus not-yet-treated units).
+    static func fitAll(_ panel: Panel, _ spec: Specification, assignment: [String: Double],
+                       never: [String]) throws(SyntheticControlError) -> [UnitEffect] {
+        var groups: [(name: String, adoption: Double, members: [String])] = []
+        let treated = assignment.keys.sorted { (assignment[$0]!, $0) < (assignment[$1]!, $1) }
+        switch spec.level {
+        case .unit: groups = treated.map { ($0, assignment[$0]!, [$0]) }
+        case .cohort:
+            for a in Set(assignment.values).sorted() {
+                groups.append(("cohort \(formatNumber(a))", a, treated.filter { assignment[$0] == a }))
+            }
+        }
+        var out: [UnitEffect] = []
+        for g in groups {
+            let laterAdopters = spec.donorPool == .notYetTreated
+                ? assignment.filter { $0.value > g.adoption && !g.members.contains($0.key) } : [:]
+            let donors = never + laterAdopters.keys.sorted()
+            let windowEnd = laterAdopters.values.min()
+            let problems = try g.members.map { (m: String) throws(SyntheticControlError) -> SyntheticControlProblem in
+                try SyntheticControlProblem(panel: panel, outcome: spec.outcome, treated: m, treatmentTime: g.adoption,
+                                            donors: donors, predictors: spec.predictors)
+            }
+            let problem = problems.count == 1 ? problems[0] : SyntheticControlProblem(averaging: problems, label: g.name)
+            var options = spec.options
+            options.seed = SplitMix64.derive(spec.options.seed, out.count)
+            let fit = try SyntheticControl.fit(problem, options: options)
+            let effects = problem.postPeriodIndices.filter { windowEnd == nil || panel.times[$0] < windowEnd! }
+            out.append(UnitEffect(name: g.name, adoption: g.adoption, members: g.members, fit: fit, effectPeriods: effects))
+        }
+        return out
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+import TestSupport
+import Tabular
+import LinearAlgebra
+@testable import SyntheticControl
+
+@Suite("Determinism and inference mechanics")
+struct InferenceTests {
+    @Test("the same seed gives bit-identical fits and placebos with 1 or 2 threads")
+    func threadIndependence() throws {
+        let problem = try Data.basque()
+        let one = SyntheticControlOptions(randomStarts: 2, seed: 99, threads: 1)
+        var two = one
+        two.threads = 2
+        let a = try SyntheticControl.fit(problem, options: one), b = try SyntheticControl.fit(problem, options: two)
+        #expect(a.weights.map(\.bitPattern) == b.weights.map(\.bitPattern))
+        #expect(a.predictorWeights!.map(\.bitPattern) == b.predictorWeights!.map(\.bitPattern))
+        let pa = try a.placeboInSpace(options: one), pb = try b.placeboInSpace(options: two)
+        #expect(pa.units.map { $0.gaps.map(\.bitPattern) } == pb.units.map { $0.gaps.map(\.bitPattern) })
+        #expect(pa.pValue == pb.pValue)
+    }
+
+    @Test("excluding placebos with poor pre-period fit changes the reference set, not the treated unit")
+    func exclusion() throws {
+        let fit = try SyntheticControl.fit(try Data.california(), options: .init(threads: 2))
+        let all = try fit.placeboInSpace(options: .init(threads: 2))
+        let trimmed = try fit.placeboInSpace(options: .init(threads: 2), excludeAbove: 5)
+        let kept = trimmed.units.filter(\.included)
+        #expect(kept.count < all.units.count && kept[0].isTreated)
+        #expect(kept.dropFirst().allSatisfy { $0.preMSPE <= 5 * kept[0].preMSPE })
+        #expect(abs(trimmed.pValue - Double(trimmed.rank) / Double(kept.count)) < 1e-15)
+    }
+
+    @Test("leave-one-out refits without each weighted donor; placebo in time shifts predictor periods")
+    func robustness() throws {
+        let fit = try SyntheticControl.fit(try Data.california(), options: .init(threads: 2))
+        let loo = try fit.leaveOneOut(options: .init(threads: 2))
+        #expect(Set(loo.map(\.donor)) == ["Utah", "Nevada", "Montana", "Colorado", "Connecticut"])
+        for (donor, f) in loo { #expect(!f.problem.donors.contains(donor) && f.problem.donors.count == 37) }
+        let (inTime, dropped) = try fit.placeboInTime(at: 1980, options: .init())
+        #expect(inTime.problem.treatmentTime == 1980 && inTime.problem.fitPeriods.last == 1979)
+        #expect(dropped.contains("cigsale (1975)"))
+        #expect(inTime.problem.predictors.contains { $0.variable == "lnincome" && $0.periods == Data.range(1971, 1979) })
+    }
+
+    @Test("custom and outcome-only predictor weights")
+    func predictorWeightModes() throws {
+        let problem = try Data.basque()
+        let equal = try SyntheticControl.fit(problem, options: .init(predictorWeights: .custom([Double](repeating: 1, count: 14))))
+        #expect(equal.predictorWeights!.allSatisfy { abs($0 - 1.0 / 14) < 1e-15 })
+        let outcome = try SyntheticControl.fit(problem, options: .init(predictorWeights: .outcomeOnly))
+        #expect(outcome.predictorWeights == nil && outcome.lossV <= equal.lossV)
+        #expect(throws: SyntheticControlError.self) {
+            try SyntheticControl.fit(problem, options: .init(predictorWeights: .custom([1, 2])))
+        }
+    }
+}
+
+@Suite("Simplex least squares")
+struct SimplexLeastSquaresTests {
+    /// The KKT conditions certify optimality: on the support the gradient equals the multiplier,
+    /// elsewhere it is no smaller.
+    @Test("solutions satisfy the KKT conditions on the Basque predictor problem and random problems")
+    func kkt() throws {
+        var rng = SplitMix64(seed: 3)
+        var problems: [SimplexLeastSquares] = []
+        let basque = try Data.basque()
+        problems.append(SimplexLeastSquares(a: basque.z0, b: basque.z1))
+        for _ in 0..<20 {
+            let m = 3 + Int(rng.next() % 8), j = 5 + Int(rng.next() % 40)
+            let a = Matrix(rows: m, columns: j, columnMajor: (0..<(m * j)).map { _ in rng.uniform() })
+            problems.append(SimplexLeastSquares(a: a, b: (0..<m).map { _ in rng.uniform() * 1.2 - 0.1 }, ridge: rng.uniform() < 0.5 ? 0 : 1e-3))
+        }
+        for p in problems {
+            let s = p.solve()
+            var work = SimplexLeastSquares.Workspace(m: p.a.rows, j: p.a.columns)
+            p.a.withUnsafeBufferPointer { p.halfGradient(s.weights, $0, [Double](repeating: 1, count: p.a.rows), &work) }
+            let g = work.gradient
+            let mu = s.support.reduce(0) { $0 + g[$1] } / Double(s.support.count)
+            let scale = 1 + g.map(abs).max()!
+            for i in s.support { #expect(abs(g[i] - mu) < 1e-9 * scale) }
+            for i in g.indices where !s.support.contains(i) { #expect(g[i] - mu > -1e-9 * scale) }
+            #expect(abs(s.weights.reduce(0, +) - 1) < 1e-12 && s.weights.allSatisfy { $0 >= 0 })
+            // A warm start from the solution's own support returns the same weights.
+            let again = p.solve(warmStart: s.support)
+            #expect(maxRelativeError(again.weights, s.weights, floor: 1) < 1e-12)
+        }
+    }
+}
+
+@Suite("Synthetic control: bad input")
+struct SyntheticControlErrorTests {
+    @Test("a misspelt treated unit is named with a suggestion")
+    func unknownUnit() {
+        #expect {
+            try SyntheticControlProblem(panel: Data.californiaPanel, outcome: "cigsale", treated: "Califronia", treatmentTime: 1989)
+        } throws: { "\($0)".contains("no unit 'Califronia' in the panel (did you mean 'California'?)") }
+    }
+
+    @Test("a treated unit with no pre-period is refused")
+    func noPrePeriod() {
+        #expect(throws: SyntheticControlError.noPrePeriod(unit: "California", treatmentTime: 1970)) {
+            try SyntheticControlProblem(panel: Data.californiaPanel, outcome: "cigsale", treated: "California", treatmentTime: 1970)
+        }
+    }
+
+    @Test("a predictor missing in every period for a unit names the variable and unit")
+    func missingPredictor() {
+        #expect {
+            try SyntheticControlProblem(panel: Data.californiaPanel, outcome: "cigsale", treated: "California", treatmentTime: 1989,
+                                        predictors: [PredictorSpecification(variable: "beer", periods: [1975, 1976])])
+        } throws: { "\($0)".contains("'beer' is missing for unit") }
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+import TestSupport
+import Tabular
+import LinearAlgebra
+@testable import SyntheticControl
+
+@Suite("Staggered synthetic control")
+struct StaggeredTests {
+    static let mpdta = try! CSVReader.read(contentsOf: TestData.dataset("mpdta.csv"))
+    static let panel = try! Panel(mpdta, unit: "countyreal", time: "year")
+    static let adoption: [String: Double] = {
+        let ft = try! mpdta.numeric("first.treat"), ids = try! mpdta.strings("countyreal")
+        var a: [String: Double] = [:]
+        for i in 0..<mpdta.rowCount where ft[i] > 0 { a[ids[i]!] = ft[i] }
+        return a
+    }()
+
+    @Test("one treated unit reduces to the single-unit synthetic control")
+    func singleUnit() throws {
+        let (unit, time) = Self.adoption.min { $0.key < $1.key }!
+        let spec = StaggeredSyntheticControl.Specification(outcome: "lemp", adoption: [unit: time], placebos: 0)
+        let r = try StaggeredSyntheticControl.estimate(Self.panel, spec)
+        // With only this unit listed as treated, every other county is a never-treated donor.
+        let direct = try SyntheticControl.fit(
+            SyntheticControlProblem(panel: Self.panel, outcome: "lemp", treated: unit, treatmentTime: time),
+            options: .init(predictorWeights: .outcomeOnly))
+        #expect(r.units.count == 1 && r.units[0].fit.weights == direct.weights)
+        #expect(abs(r.overall.estimate - direct.averageEffect()) < 1e-14)
+    }
+
+    @Test("cohort level on mpdta: event-time averages are the cohort gaps averaged by periods since adoption")
+    func cohorts() throws {
+        let spec = StaggeredSyntheticControl.Specification(outcome: "lemp", adoption: Self.adoption, level: .cohort,
+                                                           options: .init(predictorWeights: .outcomeOnly, threads: 2), placebos: 20)
+        let r = try StaggeredSyntheticControl.estimate(Self.panel, spec)
+        #expect(r.units.map(\.adoption) == [2004, 2006, 2007])
+        #expect(r.units.map(\.members.count) == [20, 40, 131])
+        // Event time 0 averages each cohort's gap in its adoption year.
+        let e0 = r.units.map { u in u.fit.gaps[Self.panel.times.firstIndex(of: u.adoption)!] }
+        #expect(abs(r.eventTime.first { $0.eventTime == 0 }!.summary.estimate - e0.reduce(0, +) / 3) < 1e-14)
+        // Overall: every cohort-period cell counts once (4 + 2 + 1 = 7 cells).
+        #expect(r.overall.cells == 7)
+        let o = r.overall
+        #expect(o.pValue! > 0 && o.pValue! <= 1 && o.placeboStandardError! > 0)
+        // Thread independence of the placebo distribution.
+        var single = spec
+        single.options.threads = 1
+        let r1 = try StaggeredSyntheticControl.estimate(Self.panel, single)
+        #expect(r1.overall.placeboStandardError!.bitPattern == o.placeboStandardError!.bitPattern)
+    }
+
+    @Test("not-yet-treated donors end each window before the earliest later adoption")
+    func notYetTreated() throws {
+        let spec = StaggeredSyntheticControl.Specification(outcome: "lemp", adoption: Self.adoption, donorPool: .notYetTreated,
+                                                           level: .cohort, placebos: 0)
+        let r = try StaggeredSyntheticControl.estimate(Self.panel, spec)
+        let c2004 = r.units.first { $0.adoption == 2004 }!
+        #expect(c2004.effectPeriods.map { Self.panel.times[$0] } == [2004, 2005])
+        #expect(c2004.fit.problem.donors.count == 309 + 171)
+    }
+}
