@@ -1,6 +1,6 @@
 // impact-bench: timing benchmarks for ImpactEval, with the peer measured in the same run.
 //
-//   swift run -c release impact-bench [csv|ols|match|all] [--no-peer]
+//   swift run -c release impact-bench [csv|ols|match|synth|all] [--no-peer]
 //
 // Each benchmark times the median of several runs with BLAS limited to one
 // thread (OPENBLAS_NUM_THREADS=1 is also set for the peers), prints the
@@ -8,6 +8,7 @@
 // script in Benchmarks/peers on the same data and prints the ratio.
 import Foundation
 import LinearAlgebra
+import SyntheticControl
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let runPeers = !arguments.contains("--no-peer")
@@ -24,3 +25,4 @@ try? FileManager.default.createDirectory(at: workDirectory, withIntermediateDire
 if wanted("csv") { try CSVBenchmark.run(in: workDirectory, peer: runPeers) }
 if wanted("ols") { try OLSBenchmark.run(in: workDirectory, peer: runPeers) }
 if wanted("match") { try MatchingBenchmark.run(in: workDirectory, peer: runPeers) }
+if wanted("synth") { try SyntheticControlBenchmark.run(in: workDirectory, peer: runPeers) }

@@ -122,4 +122,9 @@ struct ColumnRequirement {
     var key: String
     var column: String
     var numeric: Bool
+
+    /// One requirement per entry of the list under `key` (`key[0]`, `key[1]`, …).
+    static func list(_ key: String, _ columns: [String], numeric: Bool) -> [ColumnRequirement] {
+        columns.enumerated().map { ColumnRequirement(key: "\(key)[\($0.offset)]", column: $0.element, numeric: numeric) }
+    }
 }

@@ -28,7 +28,9 @@ public enum DataLoader {
         }
         for analysis in config.analyses {
             guard let data = loaded[analysis.data] else { continue }
-            errors += checkColumns(analysis, data: data, config: config)
+            let columnErrors = checkColumns(analysis, data: data, config: config)
+            errors += columnErrors
+            if columnErrors.isEmpty { errors += checkUnits(analysis, data: data, config: config) }
         }
         guard errors.isEmpty else { throw ConfigErrors(errors: errors) }
         return loaded
@@ -82,6 +84,46 @@ public enum DataLoader {
             if req.numeric, case .categorical(let c) = column {
                 let example = c.levels.first.map { " such as '\($0)'" } ?? ""
                 errors.append(error("column '\(req.column)' in '\(data.name)' holds text\(example); a number is expected"))
+            }
+        }
+        return errors
+    }
+}
+
+extension DataLoader {
+    /// Panel-level checks for methods that name units and dates: the units exist, and the
+    /// treatment time leaves at least one period before and one at or after it.
+    static func checkUnits(_ analysis: AnalysisSpec, data: LoadedData, config: Config) -> [ConfigError] {
+        let unitColumn: String, timeColumn: String, named: [(key: String, unit: String)], treatmentTime: Double?
+        switch analysis.settings {
+        case .syntheticControl(let s):
+            unitColumn = s.unit; timeColumn = s.time; treatmentTime = s.treatmentTime
+            named = (s.treated.map { [("treated", $0)] } ?? []) + (s.donors ?? []).enumerated().map { ("donors[\($0.offset)]", $0.element) }
+                + s.exclude.enumerated().map { ("exclude[\($0.offset)]", $0.element) }
+        case .syntheticDiD(let s):
+            unitColumn = s.unit; timeColumn = s.time; treatmentTime = s.treatmentTime
+            named = s.treated.enumerated().map { ("treated[\($0.offset)]", $0.element) }
+        default:
+            return []
+        }
+        guard let units = try? data.table.strings(unitColumn), let times = try? data.table.numeric(timeColumn) else { return [] }
+        let present = Set(units.compactMap { $0 })
+        var errors: [ConfigError] = []
+        for (key, unit) in named where !present.contains(unit) {
+            let base = String(key.prefix { $0 != "[" })
+            let mark = analysis.keyMarks[base] ?? analysis.mark
+            var message = "unit '\(unit)' does not occur in column '\(unitColumn)' of '\(data.name)'"
+            if let s = closestMatch(to: unit, in: Array(present)) { message += " (did you mean '\(s)'?)" }
+            errors.append(ConfigError(file: config.path, line: mark?.line, column: mark?.column,
+                                      path: "analyses[\(analysis.index)].\(key)", message: message))
+        }
+        if let t = treatmentTime {
+            let finite = times.filter { !$0.isNaN }
+            if !(finite.contains { $0 < t }) || !(finite.contains { $0 >= t }) {
+                let mark = analysis.keyMarks["treatment_time"] ?? analysis.mark
+                errors.append(ConfigError(file: config.path, line: mark?.line, column: mark?.column,
+                                          path: "analyses[\(analysis.index)].treatment_time",
+                                          message: "\(formatNumber(t)) leaves no period \(finite.contains { $0 < t } ? "at or after it" : "before it") in column '\(timeColumn)' (\(formatNumber(finite.min() ?? .nan))–\(formatNumber(finite.max() ?? .nan)))"))
             }
         }
         return errors

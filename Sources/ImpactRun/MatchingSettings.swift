@@ -94,11 +94,11 @@ public struct MatchSettings: Sendable {
 
     var columnRequirements: [ColumnRequirement] {
         var r = [ColumnRequirement(key: "treatment", column: treatment, numeric: true)]
-        r += covariates.enumerated().map { ColumnRequirement(key: "covariates[\($0.offset)]", column: $0.element, numeric: true) }
-        r += factors.enumerated().map { ColumnRequirement(key: "factors[\($0.offset)]", column: $0.element, numeric: false) }
-        r += mahalanobis.enumerated().map { ColumnRequirement(key: "mahalanobis[\($0.offset)]", column: $0.element, numeric: true) }
-        r += exact.enumerated().map { ColumnRequirement(key: "exact[\($0.offset)]", column: $0.element, numeric: false) }
-        r += adjust.enumerated().map { ColumnRequirement(key: "adjust[\($0.offset)]", column: $0.element, numeric: true) }
+        r += ColumnRequirement.list("covariates", covariates, numeric: true)
+        r += ColumnRequirement.list("factors", factors, numeric: false)
+        r += ColumnRequirement.list("mahalanobis", mahalanobis, numeric: true)
+        r += ColumnRequirement.list("exact", exact, numeric: false)
+        r += ColumnRequirement.list("adjust", adjust, numeric: true)
         if let outcome { r.append(ColumnRequirement(key: "outcome", column: outcome, numeric: true)) }
         return r
     }
@@ -149,9 +149,9 @@ public struct WeightSettings: Sendable {
 
     var columnRequirements: [ColumnRequirement] {
         var r = [ColumnRequirement(key: "treatment", column: treatment, numeric: true)]
-        r += covariates.enumerated().map { ColumnRequirement(key: "covariates[\($0.offset)]", column: $0.element, numeric: true) }
-        r += factors.enumerated().map { ColumnRequirement(key: "factors[\($0.offset)]", column: $0.element, numeric: false) }
-        r += adjust.enumerated().map { ColumnRequirement(key: "adjust[\($0.offset)]", column: $0.element, numeric: true) }
+        r += ColumnRequirement.list("covariates", covariates, numeric: true)
+        r += ColumnRequirement.list("factors", factors, numeric: false)
+        r += ColumnRequirement.list("adjust", adjust, numeric: true)
         if let outcome { r.append(ColumnRequirement(key: "outcome", column: outcome, numeric: true)) }
         return r
     }
@@ -191,6 +191,6 @@ public struct AbadieImbensSettings: Sendable {
     var columnRequirements: [ColumnRequirement] {
         [ColumnRequirement(key: "outcome", column: specification.outcome, numeric: true),
          ColumnRequirement(key: "treatment", column: specification.treatment, numeric: true)]
-            + specification.covariates.enumerated().map { ColumnRequirement(key: "covariates[\($0.offset)]", column: $0.element, numeric: true) }
+            + ColumnRequirement.list("covariates", specification.covariates, numeric: true)
     }
 }

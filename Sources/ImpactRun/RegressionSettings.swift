@@ -72,8 +72,8 @@ public struct RegressionSettings: Sendable {
     var columnRequirements: [ColumnRequirement] {
         var r = [ColumnRequirement(key: "outcome", column: outcome, numeric: true)]
         if let treatment { r.append(ColumnRequirement(key: "treatment", column: treatment, numeric: true)) }
-        for (i, c) in covariates.enumerated() { r.append(ColumnRequirement(key: "covariates[\(i)]", column: c, numeric: true)) }
-        for (i, c) in factors.enumerated() { r.append(ColumnRequirement(key: "factors[\(i)]", column: c, numeric: false)) }
+        r += ColumnRequirement.list("covariates", covariates, numeric: true)
+        r += ColumnRequirement.list("factors", factors, numeric: false)
         if let weights { r.append(ColumnRequirement(key: "weights", column: weights, numeric: true)) }
         if let cluster { r.append(ColumnRequirement(key: "cluster", column: cluster, numeric: false)) }
         return r

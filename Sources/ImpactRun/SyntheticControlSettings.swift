@@ -143,7 +143,7 @@ public struct SyntheticControlSettings: Sendable {
                  ColumnRequirement(key: "time", column: time, numeric: true),
                  ColumnRequirement(key: "outcome", column: outcome, numeric: true)]
         if let adoption { r.append(ColumnRequirement(key: "adoption", column: adoption, numeric: true)) }
-        for (i, p) in predictors.enumerated() { r.append(ColumnRequirement(key: "predictors[\(i)]", column: p.variable, numeric: true)) }
+        r += ColumnRequirement.list("predictors", predictors.map(\.variable), numeric: true)
         return r
     }
 }

@@ -53,10 +53,36 @@ public enum BLASLibrary {
     ///
     /// Use around loops that are parallel themselves (placebos, bootstrap draws):
     /// each worker then runs single-threaded BLAS instead of oversubscribing the cores.
+    /// OpenBLAS's thread count is process-wide, so overlapping calls (from several
+    /// threads) are counted: the first to enter sets one thread, the last to leave
+    /// restores the count it found.
     public static func withSingleThread<R>(_ body: () throws -> R) rethrows -> R {
-        let previous = threadCount
-        setThreadCount(1)
-        defer { setThreadCount(previous) }
+        SingleThreadScope.enter()
+        defer { SingleThreadScope.leave() }
         return try body()
+    }
+}
+
+/// The nesting count behind `BLASLibrary.withSingleThread`.
+private enum SingleThreadScope {
+    nonisolated(unsafe) static var depth = 0
+    nonisolated(unsafe) static var saved = 1
+    static let lock = NSLock()
+
+    static func enter() {
+        lock.lock()
+        defer { lock.unlock() }
+        if depth == 0 {
+            saved = BLASLibrary.threadCount
+            BLASLibrary.setThreadCount(1)
+        }
+        depth += 1
+    }
+
+    static func leave() {
+        lock.lock()
+        defer { lock.unlock() }
+        depth -= 1
+        if depth == 0 { BLASLibrary.setThreadCount(saved) }
     }
 }

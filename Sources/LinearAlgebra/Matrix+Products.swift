@@ -49,14 +49,20 @@ extension Matrix {
     /// The Gram matrix `XᵀX` by BLAS `dsyrk`, returned as a full symmetric matrix.
     ///
     /// Complexity: O(rows * columns²) flops, half of the general product.
-    public func gram() -> Matrix {
-        let k = columns
-        var c = Matrix(rows: k, columns: k)
-        if k == 0 || rows == 0 { return c }
+    public func gram() -> Matrix { symmetricRankK(transposed: true) }
+
+    /// `XXᵀ` (`dsyrk`), as a full symmetric matrix.
+    public func outerGram() -> Matrix { symmetricRankK(transposed: false) }
+
+    /// `XᵀX` (transposed) or `XXᵀ` by `dsyrk` on the upper triangle, then symmetrised.
+    private func symmetricRankK(transposed: Bool) -> Matrix {
+        let n = transposed ? columns : rows, k = transposed ? rows : columns
+        var c = Matrix(rows: n, columns: n)
+        if n == 0 || k == 0 { return c }
         withUnsafeBufferPointer { a in
             c.withUnsafeMutableBufferPointer { cp in
-                cblas_dsyrk(BLAS.colMajor, CblasUpper, CblasTrans, blasint(k), blasint(rows),
-                            1.0, a.baseAddress, blasint(rows), 0.0, cp.baseAddress, blasint(k))
+                cblas_dsyrk(BLAS.colMajor, CblasUpper, transposed ? CblasTrans : CblasNoTrans, blasint(n), blasint(k),
+                            1.0, a.baseAddress, blasint(Swift.max(rows, 1)), 0.0, cp.baseAddress, blasint(n))
             }
         }
         c.symmetrizeFromUpper()

@@ -39,19 +39,4 @@ extension Matrix {
         try LAPACK.check("dtrtri", info, positive: { .singular(pivot: $0) })
         return inv
     }
-
-    /// `self · selfᵀ` (`dsyrk`), as a full symmetric matrix.
-    public func outerGram() -> Matrix {
-        let n = rows
-        var c = Matrix(rows: n, columns: n)
-        if n == 0 || columns == 0 { return c }
-        withUnsafeBufferPointer { a in
-            c.withUnsafeMutableBufferPointer { cp in
-                cblas_dsyrk(BLAS.colMajor, CblasUpper, CblasNoTrans, blasint(n), blasint(columns),
-                            1.0, a.baseAddress, blasint(n), 0.0, cp.baseAddress, blasint(n))
-            }
-        }
-        c.symmetrizeFromUpper()
-        return c
-    }
 }

@@ -44,17 +44,12 @@ struct AnalysisSample {
     /// Stratum codes from the joint values of `columns` (all zero when empty).
     func strata(_ columns: [String]) throws(MatchingError) -> [Int] {
         guard !columns.isEmpty else { return [Int](repeating: 0, count: count) }
-        var codes: [String: Int] = [:]
         var values: [[String?]] = []
         for c in columns {
             do { values.append(try table.strings(c)) } catch { throw .table(error) }
         }
-        return (0..<count).map { i in
-            let key = values.map { $0[i] ?? "" }.joined(separator: "\u{1F}")
-            if let c = codes[key] { return c }
-            codes[key] = codes.count
-            return codes.count - 1
-        }
+        let keys = (0..<count).map { i in values.map { $0[i] ?? "" }.joined(separator: "\u{1F}") }
+        return Categorical(keys).codes.map(Int.init)
     }
 
     /// The numeric columns as an n x p matrix.

@@ -114,17 +114,11 @@ public struct DesignMatrix: Sendable {
             rows = used
             droppedRows = table.rowCount - n
             if let cname = spec.cluster {
+                // Cluster codes in order of first appearance among the rows used.
                 let labels = try table.strings(cname)
-                var index: [String: Int] = [:]
-                var ordered: [String] = []
-                clusters = used.map { r in
-                    let l = labels[r]!
-                    if let g = index[l] { return g }
-                    index[l] = ordered.count
-                    ordered.append(l)
-                    return ordered.count - 1
-                }
-                clusterLabels = ordered
+                let codes = Categorical(used.map { labels[$0] })
+                clusters = codes.codes.map(Int.init)
+                clusterLabels = codes.levels
             } else {
                 clusters = nil
                 clusterLabels = nil

@@ -70,9 +70,11 @@ public struct SyntheticControlProblem: Sendable {
     public init(panel: Panel, outcome: String, treated: String, treatmentTime: Double, donors: [String]? = nil,
                 exclude: [String] = [], predictors: [PredictorSpecification] = [],
                 fitPeriods: [Double]? = nil) throws(SyntheticControlError) {
-        guard panel.units.contains(treated) else { throw .unknownUnit(treated, available: panel.units) }
-        let donorList = donors ?? panel.units.filter { $0 != treated && !exclude.contains($0) }
-        for d in donorList where !panel.units.contains(d) { throw .unknownUnit(d, available: panel.units) }
+        let unitIndex = panel.unitIndex
+        guard unitIndex[treated] != nil else { throw .unknownUnit(treated, available: panel.units) }
+        let excluded = Set(exclude)
+        let donorList = donors ?? panel.units.filter { $0 != treated && !excluded.contains($0) }
+        for d in donorList where unitIndex[d] == nil { throw .unknownUnit(d, available: panel.units) }
         if donorList.contains(treated) { throw .invalidOption("the treated unit '\(treated)' is also listed as a donor") }
         guard donorList.count >= 2 else { throw .tooFewDonors(donorList.count) }
         let pre = panel.times.filter { $0 < treatmentTime }
@@ -87,7 +89,6 @@ public struct SyntheticControlProblem: Sendable {
         }
         let y: Matrix
         do { y = try panel.wide(outcome) } catch { throw .panel(error.description) }
-        let unitIndex = Dictionary(uniqueKeysWithValues: panel.units.enumerated().map { ($1, $0) })
         let timeIndex = Dictionary(uniqueKeysWithValues: panel.times.enumerated().map { ($1, $0) })
         let treatedRow = unitIndex[treated]!
         let donorRows = donorList.map { unitIndex[$0]! }

@@ -43,6 +43,8 @@ public struct Panel: Sendable {
     public let unitOfRow: [Int], timeOfRow: [Int]
     /// `rowAt[u * times.count + t]` is the table row of unit u at period t, or -1.
     let rowAt: [Int]
+    /// Position of every unit label in `units`.
+    public let unitIndex: [String: Int]
 
     /// Indexes `table` by `unit` and `time`.
     ///
@@ -84,6 +86,7 @@ public struct Panel: Sendable {
         self.unitOfRow = unitOfRow
         self.timeOfRow = timeOfRow
         self.rowAt = rowAt
+        self.unitIndex = unitIndex
     }
 
     /// True when every unit has a row for every period.
@@ -96,7 +99,7 @@ public struct Panel: Sendable {
     }
 
     /// The position of `label` in `units`.
-    public func unitPosition(_ label: String) -> Int? { units.firstIndex(of: label) }
+    public func unitPosition(_ label: String) -> Int? { unitIndex[label] }
 
     /// `variable` reshaped to a units x periods matrix (rows units, columns periods); absent cells are NaN.
     public func wide(_ variable: String) throws(PanelError) -> Matrix {

@@ -211,3 +211,97 @@ struct MatchingConfigTests {
                 && files.contains("psm/effects.csv"))
     }
 }
+
+let synthConfig = """
+    data:
+      smoking: ../Datasets/california_prop99_smoking.csv
+    analyses:
+      - name: prop99
+        method: synth
+        data: smoking
+        unit: state
+        time: year
+        outcome: cigsale
+        treated: California
+        treatment_time: 1989
+        predictors:
+          - {variable: retprice, periods: {from: 1980, to: 1988}}
+          - {variable: cigsale, periods: [1975, 1980]}
+          - {variable: cigsale, periods: 1988}
+    """
+
+@Suite("Config validation: synthetic control")
+struct SyntheticControlConfigTests {
+    @Test("predictor periods as ranges, lists and single years")
+    func predictors() throws {
+        let c = try parseExample(synthConfig)
+        guard case .syntheticControl(let s) = c.analyses[0].settings else { Issue.record("expected synth"); return }
+        #expect(s.predictors.map(\.periods) == [Array(stride(from: 1980.0, through: 1988, by: 1)), [1975, 1980], [1988]])
+        #expect(s.placebo && s.randomStarts == 1 && s.adoption == nil)
+        if case .optimized = s.predictorWeights {} else { Issue.record("expected optimized V") }
+    }
+
+    @Test("single-unit and staggered keys are not mixed; staggered designs need an adoption column")
+    func modes() {
+        #expect { try parseExample(synthConfig + "\n    level: cohort") } throws: { "\($0)".contains("'level' applies to staggered designs") }
+        let staggered = synthConfig.replacingOccurrences(of: "    treated: California\n    treatment_time: 1989\n", with: "    adoption: first_year\n    treatment_time: 1989\n")
+        #expect { try parseExample(staggered) } throws: { "\($0)".contains("'treatment_time' applies to a single treated unit") }
+        let neither = synthConfig.replacingOccurrences(of: "    treated: California\n", with: "")
+        #expect { try parseExample(neither) } throws: { "\($0)".contains("name the treated unit") }
+        #expect { try parseExample(synthConfig + "\n    predictor_weights: [1, 2]") } throws: { "\($0)".contains("2 custom weight(s) for 3 predictor(s)") }
+        #expect {
+            try parseExample(synthConfig.replacingOccurrences(of: "{variable: cigsale, periods: 1988}", with: "{variable: cigsale, period: 1988}"))
+        } throws: { "\($0)".contains("unknown key 'period' in a predictor (did you mean 'periods'?)") }
+    }
+
+    @Test("augsynth and sdid accept only their own keys")
+    func otherMethods() throws {
+        let aug = synthConfig.replacingOccurrences(of: "method: synth", with: "method: augsynth")
+        #expect { try parseExample(aug) } throws: { "\($0)".contains("unknown key 'predictors'") }
+        let sdid = """
+            data:
+              smoking: ../Datasets/california_prop99_smoking.csv
+            analyses:
+              - name: d
+                method: sdid
+                data: smoking
+                unit: state
+                time: year
+                outcome: cigsale
+                treated: California
+                treatment_time: 1989
+            """
+        guard case .syntheticDiD(let s) = try parseExample(sdid).analyses[0].settings else { Issue.record("expected sdid"); return }
+        #expect(s.estimator == .syntheticDiD && s.standardError == "placebo" && s.treated == ["California"])
+        #expect { try parseExample(sdid + "\n    standard_error: jackknife") } throws: { "\($0)".contains("the jackknife needs at least 2 treated units") }
+    }
+
+    @Test("a synth config runs end to end; an unknown treated unit is caught before running")
+    func run() throws {
+        var text = synthConfig + "\n    placebo: false"
+        let out = try Runner.run(try parseExample(text), threads: 2)
+        let files = try OutputWriter.render(out, command: ["test"], threads: 2).map(\.0)
+        for f in ["prop99/weights.csv", "prop99/gaps.csv", "prop99/predictors.csv", "prop99/path.svg", "prop99/gaps.svg", "prop99/weights.svg"] {
+            #expect(files.contains(f), "\(f)")
+        }
+        text = text.replacingOccurrences(of: "treated: California", with: "treated: Califronia")
+        #expect { try Runner.run(try parseExample(text), threads: 1) } throws: { "\($0)".contains("test.yaml:10:14: analyses[0].treated: unit 'Califronia' does not occur") }
+    }
+}
+
+@Suite("Validation of units and dates")
+struct UnitValidationTests {
+    @Test("validate names a misspelt treated unit and a treatment time with no pre-period, with lines")
+    func units() throws {
+        let c = try parseExample(synthConfig.replacingOccurrences(of: "treated: California", with: "treated: Califronia"))
+        #expect {
+            try DataLoader.load(c)
+        } throws: { error in
+            guard let e = error as? ConfigErrors, e.errors.count == 1 else { return false }
+            return e.errors[0].path == "analyses[0].treated" && e.errors[0].line == 10
+                && e.errors[0].message.contains("unit 'Califronia' does not occur in column 'state' of 'smoking' (did you mean 'California'?)")
+        }
+        let early = try parseExample(synthConfig.replacingOccurrences(of: "treatment_time: 1989", with: "treatment_time: 1960"))
+        #expect { try DataLoader.load(early) } throws: { "\($0)".contains("1960 leaves no period before it in column 'year' (1970–2000)") }
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Tabular
+import SyntheticControl
+
+/// Synthetic control timings (peer: pysyncon, same data, same run):
+/// - one nested-V fit with 150 donors, 8 predictors, 20 pre-periods (target: under 50 ms);
+/// - the full placebo-in-space loop for California with ADH's predictors (target: under 2 s).
+enum SyntheticControlBenchmark {
+    static func run(in directory: URL, peer: Bool) throws {
+        try largeFit(in: directory, peer: peer)
+        try californiaPlacebos(peer: peer)
+    }
+
+    static func largeFit(in directory: URL, peer: Bool) throws {
+        let url = directory.appendingPathComponent("synth_150.csv")
+        let table = try factorPanel(writingTo: url)
+        let panel = try Panel(table, unit: "unit", time: "year")
+        var predictors = (1...4).map { PredictorSpecification(variable: "x\($0)", periods: Array(stride(from: 1.0, through: 20, by: 1))) }
+        predictors += [5.0, 10, 15, 20].map { PredictorSpecification(variable: "y", periods: [$0]) }
+        let problem = try SyntheticControlProblem(panel: panel, outcome: "y", treated: "u000", treatmentTime: 21, predictors: predictors)
+        for threads in [1, 2] {
+            var loss = 0.0
+            let seconds = try Timing.median(repeats: 5) {
+                loss = try SyntheticControl.fit(problem, options: .init(threads: threads)).lossV
+            }
+            print(String(format: "synth: 150 donors, 8 predictors, 20 pre-periods, %d thread(s): loss %.6g", threads, loss))
+            Timing.report("nested-V synthetic control fit (\(threads) thread\(threads == 1 ? "" : "s"))", seconds: seconds, target: 0.05,
+                          peerName: "pysyncon", peerSeconds: peer && threads == 1 ? Timing.peer("synth_pysyncon.py", ["fit", url.path]) : nil)
+        }
+    }
+
+    static func californiaPlacebos(peer: Bool) throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let data = root.appendingPathComponent("Datasets/california_prop99_smoking.csv")
+        let panel = try Panel(try CSVReader.read(contentsOf: data), unit: "state", time: "year")
+        var predictors = ["lnincome", "age15to24", "retprice"].map { PredictorSpecification(variable: $0, periods: Array(stride(from: 1980.0, through: 1988, by: 1))) }
+        predictors.append(PredictorSpecification(variable: "beer", periods: Array(stride(from: 1984.0, through: 1988, by: 1))))
+        predictors += [1988.0, 1980, 1975].map { PredictorSpecification(variable: "cigsale", periods: [$0]) }
+        let problem = try SyntheticControlProblem(panel: panel, outcome: "cigsale", treated: "California", treatmentTime: 1989, predictors: predictors)
+        var rank = 0
+        let options = SyntheticControlOptions(threads: 2)
+        let seconds = try Timing.median(repeats: 3) {
+            let fit = try SyntheticControl.fit(problem, options: options)
+            rank = try fit.placeboInSpace(options: options).rank
+        }
+        print("synth: California placebo loop (39 fits), California ranks \(rank) of 39")
+        Timing.report("California placebo-in-space loop", seconds: seconds, target: 2.0, peerName: "pysyncon",
+                      peerSeconds: peer ? Timing.peer("synth_pysyncon.py", ["placebo", data.path]) : nil)
+    }
+
+    /// A deterministic linear factor model: 151 units x 30 years (20 before, 10 after treatment).
+    static func factorPanel(writingTo url: URL) throws -> Table {
+        var rng = SplitMix64(seed: 150)
+        func normal() -> Double { (-2 * log(rng.uniform())).squareRoot() * cos(2 * Double.pi * rng.uniform()) }
+        let units = 151, years = 30
+        let loadings = (0..<units).map { _ in (0..<3).map { _ in normal() } }
+        let factors = (0..<years).map { t in [1.0, Double(t) / 10, sin(Double(t) / 4)] }
+        var unit: [String?] = [], year: [Double] = [], y: [Double] = [], xs = [[Double]](repeating: [], count: 4)
+        var text = "unit,year,y,x1,x2,x3,x4\n"
+        for i in 0..<units {
+            let label = String(format: "u%03d", i)
+            for t in 0..<years {
+                var value = 10 + (0..<3).reduce(0) { $0 + loadings[i][$1] * factors[t][$1] } + 0.3 * normal()
+                if i == 0 && t >= 20 { value -= 1 }
+                let row = (0..<4).map { k in ((loadings[i][k % 3] * Double(k + 1) + 0.5 * normal()) * 1e4).rounded() / 1e4 }
+                value = (value * 1e4).rounded() / 1e4
+                unit.append(label); year.append(Double(t + 1)); y.append(value)
+                for k in 0..<4 { xs[k].append(row[k]) }
+                text += "\(label),\(t + 1),\(value)," + row.map { "\($0)" }.joined(separator: ",") + "\n"
+            }
+        }
+        if !FileManager.default.fileExists(atPath: url.path) { try text.write(to: url, atomically: true, encoding: .utf8) }
+        var table = Table(rowCount: unit.count)
+        try table.addColumn("unit", .categorical(Categorical(unit)))
+        try table.addColumn("year", .numeric(year))
+        try table.addColumn("y", .numeric(y))
+        for k in 0..<4 { try table.addColumn("x\(k + 1)", .numeric(xs[k])) }
+        return table
+    }
+}
