@@ -39,6 +39,14 @@ public struct CoefficientCovariance: Sendable {
 }
 
 extension LinearFit {
+    /// R's `summary.lm` criterion: residual variance below 1e-30 · (mean(fitted)² + var(fitted)).
+    public var isEssentiallyPerfectFit: Bool {
+        let n = Double(fitted.count)
+        let mean = fitted.reduce(0, +) / n
+        let variance = fitted.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
+        return residualSumOfSquares / Double(residualDegreesOfFreedom) < (mean * mean + variance) * 1e-30
+    }
+
     /// `(X*ᵀX*)⁻¹ = R⁻¹R⁻ᵀ`.
     func bread() throws(RegressionError) -> (inverseR: Matrix, bread: Matrix) {
         do {
@@ -58,6 +66,10 @@ extension LinearFit {
     public func covariance(_ estimator: VarianceEstimator, clusters: [Int]? = nil) throws(RegressionError) -> CoefficientCovariance {
         let n = observations, k = parameterCount
         let dfResidual = Double(n - k)
+        if isEssentiallyPerfectFit {
+            throw .varianceUnavailable(estimator: estimator.rawValue.uppercased(),
+                                       reason: "the model fits every observation exactly (residuals are rounding error)")
+        }
         let (rinv, bread) = try bread()
         let u = scoreFactors   // e*ᵢ · √wᵢ: the meat is Σ uᵢ² xᵢxᵢᵀ
         switch estimator {

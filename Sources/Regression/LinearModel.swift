@@ -43,6 +43,9 @@ public enum LinearModel {
         guard y.allSatisfy({ $0.isFinite }) else {
             throw .invalidOption("the outcome contains infinite values")
         }
+        if let first = y.first, y.allSatisfy({ $0 == first }) {
+            throw .invalidOption("the outcome has the same value (\(formatNumber(first))) in every row used; there is nothing to explain")
+        }
         if !x.isFinite, let bad = (0..<k).first(where: { j in !x.column(j).allSatisfy { $0.isFinite } }) {
             throw .invalidOption("column '\(names[bad])' contains infinite values")
         }

@@ -151,6 +151,11 @@ struct CSVParser {
         }
         let missing = options.missingTokens.map { Array($0.utf8) }
         var rowStarts: [Int] = []
+        // Reserve room for the likely number of rows (from the length of the first data lines), so the
+        // columns do not grow by repeated reallocation on large files.
+        let estimate = estimatedRows(from: pos)
+        rowStarts.reserveCapacity(estimate)
+        for k in builders.indices where !builders[k].isText { builders[k].numbers.reserveCapacity(estimate) }
 
         while pos < end {
             if p[pos] == Self.lf || p[pos] == Self.cr {   // blank line
@@ -194,6 +199,18 @@ struct CSVParser {
             }
         }
         return table
+    }
+
+    /// Rows expected in the rest of the file, from the mean length of up to 64 lines after `start` (+10%).
+    func estimatedRows(from start: Int) -> Int {
+        var i = start, lines = 0
+        while i < end && lines < 64 {
+            if p[i] == Self.lf { lines += 1 }
+            i += 1
+        }
+        guard lines > 0, i > start else { return 16 }
+        let perLine = Double(i - start) / Double(lines)
+        return Int(Double(end - start) / perLine * 1.1) + 16
     }
 
     /// Tab when the first line has tabs and no commas, comma otherwise.

@@ -153,3 +153,24 @@ struct LinearModelErrorTests {
         }
     }
 }
+
+@Suite("Linear models: degenerate data are errors, not NaN")
+struct DegenerateDataTests {
+    @Test("a constant outcome is refused")
+    func constantOutcome() throws {
+        let table = try CSVReader.read(text: "y,x\n2,1\n2,2\n2,3\n2,5\n")
+        #expect {
+            try LinearModel.fit(ModelSpecification(outcome: "y", covariates: ["x"]), table: table)
+        } throws: { "\($0)".contains("the outcome has the same value (2) in every row") }
+    }
+
+    @Test("a perfect fit has no standard errors")
+    func perfectFit() throws {
+        let table = try CSVReader.read(text: "y,x\n3,1\n5,2\n7,3\n11,5\n")
+        let fit = try LinearModel.fit(ModelSpecification(outcome: "y", covariates: ["x"]), table: table)
+        #expect(abs(fit.coefficient("x")! - 2) < 1e-12)
+        #expect {
+            try fit.coefficientTable(.hc1)
+        } throws: { "\($0)".contains("fits every observation exactly") }
+    }
+}
