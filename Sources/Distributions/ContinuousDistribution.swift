@@ -1,3 +1,5 @@
+import Foundation
+
 /// A continuous probability distribution on the real line.
 ///
 /// Each distribution gives both the CDF and its complement, computed
@@ -65,5 +67,3 @@ enum Inversion {
         return x
     }
 }
-
-import Foundation

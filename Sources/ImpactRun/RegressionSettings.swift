@@ -1,4 +1,5 @@
 import Regression
+import Tabular
 
 /// Settings of `method: ols` / `method: wls`.
 ///
@@ -79,5 +80,3 @@ public struct RegressionSettings: Sendable {
         return r
     }
 }
-
-import Tabular

@@ -1,3 +1,5 @@
+import Regression
+
 /// How to match treated units to controls (nearest-neighbour matching).
 ///
 /// Conventions follow R's MatchIt (`method = "nearest"`, estimand ATT):
@@ -65,5 +67,3 @@ public struct MatchingSpecification: Sendable, Equatable {
         self.order = order
     }
 }
-
-import Regression

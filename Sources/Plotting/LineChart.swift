@@ -34,7 +34,7 @@ public struct LineChart: Sendable {
     public var verticalLines: [(x: Double, label: String)] = []
     /// Horizontal reference lines (e.g. zero).
     public var horizontalLines: [Double] = []
-    /// Shaded vertical bands (x from, x to), e.g. confidence intervals drawn as error bars are separate.
+    /// Vertical error bars (x, low, high), e.g. confidence intervals at each point.
     public var errorBars: [(x: Double, low: Double, high: Double)] = []
     public var width: Double = 720
     public var height: Double = 420

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One typed column of a `Table`.
 ///
 /// Numeric columns hold `Double` values with missing values as NaN (as R's
@@ -116,5 +118,3 @@ public func formatNumber(_ x: Double) -> String {
     if s.contains(".") { while s.hasSuffix("0") { s.removeLast() } }
     return s
 }
-
-import Foundation
