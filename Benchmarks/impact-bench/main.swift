@@ -10,7 +10,17 @@ import Foundation
 import LinearAlgebra
 import SyntheticControl
 
+let usage = "usage: impact-bench [csv|ols|match|synth|all] [--no-peer]"
 let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.contains("--help") || arguments.contains("-h") {
+    print(usage)
+    exit(0)
+}
+let knownNames: Set<String> = ["csv", "ols", "match", "synth", "all"]
+for argument in arguments where argument != "--no-peer" && !knownNames.contains(argument) {
+    FileHandle.standardError.write(Data("impact-bench: unknown argument '\(argument)'\n\(usage)\n".utf8))
+    exit(2)
+}
 let runPeers = !arguments.contains("--no-peer")
 let selected = Set(arguments.filter { !$0.hasPrefix("--") })
 func wanted(_ name: String) -> Bool { selected.isEmpty || selected.contains("all") || selected.contains(name) }

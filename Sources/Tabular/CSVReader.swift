@@ -168,23 +168,42 @@ struct CSVParser {
             rowStarts.append(pos)
             let startLine = line
             var col = 0
-            try readRow(at: &pos, line: &line) { span, _ in
-                defer { col += 1 }
-                guard col < ncol else { return }
-                if !builders[col].isText {
-                    if let x = number(span, missing: missing) {
+            while true {
+                // Fast path: an unquoted field of a numeric column that is one complete number is
+                // parsed in place, without a separate scan for its end.
+                if col < ncol && !builders[col].isText && pos < end && p[pos] != Self.quote,
+                   let (x, stop) = FastFloat.parsePrefix(p.baseAddress!, pos, end) {
+                    var j = stop
+                    while j < end && (p[j] == 0x20 || p[j] == 0x09) { j += 1 }
+                    if j == end || p[j] == delimiter || p[j] == Self.lf || p[j] == Self.cr {
                         builders[col].numbers.append(x)
-                        return
-                    }
-                    // Not a number: this column is text; recover its earlier fields.
-                    builders[col].isText = true
-                    builders[col].numbers = []
-                    builders[col].spans.reserveCapacity(row + 1)
-                    for r in 0..<row {
-                        builders[col].spans.append(self.span(ofColumn: col, inRowStartingAt: rowStarts[r]))
+                        pos = j
+                        col += 1
+                        if endOfField(at: &pos, line: &line) { break }
+                        continue
                     }
                 }
-                builders[col].spans.append(span)
+                let span = try readField(at: &pos, line: &line, column: col)
+                if col < ncol {
+                    if !builders[col].isText {
+                        if let x = number(span, missing: missing) {
+                            builders[col].numbers.append(x)
+                        } else {
+                            // Not a number: this column is text; recover its earlier fields.
+                            builders[col].isText = true
+                            builders[col].numbers = []
+                            builders[col].spans.reserveCapacity(row + 1)
+                            for r in 0..<row {
+                                builders[col].spans.append(self.span(ofColumn: col, inRowStartingAt: rowStarts[r]))
+                            }
+                            builders[col].spans.append(span)
+                        }
+                    } else {
+                        builders[col].spans.append(span)
+                    }
+                }
+                col += 1
+                if endOfField(at: &pos, line: &line) { break }
             }
             guard col == ncol else {
                 throw .fieldCount(source: source, line: startLine, expected: ncol, found: col)
@@ -224,53 +243,63 @@ struct CSVParser {
     }
 
     /// Reads one record starting at `pos`, calling `field` for each field, and leaves `pos` after its line end.
-    @inline(__always)
     func readRow(at pos: inout Int, line: inout Int, _ field: (FieldSpan, Int) -> Void) throws(CSVError) {
         var k = 0
         while true {
-            var span: FieldSpan
-            if pos < end && p[pos] == Self.quote {
-                let openLine = line
-                var i = pos + 1
-                var escaped = false
-                while true {
-                    guard i < end else { throw .unterminatedQuote(source: source, line: openLine) }
-                    let c = p[i]
-                    if c == Self.quote {
-                        if i + 1 < end && p[i + 1] == Self.quote { escaped = true; i += 2; continue }
-                        break
-                    }
-                    if c == Self.lf { line += 1 }
-                    i += 1
-                }
-                span = FieldSpan(start: pos + 1, end: i, escaped: escaped)
-                pos = i + 1
-                if pos < end && p[pos] != delimiter && p[pos] != Self.lf && p[pos] != Self.cr {
-                    let name = k < names.count ? names[k] : "#\(k + 1)"
-                    throw .textAfterClosingQuote(source: source, line: line, column: name)
-                }
-            } else {
-                var i = pos
-                let d = delimiter
-                while i < end {
-                    let c = p[i]
-                    if c == d || c == Self.lf || c == Self.cr { break }
-                    i += 1
-                }
-                span = FieldSpan(start: pos, end: i, escaped: false)
-                pos = i
-            }
-            field(span, k)
+            field(try readField(at: &pos, line: &line, column: k), k)
             k += 1
-            if pos >= end { line += 1; return }
-            let c = p[pos]
-            if c == delimiter { pos += 1; if pos >= end { field(FieldSpan(start: pos, end: pos, escaped: false), k); line += 1; return }; continue }
-            // Line end: LF, CRLF or CR.
-            if c == Self.cr && pos + 1 < end && p[pos + 1] == Self.lf { pos += 1 }
-            pos += 1
-            line += 1
-            return
+            if endOfField(at: &pos, line: &line) { return }
         }
+    }
+
+    /// Reads the field at `pos` (quoted or not) and leaves `pos` at the byte after it.
+    @inline(__always)
+    func readField(at pos: inout Int, line: inout Int, column k: Int) throws(CSVError) -> FieldSpan {
+        if pos < end && p[pos] == Self.quote {
+            let openLine = line
+            var i = pos + 1
+            var escaped = false
+            while true {
+                guard i < end else { throw .unterminatedQuote(source: source, line: openLine) }
+                let c = p[i]
+                if c == Self.quote {
+                    if i + 1 < end && p[i + 1] == Self.quote { escaped = true; i += 2; continue }
+                    break
+                }
+                if c == Self.lf { line += 1 }
+                i += 1
+            }
+            let span = FieldSpan(start: pos + 1, end: i, escaped: escaped)
+            pos = i + 1
+            if pos < end && p[pos] != delimiter && p[pos] != Self.lf && p[pos] != Self.cr {
+                let name = k < names.count ? names[k] : "#\(k + 1)"
+                throw .textAfterClosingQuote(source: source, line: line, column: name)
+            }
+            return span
+        }
+        var i = pos
+        let d = delimiter
+        while i < end {
+            let c = p[i]
+            if c == d || c == Self.lf || c == Self.cr { break }
+            i += 1
+        }
+        let span = FieldSpan(start: pos, end: i, escaped: false)
+        pos = i
+        return span
+    }
+
+    /// Consumes what follows a field: a delimiter (returns false: the record goes on) or a line end
+    /// or the end of the data (returns true). A delimiter at the very end leaves one empty field to read.
+    @inline(__always)
+    func endOfField(at pos: inout Int, line: inout Int) -> Bool {
+        if pos >= end { line += 1; return true }
+        let c = p[pos]
+        if c == delimiter { pos += 1; return false }
+        if c == Self.cr && pos + 1 < end && p[pos + 1] == Self.lf { pos += 1 }
+        pos += 1
+        line += 1
+        return true
     }
 
     /// The span of field `column` in the record that starts at `start` (used when a column turns out to be text).

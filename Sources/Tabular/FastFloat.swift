@@ -13,19 +13,32 @@ enum FastFloat {
     /// Parses `p[start..<end]` (surrounding spaces allowed); nil when it is not a number.
     @inline(__always)
     static func parse(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Double? {
-        var i = start, e = end
-        while i < e && (p[i] == 0x20 || p[i] == 0x09) { i += 1 }
-        while e > i && (p[e - 1] == 0x20 || p[e - 1] == 0x09) { e -= 1 }
-        if i == e { return nil }
+        guard let (x, stop) = parsePrefix(p, start, end) else {
+            var i = start, e = end
+            while i < e && (p[i] == 0x20 || p[i] == 0x09) { i += 1 }
+            while e > i && (p[e - 1] == 0x20 || p[e - 1] == 0x09) { e -= 1 }
+            return i < e ? special(p, i, e) : nil
+        }
+        var j = stop
+        while j < end && (p[j] == 0x20 || p[j] == 0x09) { j += 1 }
+        return j == end ? x : nil
+    }
+
+    /// Parses the number that starts at `start` (after optional spaces) and returns it with the index
+    /// just past it; nil when no digits are found. The caller checks what follows.
+    @inline(__always)
+    static func parsePrefix(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> (Double, Int)? {
+        var i = start
+        while i < end && (p[i] == 0x20 || p[i] == 0x09) { i += 1 }
         let begin = i
         var negative = false
-        if p[i] == UInt8(ascii: "-") { negative = true; i += 1 } else if p[i] == UInt8(ascii: "+") { i += 1 }
+        if i < end && p[i] == UInt8(ascii: "-") { negative = true; i += 1 } else if i < end && p[i] == UInt8(ascii: "+") { i += 1 }
         var mantissa: UInt64 = 0
         var significant = 0
         var exponent = 0
         var sawDigit = false
         var truncated = false
-        while i < e {
+        while i < end {
             let d = p[i] &- 48
             if d > 9 { break }
             sawDigit = true
@@ -38,9 +51,9 @@ enum FastFloat {
             }
             i += 1
         }
-        if i < e && p[i] == UInt8(ascii: ".") {
+        if i < end && p[i] == UInt8(ascii: ".") {
             i += 1
-            while i < e {
+            while i < end {
                 let d = p[i] &- 48
                 if d > 9 { break }
                 sawDigit = true
@@ -54,31 +67,31 @@ enum FastFloat {
                 i += 1
             }
         }
-        guard sawDigit else { return special(p, begin, e) }
-        if i < e && (p[i] == UInt8(ascii: "e") || p[i] == UInt8(ascii: "E")) {
-            i += 1
+        guard sawDigit else { return nil }
+        if i < end && (p[i] == UInt8(ascii: "e") || p[i] == UInt8(ascii: "E")) {
+            var j = i + 1
             var expNegative = false
-            if i < e && p[i] == UInt8(ascii: "-") { expNegative = true; i += 1 } else if i < e && p[i] == UInt8(ascii: "+") { i += 1 }
+            if j < end && p[j] == UInt8(ascii: "-") { expNegative = true; j += 1 } else if j < end && p[j] == UInt8(ascii: "+") { j += 1 }
             var value = 0
             var sawExpDigit = false
-            while i < e {
-                let d = p[i] &- 48
+            while j < end {
+                let d = p[j] &- 48
                 if d > 9 { break }
                 sawExpDigit = true
                 if value < 100_000 { value = value * 10 + Int(d) }
-                i += 1
+                j += 1
             }
             guard sawExpDigit else { return nil }
             exponent += expNegative ? -value : value
+            i = j
         }
-        guard i == e else { return nil }
         if !truncated && mantissa <= (1 << 53) && exponent >= -22 && exponent <= 22 {
             var x = Double(mantissa)
             if exponent >= 0 { x *= powersOfTen[exponent] } else { x /= powersOfTen[-exponent] }
-            return negative ? -x : x
+            return (negative ? -x : x, i)
         }
-        if mantissa == 0 && !truncated { return negative ? -0.0 : 0.0 }
-        return slow(p, begin, e)
+        if mantissa == 0 && !truncated { return (negative ? -0.0 : 0.0, i) }
+        return slow(p, begin, i).map { ($0, i) }
     }
 
     /// `strtod` on a NUL-terminated copy.
