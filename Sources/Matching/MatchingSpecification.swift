@@ -11,7 +11,11 @@ import Regression
 ///   searches a sorted list and can break ties among equal propensity scores
 ///   differently.
 /// - **Ratio k.** k rounds: in round r every treated unit (in order) receives
-///   its r-th control, never one it already has.
+///   its r-th control, never one it already has. Without replacement and with
+///   fewer than k controls per treated unit, matching stops when the controls
+///   run out, so later treated units get fewer matches (MatchIt warns "Not all
+///   treated units will get k matches" and does the same); the method
+///   description says so.
 /// - **Caliper.** In standard deviations of the distance over the whole
 ///   analysis sample (MatchIt's `std.caliper = TRUE`); a treated unit whose
 ///   nearest available control is farther away stays unmatched.

@@ -20,12 +20,10 @@ public enum NearestNeighborMatching {
         let columns = spec.covariates + spec.factors + spec.exact + spec.mahalanobis
         let sample = try AnalysisSample(table, treatment: spec.treatment, columns: columns)
         let n = sample.count
-        if spec.ratio > 1 && !spec.replace {
-            let nt = sample.treated.filter { $0 }.count
-            if nt * spec.ratio > n - nt {
-                throw .invalidOption("ratio \(spec.ratio) needs \(nt * spec.ratio) controls without replacement; there are \(n - nt)")
-            }
-        }
+        // As MatchIt: too few controls for k matches each without replacement is not an error; matching
+        // proceeds in rounds and some treated units get fewer than k (or no) matches. The method text says so.
+        let treatedCount = sample.treated.filter { $0 }.count
+        let shortOfControls = !spec.replace && treatedCount * spec.ratio > n - treatedCount
         var scores: PropensityScores?
         var distance: [Double]?
         if spec.usePropensityScore {
@@ -52,6 +50,9 @@ public enum NearestNeighborMatching {
         method += spec.mahalanobis.isEmpty ? "the propensity score (\(spec.link.rawValue), \(spec.scale.rawValue) scale)" : "the Mahalanobis distance (\(spec.mahalanobis.joined(separator: ", ")))"
         if let c = spec.caliper { method += ", caliper \(formatNumber(c)) SD" }
         if !spec.exact.isEmpty { method += ", exact on \(spec.exact.joined(separator: ", "))" }
+        if shortOfControls {
+            method += "; only \(n - treatedCount) controls for \(treatedCount) treated units, so not all treated units get \(spec.ratio) match\(spec.ratio == 1 ? "" : "es")"
+        }
         return MatchedSample(rows: sample.rows, treated: sample.treated, droppedRows: sample.droppedRows,
                              propensityScores: scores, matches: matches, replace: spec.replace, method: method)
     }

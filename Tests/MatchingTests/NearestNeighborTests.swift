@@ -95,12 +95,30 @@ struct NearestNeighborTests {
         #expect(maxRelativeError(m.weights, Reference.numbers("matchitMahalanobis.weights"), floor: 1) < 1e-12)
     }
 
+    /// 3:1 without replacement wants 555 controls and there are 429: as in MatchIt, the rounds run until
+    /// the controls are used up (185 + 185 + 59), so 59 treated units get three matches and 126 get two.
+    @Test("3:1 Mahalanobis with too few controls: MatchIt's matched sets and weights")
+    func ratioBeyondControls() throws {
+        let s = MatchingSpecification(treatment: "treat", covariates: [], mahalanobis: ["age", "educ", "re74", "re75"],
+                                      usePropensityScore: false, ratio: 3)
+        let m = try NearestNeighborMatching.match(Reference.lalonde, s)
+        let treatedRows = Reference.numbers("matchitMahalanobisRatio3.treatedRows").map { Int($0) }
+        let controlRows = (Reference.value("matchitMahalanobisRatio3.controlRows") as! [Any]).map { v -> [Int] in
+            ((v as? [Any]) ?? [v]).compactMap { ($0 as? NSNumber)?.intValue }
+        }
+        #expect(treatedRows.count == 185)
+        for (t, controls) in zip(treatedRows, controlRows) where (m.matches[t] ?? []) != controls {
+            Issue.record("treated row \(t): ours \(m.matches[t] ?? []), MatchIt \(controls)")
+        }
+        #expect(m.matches.values.filter { $0.count == 3 }.count == 59)
+        #expect(m.matchedControlCount == 429)
+        #expect(maxRelativeError(m.weights, Reference.numbers("matchitMahalanobisRatio3.weights"), floor: 1) < 1e-12)
+        #expect(m.method.contains("not all treated units get 3 matches"))
+    }
+
     @Test("bad options are refused with a reason")
     func badOptions() {
         var s = Self.spec
-        s.ratio = 3
-        #expect { try NearestNeighborMatching.match(Reference.lalonde, s) } throws: { "\($0)".contains("ratio 3 needs 555 controls") }
-        s = Self.spec
         s.caliper = -1
         #expect(throws: MatchingError.self) { try NearestNeighborMatching.match(Reference.lalonde, s) }
         s = Self.spec

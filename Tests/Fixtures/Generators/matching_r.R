@@ -69,6 +69,9 @@ exact <- greedy(ps, caliper = 0.1 * sd(ps), exact = c("married", "nodegree"))
 
 # MatchIt's own Mahalanobis matching within a propensity-score caliper (compared directly).
 mi_mah <- matchit(f, data = d, method = "nearest", distance = "glm", mahvars = ~ age + educ + re74 + re75, caliper = 0.25)
+# Pure Mahalanobis 3:1 without replacement: 555 matches wanted from 429 controls, so MatchIt warns
+# "Not all treated units will get 3 matches" and matches in rounds until the controls run out.
+mi_mah3 <- suppressWarnings(matchit(treat ~ age + educ + re74 + re75, data = d, method = "nearest", distance = "mahalanobis", ratio = 3))
 mi_out <- function(m) list(weights = unname(m$weights),
                            treatedRows = match(rownames(m$match.matrix), rownames(d)) - 1,
                            controlRows = lapply(seq_len(nrow(m$match.matrix)), function(i) { v <- m$match.matrix[i, ]; v <- v[!is.na(v)]; match(v, rownames(d)) - 1 }))
@@ -95,6 +98,7 @@ out <- list(
   nearestRatio2Replace = list(weights = rep2$weights),
   nearestExact = list(weights = exact$weights),
   matchitMahalanobis = mi_out(mi_mah),
+  matchitMahalanobisRatio3 = mi_out(mi_mah3),
   cem = list(weights = unname(cem$weights), subclass = unname(as.integer(cem$subclass))),
   ipw = list(ate = list(weights = w_ate, balance = balance(w_ate)), att = list(weights = w_att, balance = balance(w_att)),
              effectATE = list(estimate = unname(coef(ipw_fit)["treat"]), se = sqrt(vcovHC(ipw_fit, type = "HC1")["treat", "treat"]))),
