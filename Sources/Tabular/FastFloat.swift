@@ -38,34 +38,26 @@ enum FastFloat {
         var exponent = 0
         var sawDigit = false
         var truncated = false
+        var seenPoint = false
+        // Digits before and after one decimal point: at most 19 significant digits go into the
+        // mantissa; later integer digits scale the exponent, later fraction digits are dropped
+        // (either way `truncated` records a nonzero digit lost, which sends the value to strtod).
         while i < end {
             let d = p[i] &- 48
-            if d > 9 { break }
+            if d > 9 {
+                if p[i] == UInt8(ascii: ".") && !seenPoint { seenPoint = true; i += 1; continue }
+                break
+            }
             sawDigit = true
             if significant < 19 {
                 mantissa = mantissa * 10 + UInt64(d)
                 if mantissa != 0 { significant += 1 }
+                if seenPoint { exponent -= 1 }
             } else {
-                exponent += 1
+                if !seenPoint { exponent += 1 }
                 if d != 0 { truncated = true }
             }
             i += 1
-        }
-        if i < end && p[i] == UInt8(ascii: ".") {
-            i += 1
-            while i < end {
-                let d = p[i] &- 48
-                if d > 9 { break }
-                sawDigit = true
-                if significant < 19 {
-                    mantissa = mantissa * 10 + UInt64(d)
-                    if mantissa != 0 { significant += 1 }
-                    exponent -= 1
-                } else if d != 0 {
-                    truncated = true
-                }
-                i += 1
-            }
         }
         guard sawDigit else { return nil }
         if i < end && (p[i] == UInt8(ascii: "e") || p[i] == UInt8(ascii: "E")) {

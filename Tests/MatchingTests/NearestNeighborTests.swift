@@ -82,16 +82,13 @@ struct NearestNeighborTests {
         s.caliper = 0.25
         s.mahalanobis = ["age", "educ", "re74", "re75"]
         let m = try NearestNeighborMatching.match(Reference.lalonde, s)
-        let treatedRows = Reference.numbers("matchitMahalanobis.treatedRows").map { Int($0) }
-        let controlRows = (Reference.value("matchitMahalanobis.controlRows") as! [Any]).map { v -> [Int] in
-            ((v as? [Any]) ?? [v]).compactMap { ($0 as? NSNumber)?.intValue }
-        }
+        let sets = Reference.matchedSets("matchitMahalanobis")
         var agree = 0
-        for (t, controls) in zip(treatedRows, controlRows) {
+        for (t, controls) in sets {
             let ours = m.matches[t] ?? []
             if ours == controls { agree += 1 } else { Issue.record("treated row \(t): ours \(ours), MatchIt \(controls)") }
         }
-        #expect(agree == treatedRows.count && agree == 185)
+        #expect(agree == sets.count && agree == 185)
         #expect(maxRelativeError(m.weights, Reference.numbers("matchitMahalanobis.weights"), floor: 1) < 1e-12)
     }
 
@@ -102,12 +99,9 @@ struct NearestNeighborTests {
         let s = MatchingSpecification(treatment: "treat", covariates: [], mahalanobis: ["age", "educ", "re74", "re75"],
                                       usePropensityScore: false, ratio: 3)
         let m = try NearestNeighborMatching.match(Reference.lalonde, s)
-        let treatedRows = Reference.numbers("matchitMahalanobisRatio3.treatedRows").map { Int($0) }
-        let controlRows = (Reference.value("matchitMahalanobisRatio3.controlRows") as! [Any]).map { v -> [Int] in
-            ((v as? [Any]) ?? [v]).compactMap { ($0 as? NSNumber)?.intValue }
-        }
-        #expect(treatedRows.count == 185)
-        for (t, controls) in zip(treatedRows, controlRows) where (m.matches[t] ?? []) != controls {
+        let sets = Reference.matchedSets("matchitMahalanobisRatio3")
+        #expect(sets.count == 185)
+        for (t, controls) in sets where (m.matches[t] ?? []) != controls {
             Issue.record("treated row \(t): ours \(m.matches[t] ?? []), MatchIt \(controls)")
         }
         #expect(m.matches.values.filter { $0.count == 3 }.count == 59)
