@@ -74,7 +74,7 @@ extension SyntheticControlRunner {
         chart.series = [LineChart.Series(name: "average gap", x: e.map { Double($0.eventTime) }, y: e.map(\.summary.estimate), color: Palette.color(0), markers: true)]
         let z = Normal.standard.complementaryQuantile(0.025)
         chart.errorBars = e.compactMap { row in row.summary.placeboStandardError.map { (Double(row.eventTime), row.summary.estimate - z * $0, row.summary.estimate + z * $0) } }
-        chart.horizontalLines = [0]
+        chart.horizontalLines = [(0, "")]
         chart.verticalLines = [(-0.5, "adoption")]
         var md = "Staggered synthetic control: \(r.units.count) \(s.level == .unit ? "treated units" : "adoption cohorts"), donors "
         md += s.donorPool == .neverTreated ? "never treated" : "never or not yet treated"

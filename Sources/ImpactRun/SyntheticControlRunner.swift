@@ -164,7 +164,7 @@ enum SyntheticControlRunner {
             }
         }
         gapChart.series.append(LineChart.Series(name: r.treated, x: times, y: r.periods.map(\.gap), color: Palette.color(0), width: 2.5))
-        gapChart.horizontalLines = [0]
+        gapChart.horizontalLines = [(0, "")]
         gapChart.verticalLines = [(r.treatmentTime, "treatment")]
         let shown = r.weights.filter { abs($0.weight) > 1e-4 }.sorted { abs($0.weight) > abs($1.weight) }
         let bars = BarChart(title: "Donor weights", xLabel: "weight", categories: shown.map(\.donor), values: shown.map(\.weight))

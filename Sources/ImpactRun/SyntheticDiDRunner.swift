@@ -58,7 +58,7 @@ extension SyntheticControlRunner {
         ]
         var curve = LineChart(title: "\(analysis.name): effect by period (\(s.estimator.rawValue))", xLabel: "period", yLabel: "effect on \(s.outcome)")
         curve.series = [LineChart.Series(name: nil, x: post, y: e.effectCurve, color: Palette.color(0), markers: true)]
-        curve.horizontalLines = [0, e.estimate]
+        curve.horizontalLines = [(0, ""), (e.estimate, "average \(Report.number(e.estimate))")]
         let shown = result.unitWeights.filter { $0.weight > 1e-4 }.sorted { $0.weight > $1.weight }
         let bars = BarChart(title: "Unit weights ω", xLabel: "weight", categories: shown.map(\.label), values: shown.map(\.weight))
         var md = "\(["sdid": "Synthetic difference-in-differences", "sc": "Synthetic control (synthdid's SC)", "did": "Difference-in-differences"][s.estimator.rawValue]!) "

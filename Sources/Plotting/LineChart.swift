@@ -32,8 +32,8 @@ public struct LineChart: Sendable {
     public var series: [Series] = []
     /// Vertical reference lines (e.g. the treatment date) with labels.
     public var verticalLines: [(x: Double, label: String)] = []
-    /// Horizontal reference lines (e.g. zero).
-    public var horizontalLines: [Double] = []
+    /// Horizontal reference lines (e.g. zero, or an average effect), labelled at the right end when the label is not empty.
+    public var horizontalLines: [(y: Double, label: String)] = []
     /// Vertical error bars (x, low, high), e.g. confidence intervals at each point.
     public var errorBars: [(x: Double, low: Double, high: Double)] = []
     public var width: Double = 720
@@ -51,7 +51,7 @@ public struct LineChart: Sendable {
         let named = series.filter { $0.name != nil }
         let legendRows = named.isEmpty ? 0 : 1
         let xs = series.flatMap(\.x).filter(\.isFinite) + verticalLines.map(\.x)
-        var ys = series.flatMap(\.y).filter(\.isFinite) + horizontalLines
+        var ys = series.flatMap(\.y).filter(\.isFinite) + horizontalLines.map(\.y)
         ys += errorBars.flatMap { [$0.low, $0.high] }.filter(\.isFinite)
         let xd = LinearScale.niceDomain(xs.min() ?? 0, xs.max() ?? 1, padding: 0.02)
         let yd = LinearScale.niceDomain(ys.min() ?? 0, ys.max() ?? 1)
@@ -71,7 +71,10 @@ public struct LineChart: Sendable {
         c.line(left, top, left, bottom)
         c.text((left + right) / 2, height - 12, xLabel, size: 12, anchor: .middle)
         c.text(16, (top + bottom) / 2, yLabel, size: 12, anchor: .middle, rotate: -90)
-        for h in horizontalLines { c.line(left, sy(h), right, sy(h), stroke: "#555", dash: "4 3") }
+        for h in horizontalLines {
+            c.line(left, sy(h.y), right, sy(h.y), stroke: "#555", dash: "4 3")
+            if !h.label.isEmpty { c.text(right - 4, sy(h.y) - 5, h.label, size: 11, anchor: .end) }
+        }
         for v in verticalLines {
             c.line(sx(v.x), top + 14, sx(v.x), bottom, stroke: "#555", dash: "4 3")
             c.text(sx(v.x) + 4, top + 26, v.label, size: 11)
