@@ -8,20 +8,41 @@ struct NotebookCheck: CustomStringConvertible {
     let analysis: String, path: String, expected: Double, tolerance: Double
     var description: String { "\(analysis) \(path)" }
 
-    static func parse(_ markdown: String) -> [NotebookCheck] {
-        markdown.components(separatedBy: "<!-- check:").dropFirst().compactMap { chunk in
-            let body = chunk.components(separatedBy: "-->")[0].split(separator: " ").map(String.init)
-            guard body.count == 4, let e = Double(body[2]), let t = Double(body[3]) else { return nil }
-            return NotebookCheck(analysis: body[0], path: body[1], expected: e, tolerance: t)
+    /// The directives of a notebook, and the text of any that are malformed (which the test reports).
+    static func parse(_ markdown: String) -> (checks: [NotebookCheck], malformed: [String]) {
+        var checks: [NotebookCheck] = [], malformed: [String] = []
+        for chunk in markdown.components(separatedBy: "<!-- check:").dropFirst() {
+            let text = chunk.components(separatedBy: "-->")[0]
+            // analysis, path (which may contain spaces, e.g. a unit name), expected, tolerance
+            let body = text.split(separator: " ").map(String.init)
+            if body.count >= 4, let e = Double(body[body.count - 2]), let t = Double(body[body.count - 1]) {
+                let path = body[1..<(body.count - 2)].joined(separator: " ")
+                checks.append(NotebookCheck(analysis: body[0], path: path, expected: e, tolerance: t))
+            } else {
+                malformed.append(text)
+            }
         }
+        return (checks, malformed)
     }
 }
 
-/// Follows `a.b.rows[term=t].c` or `a[3].b` into decoded JSON.
+/// Splits a path at the dots outside brackets, so `rows[term=x[T.Y]].estimate` has two parts.
+func pathComponents(_ path: String) -> [String] {
+    var parts: [String] = [], current = "", depth = 0
+    for ch in path {
+        if ch == "[" { depth += 1 } else if ch == "]" { depth -= 1 }
+        if ch == "." && depth == 0 { parts.append(current); current = "" } else { current.append(ch) }
+    }
+    parts.append(current)
+    return parts
+}
+
+/// Follows `a.b.rows[term=t].c` or `a[3].b` into decoded JSON (the selector runs from the first `[`
+/// to the last `]`, so factor terms such as `g[T.b]` can be selected).
 func lookup(_ json: Any, _ path: String) -> Any? {
     var current: Any? = json
-    for part in path.split(separator: ".") {
-        var key = String(part)
+    for part in pathComponents(path) {
+        var key = part
         var selector: String?
         if let open = key.firstIndex(of: "["), key.hasSuffix("]") {
             selector = String(key[key.index(after: open)..<key.index(before: key.endIndex)])
@@ -59,8 +80,9 @@ struct NotebookTests {
     func notebook(_ folder: String) throws {
         let dir = TestData.root.appendingPathComponent("Notebooks").appendingPathComponent(folder)
         let markdown = try String(contentsOf: dir.appendingPathComponent("notebook.md"), encoding: .utf8)
-        let checks = NotebookCheck.parse(markdown)
+        let (checks, malformed) = NotebookCheck.parse(markdown)
         #expect(!checks.isEmpty, "notebook \(folder) pins no numbers")
+        for text in malformed { Issue.record("\(folder): malformed check directive '\(text)'") }
         let config = try ConfigLoader.load(path: dir.appendingPathComponent("analysis.yaml").path)
         let output = try Runner.run(config, threads: 2)
         let out = TestData.temporaryDirectory().appendingPathComponent(folder)
