@@ -92,14 +92,16 @@ public struct SyntheticControlProblem: Sendable {
         let timeIndex = Dictionary(uniqueKeysWithValues: panel.times.enumerated().map { ($1, $0) })
         let treatedRow = unitIndex[treated]!
         let donorRows = donorList.map { unitIndex[$0]! }
-        // The outcome must be complete for every unit and period used.
-        for (label, row) in [(treated, treatedRow)] + zip(donorList, donorRows).map({ ($0, $1) }) {
+        // The outcome must be complete for every unit and period used; incomplete donors are listed together.
+        func gaps(_ row: Int) -> String? {
             let missing = panel.times.indices.filter { y[row, $0].isNaN }
-            if !missing.isEmpty {
-                throw .missingValue(variable: outcome, unit: label,
-                                    periods: missing.prefix(6).map { formatNumber(panel.times[$0]) }.joined(separator: ", ")
-                                        + (missing.count > 6 ? ", …" : ""))
-            }
+            guard !missing.isEmpty else { return nil }
+            return missing.prefix(6).map { formatNumber(panel.times[$0]) }.joined(separator: ", ") + (missing.count > 6 ? ", …" : "")
+        }
+        if let periods = gaps(treatedRow) { throw .missingValue(variable: outcome, unit: treated, periods: periods) }
+        let incomplete = zip(donorList, donorRows).compactMap { label, row in gaps(row).map { (unit: label, periods: $0) } }
+        if !incomplete.isEmpty {
+            throw .incompleteDonors(variable: outcome, donors: incomplete.map(\.unit), periods: incomplete.map(\.periods))
         }
         let specs = predictors.isEmpty ? fit.map { PredictorSpecification(variable: outcome, periods: [$0]) } : predictors
         var x1 = [Double](), x0 = Matrix(rows: specs.count, columns: donorRows.count)

@@ -105,6 +105,23 @@ struct SyntheticControlErrorTests {
         }
     }
 
+    /// A donor with a gap in its outcome (here a dropped row) cannot be used; all such donors are listed at once.
+    @Test("donors with gaps in the outcome are listed together, and excluding them fits")
+    func incompleteDonors() throws {
+        let table = try CSVReader.read(contentsOf: TestData.dataset("california_prop99_smoking.csv"))
+        let states = try table.strings("state"), years = try table.numeric("year")
+        let holed = try Panel(table.filteringRows { !(states[$0] == "Nevada" && years[$0] == 1995) && !(states[$0] == "Utah" && years[$0] == 1975) },
+                              unit: "state", time: "year")
+        let expected = SyntheticControlError.incompleteDonors(variable: "cigsale", donors: ["Nevada", "Utah"], periods: ["1995", "1975"])
+        #expect(throws: expected) {
+            try SyntheticControlProblem(panel: holed, outcome: "cigsale", treated: "California", treatmentTime: 1989)
+        }
+        #expect("\(expected)".contains("leave them out of the donor pool"))
+        let donors = holed.units.filter { !["California", "Nevada", "Utah"].contains($0) }
+        let problem = try SyntheticControlProblem(panel: holed, outcome: "cigsale", treated: "California", treatmentTime: 1989, donors: donors)
+        #expect(problem.donors.count == 36)
+    }
+
     @Test("a predictor missing in every period for a unit names the variable and unit")
     func missingPredictor() {
         #expect {
