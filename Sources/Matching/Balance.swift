@@ -45,7 +45,7 @@ public struct BalanceRow: Sendable, Codable, Equatable {
     public let meanControl: Double
     /// (mean treated − mean control) / SD; see `Balance` for the SD.
     public let standardizedMeanDifference: Double
-    /// Weighted variance ratio treated / control (non-binary variables only).
+    /// Weighted variance ratio treated / control (non-binary variables with a non-zero control variance).
     public let varianceRatio: Double?
     /// Mean and maximum absolute difference of the weighted empirical CDFs.
     public let ecdfMean: Double
@@ -74,7 +74,9 @@ public struct BalanceTable: Sendable, Codable, Equatable {
 ///   √((s²₁ + s²₀)/2) for the ATE. Variances are Σw(x − x̄)²/(1 − Σw²) with
 ///   normalised weights (the usual n − 1 form when unweighted), and p(1 − p) for
 ///   binary variables. A mean difference below √ε is reported unstandardised.
-/// - The variance ratio uses the same weighted variances, for non-binary variables.
+/// - The variance ratio uses the same weighted variances, for non-binary variables;
+///   it is undefined (nil, `null` in JSON) when the control variance is zero up to
+///   rounding, e.g. for a covariate constant among the (weighted) controls.
 /// - eCDF statistics: weights normalised within groups, the absolute difference
 ///   of the two weighted eCDFs at each distinct value; their mean (over
 ///   distinct values) and maximum. For binary variables both equal |mean difference|.
@@ -109,8 +111,11 @@ public enum Balance {
             var ratio: Double?
             var ecdf = (mean: abs(diff), max: abs(diff))
             if !binary {
-                ratio = weightedVariance(t.map { x[$0] }, t.map { w[$0] }, binary: false)
-                    / weightedVariance(c.map { x[$0] }, c.map { w[$0] }, binary: false)
+                let vt = weightedVariance(t.map { x[$0] }, t.map { w[$0] }, binary: false)
+                let vc = weightedVariance(c.map { x[$0] }, c.map { w[$0] }, binary: false)
+                // A control variance that is zero up to rounding (a constant column) leaves the ratio undefined.
+                let scale = x.reduce(0) { max($0, abs($1)) }
+                ratio = vc > Double.ulpOfOne * max(scale * scale, Double.leastNormalMagnitude) ? vt / vc : nil
                 ecdf = ecdfDifferences(x, treated: treated, weights: w)
             }
             return BalanceRow(variable: v.name, binary: binary, meanTreated: mt, meanControl: mc,

@@ -50,7 +50,8 @@ extension RegressionError: CustomStringConvertible {
                 + parts.joined(separator: "; ")
                 + ". Remove one of the collinear columns or combine them."
         case let .tooFewObservations(n, k):
-            return "\(n) complete observation(s) for \(k) coefficient(s): need more observations than coefficients"
+            return "\(n) usable observation(s) for \(k) coefficient(s): need more observations than coefficients "
+                + "(rows with a missing value in a model column, or with zero weight, are not used)"
         case let .invalidWeights(column, row, value):
             return "weight column '\(column)' has an invalid value \(formatNumber(value)) in row \(row + 1) (weights must be finite and >= 0)"
         case let .varianceUnavailable(estimator, reason):

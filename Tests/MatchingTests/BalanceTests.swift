@@ -52,4 +52,18 @@ struct BalanceTests {
         let treated = try Reference.lalonde.numeric("treat").map { $0 == 1 }
         expectBalance(Balance.table(try lalondeBalanceVariables(distance: ps.probabilities), treated: treated), "balanceBefore", tolerance: 1e-7)
     }
+
+    /// A constant column: no mean difference, and a variance ratio that is undefined rather than 0/0 noise
+    /// (weighted means of a constant are only equal to it up to rounding).
+    @Test("a constant covariate has SMD 0 and no variance ratio, weighted or not")
+    func constantCovariate() throws {
+        let treated = try Reference.lalonde.numeric("treat").map { $0 == 1 }
+        let constant = [BalanceVariable(name: "c", values: [Double](repeating: 3.1, count: 614))]
+        let weights = (0..<614).map { 0.1 + Double(($0 * 7919) % 97) / 13 }
+        for w in [nil, weights] {
+            let row = Balance.table(constant, treated: treated, weights: w).rows[0]
+            #expect(abs(row.standardizedMeanDifference) < 1e-12 && row.varianceRatio == nil)
+            #expect(row.ecdfMean < 1e-12 && row.ecdfMax < 1e-12)
+        }
+    }
 }
