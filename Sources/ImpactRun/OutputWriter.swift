@@ -61,7 +61,8 @@ struct ResultsDocument: Encodable {
 ///
 /// Everything is written into a temporary sibling folder and renamed into
 /// place at the end, so an existing folder is never partly overwritten; an
-/// existing folder is replaced only with `force`.
+/// existing folder is replaced only with `force`, and only if it holds earlier ImpactEval results (see
+/// `checkReplaceable`).
 public enum OutputWriter {
     public static func write(_ output: RunOutput, to directory: URL, force: Bool, command: [String], threads: Int) throws -> [String] {
         let fm = FileManager.default
@@ -74,6 +75,7 @@ public enum OutputWriter {
         if exists && !isDirectory.boolValue {
             throw OutputError(message: "'\(target.path)' exists and is not a folder; nothing was written")
         }
+        if exists { try checkReplaceable(target, output: output) }
         let parent = target.deletingLastPathComponent()
         do { try fm.createDirectory(at: parent, withIntermediateDirectories: true) } catch {
             throw OutputError(message: "cannot create '\(parent.path)': \(error.localizedDescription)")
@@ -102,6 +104,30 @@ public enum OutputWriter {
             if let e = error as? OutputError { throw e }
             throw OutputError(message: "cannot write '\(target.path)': \(error.localizedDescription); nothing was written")
         }
+    }
+
+    /// `--force` replaces only what ImpactEval wrote: an empty folder or one holding an ImpactEval
+    /// `manifest.json`, and never a folder that contains the config or one of its inputs. So a mistyped
+    /// `--out .` or `--out Datasets` cannot delete the user's files.
+    static func checkReplaceable(_ target: URL, output: RunOutput) throws {
+        let fm = FileManager.default
+        let resolved = target.resolvingSymlinksInPath().path
+        let protected = [URL(fileURLWithPath: output.config.path)] + output.inputs.map(\.url)
+        for file in protected {
+            let path = file.standardizedFileURL.resolvingSymlinksInPath().path
+            if path.hasPrefix(resolved.hasSuffix("/") ? resolved : resolved + "/") {
+                throw OutputError(message: "'\(target.path)' contains '\(path)', which this run reads; --force never replaces it. Nothing was written; choose another --out folder")
+            }
+        }
+        let contents = (try? fm.contentsOfDirectory(atPath: target.path)) ?? []
+        guard !contents.isEmpty else { return }
+        let manifest = target.appendingPathComponent("manifest.json")
+        if let data = try? Data(contentsOf: manifest),
+           let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+           (json["schema"] as? String)?.hasPrefix("impacteval/manifest/") == true {
+            return
+        }
+        throw OutputError(message: "'\(target.path)' is not an ImpactEval output folder (it has no ImpactEval manifest.json); --force replaces only earlier results. Nothing was written; choose another --out folder")
     }
 
     /// Every output file as (relative path, bytes), manifest last.

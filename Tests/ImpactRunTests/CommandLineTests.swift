@@ -94,4 +94,27 @@ struct CommandLineTests {
         #expect(third.status == 0)
         #expect(try Data(contentsOf: dir.appendingPathComponent("results.json")) == results)
     }
+
+    /// `--force` must not turn a mistyped `--out` into data loss.
+    @Test("--force replaces only earlier ImpactEval results, never a folder holding the config or inputs")
+    func forceIsGuarded() throws {
+        // A folder of the user's own files.
+        let mine = TestData.temporaryDirectory().appendingPathComponent("mine")
+        try FileManager.default.createDirectory(at: mine, withIntermediateDirectories: true)
+        try Data("keep me".utf8).write(to: mine.appendingPathComponent("notes.txt"))
+        let a = try runImpact(["run", "Examples/nsw_regression.yaml", "--out", mine.path, "--force"])
+        #expect(a.status != 0 && a.stderr.contains("is not an ImpactEval output folder"), "\(a.stderr)")
+        #expect(try String(contentsOf: mine.appendingPathComponent("notes.txt"), encoding: .utf8) == "keep me")
+        // The folder holding the config (and, above it, the data): refused even though it exists.
+        for out in ["Examples", "."] {
+            let b = try runImpact(["run", "Examples/nsw_regression.yaml", "--out", out, "--force"])
+            #expect(b.status != 0 && b.stderr.contains("which this run reads"), "\(out): \(b.stderr)")
+        }
+        #expect(FileManager.default.fileExists(atPath: TestData.example("nsw_regression.yaml").path))
+        // An empty folder is fine.
+        let empty = TestData.temporaryDirectory().appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let c = try runImpact(["run", "Examples/nsw_regression.yaml", "--out", empty.path, "--force"])
+        #expect(c.status == 0, "\(c.stderr)")
+    }
 }
