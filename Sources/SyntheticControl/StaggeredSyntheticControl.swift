@@ -178,22 +178,39 @@ public enum StaggeredSyntheticControl {
                 groups.append(("cohort \(formatNumber(a))", a, treated.filter { assignment[$0] == a }))
             }
         }
-        var out: [UnitEffect] = []
-        for g in groups {
+        // Groups are independent: fit them in parallel (BLAS single-threaded inside), each with a seed
+        // derived from its index, so the result does not depend on the thread count. With one group
+        // the fit itself may use the threads for its V-search starts.
+        let fitThreads = groups.count > 1 ? 1 : spec.options.threads
+        let allGroups = groups
+        let fitted = ParallelMap.map(allGroups.count, threads: spec.options.threads) { k -> Swift.Result<UnitEffect, SyntheticControlError> in
+            let g = allGroups[k]
             let laterAdopters = spec.donorPool == .notYetTreated
                 ? assignment.filter { $0.value > g.adoption && !g.members.contains($0.key) } : [:]
             let donors = never + laterAdopters.keys.sorted()
             let windowEnd = laterAdopters.values.min()
-            let problems = try g.members.map { (m: String) throws(SyntheticControlError) -> SyntheticControlProblem in
-                try SyntheticControlProblem(panel: panel, outcome: spec.outcome, treated: m, treatmentTime: g.adoption,
-                                            donors: donors, predictors: spec.predictors)
+            do throws(SyntheticControlError) {
+                let problems = try g.members.map { (m: String) throws(SyntheticControlError) -> SyntheticControlProblem in
+                    try SyntheticControlProblem(panel: panel, outcome: spec.outcome, treated: m, treatmentTime: g.adoption,
+                                                donors: donors, predictors: spec.predictors)
+                }
+                let problem = problems.count == 1 ? problems[0] : SyntheticControlProblem(averaging: problems, label: g.name)
+                var options = spec.options
+                options.seed = SplitMix64.derive(spec.options.seed, k)
+                options.threads = fitThreads
+                let fit = try SyntheticControl.fit(problem, options: options)
+                let effects = problem.postPeriodIndices.filter { windowEnd == nil || panel.times[$0] < windowEnd! }
+                return .success(UnitEffect(name: g.name, adoption: g.adoption, members: g.members, fit: fit, effectPeriods: effects))
+            } catch {
+                return .failure(error)
             }
-            let problem = problems.count == 1 ? problems[0] : SyntheticControlProblem(averaging: problems, label: g.name)
-            var options = spec.options
-            options.seed = SplitMix64.derive(spec.options.seed, out.count)
-            let fit = try SyntheticControl.fit(problem, options: options)
-            let effects = problem.postPeriodIndices.filter { windowEnd == nil || panel.times[$0] < windowEnd! }
-            out.append(UnitEffect(name: g.name, adoption: g.adoption, members: g.members, fit: fit, effectPeriods: effects))
+        }
+        var out: [UnitEffect] = []
+        for f in fitted {
+            switch f {
+            case .success(let u): out.append(u)
+            case .failure(let e): throw e
+            }
         }
         return out
     }
