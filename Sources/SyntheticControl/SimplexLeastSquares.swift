@@ -16,7 +16,9 @@ import LinearAlgebra
 /// nested V search fast: between nearby V the free set rarely changes.
 ///
 /// Complexity per iteration: O(mJ) for the gradient plus O(|F|³) for the
-/// subproblem, with |F| ≤ m + 1 free weights in non-degenerate problems.
+/// subproblem, with |F| ≤ m + 1 free weights in non-degenerate problems; when
+/// more weights than rows are free (few periods, many donors: the ridge alone
+/// makes W unique) the subproblem costs O(|F|m²) instead.
 public struct SimplexLeastSquares: Sendable {
     /// m x J design (one column per donor).
     public let a: Matrix
@@ -171,7 +173,18 @@ public struct SimplexLeastSquares: Sendable {
 
     /// min Σ vᵣ(A_F z − b)ᵣ² + ρ‖z‖² s.t. Σz = 1, through the KKT system
     /// [A_FᵀVA_F + ρI  1; 1ᵀ 0] [z; ν] = [A_FᵀVb; 1].
+    ///
+    /// With more free weights than rows (k > m, a perfect fit is possible and only the ridge makes the
+    /// solution unique) the O(k³) KKT solve is replaced by `lowRankSubproblem`, O(km²).
     func subproblem(_ free: [Int], _ ap: UnsafeBufferPointer<Double>, _ v: [Double], _ work: inout Workspace) -> [Double]? {
+        let k = free.count, m = a.rows, n = k + 1
+        if k == 1 { return [1] }
+        if k > max(2 * m, 24) && ridge > 0, let z = lowRankSubproblem(free, ap, v) { return z }
+        return kktSubproblem(free, ap, v, &work)
+    }
+
+    /// The subproblem through its (k+1)-square KKT system (LAPACK `dgesv`; minimum-norm `dgelsd` if singular).
+    func kktSubproblem(_ free: [Int], _ ap: UnsafeBufferPointer<Double>, _ v: [Double], _ work: inout Workspace) -> [Double]? {
         let k = free.count, m = a.rows, n = k + 1
         if k == 1 { return [1] }
         if work.kkt.count < n * n { work.kkt = [Double](repeating: 0, count: n * n); work.rhs = [Double](repeating: 0, count: n); work.pivots = [Int32](repeating: 0, count: n) }
@@ -219,5 +232,54 @@ public struct SimplexLeastSquares: Sendable {
         rhs[k] = 1
         if let z = try? matrix.leastSquares(rhs).solution, z.allSatisfy({ $0.isFinite }) { return Array(z.prefix(k)) }
         return nil
+    }
+
+    /// The subproblem for k > m free weights, through the thin QR factorisation of Uᵀ = (V^½A_F)ᵀ = QR
+    /// (k x m, LAPACK `dgeqrf`/`dorgqr`) instead of the (k+1)-square KKT system.
+    ///
+    /// With M = RRᵀ + ρI (m x m), (UᵀU + ρI)⁻¹ = QM⁻¹Qᵀ + (I − QQᵀ)/ρ. Writing p = Qᵀ1,
+    /// q⊥ = 1 − Qp, a = M⁻¹Rc (c = V^½b) and d = M⁻¹p, the solution is
+    /// z = Q(a − νd) − κq⊥ with κ = ν/ρ = (pᵀa − 1)/(ρpᵀd + ‖q⊥‖²), which never divides by ρ, so
+    /// a tiny tie-breaking ridge loses no precision. nil if a factorisation fails (the caller then
+    /// uses the KKT system).
+    func lowRankSubproblem(_ free: [Int], _ ap: UnsafeBufferPointer<Double>, _ v: [Double]) -> [Double]? {
+        let k = free.count, m = a.rows
+        let root = v.map { $0.squareRoot() }
+        var ut = Matrix(rows: k, columns: m)
+        ut.withUnsafeMutableBufferPointer { up in
+            for (x, cx) in free.enumerated() {
+                for r in 0..<m { up[x + r * k] = root[r] * ap[r + cx * m] }
+            }
+        }
+        guard let qr = try? ut.qr(), let q = try? qr.thinQ() else { return nil }
+        let rf = qr.r
+        let c = (0..<m).map { root[$0] * b[$0] }
+        // g = Rc, p = Qᵀ1, M = RRᵀ + ρI.
+        var g = [Double](repeating: 0, count: m), p = [Double](repeating: 0, count: m)
+        var mm = Matrix(rows: m, columns: m)
+        for i in 0..<m {
+            for j in i..<m { g[i] += rf[i, j] * c[j] }
+            var s = 0.0
+            for x in 0..<k { s += q[x, i] }
+            p[i] = s
+            for j in 0..<m {
+                var t = i == j ? ridge : 0
+                for l in max(i, j)..<m { t += rf[i, l] * rf[j, l] }
+                mm[i, j] = t
+            }
+        }
+        guard let chol = try? mm.cholesky(), let av = try? chol.solve(g), let dv = try? chol.solve(p) else { return nil }
+        let qp = q.multiplied(by: p)
+        var perp = [Double](repeating: 0, count: k)
+        var perpNorm2 = 0.0
+        for x in 0..<k { perp[x] = 1 - qp[x]; perpNorm2 += perp[x] * perp[x] }
+        var pa = 0.0, pd = 0.0
+        for i in 0..<m { pa += p[i] * av[i]; pd += p[i] * dv[i] }
+        let kappa = (pa - 1) / (ridge * pd + perpNorm2)
+        let nu = kappa * ridge
+        let inner = (0..<m).map { av[$0] - nu * dv[$0] }
+        let qi = q.multiplied(by: inner)
+        let z = (0..<k).map { qi[$0] - kappa * perp[$0] }
+        return z.allSatisfy(\.isFinite) ? z : nil
     }
 }

@@ -72,6 +72,13 @@ struct SimplexLeastSquaresTests {
             let a = Matrix(rows: m, columns: j, columnMajor: (0..<(m * j)).map { _ in rng.uniform() })
             problems.append(SimplexLeastSquares(a: a, b: (0..<m).map { _ in rng.uniform() * 1.2 - 0.1 }, ridge: rng.uniform() < 0.5 ? 0 : 1e-3))
         }
+        // Few rows, many columns, target inside the hull: many weights are free and only the ridge decides
+        // (the low-rank subproblem path).
+        for _ in 0..<10 {
+            let m = 1 + Int(rng.next() % 4), j = 60 + Int(rng.next() % 200)
+            let a = Matrix(rows: m, columns: j, columnMajor: (0..<(m * j)).map { _ in rng.uniform() })
+            problems.append(SimplexLeastSquares(a: a, b: (0..<m).map { _ in 0.4 + 0.2 * rng.uniform() }, ridge: 1e-3))
+        }
         for p in problems {
             let s = p.solve()
             var work = SimplexLeastSquares.Workspace(m: p.a.rows, j: p.a.columns)
@@ -85,6 +92,31 @@ struct SimplexLeastSquaresTests {
             // A warm start from the solution's own support returns the same weights.
             let again = p.solve(warmStart: s.support)
             #expect(maxRelativeError(again.weights, s.weights, floor: 1) < 1e-12)
+        }
+    }
+}
+
+extension SimplexLeastSquaresTests {
+    /// The O(km²) path must solve the same equality-constrained subproblem as the KKT system, including
+    /// zero row weights (a rank-deficient V^½A) and ridges down to 1e-6 (where the KKT LU is still accurate).
+    @Test("the low-rank subproblem equals the KKT-system solution")
+    func lowRankSubproblem() {
+        var rng = SplitMix64(seed: 11)
+        for trial in 0..<30 {
+            let m = 1 + Int(rng.next() % 5), k = m + 2 + Int(rng.next() % 60), j = k + Int(rng.next() % 10)
+            let a = Matrix(rows: m, columns: j, columnMajor: (0..<(m * j)).map { _ in rng.uniform() * 2 - 0.5 })
+            var v = (0..<m).map { _ in rng.uniform() }
+            if m > 1 && trial % 3 == 0 { v[0] = 0 }
+            let ridge = [1e-2, 1e-4, 1e-6][trial % 3]
+            let problem = SimplexLeastSquares(a: a, b: (0..<m).map { _ in rng.uniform() }, rowWeights: v, ridge: ridge)
+            let free = Array(rng.permutation(j).prefix(k)).sorted()
+            var work = SimplexLeastSquares.Workspace(m: m, j: j)
+            let (low, kkt) = a.withUnsafeBufferPointer { ap in
+                (problem.lowRankSubproblem(free, ap, v), problem.kktSubproblem(free, ap, v, &work))
+            }
+            guard let low, let kkt else { Issue.record("trial \(trial): a subproblem failed"); continue }
+            #expect(abs(low.reduce(0, +) - 1) < 1e-12)
+            #expect(maxRelativeError(low, kkt, floor: 1) < 1e-8, "trial \(trial): m \(m), k \(k), ridge \(ridge)")
         }
     }
 }
