@@ -38,6 +38,17 @@ extension SyntheticControlRunner {
             }
             adoption[u] = v
         }
+        // An adoption time must leave at least one period before it and one at or after it.
+        let first = panel.times.first!, last = panel.times.last!
+        if let (u, v) = adoption.filter({ $0.value <= first }).min(by: { ($0.value, $0.key) < ($1.value, $1.key) }) {
+            let hint = Set(adoption.values) == [1]
+                ? "'\(column)' looks like a 0/1 indicator; it should hold each unit's first treated period (0 or missing for never treated)"
+                : "drop units treated from the first period, or start the data earlier"
+            throw RunnerMessage("unit '\(u)' adopts at \(formatNumber(v)), not after the first period \(formatNumber(first)), so it has no pre-treatment period; \(hint)")
+        }
+        if let (u, v) = adoption.filter({ $0.value > last }).min(by: { ($0.value, $0.key) < ($1.value, $1.key) }) {
+            throw RunnerMessage("unit '\(u)' adopts at \(formatNumber(v)), after the last period \(formatNumber(last)); code units first treated after the data end as 0 to use them as never-treated donors, or drop them")
+        }
         var options = s.options
         options.seed = seed
         options.threads = threads

@@ -254,6 +254,45 @@ struct SyntheticControlConfigTests {
         } throws: { "\($0)".contains("unknown key 'period' in a predictor (did you mean 'periods'?)") }
     }
 
+    /// Adoption times outside the panel are a coding mistake, named with the likely fix.
+    @Test("a 0/1 indicator or a time-varying column as the adoption column is refused with a hint")
+    func adoptionRange() throws {
+        func staggered(_ column: String) -> String {
+            """
+            data:
+              counties: ../Datasets/mpdta.csv
+            analyses:
+              - name: s
+                method: synth
+                data: counties
+                unit: countyreal
+                time: year
+                outcome: lemp
+                adoption: \(column)
+                placebos: 0
+            """
+        }
+        #expect { try Runner.run(try parseExample(staggered("treat")), threads: 1) } throws: {
+            "\($0)".contains("adopts at 1, not after the first period 2003") && "\($0)".contains("looks like a 0/1 indicator")
+        }
+        #expect { try Runner.run(try parseExample(staggered("year")), threads: 1) } throws: {
+            "\($0)".contains("unit '8001' has two adoption times in 'year' (2003 and 2004)")
+        }
+        // A small panel in which unit u5 adopts in the first period, or after the last one.
+        let dir = TestData.temporaryDirectory()
+        for (adopts, message) in [(2001, "adopts at 2001, not after the first period 2001"), (2009, "adopts at 2009, after the last period 2004")] {
+            var csv = "unit,year,y,first\n"
+            for u in 0..<6 {
+                for t in 2001...2004 { csv += "u\(u),\(t),\(u * t % 7),\(u == 0 ? 2003 : u == 5 ? adopts : 0)\n" }
+            }
+            try Data(csv.utf8).write(to: dir.appendingPathComponent("panel.csv"))
+            let text = staggered("first").replacingOccurrences(of: "../Datasets/mpdta.csv", with: "panel.csv")
+                .replacingOccurrences(of: "countyreal", with: "unit").replacingOccurrences(of: "lemp", with: "y")
+            let config = try ConfigLoader.parse(text: text, path: dir.appendingPathComponent("c.yaml").path)
+            #expect { try Runner.run(config, threads: 1) } throws: { "\($0)".contains("unit 'u5' \(message)") }
+        }
+    }
+
     @Test("augsynth and sdid accept only their own keys")
     func otherMethods() throws {
         let aug = synthConfig.replacingOccurrences(of: "method: synth", with: "method: augsynth")
