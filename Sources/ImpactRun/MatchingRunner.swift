@@ -192,9 +192,10 @@ enum MatchingRunner {
         md += "|---|---:|---:|---:|---:|---:|---:|---:|\n"
         for (b, a) in zip(before.rows, after.rows) {
             md += "| \(b.variable) | \(Report.number(a.meanTreated)) | \(Report.number(b.meanControl)) | \(Report.number(b.standardizedMeanDifference)) | "
-            md += "\(Report.number(a.meanControl)) | \(Report.number(a.standardizedMeanDifference)) | \(a.varianceRatio.map(Report.number) ?? "") | \(Report.number(a.ecdfMax)) |\n"
+            md += "\(Report.number(a.meanControl)) | \(Report.number(a.standardizedMeanDifference)) | \(a.varianceRatio.map(Report.number) ?? "—") | \(Report.number(a.ecdfMax)) |\n"
         }
-        md += "\nSMD denominators are computed on the unadjusted sample (MatchIt's convention); see the README.\n\n"
+        md += "\nSMD denominators are computed on the unadjusted sample (MatchIt's convention); see the README. "
+        md += "VR is not defined (—) for binary variables or when the control variance is zero.\n\n"
         return AnalysisOutput(name: analysis.name, method: analysis.method, data: analysis.data, result: result,
                               tables: tables, plots: [love], report: md)
     }
