@@ -55,17 +55,20 @@ public enum EntropyBalancing {
         for g in groups {
             var constraints: [[Double]] = []
             var targets: [Double] = []
-            for (_, x) in columns {
+            var labels: [String] = []
+            for (name, x) in columns {
                 let m = g.targets.reduce(0) { $0 + x[$1] } / Double(g.targets.count)
                 constraints.append(g.members.map { x[$0] })
                 targets.append(m)
+                labels.append("the mean of '\(name)'")
                 if variances && !BalanceVariable(name: "", values: x).isBinary {
                     let v = g.targets.reduce(0) { $0 + (x[$1] - m) * (x[$1] - m) } / Double(g.targets.count)
                     constraints.append(g.members.map { (x[$0] - m) * (x[$0] - m) })
                     targets.append(v)
+                    labels.append("the variance of '\(name)'")
                 }
             }
-            let (gw, conv) = try solve(constraints: constraints, targets: targets)
+            let (gw, conv) = try solve(constraints: constraints, targets: targets, labels: labels)
             let scale = Double(gw.count) / gw.reduce(0, +)
             for (k, i) in g.members.enumerated() { w[i] = gw[k] * scale }
             if worst == nil || conv.maximumStandardizedError > worst!.maximumStandardizedError || !conv.converged { worst = conv }
@@ -76,7 +79,8 @@ public enum EntropyBalancing {
     }
 
     /// Weights (summing to 1) for units whose constraint values are `constraints[j][i]`, meeting `targets`.
-    static func solve(constraints: [[Double]], targets: [Double]) throws(MatchingError) -> ([Double], Convergence) {
+    /// `labels` name the constraints in a non-convergence error.
+    static func solve(constraints: [[Double]], targets: [Double], labels: [String]? = nil) throws(MatchingError) -> ([Double], Convergence) {
         let m = constraints.count, n = constraints.first?.count ?? 0
         // Standardise: c̃ = (c − target)/sd, so λ is on a common scale.
         let sds = constraints.map { col -> Double in
@@ -135,8 +139,10 @@ public enum EntropyBalancing {
         let conv = Convergence(converged: converged, iterations: iterations,
                                maximumAbsoluteError: errors.max() ?? 0, maximumStandardizedError: standardized.max() ?? 0)
         if !converged && (standardized.max() ?? 0) > 1e-6 {
+            let worst = standardized.indices.max { standardized[$0] < standardized[$1] }!
+            let what = labels.map { " for \($0[worst])" } ?? ""
             throw .notConverged(method: "entropy balancing", iterations: iterations,
-                                detail: "the targets may lie outside what the reweighted group can reach (largest standardised error \(String(format: "%.3g", standardized.max() ?? 0)))")
+                                detail: "the targets may lie outside what the reweighted group can reach (largest standardised error \(String(format: "%.3g", standardized[worst]))\(what))")
         }
         return (w, conv)
     }

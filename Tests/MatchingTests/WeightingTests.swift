@@ -78,6 +78,18 @@ struct WeightingTests {
     }
 }
 
+extension WeightingTests {
+    /// A covariate that is 1 for every treated unit and 0 for every control cannot be balanced.
+    @Test("unreachable entropy-balancing targets are an error naming the constraint")
+    func entropyInfeasible() throws {
+        var table = Reference.lalonde
+        try table.addColumn("indicator", .numeric(try table.numeric("treat")))
+        #expect { try EntropyBalancing.weights(table, treatment: "treat", covariates: ["age", "indicator"]) } throws: {
+            "\($0)".contains("entropy balancing did not converge") && "\($0)".contains("for the mean of 'indicator'")
+        }
+    }
+}
+
 @Suite("Abadie-Imbens matching estimator against Matching::Match")
 struct AbadieImbensTests {
     @Test("NSW, match on age, ATE, M = 1: estimate 1.785191, SE 0.686717 (to 1e-5)")
