@@ -273,6 +273,12 @@ public struct SimplexLeastSquares: Sendable {
         var perp = [Double](repeating: 0, count: k)
         var perpNorm2 = 0.0
         for x in 0..<k { perp[x] = 1 - qp[x]; perpNorm2 += perp[x] * perp[x] }
+        // 1 in the row space of U (a row constant across the free columns): q⊥ is rounding noise, and
+        // κq⊥ would amplify it; it is exactly zero.
+        if perpNorm2 <= Double(k) * (64 * Double.ulpOfOne) * (64 * Double.ulpOfOne) {
+            perp = [Double](repeating: 0, count: k)
+            perpNorm2 = 0
+        }
         var pa = 0.0, pd = 0.0
         for i in 0..<m { pa += p[i] * av[i]; pd += p[i] * dv[i] }
         let kappa = (pa - 1) / (ridge * pd + perpNorm2)
