@@ -92,10 +92,22 @@ public enum DataLoader {
 
 extension DataLoader {
     /// Panel-level checks for methods that name units and dates: the units exist, and the
-    /// treatment time leaves at least one period before and one at or after it.
+    /// treatment time (or, in staggered designs, every adoption time) leaves at least one period
+    /// before and one at or after it.
     static func checkUnits(_ analysis: AnalysisSpec, data: LoadedData, config: Config) -> [ConfigError] {
         let unitColumn: String, timeColumn: String, named: [(key: String, unit: String)], treatmentTime: Double?
         switch analysis.settings {
+        case .syntheticControl(let s) where s.adoption != nil:
+            // Staggered: the adoption column (a panel error, e.g. a repeated unit-period, is left to the run).
+            guard let panel = try? Panel(data.table, unit: s.unit, time: s.time) else { return [] }
+            do throws(RunnerMessage) {
+                _ = try SyntheticControlRunner.adoptionTimes(panel, column: s.adoption!)
+                return []
+            } catch {
+                let mark = analysis.keyMarks["adoption"] ?? analysis.mark
+                return [ConfigError(file: config.path, line: mark?.line, column: mark?.column,
+                                    path: "analyses[\(analysis.index)].adoption", message: error.description)]
+            }
         case .syntheticControl(let s):
             unitColumn = s.unit; timeColumn = s.time; treatmentTime = s.treatmentTime
             named = (s.treated.map { [("treated", $0)] } ?? []) + (s.donors ?? []).enumerated().map { ("donors[\($0.offset)]", $0.element) }

@@ -26,10 +26,14 @@ public struct StaggeredResult: Encodable, Sendable {
 }
 
 extension SyntheticControlRunner {
-    /// A staggered `synth` analysis: treated units (or cohorts) from an adoption column.
-    static func staggered(_ analysis: AnalysisSpec, settings s: SyntheticControlSettings, panel: Panel, adoption column: String,
-                          seed: UInt64, threads: Int) throws -> AnalysisOutput {
-        let values = try panel.table.numeric(column)
+    /// Each treated unit's adoption time from the `column` of `panel`'s table (0 or missing: never treated).
+    ///
+    /// Used both when validating a config and when running it. An adoption time must be constant within a
+    /// unit and leave at least one period before it and one at or after it; otherwise the error names the
+    /// unit and the likely fix (a 0/1 indicator, units treated from the start, adoption after the data end).
+    static func adoptionTimes(_ panel: Panel, column: String) throws(RunnerMessage) -> [String: Double] {
+        let values: [Double]
+        do { values = try panel.table.numeric(column) } catch { throw RunnerMessage("\(error)") }
         var adoption: [String: Double] = [:]
         for (r, v) in values.enumerated() where !v.isNaN && v != 0 {
             let u = panel.units[panel.unitOfRow[r]]
@@ -38,8 +42,7 @@ extension SyntheticControlRunner {
             }
             adoption[u] = v
         }
-        // An adoption time must leave at least one period before it and one at or after it.
-        let first = panel.times.first!, last = panel.times.last!
+        guard let first = panel.times.first, let last = panel.times.last else { return adoption }
         if let (u, v) = adoption.filter({ $0.value <= first }).min(by: { ($0.value, $0.key) < ($1.value, $1.key) }) {
             let hint = Set(adoption.values) == [1]
                 ? "'\(column)' looks like a 0/1 indicator; it should hold each unit's first treated period (0 or missing for never treated)"
@@ -49,6 +52,13 @@ extension SyntheticControlRunner {
         if let (u, v) = adoption.filter({ $0.value > last }).min(by: { ($0.value, $0.key) < ($1.value, $1.key) }) {
             throw RunnerMessage("unit '\(u)' adopts at \(formatNumber(v)), after the last period \(formatNumber(last)); code units first treated after the data end as 0 to use them as never-treated donors, or drop them")
         }
+        return adoption
+    }
+
+    /// A staggered `synth` analysis: treated units (or cohorts) from an adoption column.
+    static func staggered(_ analysis: AnalysisSpec, settings s: SyntheticControlSettings, panel: Panel, adoption column: String,
+                          seed: UInt64, threads: Int) throws -> AnalysisOutput {
+        let adoption = try adoptionTimes(panel, column: column)
         var options = s.options
         options.seed = seed
         options.threads = threads

@@ -255,25 +255,26 @@ struct SyntheticControlConfigTests {
     }
 
     /// Adoption times outside the panel are a coding mistake, named with the likely fix.
-    @Test("a 0/1 indicator or a time-varying column as the adoption column is refused with a hint")
+    @Test("a 0/1 indicator, a time-varying column or dates outside the panel are refused under the 'adoption' key with a hint")
     func adoptionRange() throws {
-        func staggered(_ column: String) -> String {
+        func staggered(_ column: String, data: String = "../Datasets/mpdta.csv", unit: String = "countyreal", outcome: String = "lemp") -> String {
             """
             data:
-              counties: ../Datasets/mpdta.csv
+              panel: \(data)
             analyses:
               - name: s
                 method: synth
-                data: counties
-                unit: countyreal
+                data: panel
+                unit: \(unit)
                 time: year
-                outcome: lemp
+                outcome: \(outcome)
                 adoption: \(column)
                 placebos: 0
             """
         }
         #expect { try Runner.run(try parseExample(staggered("treat")), threads: 1) } throws: {
-            "\($0)".contains("adopts at 1, not after the first period 2003") && "\($0)".contains("looks like a 0/1 indicator")
+            "\($0)".contains("analyses[0].adoption: unit '12007' adopts at 1, not after the first period 2003")
+                && "\($0)".contains("looks like a 0/1 indicator")
         }
         #expect { try Runner.run(try parseExample(staggered("year")), threads: 1) } throws: {
             "\($0)".contains("unit '8001' has two adoption times in 'year' (2003 and 2004)")
@@ -286,9 +287,8 @@ struct SyntheticControlConfigTests {
                 for t in 2001...2004 { csv += "u\(u),\(t),\(u * t % 7),\(u == 0 ? 2003 : u == 5 ? adopts : 0)\n" }
             }
             try Data(csv.utf8).write(to: dir.appendingPathComponent("panel.csv"))
-            let text = staggered("first").replacingOccurrences(of: "../Datasets/mpdta.csv", with: "panel.csv")
-                .replacingOccurrences(of: "countyreal", with: "unit").replacingOccurrences(of: "lemp", with: "y")
-            let config = try ConfigLoader.parse(text: text, path: dir.appendingPathComponent("c.yaml").path)
+            let config = try ConfigLoader.parse(text: staggered("first", data: "panel.csv", unit: "unit", outcome: "y"),
+                                                path: dir.appendingPathComponent("c.yaml").path)
             #expect { try Runner.run(config, threads: 1) } throws: { "\($0)".contains("unit 'u5' \(message)") }
         }
     }
@@ -297,19 +297,8 @@ struct SyntheticControlConfigTests {
     func otherMethods() throws {
         let aug = synthConfig.replacingOccurrences(of: "method: synth", with: "method: augsynth")
         #expect { try parseExample(aug) } throws: { "\($0)".contains("unknown key 'predictors'") }
-        let sdid = """
-            data:
-              smoking: ../Datasets/california_prop99_smoking.csv
-            analyses:
-              - name: d
-                method: sdid
-                data: smoking
-                unit: state
-                time: year
-                outcome: cigsale
-                treated: California
-                treatment_time: 1989
-            """
+        // The synth config without its predictors, as an sdid analysis.
+        let sdid = synthConfig.components(separatedBy: "\n    predictors:")[0].replacingOccurrences(of: "method: synth", with: "method: sdid")
         guard case .syntheticDiD(let s) = try parseExample(sdid).analyses[0].settings else { Issue.record("expected sdid"); return }
         #expect(s.estimator == .syntheticDiD && s.standardError == "placebo" && s.treated == ["California"])
         #expect { try parseExample(sdid + "\n    standard_error: jackknife") } throws: { "\($0)".contains("the jackknife needs at least 2 treated units") }
