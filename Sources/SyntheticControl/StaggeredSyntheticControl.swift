@@ -169,22 +169,17 @@ public enum StaggeredSyntheticControl {
     /// Fits every treated unit (or cohort) of `assignment` against `never` (plus not-yet-treated units).
     static func fitAll(_ panel: Panel, _ spec: Specification, assignment: [String: Double],
                        never: [String]) throws(SyntheticControlError) -> [UnitEffect] {
-        var groups: [(name: String, adoption: Double, members: [String])] = []
         let treated = assignment.keys.sorted { (assignment[$0]!, $0) < (assignment[$1]!, $1) }
-        switch spec.level {
-        case .unit: groups = treated.map { ($0, assignment[$0]!, [$0]) }
-        case .cohort:
-            for a in Set(assignment.values).sorted() {
-                groups.append(("cohort \(formatNumber(a))", a, treated.filter { assignment[$0] == a }))
-            }
+        let groups: [(name: String, adoption: Double, members: [String])] = switch spec.level {
+        case .unit: treated.map { ($0, assignment[$0]!, [$0]) }
+        case .cohort: Set(assignment.values).sorted().map { a in ("cohort \(formatNumber(a))", a, treated.filter { assignment[$0] == a }) }
         }
         // Groups are independent: fit them in parallel (BLAS single-threaded inside), each with a seed
         // derived from its index, so the result does not depend on the thread count. With one group
         // the fit itself may use the threads for its V-search starts.
         let fitThreads = groups.count > 1 ? 1 : spec.options.threads
-        let allGroups = groups
-        let fitted = ParallelMap.map(allGroups.count, threads: spec.options.threads) { k -> Swift.Result<UnitEffect, SyntheticControlError> in
-            let g = allGroups[k]
+        let fitted = ParallelMap.map(groups.count, threads: spec.options.threads) { k -> Swift.Result<UnitEffect, SyntheticControlError> in
+            let g = groups[k]
             let laterAdopters = spec.donorPool == .notYetTreated
                 ? assignment.filter { $0.value > g.adoption && !g.members.contains($0.key) } : [:]
             let donors = never + laterAdopters.keys.sorted()
@@ -205,13 +200,7 @@ public enum StaggeredSyntheticControl {
                 return .failure(error)
             }
         }
-        var out: [UnitEffect] = []
-        for f in fitted {
-            switch f {
-            case .success(let u): out.append(u)
-            case .failure(let e): throw e
-            }
-        }
-        return out
+        // The first failure in group order, whatever the thread count.
+        return try fitted.map { (r) throws(SyntheticControlError) -> UnitEffect in try r.get() }
     }
 }
