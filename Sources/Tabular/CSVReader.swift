@@ -150,6 +150,11 @@ struct CSVParser {
             return b
         }
         let missing = options.missingTokens.map { Array($0.utf8) }
+        // A missing token that reads as a number (e.g. -99) must be recognised before numbers are parsed,
+        // which costs a comparison per field; otherwise numbers are parsed first, in place.
+        let numericMissing = missing.contains { t in
+            !t.isEmpty && t.withUnsafeBufferPointer { FastFloat.parse($0.baseAddress!, 0, t.count) != nil }
+        }
         var rowStarts: [Int] = []
         // Reserve room for the likely number of rows (from the length of the first data lines), so the
         // columns do not grow by repeated reallocation on large files.
@@ -171,7 +176,7 @@ struct CSVParser {
             while true {
                 // Fast path: an unquoted field of a numeric column that is one complete number is
                 // parsed in place, without a separate scan for its end.
-                if col < ncol && !builders[col].isText && pos < end && p[pos] != Self.quote,
+                if !numericMissing && col < ncol && !builders[col].isText && pos < end && p[pos] != Self.quote,
                    let (x, stop) = FastFloat.parsePrefix(p.baseAddress!, pos, end) {
                     var j = stop
                     while j < end && (p[j] == 0x20 || p[j] == 0x09) { j += 1 }
@@ -186,7 +191,7 @@ struct CSVParser {
                 let span = try readField(at: &pos, line: &line, column: col)
                 if col < ncol {
                     if !builders[col].isText {
-                        if let x = number(span, missing: missing) {
+                        if let x = number(span, missing: missing, missingFirst: numericMissing) {
                             builders[col].numbers.append(x)
                         } else {
                             // Not a number: this column is text; recover its earlier fields.
@@ -326,10 +331,12 @@ struct CSVParser {
         return false
     }
 
-    /// The field as a number, NaN when it is a missing token, nil when it is text.
+    /// The field as a number, NaN when it is a missing token, nil when it is text. With `missingFirst`
+    /// (some token reads as a number, e.g. -99) the tokens are compared before the number is parsed.
     @inline(__always)
-    func number(_ span: FieldSpan, missing: [[UInt8]]) -> Double? {
+    func number(_ span: FieldSpan, missing: [[UInt8]], missingFirst: Bool) -> Double? {
         if span.start == span.end { return .nan }
+        if missingFirst && isMissing(span, missing) { return .nan }
         if !span.escaped, let x = FastFloat.parse(p.baseAddress!, span.start, span.end) { return x }
         if isMissing(span, missing) { return .nan }
         switch text(span) {

@@ -36,6 +36,18 @@ struct CSVReaderTests {
         #expect(t["x"]!.missingCount == 3)
     }
 
+    /// Survey data code missing values as numbers; a declared token is matched as text (as R's na.strings),
+    /// so -99 is missing while -99.0 and -990 stay numbers.
+    @Test("a missing token that reads as a number is missing in numeric columns")
+    func numericMissingToken() throws {
+        let t = try CSVReader.read(text: "x,y\n1,-99\n-99,2\n-99.0,-990\n", options: CSVOptions(missingTokens: ["", "NA", "-99"]))
+        let x = try t.numeric("x"), y = try t.numeric("y")
+        #expect(x[0] == 1 && x[1].isNaN && x[2] == -99)
+        #expect(y[0].isNaN && y[1] == 2 && y[2] == -990)
+        // Without the token, -99 is an ordinary number.
+        #expect(try CSVReader.read(text: "x\n-99\n").numeric("x") == [-99])
+    }
+
     @Test("a column with one non-number becomes text, keeping earlier fields verbatim")
     func typeInference() throws {
         var text = "code,v\n"
