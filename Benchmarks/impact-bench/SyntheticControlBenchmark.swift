@@ -30,8 +30,7 @@ enum SyntheticControlBenchmark {
     }
 
     static func californiaPlacebos(peer: Bool) throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let data = root.appendingPathComponent("Datasets/california_prop99_smoking.csv")
+        let data = Timing.dataset("california_prop99_smoking.csv")
         let panel = try Panel(try CSVReader.read(contentsOf: data), unit: "state", time: "year")
         var predictors = ["lnincome", "age15to24", "retprice"].map { PredictorSpecification(variable: $0, periods: Array(stride(from: 1980.0, through: 1988, by: 1))) }
         predictors.append(PredictorSpecification(variable: "beer", periods: Array(stride(from: 1984.0, through: 1988, by: 1))))
@@ -52,8 +51,7 @@ enum SyntheticControlBenchmark {
     /// never-treated donors, 1–4 pre-periods, 100 placebo draws (19,291 fits). No issue sets a target and
     /// no peer implements this design, so only the time is printed. Outcome-only W, as `impact` uses without predictors.
     static func staggered() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let table = try CSVReader.read(contentsOf: root.appendingPathComponent("Datasets/mpdta.csv"))
+        let table = try CSVReader.read(contentsOf: Timing.dataset("mpdta.csv"))
         let panel = try Panel(table, unit: "countyreal", time: "year")
         let first = try table.numeric("first.treat")
         var adoption: [String: Double] = [:]

@@ -14,10 +14,17 @@ enum Timing {
         return times.sorted()[times.count / 2]
     }
 
+    /// `Benchmarks/` in the source tree.
+    static let benchmarksFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+
+    /// A bundled data set, `Datasets/<name>`.
+    static func dataset(_ name: String) -> URL {
+        benchmarksFolder.deletingLastPathComponent().appendingPathComponent("Datasets").appendingPathComponent(name)
+    }
+
     /// Runs `Benchmarks/peers/<script>` with `arguments`; returns the seconds it prints on its last line, or nil.
     static func peer(_ script: String, _ arguments: [String], interpreter: String = "python3") -> Double? {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        let path = root.appendingPathComponent("peers").appendingPathComponent(script).path
+        let path = benchmarksFolder.appendingPathComponent("peers").appendingPathComponent(script).path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [interpreter, path] + arguments
