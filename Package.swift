@@ -2,16 +2,22 @@
 //
 // ImpactEval: statistics for impact evaluation.
 //
-// The module graph, bottom to top:
+// The module graph, bottom to top (no module depends on one below it in this list's later lines):
 //
-//   _CLAPACK          system library: OpenBLAS CBLAS + LAPACKE headers (internal)
-//   LinearAlgebra     Matrix type, BLAS products, LAPACK factorisations, typed errors
-//   Distributions     normal, Student t, chi-square, F: CDFs and quantiles
-//   Tabular           columnar tables, CSV reader, panels
-//   Regression        OLS/WLS, GLM, robust and cluster-robust variance
-//   Plotting          SVG charts
-//   ImpactRun         YAML configs, strict validation, runs, outputs and manifests
-//   impact            the command-line tool (parses, calls ImpactRun, writes)
+//   _CLAPACK                 system library: OpenBLAS CBLAS + LAPACKE headers (internal)
+//   LinearAlgebra            Matrix type, BLAS products, LAPACK factorisations, typed errors
+//   Distributions            normal, Student t, chi-square, F: CDFs and quantiles
+//   EstimationCore           Estimate/Inference vocabulary, parallel map with per-task seeds,
+//                            SplitMix64, Nelder–Mead, weighted statistics
+//   Tabular                  columnar tables, CSV reader, panels, adoption times
+//   Regression               OLS/WLS, GLM, robust and cluster-robust variance
+//   Matching                 propensity scores, matching, weighting, balance, Abadie–Imbens
+//   SyntheticControlMethods  synthetic control, augmented SCM, synthetic DiD, staggered SCM
+//   Plotting                 SVG charts
+//   Reporting                report model (text, tables, figures) and its Markdown/CSV renderers
+//   ImpactRun                YAML configs, the method registry, runs, outputs and manifests
+//   ImpactEval               umbrella: re-exports all of the above
+//   impact                   the command-line tool (parses, calls ImpactRun, writes)
 //
 import PackageDescription
 
@@ -19,14 +25,12 @@ let package = Package(
     name: "ImpactEval",
     platforms: [.macOS(.v13)],
     products: [
-        .library(name: "ImpactEval", targets: [
-            "LinearAlgebra", "Distributions", "Tabular", "Regression", "Matching", "SyntheticControl", "Plotting", "ImpactRun",
-        ]),
+        .library(name: "ImpactEval", targets: ["ImpactEval"]),
         .executable(name: "impact", targets: ["impact"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -36,14 +40,21 @@ let package = Package(
         ),
         .target(name: "LinearAlgebra", dependencies: ["_CLAPACK"]),
         .target(name: "Distributions"),
+        .target(name: "EstimationCore", dependencies: ["LinearAlgebra", "Distributions"]),
         .target(name: "Tabular", dependencies: ["LinearAlgebra"]),
-        .target(name: "Regression", dependencies: ["LinearAlgebra", "Distributions", "Tabular"]),
-        .target(name: "Matching", dependencies: ["LinearAlgebra", "Distributions", "Tabular", "Regression"]),
-        .target(name: "SyntheticControl", dependencies: ["LinearAlgebra", "Distributions", "Tabular"]),
+        .target(name: "Regression", dependencies: ["LinearAlgebra", "Distributions", "EstimationCore", "Tabular"]),
+        .target(name: "Matching", dependencies: ["LinearAlgebra", "Distributions", "EstimationCore", "Tabular", "Regression"]),
+        .target(name: "SyntheticControlMethods", dependencies: ["LinearAlgebra", "Distributions", "EstimationCore", "Tabular"]),
         .target(name: "Plotting"),
+        .target(name: "Reporting", dependencies: ["EstimationCore", "Tabular"]),
         .target(name: "ImpactRun", dependencies: [
-            "LinearAlgebra", "Distributions", "Tabular", "Regression", "Matching", "SyntheticControl", "Plotting",
+            "LinearAlgebra", "Distributions", "EstimationCore", "Tabular", "Regression", "Matching", "SyntheticControlMethods",
+            "Plotting", "Reporting",
             .product(name: "Yams", package: "Yams"),
+        ]),
+        .target(name: "ImpactEval", dependencies: [
+            "LinearAlgebra", "Distributions", "EstimationCore", "Tabular", "Regression", "Matching", "SyntheticControlMethods",
+            "Plotting", "Reporting", "ImpactRun",
         ]),
         .executableTarget(name: "impact", dependencies: [
             "ImpactRun",
@@ -51,7 +62,7 @@ let package = Package(
         ]),
         .executableTarget(
             name: "impact-bench",
-            dependencies: ["LinearAlgebra", "Tabular", "Regression", "Matching", "SyntheticControl"],
+            dependencies: ["LinearAlgebra", "EstimationCore", "Tabular", "Regression", "Matching", "SyntheticControlMethods"],
             path: "Benchmarks/impact-bench"
         ),
 
@@ -61,7 +72,10 @@ let package = Package(
         .testTarget(name: "TabularTests", dependencies: ["Tabular", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "RegressionTests", dependencies: ["Regression", "Tabular", "LinearAlgebra", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MatchingTests", dependencies: ["Matching", "Regression", "Tabular", "LinearAlgebra", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "SyntheticControlTests", dependencies: ["SyntheticControl", "Tabular", "LinearAlgebra", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "ImpactRunTests", dependencies: ["ImpactRun", "Tabular", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "SyntheticControlTests", dependencies: ["SyntheticControlMethods", "EstimationCore", "Tabular", "LinearAlgebra", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "ImpactRunTests", dependencies: ["ImpactRun", "Reporting", "Tabular", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "EstimationCoreTests", dependencies: ["EstimationCore"]),
+        // The public API as a user sees it: `import ImpactEval`, no @testable.
+        .testTarget(name: "PublicAPITests", dependencies: ["ImpactEval", "TestSupport"]),
     ]
 )

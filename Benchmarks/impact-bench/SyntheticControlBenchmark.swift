@@ -1,6 +1,7 @@
+import EstimationCore
 import Foundation
 import Tabular
-import SyntheticControl
+import SyntheticControlMethods
 
 /// Synthetic control timings (peer: pysyncon, same data, same run):
 /// - one nested-V fit with 150 donors, 8 predictors, 20 pre-periods (target: under 50 ms);
@@ -58,7 +59,7 @@ enum SyntheticControlBenchmark {
         for r in 0..<table.rowCount where first[r] > 0 { adoption[panel.units[panel.unitOfRow[r]]] = first[r] }
         for threads in [1, 2] {
             var estimate = 0.0
-            let spec = StaggeredSyntheticControl.Specification(outcome: "lemp", adoption: adoption, level: .unit,
+            let spec = StaggeredSyntheticControl.Specification(outcome: "lemp", adoption: adoption, aggregation: .unit,
                                                                options: .init(predictorWeights: .outcomeOnly, threads: threads), placebos: 100)
             let seconds = try Timing.median(repeats: 1) { estimate = try StaggeredSyntheticControl.estimate(panel, spec).overall.estimate }
             print(String(format: "staggered SCM, mpdta unit level (191 treated, 309 donors, 100 placebo draws), %d thread(s): %.2f s; overall %.5f",

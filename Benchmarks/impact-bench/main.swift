@@ -8,7 +8,7 @@
 // script in Benchmarks/peers on the same data and prints the ratio.
 import Foundation
 import LinearAlgebra
-import SyntheticControl
+import SyntheticControlMethods
 
 let usage = "usage: impact-bench [csv|ols|match|synth|staggered|all] [--no-peer]"
 let arguments = Array(CommandLine.arguments.dropFirst())

@@ -55,18 +55,20 @@ extension AnalysisSpec: Decodable {
         // Read the method first: it decides which keys are allowed.
         let probe = try? decoder.container(keyedBy: AnyKey.self)
         let methodName = (try? probe?.decode(String.self, forKey: AnyKey("method"))) ?? nil
-        if let methodName, !MethodCatalog.methods.contains(methodName) {
+        let methodType = methodName.flatMap(MethodRegistry.method(named:))
+        if let methodName, methodType == nil {
             throw DecodingIssue(codingPath: decoder.codingPath + [AnyKey("method")],
-                                message: invalidChoice(methodName, MethodCatalog.methods))
+                                message: invalidChoice(methodName, MethodRegistry.names))
         }
-        let allowed = Self.commonKeys + (methodName.map { MethodCatalog.settingsKeys(for: $0) } ?? [])
+        let allowed = methodType.map(MethodRegistry.allowedKeys) ?? Self.commonKeys
         let context = methodName.map { "an analysis with method '\($0)'" } ?? "an analysis"
         let m = try StrictMapping(decoder, allowed: allowed, context: context)
         name = try m.required("name")
-        method = try m.choice("method", MethodCatalog.methods)
+        method = try m.choice("method", MethodRegistry.names)
         data = try m.required("data")
         description = try m.optional("description")
-        settings = try MethodCatalog.decode(method: method, m)
+        guard let methodType else { throw m.issue("method", invalidChoice(method, MethodRegistry.names)) }
+        (settings, columns) = try MethodRegistry.decode(methodType, m, name: method)
         index = decoder.codingPath.last?.intValue ?? 0
         mark = decoder.mark
         var marks: [String: Mark] = [:]

@@ -63,10 +63,14 @@ public struct DataSourceSpec: Sendable {
 /// One analysis: a name, a method, the data it uses and the method's own settings.
 public struct AnalysisSpec: Sendable {
     public var name: String
+    /// The method's name as written in the config (`ols`, `synth`, …).
     public var method: String
     public var data: String
     public var description: String?
-    public var settings: MethodSettings
+    /// The decoded settings: an instance of the registered method type.
+    public var settings: any AnalysisMethod
+    /// The columns the settings name, checked against the data before anything runs.
+    public var columns: [ColumnRequirement]
     /// Index in the file, and where it starts.
     public var index: Int
     var mark: Mark?
@@ -76,52 +80,12 @@ public struct AnalysisSpec: Sendable {
     static let commonKeys = ["name", "method", "data", "description"]
 }
 
-/// The method-specific part of an analysis.
-public enum MethodSettings: Sendable {
-    case regression(RegressionSettings)
-    case match(MatchSettings)
-    case weight(WeightSettings)
-    case abadieImbens(AbadieImbensSettings)
-    case syntheticControl(SyntheticControlSettings)
-    case syntheticDiD(SyntheticDiDSettings)
-}
-
-/// Every method the runner knows, with the type that decodes its settings.
-enum MethodCatalog {
-    static let methods: [String] = ["ols", "wls", "match", "weight", "abadie-imbens", "synth", "augsynth", "sdid"]
-
-    static func settingsKeys(for method: String) -> [String] {
-        switch method {
-        case "ols", "wls": return RegressionSettings.keys
-        case "match": return MatchSettings.keys
-        case "weight": return WeightSettings.keys
-        case "abadie-imbens": return AbadieImbensSettings.keys
-        case "synth": return SyntheticControlSettings.keys
-        case "augsynth": return SyntheticControlSettings.augsynthKeys
-        case "sdid": return SyntheticDiDSettings.keys
-        default: return []
-        }
-    }
-
-    static func decode(method: String, _ m: StrictMapping) throws -> MethodSettings {
-        switch method {
-        case "ols", "wls": return .regression(try RegressionSettings(m, method: method))
-        case "match": return .match(try MatchSettings(m))
-        case "weight": return .weight(try WeightSettings(m))
-        case "abadie-imbens": return .abadieImbens(try AbadieImbensSettings(m))
-        case "synth": return .syntheticControl(try SyntheticControlSettings(m, augmented: false))
-        case "augsynth": return .syntheticControl(try SyntheticControlSettings(m, augmented: true))
-        case "sdid": return .syntheticDiD(try SyntheticDiDSettings(m))
-        default: fatalError("unreachable: method validated before decoding")
-        }
-    }
-}
-
-/// A column an analysis needs, with where it was named.
-struct ColumnRequirement {
-    var key: String
-    var column: String
-    var numeric: Bool
+/// A column an analysis needs, with the key that named it.
+public struct ColumnRequirement: Sendable, Equatable {
+    /// The key, with an index for lists: `covariates[2]`.
+    public var key: String
+    public var column: String
+    public var numeric: Bool
 
     /// One requirement per entry of the list under `key` (`key[0]`, `key[1]`, …).
     static func list(_ key: String, _ columns: [String], numeric: Bool) -> [ColumnRequirement] {

@@ -30,7 +30,7 @@ public enum DataLoader {
             guard let data = loaded[analysis.data] else { continue }
             let columnErrors = checkColumns(analysis, data: data, config: config)
             errors += columnErrors
-            if columnErrors.isEmpty { errors += checkUnits(analysis, data: data, config: config) }
+            if columnErrors.isEmpty { errors += checkData(analysis, data: data, config: config) }
         }
         guard errors.isEmpty else { throw ConfigErrors(errors: errors) }
         return loaded
@@ -68,7 +68,7 @@ public enum DataLoader {
 
     static func checkColumns(_ analysis: AnalysisSpec, data: LoadedData, config: Config) -> [ConfigError] {
         var errors: [ConfigError] = []
-        for req in analysis.settings.columnRequirements {
+        for req in analysis.columns {
             let baseKey = String(req.key.prefix { $0 != "[" && $0 != "." })
             let mark = analysis.keyMarks[baseKey] ?? analysis.mark
             func error(_ message: String) -> ConfigError {
@@ -91,66 +91,14 @@ public enum DataLoader {
 }
 
 extension DataLoader {
-    /// Panel-level checks for methods that name units and dates: the units exist, and the
-    /// treatment time (or, in staggered designs, every adoption time) leaves at least one period
-    /// before and one at or after it.
-    static func checkUnits(_ analysis: AnalysisSpec, data: LoadedData, config: Config) -> [ConfigError] {
-        let unitColumn: String, timeColumn: String, named: [(key: String, unit: String)], treatmentTime: Double?
-        switch analysis.settings {
-        case .syntheticControl(let s) where s.adoption != nil:
-            // Staggered: the adoption column (a panel error, e.g. a repeated unit-period, is left to the run).
-            guard let panel = try? Panel(data.table, unit: s.unit, time: s.time) else { return [] }
-            do throws(RunnerMessage) {
-                _ = try SyntheticControlRunner.adoptionTimes(panel, column: s.adoption!)
-                return []
-            } catch {
-                let mark = analysis.keyMarks["adoption"] ?? analysis.mark
-                return [ConfigError(file: config.path, line: mark?.line, column: mark?.column,
-                                    path: "analyses[\(analysis.index)].adoption", message: error.description)]
-            }
-        case .syntheticControl(let s):
-            unitColumn = s.unit; timeColumn = s.time; treatmentTime = s.treatmentTime
-            named = (s.treated.map { [("treated", $0)] } ?? []) + (s.donors ?? []).enumerated().map { ("donors[\($0.offset)]", $0.element) }
-                + s.exclude.enumerated().map { ("exclude[\($0.offset)]", $0.element) }
-        case .syntheticDiD(let s):
-            unitColumn = s.unit; timeColumn = s.time; treatmentTime = s.treatmentTime
-            named = s.treated.enumerated().map { ("treated[\($0.offset)]", $0.element) }
-        default:
-            return []
-        }
-        guard let units = try? data.table.strings(unitColumn), let times = try? data.table.numeric(timeColumn) else { return [] }
-        let present = Set(units.compactMap { $0 })
-        var errors: [ConfigError] = []
-        for (key, unit) in named where !present.contains(unit) {
-            let base = String(key.prefix { $0 != "[" })
+    /// The method's own checks on the data (units exist, treatment times lie inside the data, …),
+    /// located at the key each names.
+    static func checkData(_ analysis: AnalysisSpec, data: LoadedData, config: Config) -> [ConfigError] {
+        analysis.settings.check(data).map { issue in
+            let base = String(issue.key.prefix { $0 != "[" && $0 != "." })
             let mark = analysis.keyMarks[base] ?? analysis.mark
-            var message = "unit '\(unit)' does not occur in column '\(unitColumn)' of '\(data.name)'"
-            if let s = closestMatch(to: unit, in: Array(present)) { message += " (did you mean '\(s)'?)" }
-            errors.append(ConfigError(file: config.path, line: mark?.line, column: mark?.column,
-                                      path: "analyses[\(analysis.index)].\(key)", message: message))
-        }
-        if let t = treatmentTime {
-            let finite = times.filter { !$0.isNaN }
-            if !(finite.contains { $0 < t }) || !(finite.contains { $0 >= t }) {
-                let mark = analysis.keyMarks["treatment_time"] ?? analysis.mark
-                errors.append(ConfigError(file: config.path, line: mark?.line, column: mark?.column,
-                                          path: "analyses[\(analysis.index)].treatment_time",
-                                          message: "\(formatNumber(t)) leaves no period \(finite.contains { $0 < t } ? "at or after it" : "before it") in column '\(timeColumn)' (\(formatNumber(finite.min() ?? .nan))–\(formatNumber(finite.max() ?? .nan)))"))
-            }
-        }
-        return errors
-    }
-}
-
-extension MethodSettings {
-    var columnRequirements: [ColumnRequirement] {
-        switch self {
-        case .regression(let s): return s.columnRequirements
-        case .match(let s): return s.columnRequirements
-        case .weight(let s): return s.columnRequirements
-        case .abadieImbens(let s): return s.columnRequirements
-        case .syntheticControl(let s): return s.columnRequirements
-        case .syntheticDiD(let s): return s.columnRequirements
+            return ConfigError(file: config.path, line: mark?.line, column: mark?.column,
+                               path: "analyses[\(analysis.index)].\(issue.key)", message: issue.message)
         }
     }
 }

@@ -1,4 +1,4 @@
 /// The package version, recorded in every manifest.
 public enum ImpactEvalVersion {
-    public static let string = "0.1.0"
+    public static let string = "0.2.0"
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Reporting
 
 /// An error writing a run's output folder. Nothing is left half-written.
 public struct OutputError: Error, Sendable, CustomStringConvertible {
@@ -8,14 +9,16 @@ public struct OutputError: Error, Sendable, CustomStringConvertible {
 
 /// `results.json`: the machine-readable results of a run.
 ///
-/// Schema `impacteval/results/v1`:
+/// Schema `impacteval/results/v2`:
 /// ```
-/// { "schema": "impacteval/results/v1", "impactEvalVersion": "0.1.0", "title": "…" | null,
+/// { "schema": "impacteval/results/v2", "impactEvalVersion": "0.2.0", "title": "…" | null,
 ///   "config": "analysis.yaml", "seed": 1,
 ///   "analyses": [ { "name": "…", "method": "ols", "data": "nsw", "folder": "…",
-///                   "files": ["…/coefficients.csv", "…/coefficients.svg"],
+///                   "files": ["…/coefficients.csv", "…/coefficients.svg"], "warnings": ["…"],
 ///                   "result": { …method-specific, see README… } } ] }
 /// ```
+/// Every estimate with uncertainty in a result is an `Estimate` object (see the README's
+/// "results.json" section for the changes from v1).
 /// Keys are sorted; non-finite numbers are written as the strings "NaN", "Infinity", "-Infinity".
 struct ResultsDocument: Encodable {
     struct Entry: Encodable {
@@ -24,9 +27,10 @@ struct ResultsDocument: Encodable {
         let data: String
         let folder: String
         let files: [String]
+        let warnings: [String]
         let result: any Encodable & Sendable
 
-        enum CodingKeys: String, CodingKey { case name, method, data, folder, files, result }
+        enum CodingKeys: String, CodingKey { case name, method, data, folder, files, warnings, result }
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(name, forKey: .name)
@@ -34,10 +38,11 @@ struct ResultsDocument: Encodable {
             try c.encode(data, forKey: .data)
             try c.encode(folder, forKey: .folder)
             try c.encode(files, forKey: .files)
+            try c.encode(warnings, forKey: .warnings)
             try result.encode(to: c.superEncoder(forKey: .result))
         }
     }
-    let schema = "impacteval/results/v1"
+    let schema = "impacteval/results/v2"
     let impactEvalVersion = ImpactEvalVersion.string
     let title: String?
     let config: String
@@ -137,15 +142,22 @@ public enum OutputWriter {
         var entries: [ResultsDocument.Entry] = []
         for (analysis, folder) in zip(output.analyses, folders) {
             var names: [String] = []
-            for t in analysis.tables { files.append(("\(folder)/\(t.fileName)", Data(t.csv.utf8))); names.append("\(folder)/\(t.fileName)") }
-            for p in analysis.plots { files.append(("\(folder)/\(p.fileName)", Data(p.svg.utf8))); names.append("\(folder)/\(p.fileName)") }
+            for t in analysis.section.files {
+                guard let file = t.fileName else { continue }
+                files.append(("\(folder)/\(file)", Data(t.csv.utf8)))
+                names.append("\(folder)/\(file)")
+            }
+            for p in analysis.section.figures {
+                files.append(("\(folder)/\(p.fileName)", Data(p.svg.utf8)))
+                names.append("\(folder)/\(p.fileName)")
+            }
             entries.append(.init(name: analysis.name, method: analysis.method, data: analysis.data,
-                                 folder: folder, files: names, result: analysis.result))
+                                 folder: folder, files: names, warnings: analysis.warnings, result: analysis.result))
         }
         let document = ResultsDocument(title: output.config.title, config: (output.config.path as NSString).lastPathComponent,
                                        seed: output.config.seed, analyses: entries)
         files.insert(("results.json", try encode(document)), at: 0)
-        files.insert(("report.md", Data(Report.markdown(output, folders: folders).utf8)), at: 1)
+        files.insert(("report.md", Data(RunReport.document(output, folders: folders).markdown.utf8)), at: 1)
         let manifest = Manifest.make(output, command: command, threads: threads, files: files)
         files.append(("manifest.json", try encode(manifest)))
         return files

@@ -30,20 +30,7 @@ public enum Runner {
 
     /// Runs one analysis.
     public static func run(_ analysis: AnalysisSpec, data: LoadedData, seed: UInt64, threads: Int) throws -> AnalysisOutput {
-        switch analysis.settings {
-        case .regression(let s):
-            return try RegressionRunner.run(analysis, settings: s, data: data)
-        case .match(let s):
-            return try MatchingRunner.run(analysis, settings: s, data: data)
-        case .weight(let s):
-            return try MatchingRunner.run(analysis, settings: s, data: data)
-        case .abadieImbens(let s):
-            return try MatchingRunner.run(analysis, settings: s, data: data)
-        case .syntheticControl(let s):
-            return try SyntheticControlRunner.run(analysis, settings: s, data: data, seed: seed, threads: threads)
-        case .syntheticDiD(let s):
-            return try SyntheticControlRunner.run(analysis, settings: s, data: data, seed: seed, threads: threads)
-        }
+        try analysis.settings.runAnalysis(RunContext(analysis: analysis, data: data, seed: seed, threads: threads))
     }
 
     /// The seed of one analysis: the master seed mixed with the analysis's position, so that

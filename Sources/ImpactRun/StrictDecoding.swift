@@ -15,10 +15,16 @@ struct AnyKey: CodingKey {
 ///
 /// The loader locates it in the YAML node tree by `codingPath`: at the key
 /// itself when `atKey` (an unknown key), otherwise at the value.
-struct DecodingIssue: Error {
+public struct DecodingIssue: Error {
     var codingPath: [any CodingKey]
     var atKey = false
-    var message: String
+    public var message: String
+
+    init(codingPath: [any CodingKey], atKey: Bool = false, message: String) {
+        self.codingPath = codingPath
+        self.atKey = atKey
+        self.message = message
+    }
 }
 
 /// `analyses[0].covariates[2]` from a coding path.
@@ -49,7 +55,9 @@ struct StrictMapping {
         }
         for key in container.allKeys where !allowed.contains(key.stringValue) {
             var message = "unknown key '\(key.stringValue)' in \(context)"
-            if let s = closestMatch(to: key.stringValue, in: allowed) { message += " (did you mean '\(s)'?)" }
+            if let renamed = renamedKeys[key.stringValue], allowed.contains(renamed) {
+                message += " ('\(key.stringValue)' is spelled '\(renamed)' since ImpactEval 0.2: one key for inference in every method)"
+            } else if let s = closestMatch(to: key.stringValue, in: allowed) { message += " (did you mean '\(s)'?)" }
             message += "; allowed keys: " + allowed.joined(separator: ", ")
             throw DecodingIssue(codingPath: decoder.codingPath + [key], atKey: true, message: message)
         }
@@ -106,6 +114,9 @@ struct StrictMapping {
         }
     }
 }
+
+/// Keys of ImpactEval 0.1 and the key that replaces each (named in the unknown-key message).
+let renamedKeys = ["variance": "inference", "standard_error": "inference", "placebos": "replications", "placebo": "inference"]
 
 /// "'x' is not a valid value (did you mean 'y'?); expected one of: …"
 func invalidChoice(_ value: String, _ choices: [String]) -> String {

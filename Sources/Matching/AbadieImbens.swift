@@ -1,3 +1,4 @@
+import EstimationCore
 import Foundation
 import Distributions
 import LinearAlgebra
@@ -162,13 +163,15 @@ public enum AbadieImbens {
         let se = variance.squareRoot()
         let z = Normal.standard.complementaryQuantile((1 - level) / 2)
         let stat = est / se
+        let inference = Inference(kind: .analytic,
+                                  type: "Abadie-Imbens \(spec.sampleVariance ? "sample" : "population") variance, "
+                                      + (spec.varianceMatches == 0 ? "homoskedastic" : "heteroskedastic (\(spec.varianceMatches) within-group matches)"),
+                                  df: .normal)
         return EffectEstimate(
             estimand: spec.estimand, method: "Abadie-Imbens matching (M = \(spec.matches)\(spec.biasAdjustment ? ", bias-adjusted" : ""))",
-            estimate: est, standardError: se, statistic: stat, pValue: Normal.standard.twoSidedPValue(stat),
-            level: level, lower: est - z * se, upper: est + z * se, degreesOfFreedom: nil,
-            variance: "Abadie-Imbens \(spec.sampleVariance ? "sample" : "population") variance, " +
-                (spec.varianceMatches == 0 ? "homoskedastic" : "heteroskedastic (\(spec.varianceMatches) within-group matches)"),
-            observations: n, clusters: nil)
+            observations: n, effect: Estimate(estimate: est, standardError: se, degreesOfFreedom: nil, statistic: stat,
+                                              pValue: Normal.standard.twoSidedPValue(stat), level: level,
+                                              lower: est - z * se, upper: est + z * se, inference: inference))
     }
 
     /// Units of `pool` at squared standardised distance <= the `count`-th smallest (+ tolerance) from unit `i`.

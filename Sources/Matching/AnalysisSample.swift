@@ -1,3 +1,4 @@
+import EstimationCore
 import Foundation
 import LinearAlgebra
 import Tabular
@@ -63,8 +64,4 @@ struct AnalysisSample {
 }
 
 /// Sample standard deviation (n − 1).
-func standardDeviation(_ x: [Double]) -> Double {
-    let n = Double(x.count)
-    let m = x.reduce(0, +) / n
-    return (x.reduce(0) { $0 + ($1 - m) * ($1 - m) } / (n - 1)).squareRoot()
-}
+func standardDeviation(_ x: [Double]) -> Double { WeightedStatistics.standardDeviation(x) }

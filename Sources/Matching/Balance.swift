@@ -1,3 +1,4 @@
+import EstimationCore
 import Foundation
 import Tabular
 
@@ -121,29 +122,18 @@ public enum Balance {
             return BalanceRow(variable: v.name, binary: binary, meanTreated: mt, meanControl: mc,
                               standardizedMeanDifference: smd, varianceRatio: ratio, ecdfMean: ecdf.mean, ecdfMax: ecdf.max)
         }
-        func ess(_ idx: [Int]) -> Double {
-            let s = idx.reduce(0) { $0 + w[$1] }, s2 = idx.reduce(0) { $0 + w[$1] * w[$1] }
-            return s2 > 0 ? s * s / s2 : 0
-        }
+        func ess(_ idx: [Int]) -> Double { WeightedStatistics.effectiveSampleSize(idx.map { w[$0] }) }
         return BalanceTable(estimand: estimand, rows: rows,
                             treatedCount: t.filter { w[$0] > 0 }.count, controlCount: c.filter { w[$0] > 0 }.count,
                             effectiveTreated: ess(t), effectiveControl: ess(c))
     }
 
-    static func weightedMean(_ x: [Double], _ w: [Double]) -> Double {
-        let sw = w.reduce(0, +)
-        return zip(x, w).reduce(0) { $0 + $1.0 * $1.1 } / sw
-    }
+    static func weightedMean(_ x: [Double], _ w: [Double]) -> Double { WeightedStatistics.mean(x, weights: w) }
 
-    /// MatchIt's `wvar`: p(1 − p) for binary, else Σw(x − x̄)²/(1 − Σw²) with normalised weights.
+    /// MatchIt's `wvar`: p(1 − p) for binary, else the reliability-weighted variance (see `WeightedStatistics`).
     static func weightedVariance(_ x: [Double], _ weights: [Double]?, binary: Bool) -> Double {
-        let w0 = weights ?? [Double](repeating: 1, count: x.count)
-        let sw = w0.reduce(0, +)
-        let w = w0.map { $0 / sw }
-        let m = zip(x, w).reduce(0) { $0 + $1.0 * $1.1 }
-        if binary { return m * (1 - m) }
-        let ss = zip(x, w).reduce(0) { $0 + $1.1 * ($1.0 - m) * ($1.0 - m) }
-        return ss / (1 - w.reduce(0) { $0 + $1 * $1 })
+        binary ? WeightedStatistics.binaryVariance(x, weights: weights)
+            : WeightedStatistics.variance(x, weights: weights ?? [Double](repeating: 1, count: x.count))
     }
 
     /// Mean and maximum |F₁(x) − F₀(x)| over the distinct values of x, with weighted eCDFs.

@@ -4,7 +4,7 @@ import Regression
 import Tabular
 
 /// The scale on which propensity-score distances are measured.
-public enum DistanceScale: String, Sendable, Codable {
+public enum DistanceScale: String, Sendable, Codable, CaseIterable {
     /// The fitted probability (MatchIt's `distance = "glm"`).
     case probability
     /// The linear predictor, e.g. the log-odds (MatchIt's `link = "linear.logit"`).

@@ -1,25 +1,50 @@
+import EstimationCore
 import Foundation
 import Regression
 import Tabular
 
-/// An estimated treatment effect with its uncertainty.
+/// An estimated treatment effect: the estimand, how it was estimated, and the `Estimate`.
+///
+/// In JSON the estimate's fields sit beside `estimand`, `method` and `observations`:
+/// `{"estimand": "att", "method": "difference in means", "observations": 370, "estimate": …,
+///   "standardError": …, "inference": {"kind": "cluster", "type": "CR1", …}, …}`.
 public struct EffectEstimate: Sendable, Codable, Equatable {
     public let estimand: Estimand
     /// "difference in means", "regression adjustment" or "Abadie-Imbens matching".
     public let method: String
-    public let estimate: Double
-    public let standardError: Double
-    public let statistic: Double
-    public let pValue: Double
-    public let level: Double
-    public let lower: Double
-    public let upper: Double
-    /// Degrees of freedom of the t reference (infinite: normal).
-    public let degreesOfFreedom: Double?
-    /// How the standard error was computed.
-    public let variance: String
     public let observations: Int
-    public let clusters: Int?
+    /// The effect with its standard error, test and interval.
+    public let effect: Estimate
+
+    public init(estimand: Estimand, method: String, observations: Int, effect: Estimate) {
+        self.estimand = estimand
+        self.method = method
+        self.observations = observations
+        self.effect = effect
+    }
+
+    enum CodingKeys: String, CodingKey { case estimand, method, observations }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        estimand = try c.decode(Estimand.self, forKey: .estimand)
+        method = try c.decode(String.self, forKey: .method)
+        observations = try c.decode(Int.self, forKey: .observations)
+        effect = try Estimate(from: decoder)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(estimand, forKey: .estimand)
+        try c.encode(method, forKey: .method)
+        try c.encode(observations, forKey: .observations)
+        try effect.encode(to: encoder)
+    }
+
+    /// Shorthands for the effect's fields.
+    public var estimate: Double { effect.estimate }
+    public var standardError: Double? { effect.standardError }
+    public var pValue: Double? { effect.pValue }
 }
 
 /// Effects on a matched or weighted sample by weighted least squares.
@@ -58,12 +83,11 @@ public enum WeightedEffect {
             let fit = try LinearModel.fit(spec, table: t)
             let table = try fit.coefficientTable(estimator, level: level)
             let row = table["__treated"]!
-            return EffectEstimate(
-                estimand: estimand, method: covariates.isEmpty && factors.isEmpty ? "difference in means" : "regression adjustment",
-                estimate: row.estimate, standardError: row.standardError, statistic: row.statistic, pValue: row.pValue,
-                level: level, lower: row.lower, upper: row.upper, degreesOfFreedom: table.degreesOfFreedom,
-                variance: estimator.rawValue + (table.clusterCount.map { " (\($0) matched sets)" } ?? ""),
-                observations: fit.observations, clusters: table.clusterCount)
+            var effect = row
+            effect.term = nil
+            return EffectEstimate(estimand: estimand,
+                                  method: covariates.isEmpty && factors.isEmpty ? "difference in means" : "regression adjustment",
+                                  observations: fit.observations, effect: effect)
         } catch {
             throw .regression(error)
         }

@@ -1,19 +1,6 @@
 import Foundation
 import Distributions
-
-/// One row of a coefficient table.
-public struct CoefficientRow: Sendable, Codable, Equatable {
-    public let term: String
-    public let estimate: Double
-    public let standardError: Double
-    /// `estimate / standardError`.
-    public let statistic: Double
-    /// Two-sided p-value from the t distribution with the covariance's degrees of freedom.
-    public let pValue: Double
-    /// Confidence interval at `CoefficientTable.level`.
-    public let lower: Double
-    public let upper: Double
-}
+import EstimationCore
 
 /// Estimates with standard errors, tests and confidence intervals.
 public struct CoefficientTable: Sendable, Codable, Equatable {
@@ -21,10 +8,19 @@ public struct CoefficientTable: Sendable, Codable, Equatable {
     public let degreesOfFreedom: Double
     public let level: Double
     public let clusterCount: Int?
-    public let rows: [CoefficientRow]
+    /// One `Estimate` per coefficient, labelled by its term.
+    public let rows: [Estimate]
+
+    public init(estimator: VarianceEstimator, degreesOfFreedom: Double, level: Double, clusterCount: Int?, rows: [Estimate]) {
+        self.estimator = estimator
+        self.degreesOfFreedom = degreesOfFreedom
+        self.level = level
+        self.clusterCount = clusterCount
+        self.rows = rows
+    }
 
     /// The row for `term`.
-    public subscript(term: String) -> CoefficientRow? { rows.first { $0.term == term } }
+    public subscript(term: String) -> Estimate? { rows.first { $0.term == term } }
 }
 
 extension LinearFit {
@@ -32,13 +28,11 @@ extension LinearFit {
     public func coefficientTable(_ estimator: VarianceEstimator, level: Double = 0.95,
                                  clusters: [Int]? = nil) throws(RegressionError) -> CoefficientTable {
         let v = try covariance(estimator, clusters: clusters)
-        let t = StudentT(degreesOfFreedom: v.degreesOfFreedom)
-        let crit = t.complementaryQuantile((1 - level) / 2)
-        let rows = names.indices.map { j -> CoefficientRow in
-            let b = coefficients[j], se = v.standardErrors[j]
-            let stat = b / se
-            return CoefficientRow(term: names[j], estimate: b, standardError: se, statistic: stat,
-                                  pValue: t.twoSidedPValue(stat), lower: b - crit * se, upper: b + crit * se)
+        let inference = v.inference
+        let se = v.standardErrors
+        let rows = names.indices.map { j in
+            Estimate.wald(term: names[j], estimate: coefficients[j], standardError: se[j], degreesOfFreedom: v.degreesOfFreedom,
+                          level: level, inference: inference)
         }
         return CoefficientTable(estimator: estimator, degreesOfFreedom: v.degreesOfFreedom, level: level,
                                 clusterCount: v.clusterCount, rows: rows)

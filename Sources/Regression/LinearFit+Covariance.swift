@@ -1,3 +1,4 @@
+import EstimationCore
 import Foundation
 import LinearAlgebra
 
@@ -36,6 +37,20 @@ public struct CoefficientCovariance: Sendable {
 
     /// Standard errors: square roots of the diagonal.
     public var standardErrors: [Double] { matrix.diagonal.map { $0.squareRoot() } }
+
+    /// How these standard errors were obtained, for `Estimate.inference`.
+    public var inference: Inference { estimator.inference(clusters: clusterCount) }
+}
+
+extension VarianceEstimator {
+    /// The machine-readable description: kind, conventional name, degrees-of-freedom rule, clusters.
+    public func inference(clusters: Int?) -> Inference {
+        switch self {
+        case .classical: return Inference(kind: .classical, type: "classical", df: .residual)
+        case .hc0, .hc1, .hc2, .hc3: return Inference(kind: .robust, type: rawValue.uppercased(), df: .residual)
+        case .cr0, .cr1: return Inference(kind: .cluster, type: rawValue.uppercased(), df: .clustersMinusOne, clusters: clusters)
+        }
+    }
 }
 
 extension LinearFit {

@@ -6,6 +6,8 @@ public enum PanelError: Error, Equatable, Sendable {
     case missingIdentifier(column: String, row: Int)
     case table(TableError)
     case unbalanced(variable: String, missing: [(unit: String, time: Double)])
+    /// An adoption (first treated period) column that cannot be used; the message names the unit and the likely fix.
+    case invalidAdoption(column: String, message: String)
 
     public static func == (lhs: PanelError, rhs: PanelError) -> Bool { lhs.description == rhs.description }
 }
@@ -21,6 +23,7 @@ extension PanelError: CustomStringConvertible {
         case let .unbalanced(variable, missing):
             let shown = missing.prefix(5).map { "\($0.unit) at \(formatNumber($0.time))" }.joined(separator: ", ")
             return "'\(variable)' is missing for \(missing.count) unit-period cell(s): \(shown)" + (missing.count > 5 ? ", …" : "")
+        case let .invalidAdoption(_, message): return message
         }
     }
 }

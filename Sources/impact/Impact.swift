@@ -12,6 +12,7 @@ struct Impact: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "impact",
         abstract: "Impact evaluation from reproducible YAML configs: regression, matching and weighting, synthetic control.",
+        discussion: "Methods (the 'method:' of an analysis):\n" + MethodRegistry.listing,
         version: ImpactEvalVersion.string,
         subcommands: [Run.self, Validate.self],
         defaultSubcommand: nil)
@@ -35,7 +36,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Replace the output folder if it exists.")
     var force = false
 
-    @Option(help: "Worker threads for parallel loops (placebos, bootstrap draws); results do not depend on it.")
+    @Option(help: "Worker threads for parallel loops (placebo fits and draws, random starts); results do not depend on it.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func run() throws {

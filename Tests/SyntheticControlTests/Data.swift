@@ -1,7 +1,7 @@
 import Foundation
 import TestSupport
 import Tabular
-@testable import SyntheticControl
+@testable import SyntheticControlMethods
 
 /// The bundled panels and the published specifications used across the tests.
 enum Data {

@@ -3,7 +3,8 @@ import Testing
 import TestSupport
 import Tabular
 import LinearAlgebra
-@testable import SyntheticControl
+import EstimationCore
+@testable import SyntheticControlMethods
 
 @Suite("Determinism and inference mechanics")
 struct InferenceTests {

@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 import Tabular
 import LinearAlgebra
-@testable import SyntheticControl
+@testable import SyntheticControlMethods
 
 @Suite("Synthetic control against published fits")
 struct PublishedSyntheticControlTests {

@@ -1,3 +1,4 @@
+import EstimationCore
 import Foundation
 import LinearAlgebra
 
@@ -82,8 +83,7 @@ public enum SyntheticDiD {
     static func noiseLevel(_ y: Matrix, n0: Int, t0: Int) -> Double {
         var diffs: [Double] = []
         for i in 0..<n0 { for s in 1..<t0 { diffs.append(y[i, s] - y[i, s - 1]) } }
-        let m = diffs.reduce(0, +) / Double(diffs.count)
-        return (diffs.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(diffs.count - 1)).squareRoot()
+        return WeightedStatistics.standardDeviation(diffs)
     }
 
     static func fit(_ y: Matrix, n0: Int, t0: Int, settings s: Settings, omega initialOmega: [Double]?,
@@ -220,8 +220,7 @@ extension SyntheticDiD.Estimate {
             return SyntheticDiD.fit(yp, n0: placeboControls, t0: this.t0, settings: settings, omega: omega,
                                     lambda: this.timeWeights, estimator: this.estimator, noise: this.noiseLevel).estimate
         }
-        let mean = draws.reduce(0, +) / Double(replications)
-        let sd = (draws.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(replications - 1)).squareRoot()
+        let sd = WeightedStatistics.standardDeviation(draws)
         return (Double(replications - 1) / Double(replications)).squareRoot() * sd
     }
 

@@ -1,3 +1,4 @@
+import EstimationCore
 import Foundation
 
 /// Placebo-in-space inference (Abadie, Diamond & Hainmueller 2010): every donor in turn is

@@ -1,3 +1,4 @@
+import EstimationCore
 import Foundation
 import LinearAlgebra
 import Tabular
@@ -51,9 +52,7 @@ public struct SyntheticControlProblem: Sendable {
     /// Predictor scales: the SD of each predictor across the treated unit and donors (R Synth).
     public var predictorScales: [Double] {
         (0..<x0.rows).map { r in
-            let values = [x1[r]] + x0.row(r)
-            let m = values.reduce(0, +) / Double(values.count)
-            return (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(values.count - 1)).squareRoot()
+            WeightedStatistics.standardDeviation([x1[r]] + x0.row(r))
         }
     }
 

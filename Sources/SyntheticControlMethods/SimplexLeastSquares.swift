@@ -177,7 +177,7 @@ public struct SimplexLeastSquares: Sendable {
     /// With more free weights than rows (k > m, a perfect fit is possible and only the ridge makes the
     /// solution unique) the O(k³) KKT solve is replaced by `lowRankSubproblem`, O(km²).
     func subproblem(_ free: [Int], _ ap: UnsafeBufferPointer<Double>, _ v: [Double], _ work: inout Workspace) -> [Double]? {
-        let k = free.count, m = a.rows, n = k + 1
+        let k = free.count, m = a.rows
         if k == 1 { return [1] }
         if k > max(2 * m, 24) && ridge > 0, let z = lowRankSubproblem(free, ap, v) { return z }
         return kktSubproblem(free, ap, v, &work)

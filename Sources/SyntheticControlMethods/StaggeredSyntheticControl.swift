@@ -1,3 +1,4 @@
+import EstimationCore
 import Foundation
 import Tabular
 
@@ -24,24 +25,28 @@ public enum StaggeredSyntheticControl {
         case notYetTreated = "not-yet"
     }
 
-    public enum Level: String, Sendable, Codable, CaseIterable { case unit, cohort }
+    /// Whether each treated unit is fitted separately, or each adoption cohort's average.
+    public enum Aggregation: String, Sendable, Codable, CaseIterable { case unit, cohort }
 
     public struct Specification: Sendable {
         public var outcome: String
         /// Adoption time of every treated unit; other units are never treated.
         public var adoption: [String: Double]
         public var donorPool: DonorPool
-        public var level: Level
+        public var aggregation: Aggregation
+        /// Confidence level of the placebo intervals.
+        public var level: Double
         public var predictors: [PredictorSpecification]
         public var options: SyntheticControlOptions
         public var placebos: Int
 
-        public init(outcome: String, adoption: [String: Double], donorPool: DonorPool = .neverTreated, level: Level = .unit,
+        public init(outcome: String, adoption: [String: Double], donorPool: DonorPool = .neverTreated, aggregation: Aggregation = .unit,
                     predictors: [PredictorSpecification] = [], options: SyntheticControlOptions = .init(predictorWeights: .outcomeOnly),
-                    placebos: Int = 100) {
+                    placebos: Int = 100, level: Double = 0.95) {
             self.outcome = outcome
             self.adoption = adoption
             self.donorPool = donorPool
+            self.aggregation = aggregation
             self.level = level
             self.predictors = predictors
             self.options = options
@@ -63,12 +68,34 @@ public enum StaggeredSyntheticControl {
         }
     }
 
-    /// An average with its placebo distribution summary.
+    /// An average over `cells` treated unit-periods with its placebo-distribution inference.
+    ///
+    /// `effect.standardError` is the SD of the placebo draws, the interval `estimate ± z·SE`
+    /// (normal, at the specification's level) and `effect.pValue` the placebo rank
+    /// (1 + #{|placebo| ≥ |estimate|}) / (1 + draws). In JSON the estimate's fields sit beside `cells`.
     public struct Summary: Sendable, Codable, Equatable {
-        public let estimate: Double
         public let cells: Int
-        public let placeboStandardError: Double?
-        public let pValue: Double?
+        public let effect: Estimate
+
+        public init(cells: Int, effect: Estimate) {
+            self.cells = cells
+            self.effect = effect
+        }
+
+        enum CodingKeys: String, CodingKey { case cells }
+        public init(from decoder: any Decoder) throws {
+            cells = try decoder.container(keyedBy: CodingKeys.self).decode(Int.self, forKey: .cells)
+            effect = try Estimate(from: decoder)
+        }
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(cells, forKey: .cells)
+            try effect.encode(to: encoder)
+        }
+
+        public var estimate: Double { effect.estimate }
+        public var placeboStandardError: Double? { effect.standardError }
+        public var pValue: Double? { effect.pValue }
     }
 
     public struct Result: Sendable {
@@ -122,12 +149,19 @@ public enum StaggeredSyntheticControl {
             }
         }
         func describe(_ estimate: (Double, Int), _ draws: [Double]?) -> Summary {
-            guard let draws, !draws.isEmpty else { return Summary(estimate: estimate.0, cells: estimate.1, placeboStandardError: nil, pValue: nil) }
-            let m = draws.reduce(0, +) / Double(draws.count)
-            let sd = draws.count > 1 ? (draws.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(draws.count - 1)).squareRoot() : nil
+            guard let draws, !draws.isEmpty else {
+                return Summary(cells: estimate.1, effect: .point(estimate.0, level: spec.level))
+            }
+            let sd = draws.count > 1 ? WeightedStatistics.standardDeviation(draws) : nil
             let exceed = draws.filter { abs($0) >= abs(estimate.0) }.count
-            return Summary(estimate: estimate.0, cells: estimate.1, placeboStandardError: sd,
-                           pValue: Double(1 + exceed) / Double(1 + draws.count))
+            let z = ConfidenceLevel.normalCritical(spec.level)
+            let b = estimate.0
+            let effect = Estimate(estimate: b, standardError: sd, degreesOfFreedom: nil, statistic: nil,
+                                  pValue: Double(1 + exceed) / Double(1 + draws.count), level: spec.level,
+                                  lower: sd.map { b - z * $0 }, upper: sd.map { b + z * $0 },
+                                  inference: Inference(kind: .placebo, type: "placebo SD; p = (1 + #{|placebo| ≥ |estimate|})/(1 + draws)",
+                                                       df: .normal, replications: draws.count))
+            return Summary(cells: estimate.1, effect: effect)
         }
         return Result(
             units: actual, periods: panel.times,
@@ -170,7 +204,7 @@ public enum StaggeredSyntheticControl {
     static func fitAll(_ panel: Panel, _ spec: Specification, assignment: [String: Double],
                        never: [String]) throws(SyntheticControlError) -> [UnitEffect] {
         let treated = assignment.keys.sorted { (assignment[$0]!, $0) < (assignment[$1]!, $1) }
-        let groups: [(name: String, adoption: Double, members: [String])] = switch spec.level {
+        let groups: [(name: String, adoption: Double, members: [String])] = switch spec.aggregation {
         case .unit: treated.map { ($0, assignment[$0]!, [$0]) }
         case .cohort: Set(assignment.values).sorted().map { a in ("cohort \(formatNumber(a))", a, treated.filter { assignment[$0] == a }) }
         }

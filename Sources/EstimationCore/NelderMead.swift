@@ -5,20 +5,29 @@ import Foundation
 /// and restarts from the best vertex until a restart no longer improves the value.
 ///
 /// Deterministic: the same start gives the same path.
-struct NelderMead {
-    var relativeTolerance = 1e-10
-    var maximumEvaluations = 4000
+public struct NelderMead: Sendable {
+    public var relativeTolerance = 1e-10
+    public var maximumEvaluations = 4000
     /// Initial simplex edge: `initialStep` times the largest |coordinate|, or `initialStep` itself when `absoluteStep`.
-    var initialStep = 0.1
-    var absoluteStep = false
+    public var initialStep = 0.1
+    public var absoluteStep = false
 
-    struct Result {
-        let point: [Double]
-        let value: Double
-        let evaluations: Int
+    public init(relativeTolerance: Double = 1e-10, maximumEvaluations: Int = 4000, initialStep: Double = 0.1, absoluteStep: Bool = false) {
+        self.relativeTolerance = relativeTolerance
+        self.maximumEvaluations = maximumEvaluations
+        self.initialStep = initialStep
+        self.absoluteStep = absoluteStep
     }
 
-    func minimize(_ start: [Double], _ f: ([Double]) -> Double) -> Result {
+    /// The best point found, its value, and the number of function evaluations used.
+    public struct Result: Sendable {
+        public let point: [Double]
+        public let value: Double
+        public let evaluations: Int
+    }
+
+    /// Minimises `f` from `start`, restarting from the best vertex while restarts improve the value.
+    public func minimize(_ start: [Double], _ f: ([Double]) -> Double) -> Result {
         var best = start, bestValue = f(start)
         var evaluations = 1
         for _ in 0..<6 {

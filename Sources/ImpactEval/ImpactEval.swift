@@ -1,0 +1,20 @@
+// ImpactEval: the whole library behind one import, as swift-numerics' `Numerics` re-exports
+// `RealModule` and `ComplexModule`.
+//
+// ```swift
+// import ImpactEval
+//
+// let table = try CSVReader.read(path: "nsw.tsv")
+// let fit = try LinearModel.fit(ModelSpecification(outcome: "re78", covariates: ["t"]), table: table)
+// let hc1 = try fit.coefficientTable(.hc1, level: 0.95)
+// ```
+@_exported import Distributions
+@_exported import EstimationCore
+@_exported import ImpactRun
+@_exported import LinearAlgebra
+@_exported import Matching
+@_exported import Plotting
+@_exported import Reporting
+@_exported import Regression
+@_exported import SyntheticControlMethods
+@_exported import Tabular

@@ -1,0 +1,199 @@
+import EstimationCore
+import Foundation
+import LinearAlgebra
+import Plotting
+import Reporting
+import SyntheticControlMethods
+import Tabular
+
+/// `method: synth`: synthetic control (Abadie, Diamond & Hainmueller 2010) for one treated unit,
+/// or for units adopting at different times (an `adoption` column; see `StaggeredSyntheticControl`).
+///
+/// Writes `weights.csv`, `gaps.csv`, `predictors.csv`, `placebos.csv`, `placebo_gaps.csv`,
+/// `leave_one_out.csv`, `path.svg`, `gaps.svg`, `weights.svg` (single unit), or `units.csv`,
+/// `event_time.csv`, `cohorts.csv`, `unit_gaps.csv`, `event_time.svg` (staggered).
+public struct SyntheticControlAnalysis: AnalysisMethod {
+    public static let names = ["synth"]
+    public static let summary = "synthetic control: nested V, placebos in space and time, leave-one-out; staggered adoption"
+
+    public struct Keys: KeySet {
+        let unit = CommonKeys.unit
+        let time = CommonKeys.time
+        let outcome = CommonKeys.outcome
+        let treated = OptionalKey<String>("treated", "the treated unit", default: "required unless adoption")
+        let treatmentTime = OptionalKey<Double>("treatment_time", "the treated unit's first treated period", default: "required unless adoption")
+        let adoption = OptionalKey<String>("adoption", "staggered designs: each unit's first treated period (0/missing = never)", column: .numeric)
+        let donors = OptionalKey<[String]>("donors", "the donor pool", default: "every other unit")
+        let exclude = DefaultedKey<[String]>("exclude", "units left out of the donor pool", default: [])
+        let predictors = DefaultedKey<[PredictorEntry]>("predictors", "list of {variable, periods, aggregate}", default: [])
+        let fitPeriods = OptionalKey<PeriodSet>("fit_periods", "periods whose outcome MSPE chooses V", default: "every pre-treatment period")
+        let predictorWeights = OptionalKey<PredictorWeightsSetting>("predictor_weights", "optimized, outcome-only, or custom V weights",
+                                                                    default: "optimized (outcome-only when staggered without predictors)")
+        let randomStarts = DefaultedKey<Int>("random_starts", "extra random starts of the V search", default: 1,
+                                             rule: { $0 >= 0 ? nil : "must be 0 or more" })
+        let maxEvaluations = DefaultedKey<Int>("max_evaluations", "Nelder–Mead budget per start", default: 2000,
+                                               rule: { $0 >= 100 ? nil : "must be at least 100" })
+        let inference = DefaultedKey<InferenceName>("inference", "placebo (in space; staggered: placebo draws) or none", default: .placebo,
+                                                    rule: { InferenceName.supported([.placebo, .none], method: "synth")([$0]) })
+        let excludeAbove = OptionalKey<Double>("exclude_above", "drop placebos with pre-MSPE above this multiple of the treated unit's",
+                                               rule: { $0 > 0 ? nil : "the MSPE multiple must be positive" })
+        let placeboTime = OptionalKey<Double>("placebo_time", "placebo-in-time treatment date")
+        let leaveOneOut = DefaultedKey<Bool>("leave_one_out", "refit without each weighted donor", default: false)
+        let effectWindow = OptionalKey<PeriodSet>("effect_window", "periods averaged for the effect", default: "every post period")
+        let aggregation = DefaultedKey<StaggeredSyntheticControl.Aggregation>("aggregation", "staggered: fit each unit or each cohort", default: .unit)
+        let donorPool = DefaultedKey<StaggeredSyntheticControl.DonorPool>("donor_pool", "staggered: never or not-yet treated donors", default: .neverTreated)
+        let replications = DefaultedKey<Int>("replications", "staggered: placebo draws", default: 100,
+                                             rule: { $0 >= 0 ? nil : "must be 0 or more" })
+        let level = CommonKeys.level
+        public init() {}
+    }
+
+    public var unit: String
+    public var time: String
+    public var outcome: String
+    public var treated: String?
+    public var treatmentTime: Double?
+    public var adoption: String?
+    public var donors: [String]?
+    public var exclude: [String]
+    public var predictors: [PredictorSpecification]
+    public var fitPeriods: [Double]?
+    public var predictorWeights: SyntheticControlOptions.PredictorWeights
+    public var randomStarts: Int
+    public var maximumEvaluations: Int
+    public var placebo: Bool
+    public var excludeAbove: Double?
+    public var placeboTime: Double?
+    public var leaveOneOut: Bool
+    public var effectWindow: [Double]?
+    public var aggregation: StaggeredSyntheticControl.Aggregation
+    public var donorPool: StaggeredSyntheticControl.DonorPool
+    public var replications: Int
+    public var level: Double
+
+    public init(_ s: SettingsReader<Keys>, name: String) throws {
+        unit = try s(\.unit)
+        time = try s(\.time)
+        outcome = try s(\.outcome)
+        treated = try s(\.treated)
+        treatmentTime = try s(\.treatmentTime)
+        adoption = try s(\.adoption)
+        donors = try s(\.donors)
+        exclude = try s(\.exclude)
+        predictors = try s(\.predictors).map(\.spec)
+        s.requireColumns("predictors", predictors.map(\.variable), role: .numeric)
+        fitPeriods = try s(\.fitPeriods)?.values
+        randomStarts = try s(\.randomStarts)
+        maximumEvaluations = try s(\.maxEvaluations)
+        placebo = try s(\.inference) == .placebo
+        excludeAbove = try s(\.excludeAbove)
+        placeboTime = try s(\.placeboTime)
+        leaveOneOut = try s(\.leaveOneOut)
+        effectWindow = try s(\.effectWindow)?.values
+        aggregation = try s(\.aggregation)
+        donorPool = try s(\.donorPool)
+        replications = try s(\.replications)
+        level = try s(\.level)
+        if let custom = try s(\.predictorWeights)?.value {
+            if case .custom(let list) = custom, list.count != predictors.count {
+                throw s.issue(\.predictorWeights, "\(list.count) custom weight(s) for \(predictors.count) predictor(s)")
+            }
+            predictorWeights = custom
+        } else {
+            predictorWeights = adoption != nil && predictors.isEmpty ? .outcomeOnly : .optimized
+        }
+        if let a = adoption {
+            let single: [(String, Bool)] = [("treated", s.has(\.treated)), ("treatment_time", s.has(\.treatmentTime)),
+                                            ("placebo_time", s.has(\.placeboTime)), ("leave_one_out", s.has(\.leaveOneOut)),
+                                            ("exclude_above", s.has(\.excludeAbove)), ("donors", s.has(\.donors))]
+            if let (key, _) = single.first(where: \.1) {
+                throw s.issue("'\(key)' applies to a single treated unit; with 'adoption: \(a)' every unit's timing comes from that column")
+            }
+        } else {
+            guard treated != nil else { throw s.issue("name the treated unit ('treated') and 'treatment_time', or give an 'adoption' column") }
+            guard treatmentTime != nil else { throw s.issue("'treated' needs a 'treatment_time' (the first treated period)") }
+            let staggered: [(String, Bool)] = [("aggregation", s.has(\.aggregation)), ("donor_pool", s.has(\.donorPool)),
+                                               ("replications", s.has(\.replications))]
+            if let (key, _) = staggered.first(where: \.1) {
+                throw s.issue("'\(key)' applies to staggered designs (an 'adoption' column)")
+            }
+        }
+        if let donors, let treated, donors.contains(treated) { throw s.issue(\.donors, "the treated unit '\(treated)' is listed as a donor") }
+    }
+
+    var options: SyntheticControlOptions {
+        SyntheticControlOptions(predictorWeights: predictorWeights, randomStarts: randomStarts, maximumEvaluations: maximumEvaluations)
+    }
+
+    public func check(_ data: LoadedData) -> [SettingIssue] {
+        if let adoption {
+            guard let panel = try? Panel(data.table, unit: unit, time: time) else { return [] }
+            do throws(PanelError) {
+                _ = try panel.adoptionTimes(adoption)
+                return []
+            } catch {
+                return [SettingIssue(key: "adoption", message: error.description)]
+            }
+        }
+        let named = (treated.map { [("treated", $0)] } ?? []) + (donors ?? []).enumerated().map { ("donors[\($0.offset)]", $0.element) }
+            + exclude.enumerated().map { ("exclude[\($0.offset)]", $0.element) }
+        return PanelDesignCheck.issues(data, unit: unit, time: time, named: named, treatmentTime: treatmentTime)
+    }
+
+    public func run(_ context: RunContext) throws -> MethodOutput<SyntheticControlOutcome> {
+        let p = try PanelDesignCheck.panel(context.data, unit: unit, time: time)
+        var options = self.options
+        options.seed = context.seed
+        options.threads = context.threads
+        if let adoption {
+            let out = try staggered(context, panel: p, adoption: adoption, options: options)
+            return MethodOutput(result: .staggered(out.result), blocks: out.blocks, attachments: out.attachments, warnings: out.warnings)
+        }
+        guard let treated, let treatmentTime else { throw RunnerMessage("a single-unit synthetic control needs 'treated' and 'treatment_time'") }
+        let problem = try SyntheticControlProblem(panel: p, outcome: outcome, treated: treated, treatmentTime: treatmentTime,
+                                                  donors: donors, exclude: exclude, predictors: predictors, fitPeriods: fitPeriods)
+        let window = effectWindow.flatMap { w in w.min().flatMap { lo in w.max().map { lo...$0 } } }
+        let fit = try SyntheticControl.fit(problem, options: options)
+        let v = fit.predictorWeights
+        var placeboResult: PlaceboInSpace?
+        var inTime: SyntheticControlResult.InTime?
+        var loo: [SyntheticControlResult.LeaveOneOut]?
+        if placebo { placeboResult = try fit.placeboInSpace(options: options, excludeAbove: excludeAbove) }
+        if let t = placeboTime {
+            let (f, dropped) = try fit.placeboInTime(at: t, options: options)
+            let between = f.problem.periods.indices.filter { f.problem.periods[$0] >= t && f.problem.periods[$0] < problem.treatmentTime }
+            let g = f.gaps
+            inTime = .init(placeboTime: t, droppedPredictors: dropped, preRMSPE: f.preRMSPE,
+                           averageGapBeforeTreatment: between.reduce(0) { $0 + g[$1] } / Double(max(between.count, 1)))
+        }
+        if leaveOneOut {
+            loo = try fit.leaveOneOut(options: options).map { .init(donor: $0.donor, averageEffect: $0.fit.averageEffect(window: window), preRMSPE: $0.fit.preRMSPE) }
+        }
+        let synthX = problem.x0.multiplied(by: fit.weights)
+        let predictorRows: [SyntheticControlResult.Predictor] = problem.predictors.indices.map { k in
+            let row = problem.x0.row(k)
+            return .init(predictor: problem.predictors[k].label, weight: v?[k], treated: problem.x1[k], synthetic: synthX[k],
+                         donorMean: row.reduce(0, +) / Double(row.count))
+        }
+        let result = SyntheticControlResult.make(
+            estimator: v == nil ? "synthetic control (outcome only)" : "synthetic control (nested V)", problem: problem,
+            weights: fit.weights, synthetic: fit.synthetic, gaps: fit.gaps, predictors: predictorRows,
+            lossV: fit.lossV, lossW: fit.lossW, starts: fit.starts, ridgeLambda: nil, effectWindow: effectWindow,
+            placebo: placeboResult, placeboInTime: inTime, leaveOneOut: loo, level: level)
+        let out = SyntheticControlReport.output(context.analysis.name, problem: problem, result: result, placebo: placeboResult)
+        return MethodOutput(result: .single(result), blocks: out.blocks, attachments: out.attachments, warnings: out.warnings)
+    }
+}
+
+/// The `results.json` entry of a `synth` analysis: a single-unit or a staggered result.
+public enum SyntheticControlOutcome: Encodable, Sendable {
+    case single(SyntheticControlResult)
+    case staggered(StaggeredResult)
+
+    public func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .single(let r): try r.encode(to: encoder)
+        case .staggered(let r): try r.encode(to: encoder)
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import EstimationCore
+import SyntheticControlMethods
+import Tabular
+
+/// A set of periods in a config: a list (`[1975, 1980]`), one period (`1988`) or a range
+/// (`{from: 1980, to: 1988, by: 1}`).
+public struct PeriodSet: SettingValue, Decodable {
+    public var values: [Double]
+    public static var expected: String { "periods: a list, one period, or {from, to, by}" }
+    public static func decode(_ decoder: any Decoder) throws -> PeriodSet { try PeriodSet(from: decoder) }
+    public var configText: String { "[" + values.map(formatNumber).joined(separator: ", ") + "]" }
+
+    public init(from decoder: any Decoder) throws {
+        if let list = try? [Double](from: decoder) {
+            values = list
+            return
+        }
+        if let single = try? Double(from: decoder) {
+            values = [single]
+            return
+        }
+        let m = try StrictMapping(decoder, allowed: ["from", "to", "by"], context: "a period range")
+        let from: Double = try m.required("from"), to: Double = try m.required("to")
+        let by: Double = try m.value("by", default: 1)
+        guard by > 0, to >= from else { throw m.issue("a period range needs from <= to and a positive 'by'") }
+        guard (to - from) / by <= 100_000 else { throw m.issue("the period range is too long") }
+        values = Array(stride(from: from, through: to + by * 1e-9, by: by))
+    }
+}
+
+extension PredictorSpecification.Aggregate: SettingChoice {}
+
+/// One predictor in a config: `{variable: beer, periods: {from: 1984, to: 1988}, aggregate: mean}`.
+public struct PredictorEntry: SettingValue, Decodable {
+    public var spec: PredictorSpecification
+    public static var expected: String { "a predictor {variable, periods, aggregate}" }
+    public static func decode(_ decoder: any Decoder) throws -> PredictorEntry { try PredictorEntry(from: decoder) }
+    public var configText: String { spec.label }
+
+    public init(from decoder: any Decoder) throws {
+        let m = try StrictMapping(decoder, allowed: ["variable", "periods", "aggregate"], context: "a predictor")
+        let aggregate = try m.optional("aggregate", String.self).map { name -> PredictorSpecification.Aggregate in
+            guard let a = PredictorSpecification.Aggregate(rawValue: name) else {
+                throw m.issue("aggregate", invalidChoice(name, PredictorSpecification.Aggregate.allCases.map(\.rawValue)))
+            }
+            return a
+        } ?? .mean
+        spec = PredictorSpecification(variable: try m.required("variable"), periods: try m.required("periods", PeriodSet.self).values,
+                                      aggregate: aggregate)
+    }
+}
+
+/// `predictor_weights`: `optimized`, `outcome-only`, or a list of custom V weights.
+public struct PredictorWeightsSetting: SettingValue {
+    public var value: SyntheticControlOptions.PredictorWeights
+    public static var expected: String { "optimized, outcome-only, or a list of numbers (one per predictor)" }
+    public var configText: String {
+        switch value {
+        case .optimized: return "optimized"
+        case .outcomeOnly: return "outcome-only"
+        case .custom(let v): return v.configText
+        }
+    }
+
+    public static func decode(_ decoder: any Decoder) throws -> PredictorWeightsSetting {
+        if let list = try? [Double](from: decoder) { return PredictorWeightsSetting(value: .custom(list)) }
+        switch try decodeScalar(decoder, String.self, expected: expected) {
+        case "optimized": return PredictorWeightsSetting(value: .optimized)
+        case "outcome-only": return PredictorWeightsSetting(value: .outcomeOnly)
+        case let name: throw DecodingIssue(codingPath: decoder.codingPath, message: invalidChoice(name, ["optimized", "outcome-only"]))
+        }
+    }
+}
+
+extension StaggeredSyntheticControl.Aggregation: SettingChoice {}
+extension StaggeredSyntheticControl.DonorPool: SettingChoice {}
+extension SyntheticDiD.Estimator: SettingChoice {}
+
+/// Checks shared by the single-treated-unit panel methods (`synth`, `augsynth`, `sdid`): the named units
+/// occur in the unit column, and the treatment time leaves a period before it and one at or after it.
+enum PanelDesignCheck {
+    static func issues(_ data: LoadedData, unit unitColumn: String, time timeColumn: String,
+                       named: [(key: String, unit: String)], treatmentTime: Double?) -> [SettingIssue] {
+        guard let units = try? data.table.strings(unitColumn), let times = try? data.table.numeric(timeColumn) else { return [] }
+        let present = Set(units.compactMap { $0 })
+        var issues: [SettingIssue] = []
+        for (key, unit) in named where !present.contains(unit) {
+            var message = "unit '\(unit)' does not occur in column '\(unitColumn)' of '\(data.name)'"
+            if let s = closestMatch(to: unit, in: Array(present)) { message += " (did you mean '\(s)'?)" }
+            issues.append(SettingIssue(key: key, message: message))
+        }
+        if let t = treatmentTime {
+            let finite = times.filter { !$0.isNaN }
+            if !(finite.contains { $0 < t }) || !(finite.contains { $0 >= t }) {
+                issues.append(SettingIssue(key: "treatment_time",
+                    message: "\(formatNumber(t)) leaves no period \(finite.contains { $0 < t } ? "at or after it" : "before it") in column '\(timeColumn)' (\(formatNumber(finite.min() ?? .nan))–\(formatNumber(finite.max() ?? .nan)))"))
+            }
+        }
+        return issues
+    }
+
+    static func panel(_ data: LoadedData, unit: String, time: String) throws -> Panel {
+        do { return try Panel(data.table, unit: unit, time: time) } catch { throw RunnerMessage("\(error)") }
+    }
+}
+
+/// A plain message error from a method's run (the analysis name is added by `Runner`).
+struct RunnerMessage: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,34 @@
+import Regression
+
+/// The names the `inference:` key takes, the same in every method (as fixest's `vcov`).
+///
+/// Each method supports a subset and says which; the names keep one meaning everywhere:
+///
+/// | name | meaning | convention |
+/// |---|---|---|
+/// | `classical` | homoskedastic (iid) variance | t with n − k df |
+/// | `hc0` … `hc3` | heteroskedasticity-robust sandwich | MacKinnon & White (1985); HC1 is Stata's `robust` |
+/// | `cr0`, `cr1` | cluster-robust sandwich (needs `cluster`) | CR1 is Stata's G/(G−1)·(N−1)/(N−K); t with G − 1 df |
+/// | `placebo` | placebo (permutation) distribution over untreated units | p = rank/(J+1) for synthetic control |
+/// | `jackknife` | jackknife over units | synthdid's Algorithm 3 |
+/// | `none` | no uncertainty | |
+public enum InferenceName: String, SettingChoice {
+    case classical, hc0, hc1, hc2, hc3, cr0, cr1, placebo, jackknife, none
+
+    /// The sandwich estimator this name selects, for regression-based methods.
+    public var varianceEstimator: VarianceEstimator? { VarianceEstimator(rawValue: rawValue) }
+
+    /// Whether the name needs a cluster column.
+    public var isClustered: Bool { varianceEstimator?.isClustered ?? false }
+
+    /// A rule for a key listing inference names: each must be in `supported`.
+    static func supported(_ supported: [InferenceName], method: String) -> @Sendable ([InferenceName]) -> String? {
+        { names in
+            guard let bad = names.first(where: { !supported.contains($0) }) else {
+                return names.isEmpty ? "list at least one of: " + supported.map(\.rawValue).joined(separator: ", ") : nil
+            }
+            return "'\(bad.rawValue)' is not available for \(method); use one of: " + supported.map(\.rawValue).joined(separator: ", ")
+        }
+    }
+}
+

@@ -1,0 +1,140 @@
+import EstimationCore
+
+/// The role of a key that names data columns, checked against the data before anything runs.
+public enum ColumnRole: Sendable {
+    /// Columns that must hold numbers.
+    case numeric
+    /// Columns of any type (categories, identifiers).
+    case any
+}
+
+/// What every config key declares, whatever its value type: read by the decoder (allowed keys,
+/// required keys, columns to check) and by the documentation (`impact help METHOD`, the README tables).
+public protocol AnySettingKey: Sendable {
+    var name: String { get }
+    var help: String { get }
+    /// "required", "none", or the default as written in a config.
+    var defaultText: String { get }
+    var isRequired: Bool { get }
+    var expected: String { get }
+    var choices: [String]? { get }
+    var column: ColumnRole? { get }
+}
+
+/// Column names a value names (a column, or a list of columns).
+public protocol ColumnNaming { var columnNames: [String] { get } }
+extension String: ColumnNaming { public var columnNames: [String] { [self] } }
+extension Array: ColumnNaming where Element == String { public var columnNames: [String] { self } }
+
+/// The declaration shared by the three key kinds.
+public struct KeyDeclaration<Value: SettingValue>: Sendable {
+    public let name: String
+    public let help: String
+    public let column: ColumnRole?
+    let columnsOf: (@Sendable (Value) -> [String])?
+    /// A rule on the value alone: the message when it is broken, nil when it holds.
+    let rule: (@Sendable (Value) -> String?)?
+}
+
+/// A key that must be present.
+public struct RequiredKey<Value: SettingValue>: AnySettingKey {
+    public let declaration: KeyDeclaration<Value>
+    public init(_ name: String, _ help: String, rule: (@Sendable (Value) -> String?)? = nil) {
+        declaration = KeyDeclaration(name: name, help: help, column: nil, columnsOf: nil, rule: rule)
+    }
+    public init(_ name: String, _ help: String, column: ColumnRole, rule: (@Sendable (Value) -> String?)? = nil) where Value: ColumnNaming {
+        declaration = KeyDeclaration(name: name, help: help, column: column, columnsOf: { $0.columnNames }, rule: rule)
+    }
+    public var name: String { declaration.name }
+    public var help: String { declaration.help }
+    public var defaultText: String { "required" }
+    public var isRequired: Bool { true }
+    public var expected: String { Value.expected }
+    public var choices: [String]? { Value.choices }
+    public var column: ColumnRole? { declaration.column }
+}
+
+/// A key that may be absent (or null); its value is then nil, or a default that depends on other keys
+/// (described in `defaultText`).
+public struct OptionalKey<Value: SettingValue>: AnySettingKey {
+    public let declaration: KeyDeclaration<Value>
+    public let defaultText: String
+    public init(_ name: String, _ help: String, default text: String = "none", rule: (@Sendable (Value) -> String?)? = nil) {
+        declaration = KeyDeclaration(name: name, help: help, column: nil, columnsOf: nil, rule: rule)
+        defaultText = text
+    }
+    public init(_ name: String, _ help: String, column: ColumnRole, default text: String = "none",
+                rule: (@Sendable (Value) -> String?)? = nil) where Value: ColumnNaming {
+        declaration = KeyDeclaration(name: name, help: help, column: column, columnsOf: { $0.columnNames }, rule: rule)
+        defaultText = text
+    }
+    public var name: String { declaration.name }
+    public var help: String { declaration.help }
+    public var isRequired: Bool { false }
+    public var expected: String { Value.expected }
+    public var choices: [String]? { Value.choices }
+    public var column: ColumnRole? { declaration.column }
+}
+
+/// A key with a fixed default used when it is absent.
+public struct DefaultedKey<Value: SettingValue>: AnySettingKey {
+    public let declaration: KeyDeclaration<Value>
+    public let defaultValue: Value
+    public init(_ name: String, _ help: String, default value: Value, rule: (@Sendable (Value) -> String?)? = nil) {
+        declaration = KeyDeclaration(name: name, help: help, column: nil, columnsOf: nil, rule: rule)
+        defaultValue = value
+    }
+    public init(_ name: String, _ help: String, column: ColumnRole, default value: Value,
+                rule: (@Sendable (Value) -> String?)? = nil) where Value: ColumnNaming {
+        declaration = KeyDeclaration(name: name, help: help, column: column, columnsOf: { $0.columnNames }, rule: rule)
+        defaultValue = value
+    }
+    public var name: String { declaration.name }
+    public var help: String { declaration.help }
+    public var defaultText: String { defaultValue.configText }
+    public var isRequired: Bool { false }
+    public var expected: String { Value.expected }
+    public var choices: [String]? { Value.choices }
+    public var column: ColumnRole? { declaration.column }
+}
+
+/// A method's keys, declared once as the stored properties of one struct:
+///
+/// ```swift
+/// struct Keys: KeySet {
+///     let outcome = RequiredKey<String>("outcome", "outcome column", column: .numeric)
+///     let level = CommonKeys.level
+/// }
+/// ```
+///
+/// The decoder's list of allowed keys, the column checks and the documentation are all read
+/// from these declarations (by reflection over an instance, as argument-parser reads `@Option`s),
+/// so a key cannot be allowed without being decoded, or documented differently from how it is read.
+public protocol KeySet: Sendable {
+    init()
+}
+
+extension KeySet {
+    /// Every declared key, in declaration order.
+    public static var all: [any AnySettingKey] {
+        Mirror(reflecting: Self()).children.compactMap { $0.value as? any AnySettingKey }
+    }
+    /// The names of every declared key.
+    public static var names: [String] { all.map(\.name) }
+}
+
+/// Keys that mean the same in every method, declared once.
+public enum CommonKeys {
+    /// `level`: the confidence level of every interval the method reports.
+    public static let level = DefaultedKey<Double>("level", "confidence level of every interval", default: 0.95,
+                                                   rule: { ConfidenceLevel.problem($0) })
+    /// `outcome`: the outcome column.
+    public static let outcome = RequiredKey<String>("outcome", "outcome column", column: .numeric)
+    /// `unit`, `time`: the panel's identifier columns.
+    public static let unit = RequiredKey<String>("unit", "unit identifier column", column: .any)
+    public static let time = RequiredKey<String>("time", "time period column (numeric)", column: .numeric)
+    /// `covariates`: numeric covariates.
+    public static let covariates = DefaultedKey<[String]>("covariates", "numeric covariates", column: .numeric, default: [])
+    /// `factors`: categorical covariates.
+    public static let factors = DefaultedKey<[String]>("factors", "categorical covariates (treatment contrasts)", column: .any, default: [])
+}

@@ -1,0 +1,75 @@
+/// Reads one analysis's settings through its method's declared keys.
+///
+/// Every value is decoded by the key's type, checked against the key's rule, and, for keys that
+/// name columns, recorded as a column requirement. Reading a key that is not declared is a
+/// programming error caught by the tests (every method decodes a config with all of its keys).
+public final class SettingsReader<Keys: KeySet> {
+    let mapping: StrictMapping
+    let keys = Keys()
+    /// Columns named by the keys read so far, for the data checks.
+    public private(set) var columns: [ColumnRequirement] = []
+
+    init(_ mapping: StrictMapping) { self.mapping = mapping }
+
+    /// A required value.
+    public func callAsFunction<V>(_ key: KeyPath<Keys, RequiredKey<V>>) throws -> V {
+        let k = keys[keyPath: key]
+        guard mapping.has(k.name) else {
+            throw mapping.issue("missing required key '\(k.name)' (\(V.expected))")
+        }
+        return try read(k.declaration)!
+    }
+
+    /// An optional value: nil when absent or null.
+    public func callAsFunction<V>(_ key: KeyPath<Keys, OptionalKey<V>>) throws -> V? {
+        try read(keys[keyPath: key].declaration)
+    }
+
+    /// A value or its default.
+    public func callAsFunction<V>(_ key: KeyPath<Keys, DefaultedKey<V>>) throws -> V {
+        let k = keys[keyPath: key]
+        return try read(k.declaration) ?? k.defaultValue
+    }
+
+    /// Whether the config gives `key` (with a non-null value).
+    public func has<K: AnySettingKey>(_ key: KeyPath<Keys, K>) -> Bool {
+        let name = keys[keyPath: key].name
+        return mapping.has(name) && (try? mapping.container.decodeNil(forKey: AnyKey(name))) != true
+    }
+
+    /// A problem with the value of `key`, located at it.
+    public func issue<K: AnySettingKey>(_ key: KeyPath<Keys, K>, _ message: String) -> DecodingIssue {
+        mapping.issue(keys[keyPath: key].name, message)
+    }
+
+    /// A problem with the analysis as a whole.
+    public func issue(_ message: String) -> DecodingIssue { mapping.issue(message) }
+
+    /// Adds column requirements that no key declares directly (e.g. the variables inside `predictors`).
+    public func requireColumns(_ key: String, _ names: [String], role: ColumnRole) {
+        columns += ColumnRequirement.list(key, names, numeric: role == .numeric)
+    }
+
+    private func read<V>(_ k: KeyDeclaration<V>) throws -> V? {
+        guard mapping.has(k.name) else { return nil }
+        let key = AnyKey(k.name)
+        if (try? mapping.container.decodeNil(forKey: key)) == true { return nil }
+        let value: V
+        do {
+            value = try V.decode(try mapping.container.superDecoder(forKey: key))
+        } catch let issue as DecodingIssue {
+            throw issue
+        } catch {
+            throw mapping.issue(k.name, "expected \(V.expected)")
+        }
+        if let message = k.rule?(value) { throw mapping.issue(k.name, message) }
+        if let role = k.column, let names = k.columnsOf?(value) {
+            if V.self == String.self {
+                columns.append(ColumnRequirement(key: k.name, column: names[0], numeric: role == .numeric))
+            } else {
+                columns += ColumnRequirement.list(k.name, names, numeric: role == .numeric)
+            }
+        }
+        return value
+    }
+}

@@ -1,0 +1,125 @@
+import EstimationCore
+
+/// A report: what an analysis (or a whole run) shows a reader, apart from how it is rendered.
+///
+/// Methods build sections of typed blocks (prose, tables, figures, notes and warnings);
+/// renderers turn them into Markdown and CSV (`ReportSection+Markdown.swift`,
+/// `ReportTable+CSV.swift`) and, later, HTML. No method writes Markdown itself.
+public struct ReportSection: Sendable {
+    public var title: String
+    public var blocks: [ReportBlock]
+    /// Tables written as CSV files and linked from the section, but not shown in it.
+    public var attachments: [ReportTable]
+
+    public init(title: String, blocks: [ReportBlock] = [], attachments: [ReportTable] = []) {
+        self.title = title
+        self.blocks = blocks
+        self.attachments = attachments
+    }
+
+    /// Every table with a file name, shown or attached, in order.
+    public var files: [ReportTable] {
+        blocks.compactMap { if case .table(let t) = $0, t.fileName != nil { return t } else { return nil } }
+            + attachments.filter { $0.fileName != nil }
+    }
+
+    /// Every figure, in order.
+    public var figures: [ReportFigure] {
+        blocks.compactMap { if case .figure(let f) = $0 { return f } else { return nil } }
+    }
+}
+
+/// One block of a report section.
+public enum ReportBlock: Sendable {
+    case paragraph(ReportText)
+    case bullets([ReportText])
+    case table(ReportTable)
+    case figure(ReportFigure)
+    /// A remark on conventions or definitions.
+    case note(ReportText)
+    /// Something that could mislead a reader (few clusters, poor fit, failed convergence).
+    case warning(ReportText)
+}
+
+/// A table: typed columns and cells, rendered as a Markdown table and/or a CSV file.
+public struct ReportTable: Sendable {
+    public struct Column: Sendable {
+        public enum Alignment: Sendable { case left, right }
+        public var header: String
+        public var alignment: Alignment
+        public init(_ header: String, _ alignment: Alignment = .right) {
+            self.header = header
+            self.alignment = alignment
+        }
+    }
+
+    /// One cell. Renderers format numbers: 4 significant digits for readers, shortest
+    /// round-trip text in CSV.
+    public enum Cell: Sendable {
+        case text(String)
+        /// A name shown as code (a column or term).
+        case code(String)
+        case number(Double?)
+        case integer(Int?)
+        case pValue(Double?)
+        /// A confidence interval "lower to upper".
+        case interval(Double?, Double?)
+        /// A period label (`ReportFormat.period`).
+        case period(Double)
+        /// Empty.
+        case empty
+    }
+
+    /// The CSV file this table is written to, if any.
+    public var fileName: String?
+    public var caption: ReportText?
+    public var columns: [Column]
+    public var rows: [[Cell]]
+
+    public init(fileName: String? = nil, caption: ReportText? = nil, columns: [Column], rows: [[Cell]]) {
+        precondition(rows.allSatisfy { $0.count == columns.count }, "every row has one cell per column")
+        self.fileName = fileName
+        self.caption = caption
+        self.columns = columns
+        self.rows = rows
+    }
+
+    /// A table whose first column is text and the rest numbers, with headers as given.
+    public init(fileName: String? = nil, caption: ReportText? = nil, headers: [String], rows: [[Cell]]) {
+        self.init(fileName: fileName, caption: caption,
+                  columns: headers.enumerated().map { Column($0.element, $0.offset == 0 ? .left : .right) }, rows: rows)
+    }
+}
+
+/// A figure: an SVG written as a file and shown in the report.
+public struct ReportFigure: Sendable {
+    public var fileName: String
+    public var caption: String
+    public var svg: String
+
+    public init(fileName: String, caption: String, svg: String) {
+        self.fileName = fileName
+        self.caption = caption
+        self.svg = svg
+    }
+}
+
+/// A whole run's report: a title, an introduction, the inputs and one section per analysis.
+public struct ReportDocument: Sendable {
+    public var title: String
+    public var introduction: [ReportBlock]
+    public var sections: [(folder: String, section: ReportSection)]
+
+    public init(title: String, introduction: [ReportBlock], sections: [(folder: String, section: ReportSection)]) {
+        self.title = title
+        self.introduction = introduction
+        self.sections = sections
+    }
+}
+
+extension ReportTable.Cell {
+    /// The estimate's four cells: estimate, standard error, p-value and interval.
+    public static func estimateCells(_ e: Estimate) -> [ReportTable.Cell] {
+        [.number(e.estimate), .number(e.standardError), .pValue(e.pValue), .interval(e.lower, e.upper)]
+    }
+}
