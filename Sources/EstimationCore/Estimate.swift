@@ -53,8 +53,10 @@ public struct Estimate: Sendable, Codable, Equatable {
 
     /// A Wald estimate with a t (finite `degreesOfFreedom`) or normal (nil) reference:
     /// statistic `b/se`, p-value `2·P(T > |b/se|)`, interval `b ± q·se` with `q` the `(1+level)/2` quantile.
+    /// A standard error that is not a positive finite number gives a point estimate (no uncertainty fields).
     public static func wald(term: String? = nil, estimate b: Double, standardError se: Double, degreesOfFreedom df: Double?,
                             level: Double, inference: Inference) -> Estimate {
+        guard se.isFinite && se > 0 else { return .point(term: term, b, level: level, inference: inference) }
         let reference: any ContinuousDistribution = df.map { StudentT(degreesOfFreedom: $0) } ?? Normal.standard
         let critical = reference.complementaryQuantile((1 - level) / 2)
         let statistic = b / se

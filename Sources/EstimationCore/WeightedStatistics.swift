@@ -92,6 +92,7 @@ public enum WeightedStatistics {
 
     /// The (weighted) Pearson correlation; nil when either variable is constant.
     public static func correlation(_ x: [Double], _ y: [Double], weights: [Double]? = nil) -> Double? {
+        guard let x0 = x.first, let y0 = y.first, x.contains(where: { $0 != x0 }), y.contains(where: { $0 != y0 }) else { return nil }
         let vx = covariance(x, x, weights: weights), vy = covariance(y, y, weights: weights)
         guard vx > 0, vy > 0 else { return nil }
         return covariance(x, y, weights: weights) / (vx * vy).squareRoot()

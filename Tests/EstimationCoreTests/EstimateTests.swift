@@ -8,11 +8,11 @@ struct EstimateTests {
     func wald() {
         let e = Estimate.wald(estimate: 1794.343, standardError: 670.8229, degreesOfFreedom: 443, level: 0.95,
                               inference: Inference(kind: .robust, type: "HC1", df: .residual))
-        // qt(0.975, 443) = 1.965418 (R)
-        #expect(abs((e.upper! - e.estimate) / 670.8229 - 1.965418) < 1e-6)
+        // qt(0.975, 443) = 1.9653334 (R; scipy.stats.t.ppf agrees)
+        #expect(abs((e.upper! - e.estimate) / 670.8229 - 1.9653334) < 1e-6)
         #expect(abs(e.statistic! - 1794.343 / 670.8229) < 1e-12)
-        // 2 * pt(-2.674870, 443) = 0.007753 (R)
-        #expect(abs(e.pValue! - 0.007753) < 5e-6)
+        // 2 * pt(-2.674870, 443) = 0.00775324 (scipy.stats.t.sf)
+        #expect(abs(e.pValue! - 0.00775324) < 1e-7)
     }
 
     @Test("a normal-reference estimate uses z = 1.959964 at 95% and 1.644854 at 90%")

@@ -28,9 +28,9 @@ struct ConfigValidationTests {
         let c = try parseExample(validConfig)
         #expect(c.seed == 7)
         #expect(c.analyses.count == 1)
-        guard case .regression(let s) = c.analyses[0].settings else { Issue.record("expected regression"); return }
+        let s = try #require(c.analyses[0].settings as? RegressionAnalysis)
         #expect(s.intercept == true && s.level == 0.95)
-        #expect(s.variance == [.classical, .hc1])
+        #expect(s.inference == [.classical, .hc1])
         #expect(c.data[0].url.path.hasSuffix("Datasets/nsw_dehejia_wahba_445.tsv"))
         let data = try DataLoader.load(c)
         #expect(data["nsw"]?.table.rowCount == 445)
@@ -88,11 +88,17 @@ struct ConfigValidationTests {
     func missingRequired() {
         #expect(throws: ConfigError.self) { try parseExample(validConfig.replacingOccurrences(of: "    outcome: re78\n", with: "")) }
         #expect {
-            try parseExample(validConfig + "\n    variance: [hc5]")
-        } throws: { "\($0)".contains("unknown variance estimator 'hc5'") }
+            try parseExample(validConfig + "\n    inference: [hc5]")
+        } throws: { "\($0)".contains("'hc5' is not a valid value (did you mean 'hc0'?)") }
         #expect {
-            try parseExample(validConfig + "\n    variance: [cr1]")
+            try parseExample(validConfig + "\n    inference: [cr1]")
         } throws: { "\($0)".contains("needs a 'cluster' column") }
+        #expect {
+            try parseExample(validConfig + "\n    inference: placebo")
+        } throws: { "\($0)".contains("'placebo' is not available for ols/wls") }
+        #expect {
+            try parseExample(validConfig + "\n    variance: [hc1]")
+        } throws: { "\($0)".contains("'variance' is spelled 'inference' since ImpactEval 0.2") }
         #expect {
             try parseExample(validConfig + "\n    level: 95")
         } throws: { "\($0)".contains("between 0 and 1") }
@@ -177,8 +183,8 @@ struct MatchingConfigTests {
     @Test("defaults: nearest neighbour on a logit score, 1:1 without replacement")
     func defaults() throws {
         let c = try parseExample(matchConfig)
-        guard case .match(let s) = c.analyses[0].settings else { Issue.record("expected match"); return }
-        #expect(s.matching == "nearest" && s.ratio == 1 && !s.replace && s.caliper == nil)
+        let s = try #require(c.analyses[0].settings as? MatchingAnalysis)
+        #expect(s.matching == .nearest && s.ratio == 1 && !s.replace && s.caliper == nil)
         #expect(s.specification.link == .logit && s.specification.usePropensityScore)
     }
 
@@ -187,19 +193,19 @@ struct MatchingConfigTests {
         #expect { try parseExample(matchConfig + "\n    cutpoints: {age: 4}") } throws: { "\($0)".contains("'cutpoints' applies only to 'matching: cem'") }
         #expect { try parseExample(matchConfig + "\n    matching: cem\n    caliper: 0.2") } throws: { "\($0)".contains("'caliper' does not apply to 'matching: cem'") }
         #expect { try parseExample(matchConfig + "\n    adjust: [age]") } throws: { "\($0)".contains("need an 'outcome'") }
-        #expect { try parseExample(matchConfig + "\n    replace: true\n    outcome: re78\n    variance: cr1") } throws: { "\($0)".contains("use hc1") }
+        #expect { try parseExample(matchConfig + "\n    replace: true\n    outcome: re78\n    inference: cr1") } throws: { "\($0)".contains("use hc1") }
         #expect { try parseExample(matchConfig + "\n    distance: mahalanobis\n    caliper: 0.1") } throws: { "\($0)".contains("no propensity score for a caliper") }
     }
 
     @Test("weighting options are checked, and the estimand defaults depend on the weighting")
     func weighting() throws {
         let text = matchConfig.replacingOccurrences(of: "method: match", with: "method: weight")
-        guard case .weight(let ipw) = try parseExample(text).analyses[0].settings else { Issue.record("expected weight"); return }
+        let ipw = try #require(try parseExample(text).analyses[0].settings as? WeightingAnalysis)
         #expect(ipw.estimand == .ate)
-        guard case .weight(let eb) = try parseExample(text + "\n    weighting: entropy").analyses[0].settings else { return }
+        let eb = try #require(try parseExample(text + "\n    weighting: entropy").analyses[0].settings as? WeightingAnalysis)
         #expect(eb.estimand == .att)
         #expect { try parseExample(text + "\n    variances: true") } throws: { "\($0)".contains("'variances' applies only to 'weighting: entropy'") }
-        #expect { try parseExample(text + "\n    estimand: atx") } throws: { "\($0)".contains("'atx' is not a valid value (did you mean 'ate'?)") }
+        #expect { try parseExample(text + "\n    estimand: atx") } throws: { "\($0)".contains("'atx' is not a valid value (did you mean 'att'?); expected one of: att, atc, ate") }
     }
 
     @Test("a matching config runs end to end and writes balance, sample and love plot")
@@ -235,7 +241,7 @@ struct SyntheticControlConfigTests {
     @Test("predictor periods as ranges, lists and single years")
     func predictors() throws {
         let c = try parseExample(synthConfig)
-        guard case .syntheticControl(let s) = c.analyses[0].settings else { Issue.record("expected synth"); return }
+        let s = try #require(c.analyses[0].settings as? SyntheticControlAnalysis)
         #expect(s.predictors.map(\.periods) == [Array(stride(from: 1980.0, through: 1988, by: 1)), [1975, 1980], [1988]])
         #expect(s.placebo && s.randomStarts == 1 && s.adoption == nil)
         if case .optimized = s.predictorWeights {} else { Issue.record("expected optimized V") }
@@ -243,7 +249,7 @@ struct SyntheticControlConfigTests {
 
     @Test("single-unit and staggered keys are not mixed; staggered designs need an adoption column")
     func modes() {
-        #expect { try parseExample(synthConfig + "\n    level: cohort") } throws: { "\($0)".contains("'level' applies to staggered designs") }
+        #expect { try parseExample(synthConfig + "\n    aggregation: cohort") } throws: { "\($0)".contains("'aggregation' applies to staggered designs") }
         let staggered = synthConfig.replacingOccurrences(of: "    treated: California\n    treatment_time: 1989\n", with: "    adoption: first_year\n    treatment_time: 1989\n")
         #expect { try parseExample(staggered) } throws: { "\($0)".contains("'treatment_time' applies to a single treated unit") }
         let neither = synthConfig.replacingOccurrences(of: "    treated: California\n", with: "")
@@ -269,7 +275,7 @@ struct SyntheticControlConfigTests {
                 time: year
                 outcome: \(outcome)
                 adoption: \(column)
-                placebos: 0
+                replications: 0
             """
         }
         #expect { try Runner.run(try parseExample(staggered("treat")), threads: 1) } throws: {
@@ -299,14 +305,14 @@ struct SyntheticControlConfigTests {
         #expect { try parseExample(aug) } throws: { "\($0)".contains("unknown key 'predictors'") }
         // The synth config without its predictors, as an sdid analysis.
         let sdid = synthConfig.components(separatedBy: "\n    predictors:")[0].replacingOccurrences(of: "method: synth", with: "method: sdid")
-        guard case .syntheticDiD(let s) = try parseExample(sdid).analyses[0].settings else { Issue.record("expected sdid"); return }
-        #expect(s.estimator == .syntheticDiD && s.standardError == "placebo" && s.treated == ["California"])
-        #expect { try parseExample(sdid + "\n    standard_error: jackknife") } throws: { "\($0)".contains("the jackknife needs at least 2 treated units") }
+        let s = try #require(try parseExample(sdid).analyses[0].settings as? SyntheticDiDAnalysis)
+        #expect(s.estimator == .syntheticDiD && s.inference == .placebo && s.treated == ["California"])
+        #expect { try parseExample(sdid + "\n    inference: jackknife") } throws: { "\($0)".contains("the jackknife needs at least 2 treated units") }
     }
 
     @Test("a synth config runs end to end; an unknown treated unit is caught before running")
     func run() throws {
-        var text = synthConfig + "\n    placebo: false"
+        var text = synthConfig + "\n    inference: none"
         let out = try Runner.run(try parseExample(text), threads: 2)
         let files = try OutputWriter.render(out, command: ["test"], threads: 2).map(\.0)
         for f in ["prop99/weights.csv", "prop99/gaps.csv", "prop99/predictors.csv", "prop99/path.svg", "prop99/gaps.svg", "prop99/weights.svg"] {

@@ -1,3 +1,4 @@
+import EstimationCore
 import Foundation
 import Testing
 import TestSupport
@@ -77,9 +78,12 @@ struct StatsmodelsAgreementTests {
         let tab = try fit.coefficientTable(.cr1)
         #expect(tab.clusterCount == 500)
         #expect(tab.degreesOfFreedom == 499)
-        let row = tab["treat"]!
-        #expect(abs(row.statistic - row.estimate / row.standardError) < 1e-12)
-        #expect(row.lower < row.estimate && row.estimate < row.upper)
+        let row = try #require(tab["treat"])
+        let se = try #require(row.standardError), t = try #require(row.statistic)
+        #expect(abs(t - row.estimate / se) < 1e-12)
+        #expect(try #require(row.lower) < row.estimate && row.estimate < (try #require(row.upper)))
+        #expect(row.inference == Inference(kind: .cluster, type: "CR1", df: .clustersMinusOne, clusters: 500))
+        #expect(row.degreesOfFreedom == 499)
     }
 }
 

@@ -31,7 +31,7 @@ struct StaggeredTests {
 
     @Test("cohort level on mpdta: event-time averages are the cohort gaps averaged by periods since adoption")
     func cohorts() throws {
-        let spec = StaggeredSyntheticControl.Specification(outcome: "lemp", adoption: Self.adoption, level: .cohort,
+        let spec = StaggeredSyntheticControl.Specification(outcome: "lemp", adoption: Self.adoption, aggregation: .cohort,
                                                            options: .init(predictorWeights: .outcomeOnly, threads: 2), placebos: 20)
         let r = try StaggeredSyntheticControl.estimate(Self.panel, spec)
         #expect(r.units.map(\.adoption) == [2004, 2006, 2007])
@@ -53,7 +53,7 @@ struct StaggeredTests {
     @Test("not-yet-treated donors end each window before the earliest later adoption")
     func notYetTreated() throws {
         let spec = StaggeredSyntheticControl.Specification(outcome: "lemp", adoption: Self.adoption, donorPool: .notYetTreated,
-                                                           level: .cohort, placebos: 0)
+                                                           aggregation: .cohort, placebos: 0)
         let r = try StaggeredSyntheticControl.estimate(Self.panel, spec)
         let c2004 = r.units.first { $0.adoption == 2004 }!
         #expect(c2004.effectPeriods.map { Self.panel.times[$0] } == [2004, 2005])
