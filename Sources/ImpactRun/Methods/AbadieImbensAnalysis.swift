@@ -6,7 +6,7 @@ import Reporting
 /// (Abadie & Imbens 2006, 2011), as R's `Matching::Match`.
 public struct AbadieImbensAnalysis: AnalysisMethod {
     public static let names = ["abadie-imbens"]
-    public static let summary = "Abadie–Imbens matching estimator with its analytic variance (Matching::Match)"
+    public static let summary = "Abadie–Imbens matching estimator, analytic variance"
 
     public struct Keys: KeySet {
         let outcome = CommonKeys.outcome

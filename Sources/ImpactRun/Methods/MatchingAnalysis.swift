@@ -13,7 +13,7 @@ extension MatchingSpecification.Order: SettingChoice {}
 /// Writes `balance.csv`, `matched_sample.csv`, `effects.csv` (with an outcome) and `love_plot.svg`.
 public struct MatchingAnalysis: AnalysisMethod {
     public static let names = ["match"]
-    public static let summary = "nearest-neighbour (propensity score, Mahalanobis) or coarsened exact matching; ATT"
+    public static let summary = "nearest-neighbour or coarsened exact matching (ATT)"
 
     /// How units are matched.
     public enum Kind: String, SettingChoice { case nearest, cem }

@@ -19,7 +19,7 @@ import Reporting
 /// | `level` | confidence level | `0.95` |
 public struct RegressionAnalysis: AnalysisMethod {
     public static let names = ["ols", "wls"]
-    public static let summary = "linear regression (OLS, or WLS with weights); classical, HC0–HC3 and CR0/CR1 inference"
+    public static let summary = "linear regression; classical, HC0–HC3, CR0/CR1"
 
     public struct Keys: KeySet {
         let outcome = CommonKeys.outcome

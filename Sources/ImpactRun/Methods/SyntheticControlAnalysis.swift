@@ -14,7 +14,7 @@ import Tabular
 /// `event_time.csv`, `cohorts.csv`, `unit_gaps.csv`, `event_time.svg` (staggered).
 public struct SyntheticControlAnalysis: AnalysisMethod {
     public static let names = ["synth"]
-    public static let summary = "synthetic control: nested V, placebos in space and time, leave-one-out; staggered adoption"
+    public static let summary = "synthetic control, placebos; staggered adoption"
 
     public struct Keys: KeySet {
         let unit = CommonKeys.unit

@@ -182,7 +182,7 @@ enum SyntheticControlReport {
 /// (Ben-Michael, Feller & Rothstein 2021).
 public struct AugmentedSyntheticControlAnalysis: AnalysisMethod {
     public static let names = ["augsynth"]
-    public static let summary = "ridge-augmented synthetic control (augsynth), λ cross-validated"
+    public static let summary = "ridge-augmented synthetic control (augsynth)"
 
     public struct Keys: KeySet {
         let unit = CommonKeys.unit

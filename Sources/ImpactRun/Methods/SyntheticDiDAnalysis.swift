@@ -9,7 +9,7 @@ import Tabular
 /// variants, for a block of treated units sharing one treatment time, as R's `synthdid`.
 public struct SyntheticDiDAnalysis: AnalysisMethod {
     public static let names = ["sdid"]
-    public static let summary = "synthetic difference-in-differences and its SC/DiD variants (synthdid); placebo or jackknife SEs"
+    public static let summary = "synthetic difference-in-differences (synthdid)"
 
     public struct Keys: KeySet {
         let unit = CommonKeys.unit

@@ -8,7 +8,7 @@ import Reporting
 /// Writes `balance.csv`, `weights.csv`, `effects.csv` (with an outcome) and `love_plot.svg`.
 public struct WeightingAnalysis: AnalysisMethod {
     public static let names = ["weight"]
-    public static let summary = "inverse probability weighting or entropy balancing; ATE, ATT or ATC"
+    public static let summary = "inverse probability weighting or entropy balancing"
 
     /// How the weights are found.
     public enum Kind: String, SettingChoice { case ipw, entropy }

@@ -1,0 +1,85 @@
+// The library as a user sees it: one `import ImpactEval`, no @testable. If a public initialiser or
+// type that a user (or another module) needs is internal, this target does not compile.
+import Foundation
+import ImpactEval
+import Testing
+import TestSupport
+
+@Suite("Public API: the README's library examples")
+struct PublicAPITests {
+    @Test("OLS with HC1 on the NSW experiment (re78 in dollars): estimate 1794.34, SE 670.82 (Stata's robust)")
+    func ols() throws {
+        var table = try CSVReader.read(contentsOf: TestData.dataset("nsw_dehejia_wahba_445.tsv"))
+        try table.setColumn("re78_dollars", .numeric(try table.numeric("re78").map { $0 * 1000 }))
+        let fit = try LinearModel.fit(ModelSpecification(outcome: "re78_dollars", covariates: ["t"]), table: table)
+        let hc1 = try fit.coefficientTable(.hc1, level: 0.95)
+        let t: Estimate = try #require(hc1["t"])
+        #expect(abs(t.estimate - 1794.34) < 1e-2)
+        #expect(abs(try #require(t.standardError) - 670.82) < 1e-2)
+        #expect(t.inference.kind == .robust && t.inference.type == "HC1" && t.degreesOfFreedom == 443)
+    }
+
+    @Test("1:1 nearest-neighbour matching on lalonde: 185 treated matched, effect with CR1 on matched sets")
+    func match() throws {
+        let table = try CSVReader.read(contentsOf: TestData.dataset("lalonde_matchit.csv"))
+        let covariates = ["age", "educ", "black", "hispan", "married", "nodegree", "re74", "re75"]
+        let sample = try NearestNeighborMatching.match(table, MatchingSpecification(treatment: "treat", covariates: covariates))
+        #expect(sample.matchedTreatedCount == 185 && sample.matchedControlCount == 185)
+        let effect = try WeightedEffect.estimate(table, rows: sample.rows, treated: sample.treated, weights: sample.weights,
+                                                 outcome: "re78", subclass: sample.subclass, estimand: .att)
+        #expect(effect.effect.inference.kind == .cluster && effect.effect.inference.clusters == 185)
+        let balance = Balance.table(try BalanceVariable.from(table, rows: sample.rows, covariates: covariates, factors: []),
+                                    treated: sample.treated, weights: sample.weights, estimand: .att)
+        #expect(balance.rows.count == covariates.count)
+    }
+
+    @Test("synthetic control for the Basque Country: Cataluña 0.8508, Madrid 0.1492 (R Synth, Abadie & Gardeazabal 2003)")
+    func synth() throws {
+        let table = try CSVReader.read(contentsOf: TestData.dataset("basque.csv"))
+        let panel = try Panel(table, unit: "regionname", time: "year")
+        let problem = try SyntheticControlProblem(
+            panel: panel, outcome: "gdpcap", treated: "Basque Country (Pais Vasco)", treatmentTime: 1970,
+            predictors: [
+                PredictorSpecification(variable: "school.illit", periods: Array(stride(from: 1964.0, through: 1969, by: 1))),
+                PredictorSpecification(variable: "school.prim", periods: Array(stride(from: 1964.0, through: 1969, by: 1))),
+                PredictorSpecification(variable: "school.med", periods: Array(stride(from: 1964.0, through: 1969, by: 1))),
+                PredictorSpecification(variable: "school.high", periods: Array(stride(from: 1964.0, through: 1969, by: 1))),
+                PredictorSpecification(variable: "school.post.high", periods: Array(stride(from: 1964.0, through: 1969, by: 1))),
+                PredictorSpecification(variable: "invest", periods: Array(stride(from: 1964.0, through: 1969, by: 1))),
+                PredictorSpecification(variable: "gdpcap", periods: Array(stride(from: 1960.0, through: 1969, by: 1))),
+                PredictorSpecification(variable: "sec.agriculture", periods: [1961, 1963, 1965, 1967, 1969]),
+                PredictorSpecification(variable: "sec.energy", periods: [1961, 1963, 1965, 1967, 1969]),
+                PredictorSpecification(variable: "sec.industry", periods: [1961, 1963, 1965, 1967, 1969]),
+                PredictorSpecification(variable: "sec.construction", periods: [1961, 1963, 1965, 1967, 1969]),
+                PredictorSpecification(variable: "sec.services.venta", periods: [1961, 1963, 1965, 1967, 1969]),
+                PredictorSpecification(variable: "sec.services.nonventa", periods: [1961, 1963, 1965, 1967, 1969]),
+                PredictorSpecification(variable: "popdens", periods: [1969]),
+            ],
+            fitPeriods: Array(stride(from: 1960.0, through: 1969, by: 1)))
+        let fit = try SyntheticControl.fit(problem, options: SyntheticControlOptions(threads: 2))
+        let weights = Dictionary(uniqueKeysWithValues: zip(problem.donors, fit.weights))
+        #expect(abs((weights["Cataluna"] ?? 0) - 0.850816306) < 1e-3)
+        #expect(abs((weights["Madrid (Comunidad De)"] ?? 0) - 0.149183694) < 1e-3)
+    }
+
+    @Test("a config runs through the library and its report renders to Markdown")
+    func config() throws {
+        let config = try ConfigLoader.load(path: TestData.example("nsw_regression.yaml").path)
+        let output = try Runner.run(config, threads: 1)
+        let document = RunReport.document(output, folders: output.analyses.map(\.name))
+        #expect(document.markdown.contains("## adjusted (`ols` on `nsw`)"))
+        #expect(output.analyses.allSatisfy { !$0.section.files.isEmpty && !$0.section.figures.isEmpty })
+    }
+
+    @Test("every registered method declares unique keys, documents each, and lists in --help")
+    func registry() {
+        #expect(Set(MethodRegistry.names).count == MethodRegistry.names.count)
+        for method in MethodRegistry.all {
+            let keys = MethodRegistry.keys(of: method)
+            #expect(Set(keys.map(\.name)).count == keys.count, "\(method.names): duplicate keys")
+            #expect(keys.allSatisfy { !$0.help.isEmpty && !$0.expected.isEmpty })
+            #expect(keys.contains { $0.name == "level" }, "\(method.names) has no 'level'")
+            #expect(MethodRegistry.listing.contains(method.names[0]))
+        }
+    }
+}
