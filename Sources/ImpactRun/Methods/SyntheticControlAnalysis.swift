@@ -17,9 +17,7 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
     public static let summary = "synthetic control, placebos; staggered adoption"
 
     public struct Keys: KeySet {
-        let unit = CommonKeys.unit
-        let time = CommonKeys.time
-        let outcome = CommonKeys.outcome
+        let panel = PanelKeys()
         let treated = OptionalKey<String>("treated", "the treated unit", default: "required unless adoption")
         let treatmentTime = OptionalKey<Double>("treatment_time", "the treated unit's first treated period", default: "required unless adoption")
         let adoption = OptionalKey<String>("adoption", "staggered designs: each unit's first treated period (0/missing = never)", column: .numeric)
@@ -72,9 +70,7 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
     public var level: Double
 
     public init(_ s: SettingsReader<Keys>, name: String) throws {
-        unit = try s(\.unit)
-        time = try s(\.time)
-        outcome = try s(\.outcome)
+        (unit, time, outcome) = try PanelColumns(s, \.panel).tuple
         treated = try s(\.treated)
         treatmentTime = try s(\.treatmentTime)
         adoption = try s(\.adoption)

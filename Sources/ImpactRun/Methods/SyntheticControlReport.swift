@@ -185,9 +185,7 @@ public struct AugmentedSyntheticControlAnalysis: AnalysisMethod {
     public static let summary = "ridge-augmented synthetic control (augsynth)"
 
     public struct Keys: KeySet {
-        let unit = CommonKeys.unit
-        let time = CommonKeys.time
-        let outcome = CommonKeys.outcome
+        let panel = PanelKeys()
         let treated = RequiredKey<String>("treated", "the treated unit")
         let treatmentTime = RequiredKey<Double>("treatment_time", "the treated unit's first treated period")
         let donors = OptionalKey<[String]>("donors", "the donor pool", default: "every other unit")
@@ -205,9 +203,7 @@ public struct AugmentedSyntheticControlAnalysis: AnalysisMethod {
     public var donors: [String]?, exclude: [String], lambda: Double?, placebo: Bool, effectWindow: [Double]?, level: Double
 
     public init(_ s: SettingsReader<Keys>, name: String) throws {
-        unit = try s(\.unit)
-        time = try s(\.time)
-        outcome = try s(\.outcome)
+        (unit, time, outcome) = try PanelColumns(s, \.panel).tuple
         treated = try s(\.treated)
         treatmentTime = try s(\.treatmentTime)
         donors = try s(\.donors)

@@ -12,9 +12,7 @@ public struct SyntheticDiDAnalysis: AnalysisMethod {
     public static let summary = "synthetic difference-in-differences (synthdid)"
 
     public struct Keys: KeySet {
-        let unit = CommonKeys.unit
-        let time = CommonKeys.time
-        let outcome = CommonKeys.outcome
+        let panel = PanelKeys()
         let treated = RequiredKey<[String]>("treated", "the treated unit or units", rule: { $0.isEmpty ? "list at least one treated unit" : nil })
         let treatmentTime = RequiredKey<Double>("treatment_time", "the first treated period")
         let estimator = DefaultedKey<SyntheticDiD.Estimator>("estimator", "sdid, sc or did", default: .syntheticDiD)
@@ -34,9 +32,7 @@ public struct SyntheticDiDAnalysis: AnalysisMethod {
     public var level: Double
 
     public init(_ s: SettingsReader<Keys>, name: String) throws {
-        unit = try s(\.unit)
-        time = try s(\.time)
-        outcome = try s(\.outcome)
+        (unit, time, outcome) = try PanelColumns(s, \.panel).tuple
         treated = try s(\.treated)
         treatmentTime = try s(\.treatmentTime)
         estimator = try s(\.estimator)

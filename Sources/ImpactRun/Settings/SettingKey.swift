@@ -115,12 +115,40 @@ public protocol KeySet: Sendable {
 }
 
 extension KeySet {
-    /// Every declared key, in declaration order.
-    public static var all: [any AnySettingKey] {
-        Mirror(reflecting: Self()).children.compactMap { $0.value as? any AnySettingKey }
+    /// Every declared key, in declaration order; a property that is itself a `KeySet` (a group of
+    /// keys shared by several methods, such as `PanelKeys`) contributes its keys in place.
+    public static var all: [any AnySettingKey] { Self().declaredKeys }
+
+    var declaredKeys: [any AnySettingKey] {
+        Mirror(reflecting: self).children.flatMap { child -> [any AnySettingKey] in
+            if let key = child.value as? any AnySettingKey { return [key] }
+            if let group = child.value as? any KeySet { return group.declaredKeys }
+            return []
+        }
     }
     /// The names of every declared key.
     public static var names: [String] { all.map(\.name) }
+}
+
+/// The keys of a panel design, shared by `synth`, `augsynth` and `sdid`: `unit`, `time`, `outcome`.
+public struct PanelKeys: KeySet {
+    let unit = RequiredKey<String>("unit", "unit identifier column", column: .any)
+    let time = RequiredKey<String>("time", "time period column (numeric)", column: .numeric)
+    let outcome = RequiredKey<String>("outcome", "outcome column", column: .numeric)
+    public init() {}
+}
+
+/// The panel columns of an analysis, read through `PanelKeys`.
+public struct PanelColumns: Sendable {
+    public var unit: String, time: String, outcome: String
+
+    init<K: KeySet>(_ s: SettingsReader<K>, _ group: KeyPath<K, PanelKeys>) throws {
+        unit = try s(group.appending(path: \.unit))
+        time = try s(group.appending(path: \.time))
+        outcome = try s(group.appending(path: \.outcome))
+    }
+
+    var tuple: (String, String, String) { (unit, time, outcome) }
 }
 
 /// Keys that mean the same in every method, declared once.
@@ -130,9 +158,6 @@ public enum CommonKeys {
                                                    rule: { ConfidenceLevel.problem($0) })
     /// `outcome`: the outcome column.
     public static let outcome = RequiredKey<String>("outcome", "outcome column", column: .numeric)
-    /// `unit`, `time`: the panel's identifier columns.
-    public static let unit = RequiredKey<String>("unit", "unit identifier column", column: .any)
-    public static let time = RequiredKey<String>("time", "time period column (numeric)", column: .numeric)
     /// `covariates`: numeric covariates.
     public static let covariates = DefaultedKey<[String]>("covariates", "numeric covariates", column: .numeric, default: [])
     /// `factors`: categorical covariates.
