@@ -71,18 +71,6 @@ public struct Estimate: Sendable, Codable, Equatable {
                  level: level, lower: nil, upper: nil, inference: inference)
     }
 
-    /// This estimate labelled `term`.
-    public func labelled(_ term: String) -> Estimate {
-        var e = self
-        e.term = term
-        return e
-    }
-
-    /// Whether the interval lies entirely on one side of zero.
-    public var excludesZero: Bool {
-        guard let lower, let upper else { return false }
-        return lower > 0 || upper < 0
-    }
 }
 
 /// How the uncertainty of an `Estimate` was obtained, in machine-readable form:

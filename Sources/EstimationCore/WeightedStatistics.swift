@@ -31,11 +31,7 @@ public enum WeightedStatistics {
             return x.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(x.count - 1)
         }
         precondition(w0.count == x.count, "one weight per value")
-        let sw = w0.reduce(0, +)
-        let w = w0.map { $0 / sw }
-        let m = zip(x, w).reduce(0) { $0 + $1.0 * $1.1 }
-        let ss = zip(x, w).reduce(0) { $0 + $1.1 * ($1.0 - m) * ($1.0 - m) }
-        return ss / (1 - w.reduce(0) { $0 + $1 * $1 })
+        return covariance(x, x, weights: w0)
     }
 
     /// The square root of `variance`.

@@ -69,12 +69,7 @@ public enum DataLoader {
     static func checkColumns(_ analysis: AnalysisSpec, data: LoadedData, config: Config) -> [ConfigError] {
         var errors: [ConfigError] = []
         for req in analysis.columns {
-            let baseKey = String(req.key.prefix { $0 != "[" && $0 != "." })
-            let mark = analysis.keyMarks[baseKey] ?? analysis.mark
-            func error(_ message: String) -> ConfigError {
-                ConfigError(file: config.path, line: mark?.line, column: mark?.column,
-                            path: "analyses[\(analysis.index)].\(req.key)", message: message)
-            }
+            func error(_ message: String) -> ConfigError { located(analysis, key: req.key, message, config: config) }
             guard let column = data.table[req.column] else {
                 var message = "column '\(req.column)' is not in data set '\(data.name)' (\(data.url.lastPathComponent))"
                 if let s = closestMatch(to: req.column, in: data.table.columnNames) { message += " (did you mean '\(s)'?)" }
@@ -94,11 +89,13 @@ extension DataLoader {
     /// The method's own checks on the data (units exist, treatment times lie inside the data, …),
     /// located at the key each names.
     static func checkData(_ analysis: AnalysisSpec, data: LoadedData, config: Config) -> [ConfigError] {
-        analysis.settings.check(data).map { issue in
-            let base = String(issue.key.prefix { $0 != "[" && $0 != "." })
-            let mark = analysis.keyMarks[base] ?? analysis.mark
-            return ConfigError(file: config.path, line: mark?.line, column: mark?.column,
-                               path: "analyses[\(analysis.index)].\(issue.key)", message: issue.message)
-        }
+        analysis.settings.check(data).map { located(analysis, key: $0.key, $0.message, config: config) }
+    }
+
+    /// An error at `key` of `analysis` (`key` may carry an index, `donors[2]`; the line is the key's own).
+    static func located(_ analysis: AnalysisSpec, key: String, _ message: String, config: Config) -> ConfigError {
+        let mark = analysis.keyMarks[String(key.prefix { $0 != "[" && $0 != "." })] ?? analysis.mark
+        return ConfigError(file: config.path, line: mark?.line, column: mark?.column,
+                           path: "analyses[\(analysis.index)].\(key)", message: message)
     }
 }

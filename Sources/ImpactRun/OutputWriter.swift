@@ -142,9 +142,8 @@ public enum OutputWriter {
         var entries: [ResultsDocument.Entry] = []
         for (analysis, folder) in zip(output.analyses, folders) {
             var names: [String] = []
-            for t in analysis.section.files {
-                guard let file = t.fileName else { continue }
-                files.append(("\(folder)/\(file)", Data(t.csv.utf8)))
+            for (file, table) in analysis.section.files {
+                files.append(("\(folder)/\(file)", Data(table.csv.utf8)))
                 names.append("\(folder)/\(file)")
             }
             for p in analysis.section.figures {

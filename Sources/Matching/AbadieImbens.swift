@@ -1,6 +1,5 @@
 import EstimationCore
 import Foundation
-import Distributions
 import LinearAlgebra
 import Tabular
 
@@ -64,7 +63,7 @@ public enum AbadieImbens {
         for j in 0..<raw.columns {
             let col = raw.column(j)
             let mean = col.reduce(0, +) / Double(n)
-            var sd = standardDeviation(col)
+            var sd = WeightedStatistics.standardDeviation(col)
             if !(sd > 1e-7) { sd = 1e-7 }
             for i in 0..<n { x[i, j] = (col[i] - mean) / sd }
         }
@@ -161,17 +160,13 @@ public enum AbadieImbens {
         }
         let variance = (spec.sampleVariance ? varSample : varPop) / (sn * sn)
         let se = variance.squareRoot()
-        let z = Normal.standard.complementaryQuantile((1 - level) / 2)
-        let stat = est / se
         let inference = Inference(kind: .analytic,
                                   type: "Abadie-Imbens \(spec.sampleVariance ? "sample" : "population") variance, "
                                       + (spec.varianceMatches == 0 ? "homoskedastic" : "heteroskedastic (\(spec.varianceMatches) within-group matches)"),
                                   df: .normal)
         return EffectEstimate(
             estimand: spec.estimand, method: "Abadie-Imbens matching (M = \(spec.matches)\(spec.biasAdjustment ? ", bias-adjusted" : ""))",
-            observations: n, effect: Estimate(estimate: est, standardError: se, degreesOfFreedom: nil, statistic: stat,
-                                              pValue: Normal.standard.twoSidedPValue(stat), level: level,
-                                              lower: est - z * se, upper: est + z * se, inference: inference))
+            observations: n, effect: .wald(estimate: est, standardError: se, degreesOfFreedom: nil, level: level, inference: inference))
     }
 
     /// Units of `pool` at squared standardised distance <= the `count`-th smallest (+ tolerance) from unit `i`.

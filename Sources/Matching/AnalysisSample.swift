@@ -1,4 +1,3 @@
-import EstimationCore
 import Foundation
 import LinearAlgebra
 import Tabular
@@ -62,6 +61,3 @@ struct AnalysisSample {
         return Matrix(columns: cols)
     }
 }
-
-/// Sample standard deviation (n − 1).
-func standardDeviation(_ x: [Double]) -> Double { WeightedStatistics.standardDeviation(x) }

@@ -90,8 +90,8 @@ public enum Balance {
         let t = treated.indices.filter { treated[$0] }, c = treated.indices.filter { !treated[$0] }
         let rows = variables.map { v -> BalanceRow in
             let x = v.values, binary = v.isBinary
-            let mt = weightedMean(t.map { x[$0] }, t.map { w[$0] })
-            let mc = weightedMean(c.map { x[$0] }, c.map { w[$0] })
+            let mt = WeightedStatistics.mean(t.map { x[$0] }, weights: t.map { w[$0] })
+            let mc = WeightedStatistics.mean(c.map { x[$0] }, weights: c.map { w[$0] })
             let diff = mt - mc
             var smd = diff
             if abs(diff) > Double.ulpOfOne.squareRoot() {
@@ -127,8 +127,6 @@ public enum Balance {
                             treatedCount: t.filter { w[$0] > 0 }.count, controlCount: c.filter { w[$0] > 0 }.count,
                             effectiveTreated: ess(t), effectiveControl: ess(c))
     }
-
-    static func weightedMean(_ x: [Double], _ w: [Double]) -> Double { WeightedStatistics.mean(x, weights: w) }
 
     /// MatchIt's `wvar`: p(1 − p) for binary, else the reliability-weighted variance (see `WeightedStatistics`).
     static func weightedVariance(_ x: [Double], _ weights: [Double]?, binary: Bool) -> Double {

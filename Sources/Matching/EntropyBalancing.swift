@@ -1,3 +1,4 @@
+import EstimationCore
 import Foundation
 import LinearAlgebra
 import Tabular
@@ -84,7 +85,7 @@ public enum EntropyBalancing {
         let m = constraints.count, n = constraints.first?.count ?? 0
         // Standardise: c̃ = (c − target)/sd, so λ is on a common scale.
         let sds = constraints.map { col -> Double in
-            let s = standardDeviation(col)
+            let s = WeightedStatistics.standardDeviation(col)
             return s > 0 && s.isFinite ? s : 1
         }
         var z = Matrix(rows: n, columns: m)

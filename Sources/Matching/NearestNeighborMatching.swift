@@ -1,3 +1,4 @@
+import EstimationCore
 import Foundation
 import LinearAlgebra
 import Tabular
@@ -31,7 +32,7 @@ public enum NearestNeighborMatching {
                                                    factors: spec.factors, link: spec.link)
             distance = scores!.distance(spec.scale)
         }
-        let caliperWidth = spec.caliper.map { $0 * standardDeviation(distance!) }
+        let caliperWidth = spec.caliper.map { $0 * WeightedStatistics.standardDeviation(distance!) }
         var mahalanobis: (x: Matrix, inverseFactor: Matrix)?
         if !spec.mahalanobis.isEmpty {
             let x = try sample.matrix(spec.mahalanobis)

@@ -17,10 +17,10 @@ public struct ReportSection: Sendable {
         self.attachments = attachments
     }
 
-    /// Every table with a file name, shown or attached, in order.
-    public var files: [ReportTable] {
-        blocks.compactMap { if case .table(let t) = $0, t.fileName != nil { return t } else { return nil } }
-            + attachments.filter { $0.fileName != nil }
+    /// Every table written to a file, shown or attached, in order, with its file name.
+    public var files: [(fileName: String, table: ReportTable)] {
+        let shown = blocks.compactMap { block -> ReportTable? in if case .table(let t) = block { return t } else { return nil } }
+        return (shown + attachments).compactMap { t in t.fileName.map { ($0, t) } }
     }
 
     /// Every figure, in order.
@@ -114,12 +114,5 @@ public struct ReportDocument: Sendable {
         self.title = title
         self.introduction = introduction
         self.sections = sections
-    }
-}
-
-extension ReportTable.Cell {
-    /// The estimate's four cells: estimate, standard error, p-value and interval.
-    public static func estimateCells(_ e: Estimate) -> [ReportTable.Cell] {
-        [.number(e.estimate), .number(e.standardError), .pValue(e.pValue), .interval(e.lower, e.upper)]
     }
 }

@@ -59,7 +59,7 @@ extension ReportSection {
             case .warning(let t): md += "> **Warning.** " + t.markdown + "\n\n"
             }
         }
-        let files = self.files.compactMap(\.fileName)
+        let files = self.files.map(\.fileName)
         if !files.isEmpty {
             md += "Tables: " + files.map { "[`\(folder)/\($0)`](\(folder)/\($0))" }.joined(separator: ", ") + "\n\n"
         }

@@ -98,12 +98,6 @@ public enum ReportFormat {
         return p < 0.001 ? "< 0.001" : String(format: "%.3f", p)
     }
 
-    /// A p-value after "p": "p < 0.001" or "p = 0.042" (never "p = < 0.001").
-    public static func pClause(_ p: Double) -> String {
-        let s = pValue(p)
-        return s.hasPrefix("<") ? "p \(s)" : "p = \(s)"
-    }
-
     /// A period label: whole numbers without decimals, others to 15 significant digits (Tabular's `formatNumber`).
     public static func period(_ x: Double) -> String { formatNumber(x) }
 

@@ -78,16 +78,15 @@ public struct RegressionAnalysis: AnalysisMethod {
 
     public func run(_ context: RunContext) throws -> MethodOutput<RegressionResult> {
         let fit = try LinearModel.fit(specification, table: context.data.table)
-        var tables: [String: CoefficientTable] = [:]
-        for v in inference { tables[v.rawValue] = try fit.coefficientTable(v, level: level) }
+        let ordered = try inference.map { try fit.coefficientTable($0, level: level) }
+        let tables = Dictionary(zip(inference.map(\.rawValue), ordered), uniquingKeysWith: { first, _ in first })
         let result = RegressionResult(
             outcome: outcome, treatment: treatment, observations: fit.observations, droppedRows: fit.droppedRows,
             parameters: fit.parameterCount, residualDegreesOfFreedom: fit.residualDegreesOfFreedom,
             rSquared: fit.rSquared, adjustedRSquared: fit.adjustedRSquared, sigma: fit.sigma,
             weighted: weights != nil, clusters: fit.clusterLabels?.count, coefficients: tables)
-        return MethodOutput(result: result, blocks: report(result, tables: inference.compactMap { tables[$0.rawValue] },
-                                                           name: context.analysis.name),
-                            attachments: [coefficientsCSV(inference.compactMap { tables[$0.rawValue] })])
+        return MethodOutput(result: result, blocks: report(result, tables: ordered, name: context.analysis.name),
+                            attachments: [coefficientsCSV(ordered)])
     }
 
     func coefficientsCSV(_ tables: [CoefficientTable]) -> ReportTable {

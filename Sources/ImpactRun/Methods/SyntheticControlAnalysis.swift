@@ -70,7 +70,7 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
     public var level: Double
 
     public init(_ s: SettingsReader<Keys>, name: String) throws {
-        (unit, time, outcome) = try PanelColumns(s, \.panel).tuple
+        (unit, time, outcome) = try s.panel(\.panel)
         treated = try s(\.treated)
         treatmentTime = try s(\.treatmentTime)
         adoption = try s(\.adoption)
@@ -148,7 +148,7 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
         guard let treated, let treatmentTime else { throw RunnerMessage("a single-unit synthetic control needs 'treated' and 'treatment_time'") }
         let problem = try SyntheticControlProblem(panel: p, outcome: outcome, treated: treated, treatmentTime: treatmentTime,
                                                   donors: donors, exclude: exclude, predictors: predictors, fitPeriods: fitPeriods)
-        let window = effectWindow.flatMap { w in w.min().flatMap { lo in w.max().map { lo...$0 } } }
+        let window = PeriodSet.range(effectWindow)
         let fit = try SyntheticControl.fit(problem, options: options)
         let v = fit.predictorWeights
         var placeboResult: PlaceboInSpace?

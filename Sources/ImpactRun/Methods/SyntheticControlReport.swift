@@ -67,7 +67,7 @@ public struct SyntheticControlResult: Encodable, Sendable {
                      predictors: [Predictor], lossV: Double?, lossW: Double?, starts: [StartResult], ridgeLambda: Double?,
                      effectWindow: [Double]?, placebo: PlaceboInSpace?, placeboInTime: InTime?, leaveOneOut: [LeaveOneOut]?,
                      level: Double) -> SyntheticControlResult {
-        let window = effectWindow.flatMap { w in w.min().flatMap { lo in w.max().map { lo...$0 } } }
+        let window = PeriodSet.range(effectWindow)
         let pre = problem.prePeriodIndices
         let post = problem.postPeriodIndices.filter { window?.contains(problem.periods[$0]) ?? true }
         let rms = { (idx: [Int]) in (idx.reduce(0) { $0 + gaps[$1] * gaps[$1] } / Double(max(idx.count, 1))).squareRoot() }
@@ -137,7 +137,7 @@ enum SyntheticControlReport {
 
         var intro: ReportText = "\(r.estimator.prefix(1).uppercased() + r.estimator.dropFirst()) for \(strong: r.treated) (treated from \(period: r.treatmentTime)), "
         intro += "\(r.weights.count) donors. Pre-treatment RMSPE \(number: r.preRMSPE); average gap after treatment \(number: r.averageEffect)"
-        if let w = r.effectWindow, let lo = w.min(), let hi = w.max() { intro += " (window \(period: lo)–\(period: hi))" }
+        if let w = PeriodSet.range(r.effectWindow) { intro += " (window \(period: w.lowerBound)–\(period: w.upperBound))" }
         intro += "."
         var blocks: [ReportBlock] = [.paragraph(intro)]
         if let l = r.lossV {
@@ -203,7 +203,7 @@ public struct AugmentedSyntheticControlAnalysis: AnalysisMethod {
     public var donors: [String]?, exclude: [String], lambda: Double?, placebo: Bool, effectWindow: [Double]?, level: Double
 
     public init(_ s: SettingsReader<Keys>, name: String) throws {
-        (unit, time, outcome) = try PanelColumns(s, \.panel).tuple
+        (unit, time, outcome) = try s.panel(\.panel)
         treated = try s(\.treated)
         treatmentTime = try s(\.treatmentTime)
         donors = try s(\.donors)

@@ -28,6 +28,14 @@ public struct PeriodSet: SettingValue, Decodable {
     }
 }
 
+extension PeriodSet {
+    /// The closed range from the earliest to the latest of `values` (an effect window); nil for none.
+    static func range(_ values: [Double]?) -> ClosedRange<Double>? {
+        guard let lo = values?.min(), let hi = values?.max() else { return nil }
+        return lo...hi
+    }
+}
+
 extension PredictorSpecification.Aggregate: SettingChoice {}
 
 /// One predictor in a config: `{variable: beer, periods: {from: 1984, to: 1988}, aggregate: mean}`.

@@ -32,7 +32,7 @@ public struct SyntheticDiDAnalysis: AnalysisMethod {
     public var level: Double
 
     public init(_ s: SettingsReader<Keys>, name: String) throws {
-        (unit, time, outcome) = try PanelColumns(s, \.panel).tuple
+        (unit, time, outcome) = try s.panel(\.panel)
         treated = try s(\.treated)
         treatmentTime = try s(\.treatmentTime)
         estimator = try s(\.estimator)

@@ -21,81 +21,105 @@ public protocol AnySettingKey: Sendable {
     var column: ColumnRole? { get }
 }
 
-/// Column names a value names (a column, or a list of columns).
-public protocol ColumnNaming { var columnNames: [String] { get } }
-extension String: ColumnNaming { public var columnNames: [String] { [self] } }
-extension Array: ColumnNaming where Element == String { public var columnNames: [String] { self } }
+/// A value that names columns: one column (`String`) or a list of them (`[String]`).
+public protocol ColumnNaming {
+    /// The columns this value names under `key`, located as `key` or `key[i]`.
+    func columnRequirements(key: String, numeric: Bool) -> [ColumnRequirement]
+}
+extension String: ColumnNaming {
+    public func columnRequirements(key: String, numeric: Bool) -> [ColumnRequirement] {
+        [ColumnRequirement(key: key, column: self, numeric: numeric)]
+    }
+}
+extension Array: ColumnNaming where Element == String {
+    public func columnRequirements(key: String, numeric: Bool) -> [ColumnRequirement] {
+        ColumnRequirement.list(key, self, numeric: numeric)
+    }
+}
 
 /// The declaration shared by the three key kinds.
 public struct KeyDeclaration<Value: SettingValue>: Sendable {
     public let name: String
     public let help: String
     public let column: ColumnRole?
-    let columnsOf: (@Sendable (Value) -> [String])?
+    /// The column requirements of a value, for keys that name columns.
+    let requirements: (@Sendable (Value) -> [ColumnRequirement])?
     /// A rule on the value alone: the message when it is broken, nil when it holds.
     let rule: (@Sendable (Value) -> String?)?
+
+    /// A key whose value names no columns.
+    static func plain(_ name: String, _ help: String, _ rule: (@Sendable (Value) -> String?)?) -> KeyDeclaration {
+        KeyDeclaration(name: name, help: help, column: nil, requirements: nil, rule: rule)
+    }
 }
 
-/// A key that must be present.
-public struct RequiredKey<Value: SettingValue>: AnySettingKey {
-    public let declaration: KeyDeclaration<Value>
-    public init(_ name: String, _ help: String, rule: (@Sendable (Value) -> String?)? = nil) {
-        declaration = KeyDeclaration(name: name, help: help, column: nil, columnsOf: nil, rule: rule)
+extension KeyDeclaration where Value: ColumnNaming {
+    /// A key whose value names columns of the given role.
+    static func columns(_ name: String, _ help: String, _ role: ColumnRole, _ rule: (@Sendable (Value) -> String?)?) -> KeyDeclaration {
+        KeyDeclaration(name: name, help: help, column: role,
+                       requirements: { $0.columnRequirements(key: name, numeric: role == .numeric) }, rule: rule)
     }
-    public init(_ name: String, _ help: String, column: ColumnRole, rule: (@Sendable (Value) -> String?)? = nil) where Value: ColumnNaming {
-        declaration = KeyDeclaration(name: name, help: help, column: column, columnsOf: { $0.columnNames }, rule: rule)
-    }
+}
+
+/// A key kind: its declaration answers everything `AnySettingKey` asks but the default.
+public protocol DeclaredKey: AnySettingKey {
+    associatedtype Value: SettingValue
+    var declaration: KeyDeclaration<Value> { get }
+}
+
+extension DeclaredKey {
     public var name: String { declaration.name }
     public var help: String { declaration.help }
-    public var defaultText: String { "required" }
-    public var isRequired: Bool { true }
     public var expected: String { Value.expected }
     public var choices: [String]? { Value.choices }
     public var column: ColumnRole? { declaration.column }
+}
+
+/// A key that must be present.
+public struct RequiredKey<Value: SettingValue>: DeclaredKey {
+    public let declaration: KeyDeclaration<Value>
+    public init(_ name: String, _ help: String, rule: (@Sendable (Value) -> String?)? = nil) {
+        declaration = .plain(name, help, rule)
+    }
+    public init(_ name: String, _ help: String, column: ColumnRole, rule: (@Sendable (Value) -> String?)? = nil) where Value: ColumnNaming {
+        declaration = .columns(name, help, column, rule)
+    }
+    public var defaultText: String { "required" }
+    public var isRequired: Bool { true }
 }
 
 /// A key that may be absent (or null); its value is then nil, or a default that depends on other keys
 /// (described in `defaultText`).
-public struct OptionalKey<Value: SettingValue>: AnySettingKey {
+public struct OptionalKey<Value: SettingValue>: DeclaredKey {
     public let declaration: KeyDeclaration<Value>
     public let defaultText: String
     public init(_ name: String, _ help: String, default text: String = "none", rule: (@Sendable (Value) -> String?)? = nil) {
-        declaration = KeyDeclaration(name: name, help: help, column: nil, columnsOf: nil, rule: rule)
+        declaration = .plain(name, help, rule)
         defaultText = text
     }
     public init(_ name: String, _ help: String, column: ColumnRole, default text: String = "none",
                 rule: (@Sendable (Value) -> String?)? = nil) where Value: ColumnNaming {
-        declaration = KeyDeclaration(name: name, help: help, column: column, columnsOf: { $0.columnNames }, rule: rule)
+        declaration = .columns(name, help, column, rule)
         defaultText = text
     }
-    public var name: String { declaration.name }
-    public var help: String { declaration.help }
     public var isRequired: Bool { false }
-    public var expected: String { Value.expected }
-    public var choices: [String]? { Value.choices }
-    public var column: ColumnRole? { declaration.column }
 }
 
 /// A key with a fixed default used when it is absent.
-public struct DefaultedKey<Value: SettingValue>: AnySettingKey {
+public struct DefaultedKey<Value: SettingValue>: DeclaredKey {
     public let declaration: KeyDeclaration<Value>
     public let defaultValue: Value
     public init(_ name: String, _ help: String, default value: Value, rule: (@Sendable (Value) -> String?)? = nil) {
-        declaration = KeyDeclaration(name: name, help: help, column: nil, columnsOf: nil, rule: rule)
+        declaration = .plain(name, help, rule)
         defaultValue = value
     }
     public init(_ name: String, _ help: String, column: ColumnRole, default value: Value,
                 rule: (@Sendable (Value) -> String?)? = nil) where Value: ColumnNaming {
-        declaration = KeyDeclaration(name: name, help: help, column: column, columnsOf: { $0.columnNames }, rule: rule)
+        declaration = .columns(name, help, column, rule)
         defaultValue = value
     }
-    public var name: String { declaration.name }
-    public var help: String { declaration.help }
     public var defaultText: String { defaultValue.configText }
     public var isRequired: Bool { false }
-    public var expected: String { Value.expected }
-    public var choices: [String]? { Value.choices }
-    public var column: ColumnRole? { declaration.column }
 }
 
 /// A method's keys, declared once as the stored properties of one struct:
@@ -138,23 +162,10 @@ public struct PanelKeys: KeySet {
     public init() {}
 }
 
-/// The panel columns of an analysis, read through `PanelKeys`.
-public struct PanelColumns: Sendable {
-    public var unit: String, time: String, outcome: String
-
-    init<K: KeySet>(_ s: SettingsReader<K>, _ group: KeyPath<K, PanelKeys>) throws {
-        unit = try s(group.appending(path: \.unit))
-        time = try s(group.appending(path: \.time))
-        outcome = try s(group.appending(path: \.outcome))
-    }
-
-    var tuple: (String, String, String) { (unit, time, outcome) }
-}
-
 /// Keys that mean the same in every method, declared once.
 public enum CommonKeys {
     /// `level`: the confidence level of every interval the method reports.
-    public static let level = DefaultedKey<Double>("level", "confidence level of every interval", default: 0.95,
+    public static let level = DefaultedKey<Double>("level", "confidence level of every interval", default: ConfidenceLevel.standard,
                                                    rule: { ConfidenceLevel.problem($0) })
     /// `outcome`: the outcome column.
     public static let outcome = RequiredKey<String>("outcome", "outcome column", column: .numeric)

@@ -31,6 +31,11 @@ public final class SettingsReader<Keys: KeySet> {
         return try read(k.declaration) ?? k.defaultValue
     }
 
+    /// The panel columns `unit`, `time` and `outcome` of a `PanelKeys` group.
+    public func panel(_ group: KeyPath<Keys, PanelKeys>) throws -> (unit: String, time: String, outcome: String) {
+        (try self(group.appending(path: \.unit)), try self(group.appending(path: \.time)), try self(group.appending(path: \.outcome)))
+    }
+
     /// Whether the config gives `key` (with a non-null value).
     public func has<K: AnySettingKey>(_ key: KeyPath<Keys, K>) -> Bool {
         let name = keys[keyPath: key].name
@@ -63,13 +68,7 @@ public final class SettingsReader<Keys: KeySet> {
             throw mapping.issue(k.name, "expected \(V.expected)")
         }
         if let message = k.rule?(value) { throw mapping.issue(k.name, message) }
-        if let role = k.column, let names = k.columnsOf?(value) {
-            if V.self == String.self {
-                columns.append(ColumnRequirement(key: k.name, column: names[0], numeric: role == .numeric))
-            } else {
-                columns += ColumnRequirement.list(k.name, names, numeric: role == .numeric)
-            }
-        }
+        if let requirements = k.requirements?(value) { columns += requirements }
         return value
     }
 }
