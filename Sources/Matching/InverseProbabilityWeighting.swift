@@ -27,8 +27,7 @@ public enum InverseProbabilityWeighting {
             case (.atc, false): return 1
             }
         }
-        return WeightedSample(rows: sample.rows, treated: sample.treated, droppedRows: sample.droppedRows,
-                              estimand: estimand, weights: w, propensityScores: ps, convergence: nil,
+        return WeightedSample(sample, estimand: estimand, weights: w, propensityScores: ps,
                               method: "inverse probability weighting (\(estimand.rawValue.uppercased()), \(link.rawValue) propensity score)")
     }
 }

@@ -5,13 +5,14 @@ import EstimationCore
 /// Estimates with standard errors, tests and confidence intervals.
 public struct CoefficientTable: Sendable, Codable, Equatable {
     public let estimator: VarianceEstimator
-    public let degreesOfFreedom: Double
+    /// Degrees of freedom of the t reference; nil for a normal reference.
+    public let degreesOfFreedom: Double?
     public let level: Double
     public let clusterCount: Int?
     /// One `Estimate` per coefficient, labelled by its term.
     public let rows: [Estimate]
 
-    public init(estimator: VarianceEstimator, degreesOfFreedom: Double, level: Double, clusterCount: Int?, rows: [Estimate]) {
+    public init(estimator: VarianceEstimator, degreesOfFreedom: Double?, level: Double, clusterCount: Int?, rows: [Estimate]) {
         self.estimator = estimator
         self.degreesOfFreedom = degreesOfFreedom
         self.level = level
@@ -24,10 +25,11 @@ public struct CoefficientTable: Sendable, Codable, Equatable {
 }
 
 extension LinearFit {
-    /// The coefficient table under `estimator`, with `level` confidence intervals (t-based, see `VarianceEstimator`).
-    public func coefficientTable(_ estimator: VarianceEstimator, level: Double = 0.95,
-                                 clusters: [Int]? = nil) throws(RegressionError) -> CoefficientTable {
-        let v = try covariance(estimator, clusters: clusters)
+    /// The coefficient table under `estimator`, with `level` confidence intervals (t-based unless `rule` is `.normal`;
+    /// see `VarianceEstimator`).
+    public func coefficientTable(_ estimator: VarianceEstimator, level: Double = 0.95, clusters: [Int]? = nil,
+                                 degreesOfFreedom rule: Inference.DegreesOfFreedom? = nil) throws(RegressionError) -> CoefficientTable {
+        let v = try covariance(estimator, clusters: clusters, degreesOfFreedom: rule)
         let inference = v.inference
         let se = v.standardErrors
         let rows = names.indices.map { j in

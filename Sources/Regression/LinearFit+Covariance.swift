@@ -17,7 +17,9 @@ import LinearAlgebra
 /// | `cr1` | G/(G−1) · (n−1)/(n−k) · B (Σ_g u_g u_gᵀ) B, u_g = Σ_{i∈g} x*ᵢ e*ᵢ (Stata's `vce(cluster)`) | G − 1 | Liang & Zeger (1986) |
 /// | `cr0` | B (Σ_g u_g u_gᵀ) B, no small-sample factor | G − 1 | |
 ///
-/// The t degrees of freedom follow Stata (`regress`): n − k, or G − 1 with clusters.
+/// The t degrees of freedom follow Stata (`regress`) unless another rule is asked for
+/// (`covariance(_:clusters:degreesOfFreedom:)`): n − k (`.residual`), or G − 1 with clusters
+/// (`.clustersMinusOne`); `.normal` gives a normal reference (no degrees of freedom).
 public enum VarianceEstimator: String, Sendable, Codable, CaseIterable {
     case classical, hc0, hc1, hc2, hc3, cr0, cr1
 
@@ -30,8 +32,10 @@ public struct CoefficientCovariance: Sendable {
     public let estimator: VarianceEstimator
     /// The k x k covariance matrix.
     public let matrix: Matrix
-    /// Degrees of freedom of the t reference distribution.
-    public let degreesOfFreedom: Double
+    /// The rule that set the reference distribution.
+    public let degreesOfFreedomRule: Inference.DegreesOfFreedom
+    /// Degrees of freedom of the t reference distribution; nil for a normal reference.
+    public let degreesOfFreedom: Double?
     /// The number of clusters, for clustered estimators.
     public let clusterCount: Int?
 
@@ -39,7 +43,11 @@ public struct CoefficientCovariance: Sendable {
     public var standardErrors: [Double] { matrix.diagonal.map { $0.squareRoot() } }
 
     /// How these standard errors were obtained, for `Estimate.inference`.
-    public var inference: Inference { estimator.inference(clusters: clusterCount) }
+    public var inference: Inference {
+        var i = estimator.inference(clusters: clusterCount)
+        i.df = degreesOfFreedomRule
+        return i
+    }
 }
 
 extension VarianceEstimator {
@@ -77,8 +85,31 @@ extension LinearFit {
 
     /// The covariance matrix of the coefficients under `estimator`.
     ///
-    /// - Parameter clusters: cluster codes (0-based, one per observation); defaults to those given with the design.
-    public func covariance(_ estimator: VarianceEstimator, clusters: [Int]? = nil) throws(RegressionError) -> CoefficientCovariance {
+    /// - Parameters:
+    ///   - clusters: cluster codes (0-based, one per observation); defaults to those given with the design.
+    ///   - rule: the reference distribution's degrees of freedom; nil for the estimator's default
+    ///     (Stata's: n − k, or G − 1 with clusters).
+    public func covariance(_ estimator: VarianceEstimator, clusters: [Int]? = nil,
+                           degreesOfFreedom rule: Inference.DegreesOfFreedom? = nil) throws(RegressionError) -> CoefficientCovariance {
+        let (matrix, g) = try covarianceMatrix(estimator, clusters: clusters)
+        let chosen = rule ?? (estimator.isClustered ? .clustersMinusOne : .residual)
+        let df: Double?
+        switch chosen {
+        case .residual: df = Double(residualDegreesOfFreedom)
+        case .clustersMinusOne:
+            guard let g else {
+                throw .varianceUnavailable(estimator: estimator.rawValue.uppercased(), reason: "G − 1 degrees of freedom need clusters")
+            }
+            df = Double(g - 1)
+        case .normal: df = nil
+        case .satterthwaite:
+            throw .varianceUnavailable(estimator: estimator.rawValue.uppercased(), reason: "Satterthwaite degrees of freedom are defined for CR2 only")
+        }
+        return CoefficientCovariance(estimator: estimator, matrix: matrix, degreesOfFreedomRule: chosen, degreesOfFreedom: df, clusterCount: g)
+    }
+
+    /// The covariance matrix under `estimator` and the number of clusters it used.
+    func covarianceMatrix(_ estimator: VarianceEstimator, clusters: [Int]?) throws(RegressionError) -> (Matrix, Int?) {
         let n = observations, k = parameterCount
         let dfResidual = Double(n - k)
         if isEssentiallyPerfectFit {
@@ -90,7 +121,7 @@ extension LinearFit {
         switch estimator {
         case .classical:
             let s2 = residualSumOfSquares / dfResidual
-            return CoefficientCovariance(estimator: estimator, matrix: s2 * bread, degreesOfFreedom: dfResidual, clusterCount: nil)
+            return (s2 * bread, nil)
         case .hc0, .hc1, .hc2, .hc3:
             var scale = u.map { abs($0) }
             if estimator == .hc2 || estimator == .hc3 {
@@ -104,7 +135,7 @@ extension LinearFit {
             let meat = x.gram(rowScale: scale)
             var v = bread.sandwiching(meat)
             if estimator == .hc1 { v = (Double(n) / dfResidual) * v }
-            return CoefficientCovariance(estimator: estimator, matrix: v, degreesOfFreedom: dfResidual, clusterCount: nil)
+            return (v, nil)
         case .cr0, .cr1:
             guard let codes = clusters ?? self.clusters else {
                 throw .varianceUnavailable(estimator: estimator.rawValue.uppercased(), reason: "no cluster variable was given")
@@ -120,7 +151,7 @@ extension LinearFit {
                 let gg = Double(g)
                 v = (gg / (gg - 1) * (Double(n) - 1) / dfResidual) * v
             }
-            return CoefficientCovariance(estimator: estimator, matrix: v, degreesOfFreedom: Double(g - 1), clusterCount: g)
+            return (v, g)
         }
     }
 

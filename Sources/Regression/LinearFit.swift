@@ -74,6 +74,12 @@ public struct LinearFit: Sendable {
         return 1 - (1 - rSquared) * (Double(observations) - i) / Double(residualDegreesOfFreedom)
     }
 
+    /// Predictions x·β̂ for the rows of a design encoded like the fit's (see `DesignEncoder.encode`).
+    public func predict(_ design: Matrix) -> [Double] {
+        precondition(design.columns == parameterCount, "one design column per coefficient")
+        return design.multiplied(by: coefficients)
+    }
+
     /// The position of coefficient `name`.
     public func index(of name: String) -> Int? { names.firstIndex(of: name) }
 

@@ -112,7 +112,8 @@ public struct RegressionAnalysis: AnalysisMethod {
             }))
         }
         for table in tables {
-            let df = table.clusterCount.map { "t with \(Int(table.degreesOfFreedom)) df (\($0) clusters)" } ?? "t with \(Int(table.degreesOfFreedom)) df"
+            let reference = table.degreesOfFreedom.map { "t with \(Int($0)) df" } ?? "a normal reference"
+            let df = table.clusterCount.map { "\(reference) (\($0) clusters)" } ?? reference
             blocks.append(.table(ReportTable(
                 caption: "Standard errors: \(strong: table.estimator.rawValue); tests use \(df).",
                 columns: [.init("term", .left), .init("estimate"), .init("std. error"), .init("t"), .init("p"), .init("\(ConfidenceLevel.percent(level)) CI", .left)],
