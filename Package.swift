@@ -21,16 +21,20 @@
 //
 import PackageDescription
 
+// CI builds with IMPACTEVAL_STRICT=1: every warning in this package's own targets is an error
+// (dependencies are compiled with warnings suppressed, as SwiftPM always does).
+let strict: [SwiftSetting] = Context.environment["IMPACTEVAL_STRICT"] == "1" ? [.unsafeFlags(["-warnings-as-errors"])] : []
+
 let package = Package(
     name: "ImpactEval",
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "ImpactEval", targets: ["ImpactEval"]),
-        .executable(name: "impact", targets: ["impact"]),
+        .executable(name: "impact", targets: ["impact"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
-        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2")
     ],
     targets: [
         .systemLibrary(
@@ -47,19 +51,25 @@ let package = Package(
         .target(name: "SyntheticControlMethods", dependencies: ["LinearAlgebra", "Distributions", "EstimationCore", "Tabular"]),
         .target(name: "Plotting"),
         .target(name: "Reporting", dependencies: ["EstimationCore", "Tabular"]),
-        .target(name: "ImpactRun", dependencies: [
-            "LinearAlgebra", "Distributions", "EstimationCore", "Tabular", "Regression", "Matching", "SyntheticControlMethods",
-            "Plotting", "Reporting",
-            .product(name: "Yams", package: "Yams"),
-        ]),
-        .target(name: "ImpactEval", dependencies: [
-            "LinearAlgebra", "Distributions", "EstimationCore", "Tabular", "Regression", "Matching", "SyntheticControlMethods",
-            "Plotting", "Reporting", "ImpactRun",
-        ]),
-        .executableTarget(name: "impact", dependencies: [
-            "ImpactRun",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .target(
+            name: "ImpactRun",
+            dependencies: [
+                "LinearAlgebra", "Distributions", "EstimationCore", "Tabular", "Regression", "Matching", "SyntheticControlMethods",
+                "Plotting", "Reporting",
+                .product(name: "Yams", package: "Yams")
+            ]),
+        .target(
+            name: "ImpactEval",
+            dependencies: [
+                "LinearAlgebra", "Distributions", "EstimationCore", "Tabular", "Regression", "Matching", "SyntheticControlMethods",
+                "Plotting", "Reporting", "ImpactRun"
+            ]),
+        .executableTarget(
+            name: "impact",
+            dependencies: [
+                "ImpactRun",
+                .product(name: "ArgumentParser", package: "swift-argument-parser")
+            ]),
         .executableTarget(
             name: "impact-bench",
             dependencies: ["LinearAlgebra", "EstimationCore", "Tabular", "Regression", "Matching", "SyntheticControlMethods"],
@@ -71,11 +81,18 @@ let package = Package(
         .testTarget(name: "DistributionsTests", dependencies: ["Distributions"], exclude: ["Fixtures"]),
         .testTarget(name: "TabularTests", dependencies: ["Tabular", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "RegressionTests", dependencies: ["Regression", "EstimationCore", "Tabular", "LinearAlgebra", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "MatchingTests", dependencies: ["Matching", "EstimationCore", "Regression", "Tabular", "LinearAlgebra", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "SyntheticControlTests", dependencies: ["SyntheticControlMethods", "EstimationCore", "Tabular", "LinearAlgebra", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "MatchingTests", dependencies: ["Matching", "EstimationCore", "Regression", "Tabular", "LinearAlgebra", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "SyntheticControlTests", dependencies: ["SyntheticControlMethods", "EstimationCore", "Tabular", "LinearAlgebra", "TestSupport"],
+            exclude: ["Fixtures"]),
         .testTarget(name: "ImpactRunTests", dependencies: ["ImpactRun", "Reporting", "Tabular", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "EstimationCoreTests", dependencies: ["EstimationCore"]),
         // The public API as a user sees it: `import ImpactEval`, no @testable.
-        .testTarget(name: "PublicAPITests", dependencies: ["ImpactEval", "TestSupport"]),
+        .testTarget(name: "PublicAPITests", dependencies: ["ImpactEval", "TestSupport"])
     ]
 )
+
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + strict
+}

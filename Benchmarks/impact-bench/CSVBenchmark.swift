@@ -14,8 +14,9 @@ enum CSVBenchmark {
         precondition(rows == 1_000_000)
         let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
         print("csv: \(size / 1_000_000) MB file")
-        Timing.report("csv read 1e6 x 10", seconds: seconds, target: 1.5, peerName: "pandas.read_csv",
-                      peerSeconds: peer ? Timing.peer("csv_pandas.py", [url.path]) : nil)
+        Timing.report(
+            "csv read 1e6 x 10", seconds: seconds, target: 1.5, peerName: "pandas.read_csv",
+            peerSeconds: peer ? Timing.peer("csv_pandas.py", [url.path]) : nil)
     }
 
     /// Deterministic data: mixed magnitudes with 6-10 significant digits, as real extracts have.

@@ -19,8 +19,9 @@ enum MatchingBenchmark {
         }
         let treated = try table.numeric("treat").reduce(0, +)
         print("match: \(Int(treated)) treated, \(matched) matched within the caliper")
-        Timing.report("1:1 NN PS matching + caliper, n=1e5", seconds: seconds, target: 1.0,
-                      peerName: "R MatchIt", peerSeconds: peer ? Timing.peer("match_matchit.R", [url.path], interpreter: "Rscript") : nil)
+        Timing.report(
+            "1:1 NN PS matching + caliper, n=1e5", seconds: seconds, target: 1.0,
+            peerName: "R MatchIt", peerSeconds: peer ? Timing.peer("match_matchit.R", [url.path], interpreter: "Rscript") : nil)
     }
 
     /// Deterministic covariates (approximately normal) and a logistic treatment with ~10% treated.

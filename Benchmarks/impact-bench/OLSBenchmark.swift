@@ -23,8 +23,9 @@ enum OLSBenchmark {
             try write(url, x: x, y: y, g: g)
             peerSeconds = Timing.peer("ols_statsmodels.py", [url.path, "\(n)", "\(k)"])
         }
-        Timing.report("ols + HC1 + CR1, n=1e6, k=20", seconds: seconds, target: 0.5,
-                      peerName: "statsmodels", peerSeconds: peerSeconds)
+        Timing.report(
+            "ols + HC1 + CR1, n=1e6, k=20", seconds: seconds, target: 0.5,
+            peerName: "statsmodels", peerSeconds: peerSeconds)
     }
 
     /// Deterministic design: intercept + 19 correlated regressors, 1000 clusters with a cluster effect.

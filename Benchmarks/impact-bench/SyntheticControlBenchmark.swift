@@ -1,7 +1,7 @@
 import EstimationCore
 import Foundation
-import Tabular
 import SyntheticControlMethods
+import Tabular
 
 /// Synthetic control timings (peer: pysyncon, same data, same run):
 /// - one nested-V fit with 150 donors, 8 predictors, 20 pre-periods (target: under 50 ms);
@@ -25,15 +25,18 @@ enum SyntheticControlBenchmark {
                 loss = try SyntheticControl.fit(problem, options: .init(threads: threads)).lossV
             }
             print(String(format: "synth: 150 donors, 8 predictors, 20 pre-periods, %d thread(s): loss %.6g", threads, loss))
-            Timing.report("nested-V synthetic control fit (\(threads) thread\(threads == 1 ? "" : "s"))", seconds: seconds, target: 0.05,
-                          peerName: "pysyncon", peerSeconds: peer && threads == 1 ? Timing.peer("synth_pysyncon.py", ["fit", url.path]) : nil)
+            Timing.report(
+                "nested-V synthetic control fit (\(threads) thread\(threads == 1 ? "" : "s"))", seconds: seconds, target: 0.05,
+                peerName: "pysyncon", peerSeconds: peer && threads == 1 ? Timing.peer("synth_pysyncon.py", ["fit", url.path]) : nil)
         }
     }
 
     static func californiaPlacebos(peer: Bool) throws {
         let data = Timing.dataset("california_prop99_smoking.csv")
         let panel = try Panel(try CSVReader.read(contentsOf: data), unit: "state", time: "year")
-        var predictors = ["lnincome", "age15to24", "retprice"].map { PredictorSpecification(variable: $0, periods: Array(stride(from: 1980.0, through: 1988, by: 1))) }
+        var predictors = ["lnincome", "age15to24", "retprice"].map {
+            PredictorSpecification(variable: $0, periods: Array(stride(from: 1980.0, through: 1988, by: 1)))
+        }
         predictors.append(PredictorSpecification(variable: "beer", periods: Array(stride(from: 1984.0, through: 1988, by: 1))))
         predictors += [1988.0, 1980, 1975].map { PredictorSpecification(variable: "cigsale", periods: [$0]) }
         let problem = try SyntheticControlProblem(panel: panel, outcome: "cigsale", treated: "California", treatmentTime: 1989, predictors: predictors)
@@ -44,8 +47,9 @@ enum SyntheticControlBenchmark {
             rank = try fit.placeboInSpace(options: options).rank
         }
         print("synth: California placebo loop (39 fits), California ranks \(rank) of 39")
-        Timing.report("California placebo-in-space loop", seconds: seconds, target: 2.0, peerName: "pysyncon",
-                      peerSeconds: peer ? Timing.peer("synth_pysyncon.py", ["placebo", data.path]) : nil)
+        Timing.report(
+            "California placebo-in-space loop", seconds: seconds, target: 2.0, peerName: "pysyncon",
+            peerSeconds: peer ? Timing.peer("synth_pysyncon.py", ["placebo", data.path]) : nil)
     }
 
     /// Staggered adoption at the unit level on mpdta: 191 treated counties (three adoption years), 309
@@ -59,11 +63,14 @@ enum SyntheticControlBenchmark {
         for r in 0..<table.rowCount where first[r] > 0 { adoption[panel.units[panel.unitOfRow[r]]] = first[r] }
         for threads in [1, 2] {
             var estimate = 0.0
-            let spec = StaggeredSyntheticControl.Specification(outcome: "lemp", adoption: adoption, aggregation: .unit,
-                                                               options: .init(predictorWeights: .outcomeOnly, threads: threads), placebos: 100)
+            let spec = StaggeredSyntheticControl.Specification(
+                outcome: "lemp", adoption: adoption, aggregation: .unit,
+                options: .init(predictorWeights: .outcomeOnly, threads: threads), placebos: 100)
             let seconds = try Timing.median(repeats: 1) { estimate = try StaggeredSyntheticControl.estimate(panel, spec).overall.estimate }
-            print(String(format: "staggered SCM, mpdta unit level (191 treated, 309 donors, 100 placebo draws), %d thread(s): %.2f s; overall %.5f",
-                         threads, seconds, estimate))
+            print(
+                String(
+                    format: "staggered SCM, mpdta unit level (191 treated, 309 donors, 100 placebo draws), %d thread(s): %.2f s; overall %.5f",
+                    threads, seconds, estimate))
         }
     }
 

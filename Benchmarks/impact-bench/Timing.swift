@@ -38,7 +38,8 @@ enum Timing {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0,
-              let last = String(decoding: data, as: UTF8.self).split(separator: "\n").last else { return nil }
+            let last = String(decoding: data, as: UTF8.self).split(separator: "\n").last
+        else { return nil }
         return Double(last.trimmingCharacters(in: .whitespaces))
     }
 

@@ -60,8 +60,9 @@ public struct ChiSquared: ContinuousDistribution {
         if q == 0 { return .infinity }
         if q == 1 { return 0 }
         if q > 0.5 { return quantile(1 - q) }
-        return Inversion.solveDecreasing(target: q, lower: 0, guess: wilsonHilferty(p: 1 - q, q: q),
-                                         tail: { self.ccdf($0) }, density: { self.pdf($0) })
+        return Inversion.solveDecreasing(
+            target: q, lower: 0, guess: wilsonHilferty(p: 1 - q, q: q),
+            tail: { self.ccdf($0) }, density: { self.pdf($0) })
     }
 
     /// Wilson & Hilferty's (1931) approximation to the quantile, used as a starting point.

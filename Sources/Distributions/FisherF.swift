@@ -17,8 +17,9 @@ public struct FisherF: ContinuousDistribution {
         if x <= 0 { return 0 }
         let d1 = numeratorDegreesOfFreedom, d2 = denominatorDegreesOfFreedom
         if d2.isInfinite { return d1 * ChiSquared(degreesOfFreedom: d1).pdf(d1 * x) }
-        return exp(0.5 * (d1 * log(d1 * x) + d2 * log(d2) - (d1 + d2) * log(d1 * x + d2))
-                   - log(x) - SpecialFunctions.logBeta(d1 / 2, d2 / 2))
+        return exp(
+            0.5 * (d1 * log(d1 * x) + d2 * log(d2) - (d1 + d2) * log(d1 * x + d2))
+                - log(x) - SpecialFunctions.logBeta(d1 / 2, d2 / 2))
     }
 
     private func tails(_ x: Double) -> (lower: Double, upper: Double) {
@@ -43,8 +44,9 @@ public struct FisherF: ContinuousDistribution {
         if p == 1 { return .infinity }
         if p > 0.5 { return complementaryQuantile(1 - p) }
         // Lower quantile of F(d1, d2) is the reciprocal of the upper quantile of F(d2, d1).
-        let flipped = FisherF(numeratorDegreesOfFreedom: denominatorDegreesOfFreedom,
-                              denominatorDegreesOfFreedom: numeratorDegreesOfFreedom)
+        let flipped = FisherF(
+            numeratorDegreesOfFreedom: denominatorDegreesOfFreedom,
+            denominatorDegreesOfFreedom: numeratorDegreesOfFreedom)
         return 1 / flipped.complementaryQuantile(p)
     }
 
@@ -55,7 +57,8 @@ public struct FisherF: ContinuousDistribution {
         if q > 0.5 { return quantile(1 - q) }
         let d1 = numeratorDegreesOfFreedom
         let guess = max(ChiSquared(degreesOfFreedom: d1).complementaryQuantile(q) / d1, 1e-8)
-        return Inversion.solveDecreasing(target: q, lower: 0, guess: guess,
-                                         tail: { self.ccdf($0) }, density: { self.pdf($0) })
+        return Inversion.solveDecreasing(
+            target: q, lower: 0, guess: guess,
+            tail: { self.ccdf($0) }, density: { self.pdf($0) })
     }
 }

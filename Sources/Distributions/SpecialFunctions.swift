@@ -21,7 +21,8 @@ public enum SpecialFunctions {
         // With log Γ(x) = stirlingError(x) + (x − ½) log x − x + log √(2π), the large terms cancel analytically:
         // log Γ(big) − log Γ(big + small)
         //   = e(big) − e(big + small) − (big − ½) log1p(small / big) − small · log(big + small) + small.
-        let diff = stirlingError(big) - stirlingError(big + small)
+        let diff =
+            stirlingError(big) - stirlingError(big + small)
             - (big - 0.5) * log1p(small / big) - small * log(big + small) + small
         return lgamma(small) + diff
     }
@@ -73,7 +74,8 @@ public enum SpecialFunctions {
         let n = a + b
         // Binomial density at a successes of n trials with probability x (Loader's dbinom_raw),
         // then xᵃ(1−x)ᵇ/B(a,b) = dbinom(a; n, x) · ab/n.
-        let lc = stirlingError(n) - stirlingError(a) - stirlingError(b)
+        let lc =
+            stirlingError(n) - stirlingError(a) - stirlingError(b)
             - devianceTerm(a, n * x) - devianceTerm(b, n * y)
         let dbinom = exp(lc) * sqrt(n / (2 * Double.pi * a * b))
         return dbinom * a * b / n

@@ -15,8 +15,9 @@ public struct StudentT: ContinuousDistribution {
     public func pdf(_ t: Double) -> Double {
         let v = degreesOfFreedom
         if v.isInfinite { return Normal.standard.pdf(t) }
-        return exp(lgamma((v + 1) / 2) - lgamma(v / 2) - 0.5 * log(v * Double.pi)
-                   - (v + 1) / 2 * log1p(t * t / v))
+        return exp(
+            lgamma((v + 1) / 2) - lgamma(v / 2) - 0.5 * log(v * Double.pi)
+                - (v + 1) / 2 * log1p(t * t / v))
     }
 
     /// `P(T > |t|)` for the upper half.
@@ -64,7 +65,8 @@ public struct StudentT: ContinuousDistribution {
         let logC = lgamma((v + 1) / 2) - lgamma(v / 2) - 0.5 * log(v * Double.pi)
         let asymptote = exp((logC + (v - 1) / 2 * log(v) - log(q)) / v)
         if asymptote.isFinite && asymptote > guess { guess = asymptote }
-        return Inversion.solveDecreasing(target: q, lower: 0, guess: guess,
-                                         tail: { self.upperTail($0) }, density: { self.pdf($0) })
+        return Inversion.solveDecreasing(
+            target: q, lower: 0, guess: guess,
+            tail: { self.upperTail($0) }, density: { self.pdf($0) })
     }
 }

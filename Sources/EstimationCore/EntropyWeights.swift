@@ -60,8 +60,10 @@ public enum EntropyWeights {
     ///   - baseWeights: qᵢ (e.g. sampling weights); uniform when nil.
     /// - Throws: `Failure` when the optimisation stops with a standardised error above 1e-6
     ///   (the targets lie outside the convex hull the units can reach).
-    public static func solve(constraints: [[Double]], targets: [Double],
-                             baseWeights: [Double]? = nil) throws(Failure) -> Solution {
+    public static func solve(
+        constraints: [[Double]], targets: [Double],
+        baseWeights: [Double]? = nil
+    ) throws(Failure) -> Solution {
         let m = constraints.count, n = constraints.first?.count ?? 0
         precondition(targets.count == m && constraints.allSatisfy { $0.count == n }, "one target per constraint, n values each")
         let logq = baseWeights.map { q -> [Double] in
@@ -97,7 +99,8 @@ public enum EntropyWeights {
             for a in 0..<m { for b in 0..<m { h[a, b] -= g[a] * g[b] } }
             let rhs = g.map { -$0 }
             guard let step = (try? h.solve(rhs)) ?? (try? h.leastSquares(rhs).solution),
-                  step.allSatisfy({ $0.isFinite }) else { break }
+                step.allSatisfy({ $0.isFinite })
+            else { break }
             // Backtracking: accept a sufficient decrease of the dual objective, or — once the objective
             // no longer resolves progress at rounding level — a decrease of the gradient.
             var t = 1.0
@@ -122,8 +125,9 @@ public enum EntropyWeights {
         let achieved = (0..<m).map { j in (0..<n).reduce(0) { $0 + w[$1] * constraints[j][$1] } }
         let errors = zip(achieved, targets).map { abs($0 - $1) }
         let standardized = zip(errors, sds).map { $0 / $1 }
-        let convergence = Convergence(converged: converged, iterations: iterations,
-                                      maximumAbsoluteError: errors.max() ?? 0, maximumStandardizedError: standardized.max() ?? 0)
+        let convergence = Convergence(
+            converged: converged, iterations: iterations,
+            maximumAbsoluteError: errors.max() ?? 0, maximumStandardizedError: standardized.max() ?? 0)
         if !converged, let worst = standardized.indices.max(by: { standardized[$0] < standardized[$1] }), standardized[worst] > 1e-6 {
             throw Failure(iterations: iterations, constraint: worst, standardizedError: standardized[worst])
         }

@@ -37,8 +37,10 @@ public struct Estimate: Sendable, Codable, Equatable {
     public var inference: Inference
 
     /// An estimate with every field given.
-    public init(term: String? = nil, estimate: Double, standardError: Double?, degreesOfFreedom: Double?, statistic: Double?,
-                pValue: Double?, level: Double, lower: Double?, upper: Double?, inference: Inference) {
+    public init(
+        term: String? = nil, estimate: Double, standardError: Double?, degreesOfFreedom: Double?, statistic: Double?,
+        pValue: Double?, level: Double, lower: Double?, upper: Double?, inference: Inference
+    ) {
         self.term = term
         self.estimate = estimate
         self.standardError = standardError.flatMap { $0.isFinite ? $0 : nil }
@@ -54,21 +56,25 @@ public struct Estimate: Sendable, Codable, Equatable {
     /// A Wald estimate with a t (finite `degreesOfFreedom`) or normal (nil) reference:
     /// statistic `b/se`, p-value `2·P(T > |b/se|)`, interval `b ± q·se` with `q` the `(1+level)/2` quantile.
     /// A standard error that is not a positive finite number gives a point estimate (no uncertainty fields).
-    public static func wald(term: String? = nil, estimate b: Double, standardError se: Double, degreesOfFreedom df: Double?,
-                            level: Double, inference: Inference) -> Estimate {
+    public static func wald(
+        term: String? = nil, estimate b: Double, standardError se: Double, degreesOfFreedom df: Double?,
+        level: Double, inference: Inference
+    ) -> Estimate {
         guard se.isFinite && se > 0 else { return .point(term: term, b, level: level, inference: inference) }
         let reference: any ContinuousDistribution = df.map { StudentT(degreesOfFreedom: $0) } ?? Normal.standard
         let critical = reference.complementaryQuantile((1 - level) / 2)
         let statistic = b / se
-        return Estimate(term: term, estimate: b, standardError: se, degreesOfFreedom: df, statistic: statistic,
-                        pValue: reference.twoSidedPValue(statistic), level: level,
-                        lower: b - critical * se, upper: b + critical * se, inference: inference)
+        return Estimate(
+            term: term, estimate: b, standardError: se, degreesOfFreedom: df, statistic: statistic,
+            pValue: reference.twoSidedPValue(statistic), level: level,
+            lower: b - critical * se, upper: b + critical * se, inference: inference)
     }
 
     /// A point estimate with no measure of uncertainty.
     public static func point(term: String? = nil, _ b: Double, level: Double, inference: Inference = Inference(kind: .none)) -> Estimate {
-        Estimate(term: term, estimate: b, standardError: nil, degreesOfFreedom: nil, statistic: nil, pValue: nil,
-                 level: level, lower: nil, upper: nil, inference: inference)
+        Estimate(
+            term: term, estimate: b, standardError: nil, degreesOfFreedom: nil, statistic: nil, pValue: nil,
+            level: level, lower: nil, upper: nil, inference: inference)
     }
 
 }

@@ -35,4 +35,3 @@ private final class ResultSlots<T>: @unchecked Sendable {
     func set(_ i: Int, _ value: T) { slots.withUnsafeMutableBufferPointer { $0[i] = value } }
     func values() -> [T] { slots.map { $0! } }
 }
-

@@ -14,7 +14,7 @@
 @_exported import LinearAlgebra
 @_exported import Matching
 @_exported import Plotting
-@_exported import Reporting
 @_exported import Regression
+@_exported import Reporting
 @_exported import SyntheticControlMethods
 @_exported import Tabular

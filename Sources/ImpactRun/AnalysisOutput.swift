@@ -14,8 +14,10 @@ public struct AnalysisOutput: Sendable {
     /// Warnings, listed in `results.json` and shown in the report.
     public var warnings: [String]
 
-    public init(name: String, method: String, data: String, result: any Encodable & Sendable,
-                section: ReportSection, warnings: [String] = []) {
+    public init(
+        name: String, method: String, data: String, result: any Encodable & Sendable,
+        section: ReportSection, warnings: [String] = []
+    ) {
         self.name = name
         self.method = method
         self.data = data

@@ -36,13 +36,15 @@ struct DataSources: Decodable {
         sources = try c.allKeys.map { key in
             let sub = try c.superDecoder(forKey: key)
             if let path = try? c.decode(String.self, forKey: key) {
-                return DataSourceSpec(name: key.stringValue, path: path, url: URL(fileURLWithPath: path),
-                                      categorical: [], missing: nil, mark: sub.mark)
+                return DataSourceSpec(
+                    name: key.stringValue, path: path, url: URL(fileURLWithPath: path),
+                    categorical: [], missing: nil, mark: sub.mark)
             }
             let m = try StrictMapping(sub, allowed: DataSourceSpec.keys, context: "data set '\(key.stringValue)'")
-            return DataSourceSpec(name: key.stringValue, path: try m.required("path"), url: URL(fileURLWithPath: "/"),
-                                  categorical: try m.value("categorical", default: []),
-                                  missing: try m.optional("missing"), mark: sub.mark)
+            return DataSourceSpec(
+                name: key.stringValue, path: try m.required("path"), url: URL(fileURLWithPath: "/"),
+                categorical: try m.value("categorical", default: []),
+                missing: try m.optional("missing"), mark: sub.mark)
         }
         guard !sources.isEmpty else {
             throw DecodingIssue(codingPath: decoder.codingPath, message: "no data sets are listed")
@@ -57,8 +59,9 @@ extension AnalysisSpec: Decodable {
         let methodName = (try? probe?.decode(String.self, forKey: AnyKey("method"))) ?? nil
         let methodType = methodName.flatMap(MethodRegistry.method(named:))
         if let methodName, methodType == nil {
-            throw DecodingIssue(codingPath: decoder.codingPath + [AnyKey("method")],
-                                message: invalidChoice(methodName, MethodRegistry.names))
+            throw DecodingIssue(
+                codingPath: decoder.codingPath + [AnyKey("method")],
+                message: invalidChoice(methodName, MethodRegistry.names))
         }
         let allowed = methodType.map(MethodRegistry.allowedKeys) ?? Self.commonKeys
         let context = methodName.map { "an analysis with method '\($0)'" } ?? "an analysis"

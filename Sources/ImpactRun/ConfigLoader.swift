@@ -38,8 +38,9 @@ public enum ConfigLoader {
             body = try YAMLDecoder().decode(ConfigBody.self, from: node)
         } catch let issue as DecodingIssue {
             let mark = issue.atKey ? keyNode(at: issue.codingPath, in: node)?.mark : self.node(at: issue.codingPath, in: node)?.mark
-            throw ConfigError(file: path, line: mark?.line, column: mark?.column,
-                              path: renderPath(issue.codingPath), message: issue.message)
+            throw ConfigError(
+                file: path, line: mark?.line, column: mark?.column,
+                path: renderPath(issue.codingPath), message: issue.message)
         } catch let e as DecodingError {
             throw decodingError(e, file: path, root: node)
         } catch {
@@ -60,9 +61,10 @@ public enum ConfigLoader {
         var seen: [String: Int] = [:]
         for a in config.analyses {
             if let first = seen[a.name] {
-                throw ConfigError(file: config.path, line: a.keyMarks["name"]?.line, column: a.keyMarks["name"]?.column,
-                                  path: "analyses[\(a.index)].name",
-                                  message: "analysis name '\(a.name)' is already used by analyses[\(first)]; names must be unique")
+                throw ConfigError(
+                    file: config.path, line: a.keyMarks["name"]?.line, column: a.keyMarks["name"]?.column,
+                    path: "analyses[\(a.index)].name",
+                    message: "analysis name '\(a.name)' is already used by analyses[\(first)]; names must be unique")
             }
             seen[a.name] = a.index
             guard config.source(a.data) != nil else {
@@ -70,8 +72,9 @@ public enum ConfigLoader {
                 var message = "no data set named '\(a.data)'"
                 if let s = closestMatch(to: a.data, in: names) { message += " (did you mean '\(s)'?)" }
                 message += "; data sets are: " + names.joined(separator: ", ")
-                throw ConfigError(file: config.path, line: a.keyMarks["data"]?.line, column: a.keyMarks["data"]?.column,
-                                  path: "analyses[\(a.index)].data", message: message)
+                throw ConfigError(
+                    file: config.path, line: a.keyMarks["data"]?.line, column: a.keyMarks["data"]?.column,
+                    path: "analyses[\(a.index)].data", message: message)
             }
         }
     }
@@ -81,8 +84,9 @@ public enum ConfigLoader {
         case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
             return ConfigError(file: file, line: mark.line, column: mark.column, path: "", message: "invalid YAML: \(problem)")
         case let .duplicatedKeysInMapping(duplicates, context):
-            return ConfigError(file: file, line: context.mark.line, column: context.mark.column, path: "",
-                               message: "duplicate key(s) \(duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")) in one mapping")
+            return ConfigError(
+                file: file, line: context.mark.line, column: context.mark.column, path: "",
+                message: "duplicate key(s) \(duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")) in one mapping")
         default:
             return ConfigError(file: file, path: "", message: "invalid YAML: \(e)")
         }
@@ -113,8 +117,13 @@ public enum ConfigLoader {
         var current: Node? = root
         for key in path {
             guard let n = current else { return nil }
-            if let i = key.intValue, let seq = n.sequence { current = i < seq.count ? seq[i] : nil }
-            else if let map = n.mapping { current = map[key.stringValue] } else { return nil }
+            if let i = key.intValue, let seq = n.sequence {
+                current = i < seq.count ? seq[i] : nil
+            } else if let map = n.mapping {
+                current = map[key.stringValue]
+            } else {
+                return nil
+            }
         }
         return current
     }

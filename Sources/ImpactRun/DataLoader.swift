@@ -39,8 +39,9 @@ public enum DataLoader {
     static func read(_ source: DataSourceSpec, config: Config) throws(ConfigError) -> LoadedData {
         let path = source.url.path
         func fail(_ message: String) -> ConfigError {
-            ConfigError(file: config.path, line: source.mark?.line, column: source.mark?.column,
-                        path: "data.\(source.name)", message: message)
+            ConfigError(
+                file: config.path, line: source.mark?.line, column: source.mark?.column,
+                path: "data.\(source.name)", message: message)
         }
         guard FileManager.default.fileExists(atPath: path) else {
             throw fail("data file '\(path)' does not exist (paths are relative to the config file's folder)")
@@ -95,7 +96,8 @@ extension DataLoader {
     /// An error at `key` of `analysis` (`key` may carry an index, `donors[2]`; the line is the key's own).
     static func located(_ analysis: AnalysisSpec, key: String, _ message: String, config: Config) -> ConfigError {
         let mark = analysis.keyMarks[String(key.prefix { $0 != "[" && $0 != "." })] ?? analysis.mark
-        return ConfigError(file: config.path, line: mark?.line, column: mark?.column,
-                           path: "analyses[\(analysis.index)].\(key)", message: message)
+        return ConfigError(
+            file: config.path, line: mark?.line, column: mark?.column,
+            path: "analyses[\(analysis.index)].\(key)", message: message)
     }
 }

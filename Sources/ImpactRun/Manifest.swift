@@ -53,11 +53,13 @@ public struct Manifest: Encodable, Sendable {
             seed: output.config.seed,
             threads: threads,
             inputs: output.inputs.map {
-                InputRecord(name: $0.name, path: $0.url.path, sha256: $0.sha256, bytes: $0.bytes,
-                            rows: $0.table.rowCount, columns: $0.table.columnNames)
+                InputRecord(
+                    name: $0.name, path: $0.url.path, sha256: $0.sha256, bytes: $0.bytes,
+                    rows: $0.table.rowCount, columns: $0.table.columnNames)
             },
-            blas: BLASRecord(library: BLASLibrary.path, loadedLibraries: BLASLibrary.loadedLibraries, configuration: BLASLibrary.configuration,
-                             core: BLASLibrary.coreName, threads: BLASLibrary.threadCount),
+            blas: BLASRecord(
+                library: BLASLibrary.path, loadedLibraries: BLASLibrary.loadedLibraries, configuration: BLASLibrary.configuration,
+                core: BLASLibrary.coreName, threads: BLASLibrary.threadCount),
             platform: ProcessInfo.processInfo.operatingSystemVersionString,
             outputs: files.map { FileRecord(path: $0.0, sha256: SHA256.hex($0.1), bytes: $0.1.count) })
     }

@@ -75,7 +75,8 @@ public enum OutputWriter {
         var isDirectory: ObjCBool = false
         let exists = fm.fileExists(atPath: target.path, isDirectory: &isDirectory)
         if exists && !force {
-            throw OutputError(message: "output folder '\(target.path)' already exists; nothing was written. Use --force to replace it or --out to choose another folder")
+            throw OutputError(
+                message: "output folder '\(target.path)' already exists; nothing was written. Use --force to replace it or --out to choose another folder")
         }
         if exists && !isDirectory.boolValue {
             throw OutputError(message: "'\(target.path)' exists and is not a folder; nothing was written")
@@ -121,18 +122,25 @@ public enum OutputWriter {
         for file in protected {
             let path = file.standardizedFileURL.resolvingSymlinksInPath().path
             if path.hasPrefix(resolved.hasSuffix("/") ? resolved : resolved + "/") {
-                throw OutputError(message: "'\(target.path)' contains '\(path)', which this run reads; --force never replaces it. Nothing was written; choose another --out folder")
+                throw OutputError(
+                    message:
+                        "'\(target.path)' contains '\(path)', which this run reads; --force never replaces it. Nothing was written; choose another --out folder"
+                )
             }
         }
         let contents = (try? fm.contentsOfDirectory(atPath: target.path)) ?? []
         guard !contents.isEmpty else { return }
         let manifest = target.appendingPathComponent("manifest.json")
         if let data = try? Data(contentsOf: manifest),
-           let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-           (json["schema"] as? String)?.hasPrefix("impacteval/manifest/") == true {
+            let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            (json["schema"] as? String)?.hasPrefix("impacteval/manifest/") == true
+        {
             return
         }
-        throw OutputError(message: "'\(target.path)' is not an ImpactEval output folder (it has no ImpactEval manifest.json); --force replaces only earlier results. Nothing was written; choose another --out folder")
+        throw OutputError(
+            message:
+                "'\(target.path)' is not an ImpactEval output folder (it has no ImpactEval manifest.json); --force replaces only earlier results. Nothing was written; choose another --out folder"
+        )
     }
 
     /// Every output file as (relative path, bytes), manifest last.
@@ -150,11 +158,14 @@ public enum OutputWriter {
                 files.append(("\(folder)/\(p.fileName)", Data(p.svg.utf8)))
                 names.append("\(folder)/\(p.fileName)")
             }
-            entries.append(.init(name: analysis.name, method: analysis.method, data: analysis.data,
-                                 folder: folder, files: names, warnings: analysis.warnings, result: analysis.result))
+            entries.append(
+                .init(
+                    name: analysis.name, method: analysis.method, data: analysis.data,
+                    folder: folder, files: names, warnings: analysis.warnings, result: analysis.result))
         }
-        let document = ResultsDocument(title: output.config.title, config: (output.config.path as NSString).lastPathComponent,
-                                       seed: output.config.seed, analyses: entries)
+        let document = ResultsDocument(
+            title: output.config.title, config: (output.config.path as NSString).lastPathComponent,
+            seed: output.config.seed, analyses: entries)
         files.insert(("results.json", try encode(document)), at: 0)
         files.insert(("report.md", Data(RunReport.document(output, folders: folders).markdown.utf8)), at: 1)
         let manifest = Manifest.make(output, command: command, threads: threads, files: files)

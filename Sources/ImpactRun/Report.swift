@@ -6,13 +6,21 @@ public enum RunReport {
     /// The report document for `output`; `folders` gives each analysis's output folder name.
     public static func document(_ output: RunOutput, folders: [String]) -> ReportDocument {
         let intro: [ReportBlock] = [
-            .paragraph("Config \(code: (output.config.path as NSString).lastPathComponent), seed \(String(output.config.seed)), ImpactEval \(ImpactEvalVersion.string). "
-                + "Inputs and their SHA-256 are listed in \(code: "manifest.json"); every number below is in \(code: "results.json")."),
-            .table(ReportTable(columns: [.init("data set", .left), .init("file", .left), .init("rows"), .init("columns")],
-                               rows: output.inputs.map { [.text($0.name), .code($0.url.lastPathComponent),
-                                                          .integer($0.table.rowCount), .integer($0.table.columnNames.count)] })),
+            .paragraph(
+                "Config \(code: (output.config.path as NSString).lastPathComponent), seed \(String(output.config.seed)), ImpactEval \(ImpactEvalVersion.string). "
+                    + "Inputs and their SHA-256 are listed in \(code: "manifest.json"); every number below is in \(code: "results.json")."),
+            .table(
+                ReportTable(
+                    columns: [.init("data set", .left), .init("file", .left), .init("rows"), .init("columns")],
+                    rows: output.inputs.map {
+                        [
+                            .text($0.name), .code($0.url.lastPathComponent),
+                            .integer($0.table.rowCount), .integer($0.table.columnNames.count)
+                        ]
+                    }))
         ]
-        return ReportDocument(title: output.config.title ?? "ImpactEval report", introduction: intro,
-                              sections: zip(folders, output.analyses).map { ($0, $1.section) })
+        return ReportDocument(
+            title: output.config.title ?? "ImpactEval report", introduction: intro,
+            sections: zip(folders, output.analyses).map { ($0, $1.section) })
     }
 }

@@ -57,7 +57,9 @@ struct StrictMapping {
             var message = "unknown key '\(key.stringValue)' in \(context)"
             if let renamed = renamedKeys[key.stringValue], allowed.contains(renamed) {
                 message += " ('\(key.stringValue)' is spelled '\(renamed)' since ImpactEval 0.2: one key for inference in every method)"
-            } else if let s = closestMatch(to: key.stringValue, in: allowed) { message += " (did you mean '\(s)'?)" }
+            } else if let s = closestMatch(to: key.stringValue, in: allowed) {
+                message += " (did you mean '\(s)'?)"
+            }
             message += "; allowed keys: " + allowed.joined(separator: ", ")
             throw DecodingIssue(codingPath: decoder.codingPath + [key], atKey: true, message: message)
         }

@@ -1,5 +1,5 @@
-import _CLAPACK
 import Foundation
+import _CLAPACK
 
 /// Facts about the BLAS/LAPACK library this process is linked with, and its thread control.
 public enum BLASLibrary {
@@ -25,10 +25,11 @@ public enum BLASLibrary {
 
     /// Every BLAS/LAPACK shared object mapped into this process (names containing "blas" or "lapack"), in map order.
     public static var loadedLibraries: [String] {
-        _ = openblas_get_num_threads()   // make sure the library is loaded and mapped
+        _ = openblas_get_num_threads() // make sure the library is loaded and mapped
         // Read to the end: /proc files report size 0, so a size-based read stops after one page.
         guard let handle = FileHandle(forReadingAtPath: "/proc/self/maps"),
-              let data = try? handle.readToEnd() else { return [] }
+            let data = try? handle.readToEnd()
+        else { return [] }
         let maps = String(decoding: data, as: UTF8.self)
         var seen: [String] = []
         for line in maps.split(separator: "\n") {

@@ -17,11 +17,12 @@ extension Matrix {
         withUnsafeBufferPointer { a in
             other.withUnsafeBufferPointer { b in
                 c.withUnsafeMutableBufferPointer { cp in
-                    cblas_dgemm(BLAS.colMajor, BLAS.trans(transposingSelf), BLAS.trans(transposingOther),
-                                blasint(m), blasint(n), blasint(k), 1.0,
-                                a.baseAddress, blasint(Swift.max(rows, 1)),
-                                b.baseAddress, blasint(Swift.max(other.rows, 1)),
-                                0.0, cp.baseAddress, blasint(Swift.max(m, 1)))
+                    cblas_dgemm(
+                        BLAS.colMajor, BLAS.trans(transposingSelf), BLAS.trans(transposingOther),
+                        blasint(m), blasint(n), blasint(k), 1.0,
+                        a.baseAddress, blasint(Swift.max(rows, 1)),
+                        b.baseAddress, blasint(Swift.max(other.rows, 1)),
+                        0.0, cp.baseAddress, blasint(Swift.max(m, 1)))
                 }
             }
         }
@@ -39,8 +40,9 @@ extension Matrix {
         if outCount == 0 || inCount == 0 { return y }
         withUnsafeBufferPointer { a in
             y.withUnsafeMutableBufferPointer { yp in
-                cblas_dgemv(BLAS.colMajor, BLAS.trans(transposingSelf), blasint(rows), blasint(columns),
-                            1.0, a.baseAddress, blasint(Swift.max(rows, 1)), x, 1, 0.0, yp.baseAddress, 1)
+                cblas_dgemv(
+                    BLAS.colMajor, BLAS.trans(transposingSelf), blasint(rows), blasint(columns),
+                    1.0, a.baseAddress, blasint(Swift.max(rows, 1)), x, 1, 0.0, yp.baseAddress, 1)
             }
         }
         return y
@@ -61,8 +63,9 @@ extension Matrix {
         if n == 0 || k == 0 { return c }
         withUnsafeBufferPointer { a in
             c.withUnsafeMutableBufferPointer { cp in
-                cblas_dsyrk(BLAS.colMajor, CblasUpper, transposed ? CblasTrans : CblasNoTrans, blasint(n), blasint(k),
-                            1.0, a.baseAddress, blasint(Swift.max(rows, 1)), 0.0, cp.baseAddress, blasint(n))
+                cblas_dsyrk(
+                    BLAS.colMajor, CblasUpper, transposed ? CblasTrans : CblasNoTrans, blasint(n), blasint(k),
+                    1.0, a.baseAddress, blasint(Swift.max(rows, 1)), 0.0, cp.baseAddress, blasint(n))
             }
         }
         c.symmetrizeFromUpper()

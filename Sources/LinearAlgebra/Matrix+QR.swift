@@ -30,8 +30,9 @@ public struct QRFactorization: Sendable {
         let mm = try LAPACK.int(m, "dormqr"), nn = try LAPACK.int(b.columns, "dormqr"), kk = try LAPACK.int(k, "dormqr")
         let info = packed.withUnsafeBufferPointer { a in
             c.withUnsafeMutableBufferPointer { cp in
-                LAPACKE_dormqr(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int8(UInt8(ascii: "T")),
-                               mm, nn, kk, a.baseAddress, mm, tau, cp.baseAddress, mm)
+                LAPACKE_dormqr(
+                    LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int8(UInt8(ascii: "T")),
+                    mm, nn, kk, a.baseAddress, mm, tau, cp.baseAddress, mm)
             }
         }
         try LAPACK.check("dormqr", info, positive: { .illegalArgument(routine: "dormqr", position: $0) })

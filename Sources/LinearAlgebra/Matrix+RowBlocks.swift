@@ -25,7 +25,9 @@ extension Matrix {
                     let count = Swift.min(blockRows, n - start)
                     for j in 0..<k {
                         let src = a.baseAddress! + j * n + start, dst = b + j * count
-                        if let s { for i in 0..<count { dst[i] = src[i] * s[start + i] } } else {
+                        if let s {
+                            for i in 0..<count { dst[i] = src[i] * s[start + i] }
+                        } else {
                             dst.update(from: src, count: count)
                         }
                     }
@@ -50,8 +52,10 @@ extension Matrix {
     /// the diagonal and ±‖residual‖ on it.
     ///
     /// Complexity: 2n(k+1)² flops, one read of `A`, O(k²) extra memory.
-    public func streamingQRFactor(appending b: [Double]? = nil, rowScale s: [Double]? = nil,
-                                  blockRows: Int? = nil) throws(LinearAlgebraError) -> Matrix {
+    public func streamingQRFactor(
+        appending b: [Double]? = nil, rowScale s: [Double]? = nil,
+        blockRows: Int? = nil
+    ) throws(LinearAlgebraError) -> Matrix {
         let width = columns + (b == nil ? 0 : 1)
         if let b, b.count != rows {
             throw .dimensionMismatch(operation: "streamingQRFactor", details: "A has \(rows) rows, b has \(b.count)")
@@ -83,8 +87,9 @@ extension Matrix {
         if k == 0 || rows == 0 { return c }
         c.withUnsafeMutableBufferPointer { cp in
             forEachRowBlock(blockRows: Self.defaultBlockRows(columns: k), rowScale: s) { block, _, count in
-                cblas_dsyrk(BLAS.colMajor, CblasUpper, CblasTrans, blasint(k), blasint(count),
-                            1.0, block, blasint(count), 1.0, cp.baseAddress, blasint(k))
+                cblas_dsyrk(
+                    BLAS.colMajor, CblasUpper, CblasTrans, blasint(k), blasint(count),
+                    1.0, block, blasint(count), 1.0, cp.baseAddress, blasint(k))
             }
         }
         c.symmetrizeFromUpper()
@@ -104,8 +109,9 @@ extension Matrix {
         m.withUnsafeBufferPointer { mp in
             product.withUnsafeMutableBufferPointer { pp in
                 forEachRowBlock(blockRows: blockRows, rowScale: s) { block, start, count in
-                    cblas_dgemm(BLAS.colMajor, CblasNoTrans, CblasNoTrans, blasint(count), blasint(p), blasint(k),
-                                1.0, block, blasint(count), mp.baseAddress, blasint(k), 0.0, pp.baseAddress, blasint(count))
+                    cblas_dgemm(
+                        BLAS.colMajor, CblasNoTrans, CblasNoTrans, blasint(count), blasint(p), blasint(k),
+                        1.0, block, blasint(count), mp.baseAddress, blasint(k), 0.0, pp.baseAddress, blasint(count))
                     for j in 0..<p {
                         let col = pp.baseAddress! + j * count
                         for i in 0..<count { out[start + i] += col[i] * col[i] }

@@ -39,8 +39,9 @@ extension Matrix {
         let info = a.withUnsafeMutableBufferPointer { ap in
             u.withUnsafeMutableBufferPointer { up in
                 vt.withUnsafeMutableBufferPointer { vp in
-                    LAPACKE_dgesdd(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "S")), mm, nn, ap.baseAddress, mm,
-                                   &s, up.baseAddress, mm, vp.baseAddress, pp)
+                    LAPACKE_dgesdd(
+                        LAPACK_COL_MAJOR, Int8(UInt8(ascii: "S")), mm, nn, ap.baseAddress, mm,
+                        &s, up.baseAddress, mm, vp.baseAddress, pp)
                 }
             }
         }

@@ -90,8 +90,10 @@ public enum DenseSolver {
     /// Solves the n x n system `a x = b` in place by LU (`dgesv`): `a` (column-major, overwritten by
     /// its factors) and `b` (overwritten by x). `pivots` needs room for n entries.
     /// Returns false when `a` is exactly singular.
-    public static func solveInPlace(_ a: UnsafeMutablePointer<Double>, _ b: UnsafeMutablePointer<Double>, n: Int,
-                                    pivots: UnsafeMutablePointer<Int32>) -> Bool {
+    public static func solveInPlace(
+        _ a: UnsafeMutablePointer<Double>, _ b: UnsafeMutablePointer<Double>, n: Int,
+        pivots: UnsafeMutablePointer<Int32>
+    ) -> Bool {
         let nn = LAPACKInt(n)
         // The `_work` entry point skips LAPACKE's NaN scan, which costs as much as the solve at this size.
         return LAPACKE_dgesv_work(LAPACK_COL_MAJOR, nn, 1, a, nn, pivots, b, nn) == 0

@@ -31,8 +31,9 @@ extension Matrix {
         if n > 0 {
             let nn = try LAPACK.int(n, "dsyevd")
             let info = a.withUnsafeMutableBufferPointer { p in
-                LAPACKE_dsyevd(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "V")), Int8(UInt8(ascii: "U")),
-                               nn, p.baseAddress, nn, &w)
+                LAPACKE_dsyevd(
+                    LAPACK_COL_MAJOR, Int8(UInt8(ascii: "V")), Int8(UInt8(ascii: "U")),
+                    nn, p.baseAddress, nn, &w)
             }
             try LAPACK.check("dsyevd", info, positive: { .noConvergence(routine: "dsyevd", count: $0) })
         }

@@ -14,9 +14,10 @@ extension Matrix {
         let n = try LAPACK.int(rows, "dtrtrs"), nrhs = try LAPACK.int(b.columns, "dtrtrs")
         let info = withUnsafeBufferPointer { u in
             x.withUnsafeMutableBufferPointer { xp in
-                LAPACKE_dtrtrs(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "U")),
-                               Int8(UInt8(ascii: transposed ? "T" : "N")), Int8(UInt8(ascii: "N")),
-                               n, nrhs, u.baseAddress, n, xp.baseAddress, n)
+                LAPACKE_dtrtrs(
+                    LAPACK_COL_MAJOR, Int8(UInt8(ascii: "U")),
+                    Int8(UInt8(ascii: transposed ? "T" : "N")), Int8(UInt8(ascii: "N")),
+                    n, nrhs, u.baseAddress, n, xp.baseAddress, n)
             }
         }
         try LAPACK.check("dtrtrs", info, positive: { .singular(pivot: $0) })

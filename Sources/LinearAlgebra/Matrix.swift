@@ -35,8 +35,9 @@ public struct Matrix: Sendable, Hashable {
     /// A matrix that adopts `elements`, given in column-major order.
     public init(rows: Int, columns: Int, columnMajor elements: [Double]) {
         precondition(rows >= 0 && columns >= 0, "Matrix dimensions must be non-negative")
-        precondition(elements.count == rows * columns,
-                     "Matrix(rows: \(rows), columns: \(columns)) needs \(rows * columns) elements, got \(elements.count)")
+        precondition(
+            elements.count == rows * columns,
+            "Matrix(rows: \(rows), columns: \(columns)) needs \(rows * columns) elements, got \(elements.count)")
         self.rows = rows
         self.columns = columns
         self.storage = elements
@@ -44,8 +45,9 @@ public struct Matrix: Sendable, Hashable {
 
     /// A matrix from elements listed row by row (convenient for literals in tests).
     public init(rows: Int, columns: Int, rowMajor values: [Double]) {
-        precondition(values.count == rows * columns,
-                     "Matrix(rows: \(rows), columns: \(columns)) needs \(rows * columns) elements, got \(values.count)")
+        precondition(
+            values.count == rows * columns,
+            "Matrix(rows: \(rows), columns: \(columns)) needs \(rows * columns) elements, got \(values.count)")
         var e = [Double](repeating: 0, count: rows * columns)
         for i in 0..<rows {
             for j in 0..<columns { e[i + j * rows] = values[i * columns + j] }

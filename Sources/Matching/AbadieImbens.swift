@@ -34,8 +34,10 @@ public enum AbadieImbens {
         public var varianceMatches: Int
         public var sampleVariance: Bool
 
-        public init(outcome: String, treatment: String, covariates: [String], estimand: Estimand = .ate,
-                    matches: Int = 1, biasAdjustment: Bool = false, varianceMatches: Int = 0, sampleVariance: Bool = false) {
+        public init(
+            outcome: String, treatment: String, covariates: [String], estimand: Estimand = .ate,
+            matches: Int = 1, biasAdjustment: Bool = false, varianceMatches: Int = 0, sampleVariance: Bool = false
+        ) {
             self.outcome = outcome
             self.treatment = treatment
             self.covariates = covariates
@@ -160,10 +162,11 @@ public enum AbadieImbens {
         }
         let variance = (spec.sampleVariance ? varSample : varPop) / (sn * sn)
         let se = variance.squareRoot()
-        let inference = Inference(kind: .analytic,
-                                  type: "Abadie-Imbens \(spec.sampleVariance ? "sample" : "population") variance, "
-                                      + (spec.varianceMatches == 0 ? "homoskedastic" : "heteroskedastic (\(spec.varianceMatches) within-group matches)"),
-                                  df: .normal)
+        let inference = Inference(
+            kind: .analytic,
+            type: "Abadie-Imbens \(spec.sampleVariance ? "sample" : "population") variance, "
+                + (spec.varianceMatches == 0 ? "homoskedastic" : "heteroskedastic (\(spec.varianceMatches) within-group matches)"),
+            df: .normal)
         return EffectEstimate(
             estimand: spec.estimand, method: "Abadie-Imbens matching (M = \(spec.matches)\(spec.biasAdjustment ? ", bias-adjusted" : ""))",
             observations: n, effect: .wald(estimate: est, standardError: se, degreesOfFreedom: nil, level: level, inference: inference))

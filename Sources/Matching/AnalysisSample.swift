@@ -43,8 +43,9 @@ public struct AnalysisSample: Sendable {
             }
             let nTreated = t.filter { $0 == 1 }.count
             guard nTreated > 0 && nTreated < t.count else {
-                throw .invalidTreatment(column: treatment,
-                                        detail: nTreated == 0 ? "no treated units (value 1) among complete rows" : "no control units (value 0) among complete rows")
+                throw .invalidTreatment(
+                    column: treatment,
+                    detail: nTreated == 0 ? "no treated units (value 1) among complete rows" : "no control units (value 0) among complete rows")
             }
         case .continuous:
             if let bad = t.firstIndex(where: { !$0.isFinite }) {

@@ -47,7 +47,8 @@ extension Balance {
             let r = scale > 0 && abs(cov) > Double.ulpOfOne * scale ? cov / scale : 0
             return DoseBalanceRow(variable: v.name, binary: binary, mean: WeightedStatistics.mean(v.values, weights: w), correlation: r)
         }
-        return DoseBalanceTable(rows: rows, count: w.filter { $0 > 0 }.count,
-                                effectiveSampleSize: WeightedStatistics.effectiveSampleSize(w))
+        return DoseBalanceTable(
+            rows: rows, count: w.filter { $0 > 0 }.count,
+            effectiveSampleSize: WeightedStatistics.effectiveSampleSize(w))
     }
 }

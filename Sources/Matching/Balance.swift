@@ -84,8 +84,10 @@ public struct BalanceTable: Sendable, Codable, Equatable {
 /// - Effective sample size: (Σw)²/Σw² per group.
 public enum Balance {
     /// The balance table for `variables` with `weights` (nil: unadjusted).
-    public static func table(_ variables: [BalanceVariable], treated: [Bool], weights: [Double]? = nil,
-                             estimand: Estimand = .att) -> BalanceTable {
+    public static func table(
+        _ variables: [BalanceVariable], treated: [Bool], weights: [Double]? = nil,
+        estimand: Estimand = .att
+    ) -> BalanceTable {
         let w = weights ?? [Double](repeating: 1, count: treated.count)
         let t = treated.indices.filter { treated[$0] }, c = treated.indices.filter { !treated[$0] }
         let rows = variables.map { v -> BalanceRow in
@@ -119,18 +121,21 @@ public enum Balance {
                 ratio = vc > Double.ulpOfOne * max(scale * scale, Double.leastNormalMagnitude) ? vt / vc : nil
                 ecdf = ecdfDifferences(x, treated: treated, weights: w)
             }
-            return BalanceRow(variable: v.name, binary: binary, meanTreated: mt, meanControl: mc,
-                              standardizedMeanDifference: smd, varianceRatio: ratio, ecdfMean: ecdf.mean, ecdfMax: ecdf.max)
+            return BalanceRow(
+                variable: v.name, binary: binary, meanTreated: mt, meanControl: mc,
+                standardizedMeanDifference: smd, varianceRatio: ratio, ecdfMean: ecdf.mean, ecdfMax: ecdf.max)
         }
         func ess(_ idx: [Int]) -> Double { WeightedStatistics.effectiveSampleSize(idx.map { w[$0] }) }
-        return BalanceTable(estimand: estimand, rows: rows,
-                            treatedCount: t.filter { w[$0] > 0 }.count, controlCount: c.filter { w[$0] > 0 }.count,
-                            effectiveTreated: ess(t), effectiveControl: ess(c))
+        return BalanceTable(
+            estimand: estimand, rows: rows,
+            treatedCount: t.filter { w[$0] > 0 }.count, controlCount: c.filter { w[$0] > 0 }.count,
+            effectiveTreated: ess(t), effectiveControl: ess(c))
     }
 
     /// MatchIt's `wvar`: p(1 − p) for binary, else the reliability-weighted variance (see `WeightedStatistics`).
     static func weightedVariance(_ x: [Double], _ weights: [Double]?, binary: Bool) -> Double {
-        binary ? WeightedStatistics.binaryVariance(x, weights: weights)
+        binary
+            ? WeightedStatistics.binaryVariance(x, weights: weights)
             : WeightedStatistics.variance(x, weights: weights ?? [Double](repeating: 1, count: x.count))
     }
 

@@ -20,8 +20,10 @@ public enum CoarsenedExactMatching {
         case at([Double])
     }
 
-    public static func match(_ table: Table, treatment: String, covariates: [String], factors: [String] = [],
-                             cutpoints: [String: Cutpoints] = [:]) throws(MatchingError) -> MatchedSample {
+    public static func match(
+        _ table: Table, treatment: String, covariates: [String], factors: [String] = [],
+        cutpoints: [String: Cutpoints] = [:]
+    ) throws(MatchingError) -> MatchedSample {
         for name in cutpoints.keys.sorted() where !covariates.contains(name) {
             throw .invalidOption("cutpoints are given for '\(name)', which is not among the coarsened covariates")
         }
@@ -40,8 +42,9 @@ public enum CoarsenedExactMatching {
             key[k] = key.count
             return key.count - 1
         }
-        let result = MatchedSample(rows: sample.rows, treated: sample.treated, droppedRows: sample.droppedRows,
-                                   strata: strata, method: "coarsened exact matching on \((covariates + factors).joined(separator: ", "))")
+        let result = MatchedSample(
+            rows: sample.rows, treated: sample.treated, droppedRows: sample.droppedRows,
+            strata: strata, method: "coarsened exact matching on \((covariates + factors).joined(separator: ", "))")
         guard result.matchedTreatedCount > 0 else {
             throw .noMatches("no stratum holds both treated and control units; coarsen further or match on fewer variables")
         }

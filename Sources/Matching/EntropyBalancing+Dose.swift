@@ -16,8 +16,10 @@ extension EntropyBalancing {
     /// treatment–covariate correlation of `Balance.doseTable` is zero up to the solver's tolerance.
     ///
     /// Complexity: O(n p²) per Newton iteration.
-    public static func doseWeights(_ table: Table, treatment: String, covariates: [String],
-                                   factors: [String] = []) throws(MatchingError) -> WeightedSample {
+    public static func doseWeights(
+        _ table: Table, treatment: String, covariates: [String],
+        factors: [String] = []
+    ) throws(MatchingError) -> WeightedSample {
         let sample = try AnalysisSample(table, treatment: treatment, columns: covariates + factors, kind: .continuous)
         let columns = try constraintColumns(sample, covariates: covariates, factors: factors)
         let d = sample.treatment
@@ -34,7 +36,8 @@ extension EntropyBalancing {
         }
         let (w, convergence) = try solve(constraints: constraints, targets: targets, labels: labels)
         let scale = Double(w.count) / w.reduce(0, +)
-        return WeightedSample(sample, estimand: .ate, weights: w.map { $0 * scale }, convergence: convergence,
-                              method: "entropy balancing for a continuous treatment (zero dose–covariate covariances, means preserved)")
+        return WeightedSample(
+            sample, estimand: .ate, weights: w.map { $0 * scale }, convergence: convergence,
+            method: "entropy balancing for a continuous treatment (zero dose–covariate covariances, means preserved)")
     }
 }

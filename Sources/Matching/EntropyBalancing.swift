@@ -19,8 +19,10 @@ public enum EntropyBalancing {
     /// How the optimisation ended (see `EntropyWeights`).
     public typealias Convergence = EntropyWeights.Convergence
 
-    public static func weights(_ table: Table, treatment: String, covariates: [String], factors: [String] = [],
-                               estimand: Estimand = .att, variances: Bool = false) throws(MatchingError) -> WeightedSample {
+    public static func weights(
+        _ table: Table, treatment: String, covariates: [String], factors: [String] = [],
+        estimand: Estimand = .att, variances: Bool = false
+    ) throws(MatchingError) -> WeightedSample {
         let sample = try AnalysisSample(table, treatment: treatment, columns: covariates + factors)
         let columns = try constraintColumns(sample, covariates: covariates, factors: factors)
         let n = sample.count
@@ -54,8 +56,9 @@ public enum EntropyBalancing {
             for (k, i) in g.members.enumerated() { w[i] = gw[k] * scale }
             if worst == nil || conv.maximumStandardizedError > worst!.maximumStandardizedError || !conv.converged { worst = conv }
         }
-        return WeightedSample(sample, estimand: estimand, weights: w, convergence: worst,
-                              method: "entropy balancing (\(estimand.rawValue.uppercased()), means\(variances ? " and variances" : ""))")
+        return WeightedSample(
+            sample, estimand: estimand, weights: w, convergence: worst,
+            method: "entropy balancing (\(estimand.rawValue.uppercased()), means\(variances ? " and variances" : ""))")
     }
 
     /// The balance variables of `sample` with one level of each factor dropped: the levels sum to one,
@@ -81,8 +84,11 @@ public enum EntropyBalancing {
             return (s.weights, s.convergence)
         } catch {
             let what = labels.map { " for \($0[error.constraint])" } ?? ""
-            throw .notConverged(method: "entropy balancing", iterations: error.iterations,
-                                detail: "the targets may lie outside what the reweighted group can reach (largest standardised error \(String(format: "%.3g", error.standardizedError))\(what))")
+            throw .notConverged(
+                method: "entropy balancing", iterations: error.iterations,
+                detail:
+                    "the targets may lie outside what the reweighted group can reach (largest standardised error \(String(format: "%.3g", error.standardizedError))\(what))"
+            )
         }
     }
 }

@@ -11,11 +11,14 @@ import Tabular
 ///
 /// Weights are not normalised (weighted means and effect estimates do not depend on the scale).
 public enum InverseProbabilityWeighting {
-    public static func weights(_ table: Table, treatment: String, covariates: [String], factors: [String] = [],
-                               estimand: Estimand = .ate, link: BinaryLink = .logit) throws(MatchingError) -> WeightedSample {
+    public static func weights(
+        _ table: Table, treatment: String, covariates: [String], factors: [String] = [],
+        estimand: Estimand = .ate, link: BinaryLink = .logit
+    ) throws(MatchingError) -> WeightedSample {
         let sample = try AnalysisSample(table, treatment: treatment, columns: covariates + factors)
-        let ps = try PropensityScores.estimate(sample.table, treatment: treatment, covariates: covariates,
-                                               factors: factors, link: link)
+        let ps = try PropensityScores.estimate(
+            sample.table, treatment: treatment, covariates: covariates,
+            factors: factors, link: link)
         let p = ps.probabilities
         let w = sample.treated.indices.map { i -> Double in
             switch (estimand, sample.treated[i]) {
@@ -27,7 +30,8 @@ public enum InverseProbabilityWeighting {
             case (.atc, false): return 1
             }
         }
-        return WeightedSample(sample, estimand: estimand, weights: w, propensityScores: ps,
-                              method: "inverse probability weighting (\(estimand.rawValue.uppercased()), \(link.rawValue) propensity score)")
+        return WeightedSample(
+            sample, estimand: estimand, weights: w, propensityScores: ps,
+            method: "inverse probability weighting (\(estimand.rawValue.uppercased()), \(link.rawValue) propensity score)")
     }
 }

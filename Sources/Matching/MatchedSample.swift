@@ -25,8 +25,10 @@ public struct MatchedSample: Sendable {
     public var controlCount: Int { treated.count - treatedCount }
 
     /// Builds MatchIt's weights and subclasses from pair lists (ATT).
-    init(rows: [Int], treated: [Bool], droppedRows: Int, propensityScores: PropensityScores?,
-         matches: [Int: [Int]], replace: Bool, method: String) {
+    init(
+        rows: [Int], treated: [Bool], droppedRows: Int, propensityScores: PropensityScores?,
+        matches: [Int: [Int]], replace: Bool, method: String
+    ) {
         self.rows = rows
         self.treated = treated
         self.droppedRows = droppedRows

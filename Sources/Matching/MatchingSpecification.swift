@@ -54,9 +54,11 @@ public struct MatchingSpecification: Sendable, Equatable {
     public var exact: [String]
     public var order: Order?
 
-    public init(treatment: String, covariates: [String], factors: [String] = [], link: BinaryLink = .logit,
-                scale: DistanceScale = .probability, mahalanobis: [String] = [], usePropensityScore: Bool = true,
-                ratio: Int = 1, replace: Bool = false, caliper: Double? = nil, exact: [String] = [], order: Order? = nil) {
+    public init(
+        treatment: String, covariates: [String], factors: [String] = [], link: BinaryLink = .logit,
+        scale: DistanceScale = .probability, mahalanobis: [String] = [], usePropensityScore: Bool = true,
+        ratio: Int = 1, replace: Bool = false, caliper: Double? = nil, exact: [String] = [], order: Order? = nil
+    ) {
         self.treatment = treatment
         self.covariates = covariates
         self.factors = factors

@@ -33,7 +33,9 @@ struct NearestNeighborMatcher {
         var poolIndex: [Int: Int] = [:]
         var members: [[Int]] = []
         for i in isTreated.indices where !isTreated[i] {
-            if let k = poolIndex[strata[i]] { members[k].append(i) } else {
+            if let k = poolIndex[strata[i]] {
+                members[k].append(i)
+            } else {
                 poolIndex[strata[i]] = members.count
                 members.append([i])
             }
@@ -45,8 +47,9 @@ struct NearestNeighborMatcher {
                 let already = matches[t] ?? []
                 let chosen: Int?
                 if let mahalanobis {
-                    chosen = nearestMahalanobis(t, pool: pools[p], x: mahalanobis.x, inverseFactor: mahalanobis.inverseFactor,
-                                                excluding: already)
+                    chosen = nearestMahalanobis(
+                        t, pool: pools[p], x: mahalanobis.x, inverseFactor: mahalanobis.inverseFactor,
+                        excluding: already)
                 } else {
                     chosen = pools[p].nearest(to: score![t], excluding: already, caliper: caliper)
                 }
@@ -111,8 +114,8 @@ struct ControlPool {
         var starts = [Int](repeating: 0, count: sorted.count)
         for i in sorted.indices { starts[i] = i > 0 && values[i] == values[i - 1] ? starts[i - 1] : i }
         runStart = starts
-        right = Array(0...sorted.count)          // right[i]: smallest available index >= i (count = none)
-        left = Array(-1..<sorted.count)          // left[i + 1]: largest available index <= i (-1 = none)
+        right = Array(0...sorted.count) // right[i]: smallest available index >= i (count = none)
+        left = Array(-1..<sorted.count) // left[i + 1]: largest available index <= i (-1 = none)
         availableCount = sorted.count
     }
 

@@ -28,8 +28,9 @@ public enum NearestNeighborMatching {
         var scores: PropensityScores?
         var distance: [Double]?
         if spec.usePropensityScore {
-            scores = try PropensityScores.estimate(sample.table, treatment: spec.treatment, covariates: spec.covariates,
-                                                   factors: spec.factors, link: spec.link)
+            scores = try PropensityScores.estimate(
+                sample.table, treatment: spec.treatment, covariates: spec.covariates,
+                factors: spec.factors, link: spec.link)
             distance = scores!.distance(spec.scale)
         }
         let caliperWidth = spec.caliper.map { $0 * WeightedStatistics.standardDeviation(distance!) }
@@ -38,24 +39,32 @@ public enum NearestNeighborMatching {
             let x = try sample.matrix(spec.mahalanobis)
             mahalanobis = (x, try inverseCovarianceFactor(x, treated: sample.treated, names: spec.mahalanobis))
         }
-        let order = processingOrder(treated: sample.treated, distance: distance,
-                                    order: spec.order ?? (distance == nil ? .data : .largest))
+        let order = processingOrder(
+            treated: sample.treated, distance: distance,
+            order: spec.order ?? (distance == nil ? .data : .largest))
         let matcher = NearestNeighborMatcher(
             isTreated: sample.treated, order: order, score: distance, caliper: caliperWidth,
             strata: try sample.strata(spec.exact), mahalanobis: mahalanobis, ratio: spec.ratio, replace: spec.replace)
         let matches = matcher.run()
         guard !matches.isEmpty else {
-            throw .noMatches("no treated unit could be matched" + (spec.caliper != nil ? " within the caliper" : "") + (spec.exact.isEmpty ? "" : " with exact matching on \(spec.exact.joined(separator: ", "))"))
+            throw .noMatches(
+                "no treated unit could be matched" + (spec.caliper != nil ? " within the caliper" : "")
+                    + (spec.exact.isEmpty ? "" : " with exact matching on \(spec.exact.joined(separator: ", "))"))
         }
         var method = "\(spec.ratio):1 nearest-neighbour matching \(spec.replace ? "with" : "without") replacement on "
-        method += spec.mahalanobis.isEmpty ? "the propensity score (\(spec.link.rawValue), \(spec.scale.rawValue) scale)" : "the Mahalanobis distance (\(spec.mahalanobis.joined(separator: ", ")))"
+        method +=
+            spec.mahalanobis.isEmpty
+            ? "the propensity score (\(spec.link.rawValue), \(spec.scale.rawValue) scale)"
+            : "the Mahalanobis distance (\(spec.mahalanobis.joined(separator: ", ")))"
         if let c = spec.caliper { method += ", caliper \(formatNumber(c)) SD" }
         if !spec.exact.isEmpty { method += ", exact on \(spec.exact.joined(separator: ", "))" }
         if shortOfControls {
-            method += "; only \(n - treatedCount) controls for \(treatedCount) treated units, so not all treated units get \(spec.ratio) match\(spec.ratio == 1 ? "" : "es")"
+            method +=
+                "; only \(n - treatedCount) controls for \(treatedCount) treated units, so not all treated units get \(spec.ratio) match\(spec.ratio == 1 ? "" : "es")"
         }
-        return MatchedSample(rows: sample.rows, treated: sample.treated, droppedRows: sample.droppedRows,
-                             propensityScores: scores, matches: matches, replace: spec.replace, method: method)
+        return MatchedSample(
+            rows: sample.rows, treated: sample.treated, droppedRows: sample.droppedRows,
+            propensityScores: scores, matches: matches, replace: spec.replace, method: method)
     }
 
     /// Treated positions in matching order (stable: ties keep data order).

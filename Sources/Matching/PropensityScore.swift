@@ -26,8 +26,10 @@ public struct PropensityScores: Sendable {
     }
 
     /// Estimates propensity scores for `treatment` on `covariates` (numeric) and `factors` (categorical).
-    public static func estimate(_ table: Table, treatment: String, covariates: [String], factors: [String] = [],
-                                link: BinaryLink = .logit) throws(MatchingError) -> PropensityScores {
+    public static func estimate(
+        _ table: Table, treatment: String, covariates: [String], factors: [String] = [],
+        link: BinaryLink = .logit
+    ) throws(MatchingError) -> PropensityScores {
         let spec = ModelSpecification(outcome: treatment, covariates: covariates, factors: factors)
         do { return PropensityScores(model: try BinaryRegression.fit(spec, table: table, link: link)) } catch {
             throw .regression(error)

@@ -58,10 +58,12 @@ public struct EffectEstimate: Sendable, Codable, Equatable {
 /// `sandwich::vcovCL(cluster = ~subclass)`), HC1 otherwise; they treat the
 /// weights as fixed.
 public enum WeightedEffect {
-    public static func estimate(_ table: Table, rows: [Int], treated: [Bool], weights: [Double], outcome: String,
-                                covariates: [String] = [], factors: [String] = [], subclass: [Int?]? = nil,
-                                estimand: Estimand, variance: VarianceEstimator? = nil,
-                                level: Double = 0.95) throws(MatchingError) -> EffectEstimate {
+    public static func estimate(
+        _ table: Table, rows: [Int], treated: [Bool], weights: [Double], outcome: String,
+        covariates: [String] = [], factors: [String] = [], subclass: [Int?]? = nil,
+        estimand: Estimand, variance: VarianceEstimator? = nil,
+        level: Double = 0.95
+    ) throws(MatchingError) -> EffectEstimate {
         let keep = rows.indices.filter { weights[$0] > 0 && (subclass == nil || subclass![$0] != nil) }
         var t = Table(rowCount: keep.count)
         do {
@@ -77,17 +79,19 @@ public enum WeightedEffect {
         if estimator.isClustered && subclass == nil {
             throw .invalidOption("cluster-robust standard errors need matched sets; this sample has none (weighting, or matching with replacement)")
         }
-        let spec = ModelSpecification(outcome: "__outcome", covariates: ["__treated"] + covariates, factors: factors,
-                                      weights: "__weight", cluster: subclass == nil ? nil : "__subclass")
+        let spec = ModelSpecification(
+            outcome: "__outcome", covariates: ["__treated"] + covariates, factors: factors,
+            weights: "__weight", cluster: subclass == nil ? nil : "__subclass")
         do {
             let fit = try LinearModel.fit(spec, table: t)
             let table = try fit.coefficientTable(estimator, level: level)
             let row = table["__treated"]!
             var effect = row
             effect.term = nil
-            return EffectEstimate(estimand: estimand,
-                                  method: covariates.isEmpty && factors.isEmpty ? "difference in means" : "regression adjustment",
-                                  observations: fit.observations, effect: effect)
+            return EffectEstimate(
+                estimand: estimand,
+                method: covariates.isEmpty && factors.isEmpty ? "difference in means" : "regression adjustment",
+                observations: fit.observations, effect: effect)
         } catch {
             throw .regression(error)
         }

@@ -17,9 +17,11 @@ public struct WeightedSample: Sendable {
     /// For a binary treatment, whether each unit is treated.
     public var treated: [Bool] { treatment.map { $0 == 1 } }
 
-    public init(rows: [Int], treatment: [Double], kind: TreatmentKind = .binary, droppedRows: Int, estimand: Estimand,
-                weights: [Double], propensityScores: PropensityScores? = nil, convergence: EntropyBalancing.Convergence? = nil,
-                method: String) {
+    public init(
+        rows: [Int], treatment: [Double], kind: TreatmentKind = .binary, droppedRows: Int, estimand: Estimand,
+        weights: [Double], propensityScores: PropensityScores? = nil, convergence: EntropyBalancing.Convergence? = nil,
+        method: String
+    ) {
         precondition(treatment.count == rows.count && weights.count == rows.count, "one treatment value and weight per row")
         self.rows = rows
         self.treatment = treatment
@@ -33,9 +35,12 @@ public struct WeightedSample: Sendable {
     }
 
     /// The sample the weights belong to.
-    init(_ sample: AnalysisSample, estimand: Estimand, weights: [Double], propensityScores: PropensityScores? = nil,
-         convergence: EntropyBalancing.Convergence? = nil, method: String) {
-        self.init(rows: sample.rows, treatment: sample.treatment, kind: sample.kind, droppedRows: sample.droppedRows,
-                  estimand: estimand, weights: weights, propensityScores: propensityScores, convergence: convergence, method: method)
+    init(
+        _ sample: AnalysisSample, estimand: Estimand, weights: [Double], propensityScores: PropensityScores? = nil,
+        convergence: EntropyBalancing.Convergence? = nil, method: String
+    ) {
+        self.init(
+            rows: sample.rows, treatment: sample.treatment, kind: sample.kind, droppedRows: sample.droppedRows,
+            estimand: estimand, weights: weights, propensityScores: propensityScores, convergence: convergence, method: method)
     }
 }

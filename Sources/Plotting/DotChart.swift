@@ -10,8 +10,10 @@ public struct DotChart: Sendable {
         public var color: String
         public var filled: Bool
 
-        public init(name: String, values: [Double], low: [Double]? = nil, high: [Double]? = nil,
-                    color: String, filled: Bool = true) {
+        public init(
+            name: String, values: [Double], low: [Double]? = nil, high: [Double]? = nil,
+            color: String, filled: Bool = true
+        ) {
             self.name = name
             self.values = values
             self.low = low

@@ -13,8 +13,10 @@ public struct LineChart: Sendable {
         public var opacity: Double
         public var markers: Bool
 
-        public init(name: String?, x: [Double], y: [Double], color: String, width: Double = 2,
-                    dashed: Bool = false, opacity: Double = 1, markers: Bool = false) {
+        public init(
+            name: String?, x: [Double], y: [Double], color: String, width: Double = 2,
+            dashed: Bool = false, opacity: Double = 1, markers: Bool = false
+        ) {
             self.name = name
             self.x = x
             self.y = y
@@ -86,7 +88,9 @@ public struct LineChart: Sendable {
             // Break the line at missing values.
             var run: [(Double, Double)] = []
             for (x, y) in zip(s.x, s.y) {
-                if x.isFinite && y.isFinite { run.append((sx(x), sy(y))) } else {
+                if x.isFinite && y.isFinite {
+                    run.append((sx(x), sy(y)))
+                } else {
                     c.polyline(run, stroke: s.color, width: s.width, dash: s.dashed ? "6 4" : nil, opacity: s.opacity)
                     run = []
                 }

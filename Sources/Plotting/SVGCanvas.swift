@@ -27,16 +27,21 @@ public struct SVGCanvas: Sendable {
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 
-    public mutating func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double,
-                              stroke: String = "#333", width: Double = 1, dash: String? = nil, opacity: Double = 1) {
-        var s = "<line x1=\"\(Self.n(x1))\" y1=\"\(Self.n(y1))\" x2=\"\(Self.n(x2))\" y2=\"\(Self.n(y2))\" stroke=\"\(stroke)\" stroke-width=\"\(Self.n(width))\""
+    public mutating func line(
+        _ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double,
+        stroke: String = "#333", width: Double = 1, dash: String? = nil, opacity: Double = 1
+    ) {
+        var s =
+            "<line x1=\"\(Self.n(x1))\" y1=\"\(Self.n(y1))\" x2=\"\(Self.n(x2))\" y2=\"\(Self.n(y2))\" stroke=\"\(stroke)\" stroke-width=\"\(Self.n(width))\""
         if let dash { s += " stroke-dasharray=\"\(dash)\"" }
         if opacity < 1 { s += " stroke-opacity=\"\(Self.n(opacity))\"" }
         elements.append(s + "/>")
     }
 
-    public mutating func polyline(_ points: [(Double, Double)], stroke: String, width: Double = 1.5,
-                                  dash: String? = nil, opacity: Double = 1) {
+    public mutating func polyline(
+        _ points: [(Double, Double)], stroke: String, width: Double = 1.5,
+        dash: String? = nil, opacity: Double = 1
+    ) {
         guard points.count > 1 else { return }
         let pts = points.map { "\(Self.n($0.0)),\(Self.n($0.1))" }.joined(separator: " ")
         var s = "<polyline fill=\"none\" points=\"\(pts)\" stroke=\"\(stroke)\" stroke-width=\"\(Self.n(width))\""
@@ -59,8 +64,10 @@ public struct SVGCanvas: Sendable {
 
     public enum Anchor: String, Sendable { case start, middle, end }
 
-    public mutating func text(_ x: Double, _ y: Double, _ content: String, size: Double = 12, anchor: Anchor = .start,
-                              weight: String? = nil, fill: String = "#222", rotate: Double? = nil) {
+    public mutating func text(
+        _ x: Double, _ y: Double, _ content: String, size: Double = 12, anchor: Anchor = .start,
+        weight: String? = nil, fill: String = "#222", rotate: Double? = nil
+    ) {
         var s = "<text x=\"\(Self.n(x))\" y=\"\(Self.n(y))\" font-size=\"\(Self.n(size))\" text-anchor=\"\(anchor.rawValue)\" fill=\"\(fill)\""
         if let weight { s += " font-weight=\"\(weight)\"" }
         if let rotate { s += " transform=\"rotate(\(Self.n(rotate)) \(Self.n(x)) \(Self.n(y)))\"" }

@@ -1,5 +1,5 @@
-import Foundation
 import Distributions
+import Foundation
 import LinearAlgebra
 import Tabular
 
@@ -87,8 +87,10 @@ public enum BinaryRegression {
     }
 
     /// Fits `y` (0/1) on the columns of `x`.
-    public static func fit(y: [Double], x: Matrix, names: [String], link: BinaryLink = .logit,
-                           rows: [Int]? = nil) throws(RegressionError) -> BinaryFit {
+    public static func fit(
+        y: [Double], x: Matrix, names: [String], link: BinaryLink = .logit,
+        rows: [Int]? = nil
+    ) throws(RegressionError) -> BinaryFit {
         let n = x.rows, k = x.columns
         guard n > k else { throw .tooFewObservations(observations: n, coefficients: k) }
         let ones = y.reduce(0, +)
@@ -117,8 +119,9 @@ public enum BinaryRegression {
             let norms = (0..<k).map { j in (0...j).reduce(0.0) { $0 + r[$1, j] * r[$1, j] }.squareRoot() }
             let collinear = (0..<k).filter { j in norms[j] == 0 || abs(r[j, j]) < LinearModel.rankTolerance * norms[j] }
             if !collinear.isEmpty {
-                throw .rankDeficient(rank: k - collinear.count, columns: k,
-                                     dependencies: LinearModel.dependencies(r: r, norms: norms, collinear: collinear, names: names))
+                throw .rankDeficient(
+                    rank: k - collinear.count, columns: k,
+                    dependencies: LinearModel.dependencies(r: r, norms: norms, collinear: collinear, names: names))
             }
             do {
                 beta = try r.solvingUpperTriangular(Matrix(column: (0..<k).map { augmented[$0, k] })).elements
@@ -142,9 +145,10 @@ public enum BinaryRegression {
         do { se = try r.upperTriangularInverse().outerGram().diagonal.map { $0.squareRoot() } } catch { throw .linearAlgebra(error) }
         let ybar = ones / Double(n)
         let nullDeviance = binomialDeviance(y, [Double](repeating: ybar, count: n))
-        return BinaryFit(link: link, names: names, coefficients: beta, standardErrors: se,
-                         linearPredictor: eta, fittedProbabilities: mu, deviance: deviance,
-                         nullDeviance: nullDeviance, iterations: iterations, rows: rows ?? Array(0..<n))
+        return BinaryFit(
+            link: link, names: names, coefficients: beta, standardErrors: se,
+            linearPredictor: eta, fittedProbabilities: mu, deviance: deviance,
+            nullDeviance: nullDeviance, iterations: iterations, rows: rows ?? Array(0..<n))
     }
 
     /// `−2 Σ [y log μ + (1 − y) log(1 − μ)]`.
@@ -156,8 +160,10 @@ public enum BinaryRegression {
 
     /// Throws `.separation` when fitted probabilities reach 0 or 1 on perfectly classified units,
     /// naming a covariate that separates the groups on its own when there is one.
-    static func checkSeparation(y: [Double], mu: [Double], x: Matrix, names: [String], converged: Bool,
-                                iterations: Int, link: BinaryLink) throws(RegressionError) {
+    static func checkSeparation(
+        y: [Double], mu: [Double], x: Matrix, names: [String], converged: Bool,
+        iterations: Int, link: BinaryLink
+    ) throws(RegressionError) {
         let eps = 10 * Double.ulpOfOne
         let extreme = mu.indices.filter { mu[$0] < eps || mu[$0] > 1 - eps }
         let perfect = extreme.allSatisfy { (mu[$0] > 0.5) == (y[$0] == 1) }
@@ -168,8 +174,9 @@ public enum BinaryRegression {
             throw .separation(detail: detail)
         }
         if !converged {
-            throw .notConverged(method: "\(link.rawValue) regression", iterations: iterations,
-                                detail: "the deviance was still changing by more than \(tolerance) relative")
+            throw .notConverged(
+                method: "\(link.rawValue) regression", iterations: iterations,
+                detail: "the deviance was still changing by more than \(tolerance) relative")
         }
     }
 

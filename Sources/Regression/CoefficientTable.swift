@@ -1,6 +1,6 @@
-import Foundation
 import Distributions
 import EstimationCore
+import Foundation
 
 /// Estimates with standard errors, tests and confidence intervals.
 public struct CoefficientTable: Sendable, Codable, Equatable {
@@ -27,16 +27,20 @@ public struct CoefficientTable: Sendable, Codable, Equatable {
 extension LinearFit {
     /// The coefficient table under `estimator`, with `level` confidence intervals (t-based unless `rule` is `.normal`;
     /// see `VarianceEstimator`).
-    public func coefficientTable(_ estimator: VarianceEstimator, level: Double = 0.95, clusters: [Int]? = nil,
-                                 degreesOfFreedom rule: Inference.DegreesOfFreedom? = nil) throws(RegressionError) -> CoefficientTable {
+    public func coefficientTable(
+        _ estimator: VarianceEstimator, level: Double = 0.95, clusters: [Int]? = nil,
+        degreesOfFreedom rule: Inference.DegreesOfFreedom? = nil
+    ) throws(RegressionError) -> CoefficientTable {
         let v = try covariance(estimator, clusters: clusters, degreesOfFreedom: rule)
         let inference = v.inference
         let se = v.standardErrors
         let rows = names.indices.map { j in
-            Estimate.wald(term: names[j], estimate: coefficients[j], standardError: se[j], degreesOfFreedom: v.degreesOfFreedom,
-                          level: level, inference: inference)
+            Estimate.wald(
+                term: names[j], estimate: coefficients[j], standardError: se[j], degreesOfFreedom: v.degreesOfFreedom,
+                level: level, inference: inference)
         }
-        return CoefficientTable(estimator: estimator, degreesOfFreedom: v.degreesOfFreedom, level: level,
-                                clusterCount: v.clusterCount, rows: rows)
+        return CoefficientTable(
+            estimator: estimator, degreesOfFreedom: v.degreesOfFreedom, level: level,
+            clusterCount: v.clusterCount, rows: rows)
     }
 }

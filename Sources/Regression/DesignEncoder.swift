@@ -43,7 +43,7 @@ public struct DesignEncoder: Sendable, Equatable {
                 }
                 reference = i
             }
-            if !spec.intercept && firstFactor == .factor(name) { reference = nil }   // R keeps every level of the first factor
+            if !spec.intercept && firstFactor == .factor(name) { reference = nil } // R keeps every level of the first factor
             factors[name] = FactorCoding(levels: levels, reference: reference)
         }
         self.terms = spec.terms
@@ -81,7 +81,8 @@ public struct DesignEncoder: Sendable, Equatable {
             var codes = [Int](repeating: 0, count: rows.count)
             for (i, r) in rows.enumerated() {
                 guard let label = labels[r], let p = position[label] else {
-                    throw .invalidOption("factor '\(name)' has level '\(labels[r] ?? "")' in row \(r + 1), which was not among the levels the model was fitted with")
+                    throw .invalidOption(
+                        "factor '\(name)' has level '\(labels[r] ?? "")' in row \(r + 1), which was not among the levels the model was fitted with")
                 }
                 codes[i] = p
             }

@@ -89,8 +89,10 @@ extension LinearFit {
     ///   - clusters: cluster codes (0-based, one per observation); defaults to those given with the design.
     ///   - rule: the reference distribution's degrees of freedom; nil for the estimator's default
     ///     (Stata's: n − k, or G − 1 with clusters).
-    public func covariance(_ estimator: VarianceEstimator, clusters: [Int]? = nil,
-                           degreesOfFreedom rule: Inference.DegreesOfFreedom? = nil) throws(RegressionError) -> CoefficientCovariance {
+    public func covariance(
+        _ estimator: VarianceEstimator, clusters: [Int]? = nil,
+        degreesOfFreedom rule: Inference.DegreesOfFreedom? = nil
+    ) throws(RegressionError) -> CoefficientCovariance {
         let (matrix, g) = try covarianceMatrix(estimator, clusters: clusters)
         let chosen = rule ?? (estimator.isClustered ? .clustersMinusOne : .residual)
         let df: Double?
@@ -113,11 +115,12 @@ extension LinearFit {
         let n = observations, k = parameterCount
         let dfResidual = Double(n - k)
         if isEssentiallyPerfectFit {
-            throw .varianceUnavailable(estimator: estimator.rawValue.uppercased(),
-                                       reason: "the model fits every observation exactly (residuals are rounding error)")
+            throw .varianceUnavailable(
+                estimator: estimator.rawValue.uppercased(),
+                reason: "the model fits every observation exactly (residuals are rounding error)")
         }
         let (rinv, bread) = try bread()
-        let u = scoreFactors   // e*ᵢ · √wᵢ: the meat is Σ uᵢ² xᵢxᵢᵀ
+        let u = scoreFactors // e*ᵢ · √wᵢ: the meat is Σ uᵢ² xᵢxᵢᵀ
         switch estimator {
         case .classical:
             let s2 = residualSumOfSquares / dfResidual
@@ -127,8 +130,9 @@ extension LinearFit {
             if estimator == .hc2 || estimator == .hc3 {
                 let h = leverages(inverseR: rinv)
                 if let i = h.firstIndex(where: { $0 > 1 - 1e-10 }) {
-                    throw .varianceUnavailable(estimator: estimator.rawValue.uppercased(),
-                                               reason: "observation \(rows[i] + 1) has leverage 1 (it alone determines a coefficient)")
+                    throw .varianceUnavailable(
+                        estimator: estimator.rawValue.uppercased(),
+                        reason: "observation \(rows[i] + 1) has leverage 1 (it alone determines a coefficient)")
                 }
                 for i in 0..<n { scale[i] /= estimator == .hc2 ? (1 - h[i]).squareRoot() : (1 - h[i]) }
             }

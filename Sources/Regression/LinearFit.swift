@@ -29,9 +29,11 @@ public struct LinearFit: Sendable {
     /// Table rows dropped (missing values, zero weights).
     public let droppedRows: Int
 
-    init(names: [String], coefficients: [Double], residuals: [Double], fitted: [Double], y: [Double],
-         weights: [Double]?, x: Matrix, r: Matrix, rss: Double,
-         clusters: [Int]?, clusterLabels: [String]?, rows: [Int], droppedRows: Int) {
+    init(
+        names: [String], coefficients: [Double], residuals: [Double], fitted: [Double], y: [Double],
+        weights: [Double]?, x: Matrix, r: Matrix, rss: Double,
+        clusters: [Int]?, clusterLabels: [String]?, rows: [Int], droppedRows: Int
+    ) {
         self.names = names
         self.coefficients = coefficients
         self.residuals = residuals

@@ -27,9 +27,10 @@ public enum LinearModel {
 
     /// Fits a prepared design.
     public static func fit(_ design: DesignMatrix) throws(RegressionError) -> LinearFit {
-        try fit(y: design.y, x: design.x, names: design.columnNames, weights: design.weights,
-                clusters: design.clusters, clusterLabels: design.clusterLabels, rows: design.rows,
-                droppedRows: design.droppedRows)
+        try fit(
+            y: design.y, x: design.x, names: design.columnNames, weights: design.weights,
+            clusters: design.clusters, clusterLabels: design.clusterLabels, rows: design.rows,
+            droppedRows: design.droppedRows)
     }
 
     /// Fits `y` on the columns of `x` (named `names`), optionally weighted.
@@ -59,8 +60,9 @@ public enum LinearModel {
         let norms = (0..<k).map { j in (0...j).reduce(0.0) { $0 + r[$1, j] * r[$1, j] }.squareRoot() }
         let collinear = (0..<k).filter { j in norms[j] == 0 || abs(r[j, j]) < rankTolerance * norms[j] }
         if !collinear.isEmpty {
-            throw .rankDeficient(rank: k - collinear.count, columns: k,
-                                 dependencies: dependencies(r: r, norms: norms, collinear: collinear, names: names))
+            throw .rankDeficient(
+                rank: k - collinear.count, columns: k,
+                dependencies: dependencies(r: r, norms: norms, collinear: collinear, names: names))
         }
         let qty = (0..<k).map { augmented[$0, k] }
         let beta: [Double]
@@ -84,7 +86,8 @@ public enum LinearModel {
         return collinear.map { j in
             let basis = independent.filter { $0 < j }
             guard norms[j] > 0, !basis.isEmpty,
-                  let fit = try? r.selectingColumns(basis).leastSquares(r.column(j)) else {
+                let fit = try? r.selectingColumns(basis).leastSquares(r.column(j))
+            else {
                 return CollinearColumn(name: names[j], partners: [], coefficients: [])
             }
             var partners: [String] = [], coefficients: [Double] = []

@@ -58,8 +58,10 @@ public struct ModelSpecification: Sendable, Equatable {
     public var cluster: String?
 
     /// The model `outcome ~ terms`.
-    public init(outcome: String, terms: [ModelTerm], referenceLevels: [String: String] = [:], intercept: Bool = true,
-                weights: String? = nil, cluster: String? = nil) {
+    public init(
+        outcome: String, terms: [ModelTerm], referenceLevels: [String: String] = [:], intercept: Bool = true,
+        weights: String? = nil, cluster: String? = nil
+    ) {
         self.outcome = outcome
         self.terms = terms
         self.referenceLevels = referenceLevels
@@ -70,11 +72,14 @@ public struct ModelSpecification: Sendable, Equatable {
 
     /// Numeric covariates entered linearly (a treatment indicator is one of these), then factors
     /// entered as treatment contrasts (numeric columns are treated as categories too).
-    public init(outcome: String, covariates: [String] = [], factors: [String] = [],
-                referenceLevels: [String: String] = [:], intercept: Bool = true,
-                weights: String? = nil, cluster: String? = nil) {
-        self.init(outcome: outcome, terms: covariates.map(ModelTerm.numeric) + factors.map(ModelTerm.factor),
-                  referenceLevels: referenceLevels, intercept: intercept, weights: weights, cluster: cluster)
+    public init(
+        outcome: String, covariates: [String] = [], factors: [String] = [],
+        referenceLevels: [String: String] = [:], intercept: Bool = true,
+        weights: String? = nil, cluster: String? = nil
+    ) {
+        self.init(
+            outcome: outcome, terms: covariates.map(ModelTerm.numeric) + factors.map(ModelTerm.factor),
+            referenceLevels: referenceLevels, intercept: intercept, weights: weights, cluster: cluster)
     }
 
     /// The numeric main-effect terms.

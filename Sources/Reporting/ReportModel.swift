@@ -86,8 +86,9 @@ public struct ReportTable: Sendable {
 
     /// A table whose first column is text and the rest numbers, with headers as given.
     public init(fileName: String? = nil, caption: ReportText? = nil, headers: [String], rows: [[Cell]]) {
-        self.init(fileName: fileName, caption: caption,
-                  columns: headers.enumerated().map { Column($0.element, $0.offset == 0 ? .left : .right) }, rows: rows)
+        self.init(
+            fileName: fileName, caption: caption,
+            columns: headers.enumerated().map { Column($0.element, $0.offset == 0 ? .left : .right) }, rows: rows)
     }
 }
 

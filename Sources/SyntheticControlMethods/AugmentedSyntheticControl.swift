@@ -68,8 +68,9 @@ public enum AugmentedSyntheticControl {
         }
         let scm = SimplexLeastSquares(a: x0, b: x1).solve().weights
         let ridge = try ridgeCorrection(x0: x0, x1: x1, weights: scm, lambda: chosen)
-        return Fit(problem: problem, scmWeights: scm, weights: zip(scm, ridge).map { $0 + $1 }, lambda: chosen,
-                   crossValidation: curve?.map { (lambda: $0.0, meanError: $0.1, standardError: $0.2) })
+        return Fit(
+            problem: problem, scmWeights: scm, weights: zip(scm, ridge).map { $0 + $1 }, lambda: chosen,
+            crossValidation: curve?.map { (lambda: $0.0, meanError: $0.1, standardError: $0.2) })
     }
 
     /// (x₁ − x₀w)ᵀ(x₀x₀ᵀ + λI)⁻¹x₀ (Cholesky solve; the system is positive definite for λ > 0).

@@ -59,7 +59,7 @@ public struct SimplexLeastSquares: Sendable {
             var inFree = [Bool](repeating: false, count: j)
             var free: [Int] = []
             if let warm = warmStart, !warm.isEmpty {
-                let candidate = warm   // a support from an earlier solve: sorted, unique
+                let candidate = warm // a support from an earlier solve: sorted, unique
                 if let z = subproblem(candidate, ap, v, &work), z.allSatisfy({ $0 > 0 }) {
                     free = candidate
                     for (k, i) in free.enumerated() { w[i] = z[k]; inFree[i] = true }
@@ -112,7 +112,7 @@ public struct SimplexLeastSquares: Sendable {
                     for (k, i) in free.enumerated() { w[i] += alpha * (z[k] - w[i]) }
                     let keep = free.filter { w[$0] > 1e-14 }
                     for i in free where w[i] <= 1e-14 { w[i] = 0; inFree[i] = false }
-                    if keep.count == free.count { break outer }   // no progress possible (degenerate)
+                    if keep.count == free.count { break outer } // no progress possible (degenerate)
                     if keep.isEmpty {
                         free = [free[0]]
                         inFree[free[0]] = true
@@ -187,7 +187,9 @@ public struct SimplexLeastSquares: Sendable {
     func kktSubproblem(_ free: [Int], _ ap: UnsafeBufferPointer<Double>, _ v: [Double], _ work: inout Workspace) -> [Double]? {
         let k = free.count, m = a.rows, n = k + 1
         if k == 1 { return [1] }
-        if work.kkt.count < n * n { work.kkt = [Double](repeating: 0, count: n * n); work.rhs = [Double](repeating: 0, count: n); work.pivots = [Int32](repeating: 0, count: n) }
+        if work.kkt.count < n * n {
+            work.kkt = [Double](repeating: 0, count: n * n); work.rhs = [Double](repeating: 0, count: n); work.pivots = [Int32](repeating: 0, count: n)
+        }
         for (x, cx) in free.enumerated() {
             let bx = cx * m
             for (y, cy) in free.enumerated() where y >= x {

@@ -40,9 +40,11 @@ public enum StaggeredSyntheticControl {
         public var options: SyntheticControlOptions
         public var placebos: Int
 
-        public init(outcome: String, adoption: [String: Double], donorPool: DonorPool = .neverTreated, aggregation: Aggregation = .unit,
-                    predictors: [PredictorSpecification] = [], options: SyntheticControlOptions = .init(predictorWeights: .outcomeOnly),
-                    placebos: Int = 100, level: Double = 0.95) {
+        public init(
+            outcome: String, adoption: [String: Double], donorPool: DonorPool = .neverTreated, aggregation: Aggregation = .unit,
+            predictors: [PredictorSpecification] = [], options: SyntheticControlOptions = .init(predictorWeights: .outcomeOnly),
+            placebos: Int = 100, level: Double = 0.95
+        ) {
             self.outcome = outcome
             self.adoption = adoption
             self.donorPool = donorPool
@@ -123,7 +125,8 @@ public enum StaggeredSyntheticControl {
         if spec.placebos > 0 {
             let treatedUnits = spec.adoption.keys.sorted()
             guard never.count > treatedUnits.count + 1 else {
-                throw .invalidOption("placebo inference needs more never-treated units (\(never.count)) than treated units plus one (\(treatedUnits.count + 1))")
+                throw .invalidOption(
+                    "placebo inference needs more never-treated units (\(never.count)) than treated units plus one (\(treatedUnits.count + 1))")
             }
             var inner = spec
             inner.options.threads = 1
@@ -156,11 +159,13 @@ public enum StaggeredSyntheticControl {
             let exceed = draws.filter { abs($0) >= abs(estimate.0) }.count
             let z = ConfidenceLevel.normalCritical(spec.level)
             let b = estimate.0
-            let effect = Estimate(estimate: b, standardError: sd, degreesOfFreedom: nil, statistic: nil,
-                                  pValue: Double(1 + exceed) / Double(1 + draws.count), level: spec.level,
-                                  lower: sd.map { b - z * $0 }, upper: sd.map { b + z * $0 },
-                                  inference: Inference(kind: .placebo, type: "placebo SD; p = (1 + #{|placebo| ≥ |estimate|})/(1 + draws)",
-                                                       df: .normal, replications: draws.count))
+            let effect = Estimate(
+                estimate: b, standardError: sd, degreesOfFreedom: nil, statistic: nil,
+                pValue: Double(1 + exceed) / Double(1 + draws.count), level: spec.level,
+                lower: sd.map { b - z * $0 }, upper: sd.map { b + z * $0 },
+                inference: Inference(
+                    kind: .placebo, type: "placebo SD; p = (1 + #{|placebo| ≥ |estimate|})/(1 + draws)",
+                    df: .normal, replications: draws.count))
             return Summary(cells: estimate.1, effect: effect)
         }
         return Result(
@@ -195,33 +200,39 @@ public enum StaggeredSyntheticControl {
             }
         }
         func avg(_ v: [Double]) -> (Double, Int) { (v.reduce(0, +) / Double(max(v.count, 1)), v.count) }
-        return Summaries(overall: avg(all),
-                         eventTime: byEvent.keys.sorted().map { ($0, avg(byEvent[$0]!)) },
-                         cohorts: byCohort.keys.sorted().map { ($0, avg(byCohort[$0]!)) })
+        return Summaries(
+            overall: avg(all),
+            eventTime: byEvent.keys.sorted().map { ($0, avg(byEvent[$0]!)) },
+            cohorts: byCohort.keys.sorted().map { ($0, avg(byCohort[$0]!)) })
     }
 
     /// Fits every treated unit (or cohort) of `assignment` against `never` (plus not-yet-treated units).
-    static func fitAll(_ panel: Panel, _ spec: Specification, assignment: [String: Double],
-                       never: [String]) throws(SyntheticControlError) -> [UnitEffect] {
+    static func fitAll(
+        _ panel: Panel, _ spec: Specification, assignment: [String: Double],
+        never: [String]
+    ) throws(SyntheticControlError) -> [UnitEffect] {
         let treated = assignment.keys.sorted { (assignment[$0]!, $0) < (assignment[$1]!, $1) }
-        let groups: [(name: String, adoption: Double, members: [String])] = switch spec.aggregation {
-        case .unit: treated.map { ($0, assignment[$0]!, [$0]) }
-        case .cohort: Set(assignment.values).sorted().map { a in ("cohort \(formatNumber(a))", a, treated.filter { assignment[$0] == a }) }
-        }
+        let groups: [(name: String, adoption: Double, members: [String])] =
+            switch spec.aggregation {
+            case .unit: treated.map { ($0, assignment[$0]!, [$0]) }
+            case .cohort: Set(assignment.values).sorted().map { a in ("cohort \(formatNumber(a))", a, treated.filter { assignment[$0] == a }) }
+            }
         // Groups are independent: fit them in parallel (BLAS single-threaded inside), each with a seed
         // derived from its index, so the result does not depend on the thread count. With one group
         // the fit itself may use the threads for its V-search starts.
         let fitThreads = groups.count > 1 ? 1 : spec.options.threads
         let fitted = ParallelMap.map(groups.count, threads: spec.options.threads) { k -> Swift.Result<UnitEffect, SyntheticControlError> in
             let g = groups[k]
-            let laterAdopters = spec.donorPool == .notYetTreated
+            let laterAdopters =
+                spec.donorPool == .notYetTreated
                 ? assignment.filter { $0.value > g.adoption && !g.members.contains($0.key) } : [:]
             let donors = never + laterAdopters.keys.sorted()
             let windowEnd = laterAdopters.values.min()
             do throws(SyntheticControlError) {
                 let problems = try g.members.map { (m: String) throws(SyntheticControlError) -> SyntheticControlProblem in
-                    try SyntheticControlProblem(panel: panel, outcome: spec.outcome, treated: m, treatmentTime: g.adoption,
-                                                donors: donors, predictors: spec.predictors)
+                    try SyntheticControlProblem(
+                        panel: panel, outcome: spec.outcome, treated: m, treatmentTime: g.adoption,
+                        donors: donors, predictors: spec.predictors)
                 }
                 let problem = problems.count == 1 ? problems[0] : SyntheticControlProblem(averaging: problems, label: g.name)
                 var options = spec.options

@@ -34,8 +34,9 @@ public struct PlaceboInSpace: Sendable {
         let treatedPre = units[0].preMSPE
         let marked = units.map { u -> Unit in
             let keep = u.isTreated || exclusionMultiple.map { u.preMSPE <= $0 * treatedPre } ?? true
-            return Unit(name: u.name, isTreated: u.isTreated, preMSPE: u.preMSPE, postMSPE: u.postMSPE, ratio: u.ratio,
-                        averageEffect: u.averageEffect, gaps: u.gaps, included: keep)
+            return Unit(
+                name: u.name, isTreated: u.isTreated, preMSPE: u.preMSPE, postMSPE: u.postMSPE, ratio: u.ratio,
+                averageEffect: u.averageEffect, gaps: u.gaps, included: keep)
         }
         let included = marked.filter(\.included)
         self.units = marked
@@ -51,8 +52,10 @@ public struct PlaceboInSpace: Sendable {
 
 extension PlaceboInSpace {
     /// Runs `estimator` (which returns every period's gap) with each donor of `base` as the treated unit.
-    static func run(base: SyntheticControlProblem, treatedGaps: [Double], threads: Int, excludeAbove multiple: Double?,
-                    estimator: @escaping @Sendable (SyntheticControlProblem, Int) throws(SyntheticControlError) -> [Double]) throws(SyntheticControlError) -> PlaceboInSpace {
+    static func run(
+        base: SyntheticControlProblem, treatedGaps: [Double], threads: Int, excludeAbove multiple: Double?,
+        estimator: @escaping @Sendable (SyntheticControlProblem, Int) throws(SyntheticControlError) -> [Double]
+    ) throws(SyntheticControlError) -> PlaceboInSpace {
         if let multiple, !(multiple > 0) { throw .invalidOption("the exclusion multiple must be positive") }
         let donors = base.donors.count
         guard donors >= 3 else { throw .invalidOption("placebo inference needs at least 3 donors") }
@@ -65,9 +68,10 @@ extension PlaceboInSpace {
         func unit(_ g: [Double], name: String, treated: Bool) -> Unit {
             let preMSPE = pre.reduce(0) { $0 + g[$1] * g[$1] } / Double(pre.count)
             let postMSPE = post.reduce(0) { $0 + g[$1] * g[$1] } / Double(post.count)
-            return Unit(name: name, isTreated: treated, preMSPE: preMSPE, postMSPE: postMSPE,
-                        ratio: (postMSPE / preMSPE).squareRoot(), averageEffect: post.reduce(0) { $0 + g[$1] } / Double(post.count),
-                        gaps: g, included: true)
+            return Unit(
+                name: name, isTreated: treated, preMSPE: preMSPE, postMSPE: postMSPE,
+                ratio: (postMSPE / preMSPE).squareRoot(), averageEffect: post.reduce(0) { $0 + g[$1] } / Double(post.count),
+                gaps: g, included: true)
         }
         var units = [unit(treatedGaps, name: base.treatedUnit, treated: true)]
         for (j, r) in results.enumerated() {
@@ -95,13 +99,17 @@ extension SyntheticControlFit {
     /// The fit refitted as if treatment had started at `time` (placebo in time; see
     /// `SyntheticControlProblem.movingTreatment(to:)`): a credible design shows no "effect"
     /// between `time` and the real treatment date.
-    public func placeboInTime(at time: Double, options: SyntheticControlOptions) throws(SyntheticControlError) -> (fit: SyntheticControlFit, droppedPredictors: [String]) {
+    public func placeboInTime(at time: Double, options: SyntheticControlOptions) throws(SyntheticControlError) -> (
+        fit: SyntheticControlFit, droppedPredictors: [String]
+    ) {
         let moved = try problem.movingTreatment(to: time)
         return (try SyntheticControl.fit(moved.problem, options: options), moved.droppedPredictors)
     }
 
     /// Leave-one-out: the fit refitted without each donor that has weight above `threshold`, in turn.
-    public func leaveOneOut(options: SyntheticControlOptions, threshold: Double = 1e-6) throws(SyntheticControlError) -> [(donor: String, fit: SyntheticControlFit)] {
+    public func leaveOneOut(options: SyntheticControlOptions, threshold: Double = 1e-6) throws(SyntheticControlError) -> [(
+        donor: String, fit: SyntheticControlFit
+    )] {
         let dropped = weights.indices.filter { weights[$0] > threshold }
         let base = problem
         let fits = ParallelMap.map(dropped.count, threads: options.threads) { k -> Result<SyntheticControlFit, SyntheticControlError> in

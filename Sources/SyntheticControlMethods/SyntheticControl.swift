@@ -24,8 +24,10 @@ public struct SyntheticControlOptions: Sendable, Equatable {
     /// Worker threads for independent starts and placebo fits.
     public var threads: Int
 
-    public init(predictorWeights: PredictorWeights = .optimized, randomStarts: Int = 1, seed: UInt64 = 1,
-                maximumEvaluations: Int = 2000, threads: Int = 1) {
+    public init(
+        predictorWeights: PredictorWeights = .optimized, randomStarts: Int = 1, seed: UInt64 = 1,
+        maximumEvaluations: Int = 2000, threads: Int = 1
+    ) {
         self.predictorWeights = predictorWeights
         self.randomStarts = randomStarts
         self.seed = seed
@@ -105,7 +107,8 @@ public struct SyntheticControlFit: Sendable {
 ///
 /// Complexity: each evaluation of W(V) costs O(kJ) per active-set step.
 public enum SyntheticControl {
-    public static func fit(_ problem: SyntheticControlProblem, options: SyntheticControlOptions = .init()) throws(SyntheticControlError) -> SyntheticControlFit {
+    public static func fit(_ problem: SyntheticControlProblem, options: SyntheticControlOptions = .init()) throws(SyntheticControlError) -> SyntheticControlFit
+    {
         let t0 = problem.fitPeriods.count
         let z0 = problem.z0, z1 = problem.z1
         /// Fit-period MSPE of weights `w` whose nonzero entries are among `support`.
@@ -135,8 +138,9 @@ public enum SyntheticControl {
             let normalized = v.map { $0 / v.reduce(0, +) }
             let scaled = ScaledPredictors(problem)
             let (w, _) = scaled.weights(normalized, warm: nil)
-            return SyntheticControlFit(problem: problem, weights: w, predictorWeights: normalized, lossV: lossV(w),
-                                       lossW: scaled.lossW(normalized, w), starts: [StartResult(name: "custom", loss: lossV(w), evaluations: 1)])
+            return SyntheticControlFit(
+                problem: problem, weights: w, predictorWeights: normalized, lossV: lossV(w),
+                lossW: scaled.lossW(normalized, w), starts: [StartResult(name: "custom", loss: lossV(w), evaluations: 1)])
         case .optimized:
             let scaled = ScaledPredictors(problem)
             let k = problem.predictors.count
@@ -191,7 +195,8 @@ public enum SyntheticControl {
             for c in 0..<j { zall[c + 1, t] = problem.z0[t, c] }
         }
         guard let chol = try? xall.gram().cholesky(),
-              let beta = try? chol.solve(xall.multiplied(by: zall, transposingSelf: true)) else { return nil }
+            let beta = try? chol.solve(xall.multiplied(by: zall, transposingSelf: true))
+        else { return nil }
         let v = (1...k).map { r in (0..<beta.columns).reduce(0.0) { $0 + beta[r, $1] * beta[r, $1] } }
         let s = v.reduce(0, +)
         guard s > 0, s.isFinite else { return nil }

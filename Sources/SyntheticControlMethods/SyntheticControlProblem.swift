@@ -66,9 +66,11 @@ public struct SyntheticControlProblem: Sendable {
     ///   - donors: donor units (default: every unit but the treated one and `exclude`).
     ///   - predictors: predictor specifications; empty means every fit-period outcome is a predictor.
     ///   - fitPeriods: periods whose outcome MSPE selects V (default: all periods before `treatmentTime`).
-    public init(panel: Panel, outcome: String, treated: String, treatmentTime: Double, donors: [String]? = nil,
-                exclude: [String] = [], predictors: [PredictorSpecification] = [],
-                fitPeriods: [Double]? = nil) throws(SyntheticControlError) {
+    public init(
+        panel: Panel, outcome: String, treated: String, treatmentTime: Double, donors: [String]? = nil,
+        exclude: [String] = [], predictors: [PredictorSpecification] = [],
+        fitPeriods: [Double]? = nil
+    ) throws(SyntheticControlError) {
         let unitIndex = panel.unitIndex
         guard unitIndex[treated] != nil else { throw .unknownUnit(treated, available: panel.units) }
         let excluded = Set(exclude)
@@ -117,8 +119,9 @@ public struct SyntheticControlProblem: Sendable {
             func value(_ row: Int, _ label: String) throws(SyntheticControlError) -> Double {
                 let values = spec.periods.map { m[row, timeIndex[$0]!] }.filter { !$0.isNaN }
                 guard !values.isEmpty else {
-                    throw .missingValue(variable: spec.variable, unit: label,
-                                        periods: "every period of the predictor (\(spec.periods.map(formatNumber).joined(separator: ", ")))")
+                    throw .missingValue(
+                        variable: spec.variable, unit: label,
+                        periods: "every period of the predictor (\(spec.periods.map(formatNumber).joined(separator: ", ")))")
                 }
                 switch spec.aggregate {
                 case .mean: return values.reduce(0, +) / Double(values.count)
@@ -226,24 +229,29 @@ public struct SyntheticControlProblem: Sendable {
         var specs: [PredictorSpecification] = []
         for p in predictors {
             let shifted = p.periods.map { $0 + offset }.filter { $0 < time && panel.times.contains($0) }
-            if shifted.isEmpty { dropped.append(p.label) } else {
+            if shifted.isEmpty {
+                dropped.append(p.label)
+            } else {
                 specs.append(PredictorSpecification(variable: p.variable, periods: shifted, aggregate: p.aggregate))
             }
         }
         while true {
             do throws(SyntheticControlError) {
-                let problem = try SyntheticControlProblem(panel: panel, outcome: outcome, treated: treatedUnit, treatmentTime: time,
-                                                          donors: donors, predictors: specs, fitPeriods: fit)
+                let problem = try SyntheticControlProblem(
+                    panel: panel, outcome: outcome, treated: treatedUnit, treatmentTime: time,
+                    donors: donors, predictors: specs, fitPeriods: fit)
                 return (problem, dropped)
             } catch {
                 // Drop a predictor that has no data (or no variation) in its shifted window, then retry.
-                guard !specs.isEmpty, let k = specs.firstIndex(where: { spec in
-                    switch error {
-                    case .missingValue(let variable, _, _): return variable == spec.variable && variable != outcome
-                    case .invalidOption(let message): return message.contains("'\(spec.label)'")
-                    default: return false
-                    }
-                }) else { throw error }
+                guard !specs.isEmpty,
+                    let k = specs.firstIndex(where: { spec in
+                        switch error {
+                        case .missingValue(let variable, _, _): return variable == spec.variable && variable != outcome
+                        case .invalidOption(let message): return message.contains("'\(spec.label)'")
+                        default: return false
+                        }
+                    })
+                else { throw error }
                 dropped.append(specs[k].label)
                 specs.remove(at: k)
             }

@@ -54,8 +54,10 @@ public enum SyntheticDiD {
     }
 
     /// Estimates τ for the block of treated units (rows n0..<N) after period t0.
-    public static func estimate(_ y: Matrix, controls n0: Int, prePeriods t0: Int,
-                                estimator: Estimator = .syntheticDiD) throws(SyntheticControlError) -> Estimate {
+    public static func estimate(
+        _ y: Matrix, controls n0: Int, prePeriods t0: Int,
+        estimator: Estimator = .syntheticDiD
+    ) throws(SyntheticControlError) -> Estimate {
         let n = y.rows, t = y.columns
         guard n0 >= 2 else { throw .tooFewDonors(n0) }
         guard n0 < n else { throw .invalidOption("there are no treated units") }
@@ -71,11 +73,12 @@ public enum SyntheticDiD {
             updateOmega: estimator != .differenceInDifferences, updateLambda: estimator == .syntheticDiD,
             minDecrease: 1e-5 * noise)
         let omega0: [Double]? = estimator == .differenceInDifferences ? [Double](repeating: 1 / Double(n0), count: n0) : nil
-        let lambda0: [Double]? = switch estimator {
-        case .syntheticDiD: nil
-        case .syntheticControl: [Double](repeating: 0, count: t0)
-        case .differenceInDifferences: [Double](repeating: 1 / Double(t0), count: t0)
-        }
+        let lambda0: [Double]? =
+            switch estimator {
+            case .syntheticDiD: nil
+            case .syntheticControl: [Double](repeating: 0, count: t0)
+            case .differenceInDifferences: [Double](repeating: 1 / Double(t0), count: t0)
+            }
         return fit(y, n0: n0, t0: t0, settings: settings, omega: omega0, lambda: lambda0, estimator: estimator, noise: noise)
     }
 
@@ -86,26 +89,32 @@ public enum SyntheticDiD {
         return WeightedStatistics.standardDeviation(diffs)
     }
 
-    static func fit(_ y: Matrix, n0: Int, t0: Int, settings s: Settings, omega initialOmega: [Double]?,
-                    lambda initialLambda: [Double]?, estimator: Estimator, noise: Double) -> Estimate {
+    static func fit(
+        _ y: Matrix, n0: Int, t0: Int, settings s: Settings, omega initialOmega: [Double]?,
+        lambda initialLambda: [Double]?, estimator: Estimator, noise: Double
+    ) -> Estimate {
         let yc = collapsed(y, n0: n0, t0: t0)
         var lambda = initialLambda ?? [Double](repeating: 1 / Double(t0), count: t0)
         var omega = initialOmega ?? [Double](repeating: 1 / Double(n0), count: n0)
         if s.updateLambda {
             // Time weights: rows are controls, columns the pre-periods and the post mean.
             let problem = yc.selectingRows(Array(0..<n0))
-            lambda = frankWolfe(problem, zeta: s.zetaLambda, intercept: s.lambdaIntercept, start: initialLambda,
-                                minDecrease: s.minDecrease, maxIterations: s.preSparsifyIterations)
-            lambda = frankWolfe(problem, zeta: s.zetaLambda, intercept: s.lambdaIntercept, start: sparsify(lambda),
-                                minDecrease: s.minDecrease, maxIterations: s.maxIterations)
+            lambda = frankWolfe(
+                problem, zeta: s.zetaLambda, intercept: s.lambdaIntercept, start: initialLambda,
+                minDecrease: s.minDecrease, maxIterations: s.preSparsifyIterations)
+            lambda = frankWolfe(
+                problem, zeta: s.zetaLambda, intercept: s.lambdaIntercept, start: sparsify(lambda),
+                minDecrease: s.minDecrease, maxIterations: s.maxIterations)
         }
         if s.updateOmega {
             // Unit weights: rows are pre-periods, columns the controls and the treated mean.
             let problem = yc.selectingColumns(Array(0..<t0)).transposed
-            omega = frankWolfe(problem, zeta: s.zetaOmega, intercept: s.omegaIntercept, start: initialOmega,
-                               minDecrease: s.minDecrease, maxIterations: s.preSparsifyIterations)
-            omega = frankWolfe(problem, zeta: s.zetaOmega, intercept: s.omegaIntercept, start: sparsify(omega),
-                               minDecrease: s.minDecrease, maxIterations: s.maxIterations)
+            omega = frankWolfe(
+                problem, zeta: s.zetaOmega, intercept: s.omegaIntercept, start: initialOmega,
+                minDecrease: s.minDecrease, maxIterations: s.preSparsifyIterations)
+            omega = frankWolfe(
+                problem, zeta: s.zetaOmega, intercept: s.omegaIntercept, start: sparsify(omega),
+                minDecrease: s.minDecrease, maxIterations: s.maxIterations)
         }
         let n = y.rows, t = y.columns, n1 = n - n0, t1 = t - t0
         // τ̂ = [−ω, 1/N₁] Y [−λ, 1/T₁]ᵀ, and the effect curve.
@@ -119,8 +128,9 @@ public enum SyntheticDiD {
         let preLevel = (0..<t0).reduce(0) { $0 + lambda[$1] * unitContrast[$1] }
         let curve = (t0..<t).map { unitContrast[$0] - preLevel }
         let tau = curve.reduce(0, +) / Double(t1)
-        return Estimate(estimator: estimator, estimate: tau, unitWeights: omega, timeWeights: lambda, noiseLevel: noise,
-                        zetaOmega: s.zetaOmega, zetaLambda: s.zetaLambda, effectCurve: curve, y: y, n0: n0, t0: t0)
+        return Estimate(
+            estimator: estimator, estimate: tau, unitWeights: omega, timeWeights: lambda, noiseLevel: noise,
+            zetaOmega: s.zetaOmega, zetaLambda: s.zetaLambda, effectCurve: curve, y: y, n0: n0, t0: t0)
     }
 
     /// The (N₀+1) x (T₀+1) matrix with treated rows and post-period columns averaged.
@@ -150,8 +160,10 @@ public enum SyntheticDiD {
     /// Frank–Wolfe with exact line search for min ζ²‖x‖² + ‖A x − b‖²/rows over the simplex, where
     /// [A | b] = `y` (columns centred first when `intercept`). Stops when the objective decreases by
     /// less than `minDecrease`² (after at least two steps) or after `maxIterations` steps.
-    static func frankWolfe(_ y: Matrix, zeta: Double, intercept: Bool, start: [Double]?, minDecrease: Double,
-                           maxIterations: Int) -> [Double] {
+    static func frankWolfe(
+        _ y: Matrix, zeta: Double, intercept: Bool, start: [Double]?, minDecrease: Double,
+        maxIterations: Int
+    ) -> [Double] {
         let rows = y.rows, k = y.columns - 1
         var m = y
         if intercept {
@@ -217,8 +229,10 @@ extension SyntheticDiD.Estimate {
             let w = order.prefix(placeboControls).map { this.unitWeights[$0] }
             let total = w.reduce(0, +)
             let omega = total > 0 ? w.map { $0 / total } : [Double](repeating: 1 / Double(placeboControls), count: placeboControls)
-            return SyntheticDiD.fit(yp, n0: placeboControls, t0: this.t0, settings: settings, omega: omega,
-                                    lambda: this.timeWeights, estimator: this.estimator, noise: this.noiseLevel).estimate
+            return SyntheticDiD.fit(
+                yp, n0: placeboControls, t0: this.t0, settings: settings, omega: omega,
+                lambda: this.timeWeights, estimator: this.estimator, noise: this.noiseLevel
+            ).estimate
         }
         let sd = WeightedStatistics.standardDeviation(draws)
         return (Double(replications - 1) / Double(replications)).squareRoot() * sd
@@ -241,8 +255,10 @@ extension SyntheticDiD.Estimate {
             let controls = keep.filter { $0 < n0 }
             let w = controls.map { unitWeights[$0] }
             let total = w.reduce(0, +)
-            return SyntheticDiD.fit(y.selectingRows(keep), n0: controls.count, t0: t0, settings: fixed,
-                                    omega: w.map { $0 / total }, lambda: timeWeights, estimator: estimator, noise: noiseLevel).estimate
+            return SyntheticDiD.fit(
+                y.selectingRows(keep), n0: controls.count, t0: t0, settings: fixed,
+                omega: w.map { $0 / total }, lambda: timeWeights, estimator: estimator, noise: noiseLevel
+            ).estimate
         }
         let mean = estimates.reduce(0, +) / Double(n)
         let ss = estimates.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }

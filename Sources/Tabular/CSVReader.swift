@@ -12,8 +12,10 @@ public struct CSVOptions: Sendable {
     /// `""`, `NA`, `N/A`, `NaN`, `nan`, `NULL`, `null`, `.` (Stata), `#N/A` (spreadsheets).
     public static let defaultMissingTokens: Set<String> = ["", "NA", "N/A", "NaN", "nan", "NULL", "null", ".", "#N/A"]
 
-    public init(delimiter: UInt8? = nil, missingTokens: Set<String> = CSVOptions.defaultMissingTokens,
-                categoricalColumns: Set<String> = []) {
+    public init(
+        delimiter: UInt8? = nil, missingTokens: Set<String> = CSVOptions.defaultMissingTokens,
+        categoricalColumns: Set<String> = []
+    ) {
         self.delimiter = delimiter
         self.missingTokens = missingTokens
         self.categoricalColumns = categoricalColumns
@@ -163,7 +165,7 @@ struct CSVParser {
         for k in builders.indices where !builders[k].isText { builders[k].numbers.reserveCapacity(estimate) }
 
         while pos < end {
-            if p[pos] == Self.lf || p[pos] == Self.cr {   // blank line
+            if p[pos] == Self.lf || p[pos] == Self.cr { // blank line
                 if p[pos] == Self.cr && pos + 1 < end && p[pos + 1] == Self.lf { pos += 1 }
                 pos += 1
                 line += 1
@@ -177,7 +179,8 @@ struct CSVParser {
                 // Fast path: an unquoted field of a numeric column that is one complete number is
                 // parsed in place, without a separate scan for its end.
                 if !numericMissing && col < ncol && !builders[col].isText && pos < end && p[pos] != Self.quote,
-                   let (x, stop) = FastFloat.parsePrefix(p.baseAddress!, pos, end) {
+                    let (x, stop) = FastFloat.parsePrefix(p.baseAddress!, pos, end)
+                {
                     var j = stop
                     while j < end && (p[j] == 0x20 || p[j] == 0x09) { j += 1 }
                     if j == end || p[j] == delimiter || p[j] == Self.lf || p[j] == Self.cr {
@@ -356,7 +359,9 @@ struct CSVParser {
         for span in spans {
             let s = text(span)
             if missingSet.contains(s) { codes.append(-1); continue }
-            if let c = index[s] { codes.append(c) } else {
+            if let c = index[s] {
+                codes.append(c)
+            } else {
                 let c = Int32(levels.count)
                 index[s] = c
                 levels.append(s)

@@ -78,7 +78,9 @@ public struct Categorical: Sendable, Equatable {
         codes.reserveCapacity(values.count)
         for v in values {
             guard let v else { codes.append(-1); continue }
-            if let c = index[v] { codes.append(c) } else {
+            if let c = index[v] {
+                codes.append(c)
+            } else {
                 let c = Int32(levels.count)
                 index[v] = c
                 levels.append(v)
@@ -96,7 +98,9 @@ public struct Categorical: Sendable, Equatable {
     /// (by Unicode code points, numbers-as-text compared numerically when every level is a number).
     public func sortedLevels(amongRows rows: [Int]? = nil) -> [String] {
         var seen = [Bool](repeating: false, count: levels.count)
-        if let rows { for r in rows where codes[r] >= 0 { seen[Int(codes[r])] = true } } else {
+        if let rows {
+            for r in rows where codes[r] >= 0 { seen[Int(codes[r])] = true }
+        } else {
             for c in codes where c >= 0 { seen[Int(c)] = true }
         }
         let present = levels.indices.filter { seen[$0] }.map { levels[$0] }

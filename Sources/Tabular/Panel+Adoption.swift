@@ -19,19 +19,24 @@ extension Panel {
         for (r, v) in values.enumerated() where !v.isNaN && v != 0 {
             let u = units[unitOfRow[r]]
             if let existing = adoption[u], existing != v {
-                throw fail("unit '\(u)' has two adoption times in '\(column)' (\(formatNumber(existing)) and \(formatNumber(v))); it must be constant within a unit")
+                throw fail(
+                    "unit '\(u)' has two adoption times in '\(column)' (\(formatNumber(existing)) and \(formatNumber(v))); it must be constant within a unit")
             }
             adoption[u] = v
         }
         guard let first = times.first, let last = times.last else { return adoption }
         if let (u, v) = adoption.filter({ $0.value <= first }).min(by: { ($0.value, $0.key) < ($1.value, $1.key) }) {
-            let hint = Set(adoption.values) == [1]
+            let hint =
+                Set(adoption.values) == [1]
                 ? "'\(column)' looks like a 0/1 indicator; it should hold each unit's first treated period (0 or missing for never treated)"
                 : "drop units treated from the first period, or start the data earlier"
-            throw fail("unit '\(u)' adopts at \(formatNumber(v)), not after the first period \(formatNumber(first)), so it has no pre-treatment period; \(hint)")
+            throw fail(
+                "unit '\(u)' adopts at \(formatNumber(v)), not after the first period \(formatNumber(first)), so it has no pre-treatment period; \(hint)")
         }
         if let (u, v) = adoption.filter({ $0.value > last }).min(by: { ($0.value, $0.key) < ($1.value, $1.key) }) {
-            throw fail("unit '\(u)' adopts at \(formatNumber(v)), after the last period \(formatNumber(last)); code units first treated after the data end as 0 to use them as never-treated donors, or drop them")
+            throw fail(
+                "unit '\(u)' adopts at \(formatNumber(v)), after the last period \(formatNumber(last)); code units first treated after the data end as 0 to use them as never-treated donors, or drop them"
+            )
         }
         return adoption
     }

@@ -67,7 +67,9 @@ public struct Panel: Sendable {
         var unitOfRow = [Int](repeating: 0, count: table.rowCount)
         for (r, u) in unitValues.enumerated() {
             guard let u else { throw .missingIdentifier(column: unit, row: r) }
-            if let k = unitIndex[u] { unitOfRow[r] = k } else {
+            if let k = unitIndex[u] {
+                unitOfRow[r] = k
+            } else {
                 unitIndex[u] = units.count
                 unitOfRow[r] = units.count
                 units.append(u)

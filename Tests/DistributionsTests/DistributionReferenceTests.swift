@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Distributions
 
 /// One row of `Fixtures/distributions_mpmath.csv` (60-digit mpmath values; see
@@ -14,8 +15,9 @@ struct ReferenceRow: CustomStringConvertible {
         let text = try String(contentsOf: url, encoding: .utf8)
         return text.split(separator: "\n").dropFirst().map { line in
             let f = line.split(separator: ",").map(String.init)
-            return ReferenceRow(distribution: f[0], p1: Double(f[1])!, p2: Double(f[2])!, function: f[3],
-                                x: Double(f[4])!, value: Double(f[5])!)
+            return ReferenceRow(
+                distribution: f[0], p1: Double(f[1])!, p2: Double(f[2])!, function: f[3],
+                x: Double(f[4])!, value: Double(f[5])!)
         }
     }
 

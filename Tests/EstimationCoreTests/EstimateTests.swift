@@ -6,8 +6,9 @@ import Testing
 struct EstimateTests {
     @Test("a t-based Wald estimate matches the t distribution (NSW HC1: 1794.34, SE 670.82, 443 df)")
     func wald() {
-        let e = Estimate.wald(estimate: 1794.343, standardError: 670.8229, degreesOfFreedom: 443, level: 0.95,
-                              inference: Inference(kind: .robust, type: "HC1", df: .residual))
+        let e = Estimate.wald(
+            estimate: 1794.343, standardError: 670.8229, degreesOfFreedom: 443, level: 0.95,
+            inference: Inference(kind: .robust, type: "HC1", df: .residual))
         // qt(0.975, 443) = 1.9653334 (R; scipy.stats.t.ppf agrees)
         #expect(abs((e.upper! - e.estimate) / 670.8229 - 1.9653334) < 1e-6)
         #expect(abs(e.statistic! - 1794.343 / 670.8229) < 1e-12)

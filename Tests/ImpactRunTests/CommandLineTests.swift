@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ImpactRun
 
 /// Runs the built `impact` executable (next to the test bundle in `.build/<config>/`).
@@ -62,15 +63,18 @@ struct CommandLineTests {
         let dir = TestData.temporaryDirectory().appendingPathComponent("nsw")
         let first = try runImpact(["run", "Examples/nsw_regression.yaml", "--out", dir.path])
         #expect(first.status == 0, "\(first.stderr)")
-        for f in ["results.json", "report.md", "manifest.json", "difference-in-means/coefficients.csv",
-                  "difference-in-means/coefficients.svg", "adjusted/coefficients.csv"] {
+        for f in [
+            "results.json", "report.md", "manifest.json", "difference-in-means/coefficients.csv",
+            "difference-in-means/coefficients.svg", "adjusted/coefficients.csv"
+        ] {
             #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(f).path), "\(f)")
         }
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("manifest.json"))) as! [String: Any]
         let inputs = manifest["inputs"] as! [[String: Any]]
         #expect(inputs[0]["sha256"] as? String == "c98677daee7f16fda29967d13e74d0ce26b0e98fe80574a03d818cc9a1b1c295")
         #expect(manifest["seed"] as? Int == 20_261_124)
-        #expect((manifest["config"] as! [String: Any])["text"] as? String
+        #expect(
+            (manifest["config"] as! [String: Any])["text"] as? String
                 == (try String(contentsOf: TestData.example("nsw_regression.yaml"), encoding: .utf8)))
         #expect(((manifest["blas"] as! [String: Any])["library"] as! String).contains("blas"))
         let outputs = manifest["outputs"] as! [[String: Any]]

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ImpactRun
 
 /// Parses config text as if it were a file in `Examples/` (so `../Datasets/…` resolves).
@@ -154,9 +155,11 @@ struct SHA256Tests {
     func vectors() {
         #expect(SHA256.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(SHA256.hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(SHA256.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
+        #expect(
+            SHA256.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-        #expect(SHA256.hex(String(repeating: "a", count: 1_000_000))
+        #expect(
+            SHA256.hex(String(repeating: "a", count: 1_000_000))
                 == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
@@ -191,10 +194,14 @@ struct MatchingConfigTests {
     @Test("options that do not apply to the chosen matching are named")
     func inapplicable() {
         #expect { try parseExample(matchConfig + "\n    cutpoints: {age: 4}") } throws: { "\($0)".contains("'cutpoints' applies only to 'matching: cem'") }
-        #expect { try parseExample(matchConfig + "\n    matching: cem\n    caliper: 0.2") } throws: { "\($0)".contains("'caliper' does not apply to 'matching: cem'") }
+        #expect { try parseExample(matchConfig + "\n    matching: cem\n    caliper: 0.2") } throws: {
+            "\($0)".contains("'caliper' does not apply to 'matching: cem'")
+        }
         #expect { try parseExample(matchConfig + "\n    adjust: [age]") } throws: { "\($0)".contains("need an 'outcome'") }
         #expect { try parseExample(matchConfig + "\n    replace: true\n    outcome: re78\n    inference: cr1") } throws: { "\($0)".contains("use hc1") }
-        #expect { try parseExample(matchConfig + "\n    distance: mahalanobis\n    caliper: 0.1") } throws: { "\($0)".contains("no propensity score for a caliper") }
+        #expect { try parseExample(matchConfig + "\n    distance: mahalanobis\n    caliper: 0.1") } throws: {
+            "\($0)".contains("no propensity score for a caliper")
+        }
     }
 
     @Test("weighting options are checked, and the estimand defaults depend on the weighting")
@@ -205,7 +212,9 @@ struct MatchingConfigTests {
         let eb = try #require(try parseExample(text + "\n    weighting: entropy").analyses[0].settings as? WeightingAnalysis)
         #expect(eb.estimand == .att)
         #expect { try parseExample(text + "\n    variances: true") } throws: { "\($0)".contains("'variances' applies only to 'weighting: entropy'") }
-        #expect { try parseExample(text + "\n    estimand: atx") } throws: { "\($0)".contains("'atx' is not a valid value (did you mean 'att'?); expected one of: att, atc, ate") }
+        #expect { try parseExample(text + "\n    estimand: atx") } throws: {
+            "\($0)".contains("'atx' is not a valid value (did you mean 'att'?); expected one of: att, atc, ate")
+        }
     }
 
     @Test("a matching config runs end to end and writes balance, sample and love plot")
@@ -213,7 +222,8 @@ struct MatchingConfigTests {
         let c = try parseExample(matchConfig + "\n    outcome: re78")
         let out = try Runner.run(c, threads: 1)
         let files = try OutputWriter.render(out, command: ["test"], threads: 1).map(\.0)
-        #expect(files.contains("psm/balance.csv") && files.contains("psm/matched_sample.csv") && files.contains("psm/love_plot.svg")
+        #expect(
+            files.contains("psm/balance.csv") && files.contains("psm/matched_sample.csv") && files.contains("psm/love_plot.svg")
                 && files.contains("psm/effects.csv"))
     }
 }
@@ -250,7 +260,8 @@ struct SyntheticControlConfigTests {
     @Test("single-unit and staggered keys are not mixed; staggered designs need an adoption column")
     func modes() {
         #expect { try parseExample(synthConfig + "\n    aggregation: cohort") } throws: { "\($0)".contains("'aggregation' applies to staggered designs") }
-        let staggered = synthConfig.replacingOccurrences(of: "    treated: California\n    treatment_time: 1989\n", with: "    adoption: first_year\n    treatment_time: 1989\n")
+        let staggered = synthConfig.replacingOccurrences(
+            of: "    treated: California\n    treatment_time: 1989\n", with: "    adoption: first_year\n    treatment_time: 1989\n")
         #expect { try parseExample(staggered) } throws: { "\($0)".contains("'treatment_time' applies to a single treated unit") }
         let neither = synthConfig.replacingOccurrences(of: "    treated: California\n", with: "")
         #expect { try parseExample(neither) } throws: { "\($0)".contains("name the treated unit") }
@@ -293,8 +304,9 @@ struct SyntheticControlConfigTests {
                 for t in 2001...2004 { csv += "u\(u),\(t),\(u * t % 7),\(u == 0 ? 2003 : u == 5 ? adopts : 0)\n" }
             }
             try Data(csv.utf8).write(to: dir.appendingPathComponent("panel.csv"))
-            let config = try ConfigLoader.parse(text: staggered("first", data: "panel.csv", unit: "unit", outcome: "y"),
-                                                path: dir.appendingPathComponent("c.yaml").path)
+            let config = try ConfigLoader.parse(
+                text: staggered("first", data: "panel.csv", unit: "unit", outcome: "y"),
+                path: dir.appendingPathComponent("c.yaml").path)
             #expect { try Runner.run(config, threads: 1) } throws: { "\($0)".contains("unit 'u5' \(message)") }
         }
     }
@@ -319,7 +331,9 @@ struct SyntheticControlConfigTests {
             #expect(files.contains(f), "\(f)")
         }
         text = text.replacingOccurrences(of: "treated: California", with: "treated: Califronia")
-        #expect { try Runner.run(try parseExample(text), threads: 1) } throws: { "\($0)".contains("test.yaml:10:14: analyses[0].treated: unit 'Califronia' does not occur") }
+        #expect { try Runner.run(try parseExample(text), threads: 1) } throws: {
+            "\($0)".contains("test.yaml:10:14: analyses[0].treated: unit 'Califronia' does not occur")
+        }
     }
 }
 

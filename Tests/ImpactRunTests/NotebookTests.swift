@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ImpactRun
 
 /// One `<!-- check: analysis path expected tolerance [shown TEXT]… -->` directive in a notebook.
@@ -35,8 +36,10 @@ struct NotebookCheck: CustomStringConvertible {
             // analysis, path (which may contain spaces, e.g. a unit name), expected, tolerance
             if body.count >= 4, let e = Double(body[body.count - 2]), let t = Double(body[body.count - 1]), !body.contains("shown") {
                 let path = body[1..<(body.count - 2)].joined(separator: " ")
-                checks.append(NotebookCheck(analysis: body[0], path: path, expected: e, tolerance: t, shown: shown,
-                                            prose: section.joined(separator: "\n").replacingOccurrences(of: "\u{2212}", with: "-")))
+                checks.append(
+                    NotebookCheck(
+                        analysis: body[0], path: path, expected: e, tolerance: t, shown: shown,
+                        prose: section.joined(separator: "\n").replacingOccurrences(of: "\u{2212}", with: "-")))
             } else {
                 malformed.append(text)
             }
@@ -88,7 +91,9 @@ func lookup(_ json: Any, _ path: String) -> Any? {
         if !key.isEmpty { current = (current as? [String: Any])?[key] }
         if let selector {
             guard let list = current as? [Any] else { return nil }
-            if let i = Int(selector) { current = i < list.count ? list[i] : nil } else {
+            if let i = Int(selector) {
+                current = i < list.count ? list[i] : nil
+            } else {
                 let kv = selector.split(separator: "=", maxSplits: 1).map(String.init)
                 current = list.first { item in
                     guard let d = item as? [String: Any], kv.count == 2 else { return false }
@@ -148,13 +153,13 @@ struct NotebookProseBindingTests {
     @Test("a number printed in the prose must be the result at its printed precision")
     func binding() {
         let markdown = """
-        ## Clustering
-        The SE falls from 0.332 to 0.231, and the effect is 2.0 days less (−2.040).
-        <!-- check: a x.se 0.331473889524 1e-9 shown 0.332 -->
-        <!-- check: a y.se 0.230947485077 1e-9 shown 0.231 -->
-        <!-- check: a b -2.04013977674 1e-9 shown -2.040 shown |2.0| -->
-        <!-- check: a c 0.5 1e-9 shown 0.50 -->
-        """
+            ## Clustering
+            The SE falls from 0.332 to 0.231, and the effect is 2.0 days less (−2.040).
+            <!-- check: a x.se 0.331473889524 1e-9 shown 0.332 -->
+            <!-- check: a y.se 0.230947485077 1e-9 shown 0.231 -->
+            <!-- check: a b -2.04013977674 1e-9 shown -2.040 shown |2.0| -->
+            <!-- check: a c 0.5 1e-9 shown 0.50 -->
+            """
         let (checks, malformed) = NotebookCheck.parse(markdown)
         #expect(malformed.isEmpty && checks.count == 4)
         #expect(checks[0].proseProblems(0.331473889524) == ["the prose shows 0.332 but the result is 0.331 at that precision"])

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-import TestSupport
 import Tabular
+import TestSupport
+import Testing
+
 @testable import LinearAlgebra
 
 /// numpy reference values on the NSW 445 covariate matrix (see `Tests/Fixtures/Generators/linear_algebra_numpy.py`).
@@ -81,7 +82,7 @@ struct FactorizationReferenceTests {
         #expect(maxRelativeError(streamed.elements, direct.elements, floor: 1e-8) < 1e-12)
         let m = try x.streamingQRFactor().upperTriangularInverse()
         let lev = x.rowSumsOfSquares(multipliedBy: m)
-        #expect(abs(lev.reduce(0, +) - 9) < 1e-9)   // trace of the hat matrix = k
+        #expect(abs(lev.reduce(0, +) - 9) < 1e-9) // trace of the hat matrix = k
         #expect(maxRelativeError(lev, x.multiplied(by: m).rowSumsOfSquares()) < 1e-12)
     }
 }
@@ -123,7 +124,7 @@ struct MatrixValueTests {
         a[0, 1] = 9
         #expect(b[0, 1] == 2 && a[0, 1] == 9)
         #expect(a.transposed[1, 0] == 9)
-        #expect(Matrix(rows: 2, columns: 2, rowMajor: [1, 2, 3, 4]).elements == [1, 3, 2, 4])   // column-major
+        #expect(Matrix(rows: 2, columns: 2, rowMajor: [1, 2, 3, 4]).elements == [1, 3, 2, 4]) // column-major
     }
 
     @Test("products by BLAS")

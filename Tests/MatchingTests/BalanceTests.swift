@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-import TestSupport
 import Tabular
+import TestSupport
+import Testing
+
 @testable import Matching
 
 /// Checks a balance table against MatchIt's `bal1var` output stored under `path`.

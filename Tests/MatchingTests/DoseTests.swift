@@ -3,8 +3,8 @@ import Foundation
 import LinearAlgebra
 import Matching
 import Tabular
-import Testing
 import TestSupport
+import Testing
 
 /// R reference values for continuous-treatment balance (see `Tests/Fixtures/Generators/design_dose_r.R`).
 struct DoseBalanceReference: Decodable {
@@ -12,8 +12,9 @@ struct DoseBalanceReference: Decodable {
     let unweighted: [Double], weighted: [Double], weightedMeans: [Double]
     let ess: Double
 
-    static let value = try! JSONDecoder().decode(DoseBalanceReference.self,
-                                                 from: Data(contentsOf: TestData.fixture("MatchingTests", "dose_balance_r.json")))
+    static let value = try! JSONDecoder().decode(
+        DoseBalanceReference.self,
+        from: Data(contentsOf: TestData.fixture("MatchingTests", "dose_balance_r.json")))
 }
 
 @Suite("Continuous treatment: sample, balance and entropy balancing")
@@ -46,7 +47,7 @@ struct DoseTests {
         let variables = try BalanceVariable.from(table, rows: Array(0..<w.rows.count), covariates: covariates, factors: factors)
         let before = Balance.doseTable(variables, dose: w.treatment)
         let after = Balance.doseTable(variables, dose: w.treatment, weights: w.weights)
-        #expect(before.rows.contains { abs($0.correlation) > 0.1 })   // LASTAGE: 0.50 before weighting
+        #expect(before.rows.contains { abs($0.correlation) > 0.1 }) // LASTAGE: 0.50 before weighting
         for (b, a) in zip(before.rows, after.rows) {
             #expect(abs(a.correlation) < 1e-8, "\(a.variable): \(a.correlation)")
             #expect(abs(a.mean - b.mean) < 1e-8 * max(1, abs(b.mean)), "\(a.variable)")

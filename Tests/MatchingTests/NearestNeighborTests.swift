@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-import TestSupport
 import Tabular
+import TestSupport
+import Testing
+
 @testable import Matching
 
 @Suite("Nearest-neighbour matching")
@@ -34,13 +35,15 @@ struct NearestNeighborTests {
     @Test("effects on the matched sample: estimate and CR1 on matched pairs agree with sandwich::vcovCL")
     func effects() throws {
         let m = try NearestNeighborMatching.match(Reference.lalonde, Self.spec)
-        let dim = try WeightedEffect.estimate(Reference.lalonde, rows: m.rows, treated: m.treated, weights: m.weights,
-                                              outcome: "re78", subclass: m.subclass, estimand: .att)
+        let dim = try WeightedEffect.estimate(
+            Reference.lalonde, rows: m.rows, treated: m.treated, weights: m.weights,
+            outcome: "re78", subclass: m.subclass, estimand: .att)
         #expect(relativeError(dim.estimate, Reference.number("nearest.differenceInMeans.estimate")) < 1e-10)
         #expect(relativeError(try #require(dim.standardError), Reference.number("nearest.differenceInMeans.se")) < 1e-8)
         #expect(dim.effect.inference.clusters == 185)
-        let adj = try WeightedEffect.estimate(Reference.lalonde, rows: m.rows, treated: m.treated, weights: m.weights,
-                                              outcome: "re78", covariates: Reference.covariates, subclass: m.subclass, estimand: .att)
+        let adj = try WeightedEffect.estimate(
+            Reference.lalonde, rows: m.rows, treated: m.treated, weights: m.weights,
+            outcome: "re78", covariates: Reference.covariates, subclass: m.subclass, estimand: .att)
         #expect(relativeError(adj.estimate, Reference.number("nearest.regressionAdjustment.estimate")) < 1e-10)
         #expect(relativeError(try #require(adj.standardError), Reference.number("nearest.regressionAdjustment.se")) < 1e-8)
     }
@@ -96,8 +99,9 @@ struct NearestNeighborTests {
     /// the controls are used up (185 + 185 + 59), so 59 treated units get three matches and 126 get two.
     @Test("3:1 Mahalanobis with too few controls: MatchIt's matched sets and weights")
     func ratioBeyondControls() throws {
-        let s = MatchingSpecification(treatment: "treat", covariates: [], mahalanobis: ["age", "educ", "re74", "re75"],
-                                      usePropensityScore: false, ratio: 3)
+        let s = MatchingSpecification(
+            treatment: "treat", covariates: [], mahalanobis: ["age", "educ", "re74", "re75"],
+            usePropensityScore: false, ratio: 3)
         let m = try NearestNeighborMatching.match(Reference.lalonde, s)
         let sets = Reference.matchedSets("matchitMahalanobisRatio3")
         #expect(sets.count == 185)
@@ -125,8 +129,9 @@ struct NearestNeighborTests {
 struct CEMTests {
     @Test("weights and subclasses agree with MatchIt's cem")
     func cem() throws {
-        let m = try CoarsenedExactMatching.match(Reference.lalonde, treatment: "treat",
-                                                 covariates: ["age", "educ", "black", "hispan", "married", "nodegree"])
+        let m = try CoarsenedExactMatching.match(
+            Reference.lalonde, treatment: "treat",
+            covariates: ["age", "educ", "black", "hispan", "married", "nodegree"])
         #expect(maxRelativeError(m.weights, Reference.numbers("cem.weights"), floor: 1) < 1e-12)
         // Subclass numbers may differ; the partition must not.
         let ref = Reference.optionalInts("cem.subclass")

@@ -1,9 +1,10 @@
 import Foundation
-import Testing
-import TestSupport
 import Tabular
-@testable import Regression
+import TestSupport
+import Testing
+
 @testable import Matching
+@testable import Regression
 
 @Suite("Propensity scores against R's glm")
 struct PropensityScoreTests {

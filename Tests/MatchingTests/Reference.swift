@@ -1,6 +1,6 @@
 import Foundation
-import TestSupport
 import Tabular
+import TestSupport
 
 /// R reference values (see `Tests/Fixtures/Generators/matching_r.R`).
 enum Reference {

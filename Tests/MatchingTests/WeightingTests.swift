@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-import TestSupport
-import Tabular
 import LinearAlgebra
+import Tabular
+import TestSupport
+import Testing
+
 @testable import Matching
 @testable import Regression
 
@@ -12,16 +13,18 @@ struct WeightingTests {
     func ipw(estimand: Estimand) throws {
         let w = try InverseProbabilityWeighting.weights(Reference.lalonde, treatment: "treat", covariates: Reference.covariates, estimand: estimand)
         #expect(maxRelativeError(w.weights, Reference.numbers("ipw.\(estimand.rawValue).weights")) < 1e-8)
-        let b = Balance.table(try lalondeBalanceVariables(distance: w.propensityScores!.probabilities), treated: w.treated,
-                              weights: w.weights, estimand: .att)
+        let b = Balance.table(
+            try lalondeBalanceVariables(distance: w.propensityScores!.probabilities), treated: w.treated,
+            weights: w.weights, estimand: .att)
         expectBalance(b, "ipw.\(estimand.rawValue).balance", tolerance: 1e-7)
     }
 
     @Test("IPW effect with HC1 agrees with lm + sandwich::vcovHC")
     func ipwEffect() throws {
         let w = try InverseProbabilityWeighting.weights(Reference.lalonde, treatment: "treat", covariates: Reference.covariates, estimand: .ate)
-        let e = try WeightedEffect.estimate(Reference.lalonde, rows: w.rows, treated: w.treated, weights: w.weights,
-                                            outcome: "re78", estimand: .ate)
+        let e = try WeightedEffect.estimate(
+            Reference.lalonde, rows: w.rows, treated: w.treated, weights: w.weights,
+            outcome: "re78", estimand: .ate)
         #expect(relativeError(e.estimate, Reference.number("ipw.effectATE.estimate")) < 1e-7)
         #expect(relativeError(try #require(e.standardError), Reference.number("ipw.effectATE.se")) < 1e-7)
     }
@@ -41,10 +44,12 @@ struct WeightingTests {
             #expect(abs(achieved - target) < 1e-8, "\(c): \(achieved) vs \(target)")
         }
         // Optimality (KKT): log wᵢ is exactly linear in the covariates among controls.
-        let fit = try LinearModel.fit(y: controls.map { log(w.weights[$0]) },
-                                      x: LinearAlgebra.Matrix(columns: [[Double](repeating: 1, count: controls.count)]
-                                        + (try covariates.map { c in try Reference.lalonde.numeric(c) }).map { col in controls.map { col[$0] } }),
-                                      names: ["(Intercept)"] + covariates)
+        let fit = try LinearModel.fit(
+            y: controls.map { log(w.weights[$0]) },
+            x: LinearAlgebra.Matrix(
+                columns: [[Double](repeating: 1, count: controls.count)]
+                    + (try covariates.map { c in try Reference.lalonde.numeric(c) }).map { col in controls.map { col[$0] } }),
+            names: ["(Intercept)"] + covariates)
         #expect(fit.residuals.map(abs).max()! < 1e-8)
     }
 
@@ -119,6 +124,7 @@ struct AbadieImbensTests {
         let spec = Self.cases.first { $0.0 == key }!.1
         let r = try AbadieImbens.estimate(Reference.nsw, spec)
         #expect(relativeError(r.estimate, Reference.number("abadieImbens.\(key).estimate")) < 1e-8, "\(key) estimate \(r.estimate)")
-        #expect(relativeError(try #require(r.standardError), Reference.number("abadieImbens.\(key).se")) < 1e-8, "\(key) se \(String(describing: r.standardError))")
+        #expect(
+            relativeError(try #require(r.standardError), Reference.number("abadieImbens.\(key).se")) < 1e-8, "\(key) se \(String(describing: r.standardError))")
     }
 }

@@ -2,8 +2,8 @@
 // type that a user (or another module) needs is internal, this target does not compile.
 import Foundation
 import ImpactEval
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Public API: the README's library examples")
 struct PublicAPITests {
@@ -25,11 +25,13 @@ struct PublicAPITests {
         let covariates = ["age", "educ", "black", "hispan", "married", "nodegree", "re74", "re75"]
         let sample = try NearestNeighborMatching.match(table, MatchingSpecification(treatment: "treat", covariates: covariates))
         #expect(sample.matchedTreatedCount == 185 && sample.matchedControlCount == 185)
-        let effect = try WeightedEffect.estimate(table, rows: sample.rows, treated: sample.treated, weights: sample.weights,
-                                                 outcome: "re78", subclass: sample.subclass, estimand: .att)
+        let effect = try WeightedEffect.estimate(
+            table, rows: sample.rows, treated: sample.treated, weights: sample.weights,
+            outcome: "re78", subclass: sample.subclass, estimand: .att)
         #expect(effect.effect.inference.kind == .cluster && effect.effect.inference.clusters == 185)
-        let balance = Balance.table(try BalanceVariable.from(table, rows: sample.rows, covariates: covariates, factors: []),
-                                    treated: sample.treated, weights: sample.weights, estimand: .att)
+        let balance = Balance.table(
+            try BalanceVariable.from(table, rows: sample.rows, covariates: covariates, factors: []),
+            treated: sample.treated, weights: sample.weights, estimand: .att)
         #expect(balance.rows.count == covariates.count)
     }
 
@@ -53,7 +55,7 @@ struct PublicAPITests {
                 PredictorSpecification(variable: "sec.construction", periods: [1961, 1963, 1965, 1967, 1969]),
                 PredictorSpecification(variable: "sec.services.venta", periods: [1961, 1963, 1965, 1967, 1969]),
                 PredictorSpecification(variable: "sec.services.nonventa", periods: [1961, 1963, 1965, 1967, 1969]),
-                PredictorSpecification(variable: "popdens", periods: [1969]),
+                PredictorSpecification(variable: "popdens", periods: [1969])
             ],
             fitPeriods: Array(stride(from: 1960.0, through: 1969, by: 1)))
         let fit = try SyntheticControl.fit(problem, options: SyntheticControlOptions(threads: 2))

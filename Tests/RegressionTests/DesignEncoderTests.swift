@@ -1,10 +1,10 @@
 import EstimationCore
 import Foundation
-import Testing
-import TestSupport
-import Tabular
 import LinearAlgebra
 import Regression
+import Tabular
+import TestSupport
+import Testing
 
 /// R's `lm` with factors and interactions (see `Tests/Fixtures/Generators/design_dose_r.R`).
 struct DesignReference: Decodable {
@@ -16,12 +16,14 @@ struct DesignReference: Decodable {
 @Suite("Model terms and the design encoder")
 struct DesignEncoderTests {
     static let lalonde = try! CSVReader.read(contentsOf: TestData.dataset("lalonde_matchit.csv"))
-    static let spec = ModelSpecification(outcome: "re78", terms: [
-        .numeric("age"), .numeric("married"), .numeric("re74"), .factor("black"), .factor("hispan"), .factor("nodegree"),
-        .interaction([.numeric("age"), .numeric("married")]),
-        .interaction([.numeric("re74"), .factor("black")]),
-        .interaction([.factor("hispan"), .factor("nodegree")]),
-    ])
+    static let spec = ModelSpecification(
+        outcome: "re78",
+        terms: [
+            .numeric("age"), .numeric("married"), .numeric("re74"), .factor("black"), .factor("hispan"), .factor("nodegree"),
+            .interaction([.numeric("age"), .numeric("married")]),
+            .interaction([.numeric("re74"), .factor("black")]),
+            .interaction([.factor("hispan"), .factor("nodegree")])
+        ])
 
     @Test("numeric, factor and interaction terms give R's lm design and coefficients (1e-9)")
     func interactionsMatchR() throws {
@@ -48,8 +50,9 @@ struct DesignEncoderTests {
 
     @Test("a level not seen when fitting is an error naming the factor, level and row")
     func unseenLevel() throws {
-        let design = try DesignMatrix(ModelSpecification(outcome: "y", factors: ["g"]),
-                                      table: try Table([("y", .numeric([1, 2, 4, 3])), ("g", .categorical(Categorical(["a", "b", "a", "b"])))]))
+        let design = try DesignMatrix(
+            ModelSpecification(outcome: "y", factors: ["g"]),
+            table: try Table([("y", .numeric([1, 2, 4, 3])), ("g", .categorical(Categorical(["a", "b", "a", "b"])))]))
         let other = try Table([("y", .numeric([1, 2])), ("g", .categorical(Categorical(["a", "c"])))])
         #expect { try design.encoder.encode(other, rows: [0, 1]) } throws: { error in
             "\(error)".contains("'g'") && "\(error)".contains("'c'") && "\(error)".contains("row 2")

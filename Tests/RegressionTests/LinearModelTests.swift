@@ -1,9 +1,10 @@
 import EstimationCore
 import Foundation
-import Testing
-import TestSupport
-import Tabular
 import LinearAlgebra
+import Tabular
+import TestSupport
+import Testing
+
 @testable import Regression
 
 @Suite("Linear models: published NSW numbers")
@@ -49,8 +50,9 @@ struct StatsmodelsAgreementTests {
     func agreement(name: String) throws {
         let c = StatsmodelsCase.all.first { $0.name == name }!
         let table = try CSVReader.read(contentsOf: TestData.dataset(c.dataset))
-        let spec = ModelSpecification(outcome: c.outcome, covariates: c.covariates, factors: c.factors,
-                                      weights: c.weights, cluster: c.cluster)
+        let spec = ModelSpecification(
+            outcome: c.outcome, covariates: c.covariates, factors: c.factors,
+            weights: c.weights, cluster: c.cluster)
         let fit = try LinearModel.fit(spec, table: table)
         #expect(fit.observations == c.nobs)
         #expect(Set(fit.names) == Set(c.coefficients.keys))
@@ -73,8 +75,10 @@ struct StatsmodelsAgreementTests {
     @Test("cluster-robust tests use G − 1 degrees of freedom")
     func clusterDegreesOfFreedom() throws {
         let table = try CSVReader.read(contentsOf: TestData.dataset("mpdta.csv"))
-        let fit = try LinearModel.fit(ModelSpecification(outcome: "lemp", covariates: ["treat", "lpop"],
-                                                         factors: ["year"], cluster: "countyreal"), table: table)
+        let fit = try LinearModel.fit(
+            ModelSpecification(
+                outcome: "lemp", covariates: ["treat", "lpop"],
+                factors: ["year"], cluster: "countyreal"), table: table)
         let tab = try fit.coefficientTable(.cr1)
         #expect(tab.clusterCount == 500)
         #expect(tab.degreesOfFreedom == 499)
@@ -96,7 +100,8 @@ struct LinearModelErrorTests {
         let table = try CSVReader.read(text: Self.text)
         let result = Result { try LinearModel.fit(ModelSpecification(outcome: "y", covariates: ["a", "b", "c"]), table: table) }
         guard case .failure(let error) = result, let error = error as? RegressionError,
-              case let .rankDeficient(rank, columns, deps) = error else {
+            case let .rankDeficient(rank, columns, deps) = error
+        else {
             Issue.record("expected rank deficiency, got \(result)")
             return
         }
@@ -109,9 +114,11 @@ struct LinearModelErrorTests {
     @Test("a constant covariate is collinear with the intercept")
     func constant() throws {
         let table = try CSVReader.read(text: "y,k,x\n1,2,1\n2,2,3\n3,2,2\n5,2,7\n")
-        #expect(throws: RegressionError.rankDeficient(
-            rank: 2, columns: 3,
-            dependencies: [CollinearColumn(name: "k", partners: ["(Intercept)"], coefficients: [2])])) {
+        #expect(
+            throws: RegressionError.rankDeficient(
+                rank: 2, columns: 3,
+                dependencies: [CollinearColumn(name: "k", partners: ["(Intercept)"], coefficients: [2])])
+        ) {
             try LinearModel.fit(ModelSpecification(outcome: "y", covariates: ["k", "x"]), table: table)
         }
     }

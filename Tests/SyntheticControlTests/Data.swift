@@ -1,6 +1,8 @@
 import Foundation
-import TestSupport
+import LinearAlgebra
 import Tabular
+import TestSupport
+
 @testable import SyntheticControlMethods
 
 /// The bundled panels and the published specifications used across the tests.
@@ -19,8 +21,9 @@ enum Data {
             p.append(PredictorSpecification(variable: v, periods: range(1961, 1969, by: 2)))
         }
         p.append(PredictorSpecification(variable: "popdens", periods: [1969]))
-        return try SyntheticControlProblem(panel: basquePanel, outcome: "gdpcap", treated: "Basque Country (Pais Vasco)",
-                                           treatmentTime: 1970, predictors: p, fitPeriods: range(1960, 1969))
+        return try SyntheticControlProblem(
+            panel: basquePanel, outcome: "gdpcap", treated: "Basque Country (Pais Vasco)",
+            treatmentTime: 1970, predictors: p, fitPeriods: range(1960, 1969))
     }
 
     /// Abadie, Diamond & Hainmueller (2010): 38 donor states, 1970-1988 fit.
@@ -50,5 +53,3 @@ enum Data {
         return (y.selectingRows(order), order.count - 1, californiaPanel.times.filter { $0 < 1989 }.count)
     }
 }
-
-import LinearAlgebra

@@ -1,9 +1,10 @@
-import Foundation
-import Testing
-import TestSupport
-import Tabular
-import LinearAlgebra
 import EstimationCore
+import Foundation
+import LinearAlgebra
+import Tabular
+import TestSupport
+import Testing
+
 @testable import SyntheticControlMethods
 
 @Suite("Determinism and inference mechanics")
@@ -156,8 +157,9 @@ struct SyntheticControlErrorTests {
     func incompleteDonors() throws {
         let table = try CSVReader.read(contentsOf: TestData.dataset("california_prop99_smoking.csv"))
         let states = try table.strings("state"), years = try table.numeric("year")
-        let holed = try Panel(table.filteringRows { !(states[$0] == "Nevada" && years[$0] == 1995) && !(states[$0] == "Utah" && years[$0] == 1975) },
-                              unit: "state", time: "year")
+        let holed = try Panel(
+            table.filteringRows { !(states[$0] == "Nevada" && years[$0] == 1995) && !(states[$0] == "Utah" && years[$0] == 1975) },
+            unit: "state", time: "year")
         let expected = SyntheticControlError.incompleteDonors(variable: "cigsale", donors: ["Nevada", "Utah"], periods: ["1995", "1975"])
         #expect(throws: expected) {
             try SyntheticControlProblem(panel: holed, outcome: "cigsale", treated: "California", treatmentTime: 1989)
@@ -171,8 +173,9 @@ struct SyntheticControlErrorTests {
     @Test("a predictor missing in every period for a unit names the variable and unit")
     func missingPredictor() {
         #expect {
-            try SyntheticControlProblem(panel: Data.californiaPanel, outcome: "cigsale", treated: "California", treatmentTime: 1989,
-                                        predictors: [PredictorSpecification(variable: "beer", periods: [1975, 1976])])
+            try SyntheticControlProblem(
+                panel: Data.californiaPanel, outcome: "cigsale", treated: "California", treatmentTime: 1989,
+                predictors: [PredictorSpecification(variable: "beer", periods: [1975, 1976])])
         } throws: { "\($0)".contains("'beer' is missing for unit") }
     }
 }

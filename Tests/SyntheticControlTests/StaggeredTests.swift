@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-import TestSupport
-import Tabular
 import LinearAlgebra
+import Tabular
+import TestSupport
+import Testing
+
 @testable import SyntheticControlMethods
 
 @Suite("Staggered synthetic control")
@@ -31,8 +32,9 @@ struct StaggeredTests {
 
     @Test("cohort level on mpdta: event-time averages are the cohort gaps averaged by periods since adoption")
     func cohorts() throws {
-        let spec = StaggeredSyntheticControl.Specification(outcome: "lemp", adoption: Self.adoption, aggregation: .cohort,
-                                                           options: .init(predictorWeights: .outcomeOnly, threads: 2), placebos: 20)
+        let spec = StaggeredSyntheticControl.Specification(
+            outcome: "lemp", adoption: Self.adoption, aggregation: .cohort,
+            options: .init(predictorWeights: .outcomeOnly, threads: 2), placebos: 20)
         let r = try StaggeredSyntheticControl.estimate(Self.panel, spec)
         #expect(r.units.map(\.adoption) == [2004, 2006, 2007])
         #expect(r.units.map(\.members.count) == [20, 40, 131])
@@ -52,8 +54,9 @@ struct StaggeredTests {
 
     @Test("not-yet-treated donors end each window before the earliest later adoption")
     func notYetTreated() throws {
-        let spec = StaggeredSyntheticControl.Specification(outcome: "lemp", adoption: Self.adoption, donorPool: .notYetTreated,
-                                                           aggregation: .cohort, placebos: 0)
+        let spec = StaggeredSyntheticControl.Specification(
+            outcome: "lemp", adoption: Self.adoption, donorPool: .notYetTreated,
+            aggregation: .cohort, placebos: 0)
         let r = try StaggeredSyntheticControl.estimate(Self.panel, spec)
         let c2004 = r.units.first { $0.adoption == 2004 }!
         #expect(c2004.effectPeriods.map { Self.panel.times[$0] } == [2004, 2005])

@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-import TestSupport
-import Tabular
 import LinearAlgebra
+import Tabular
+import TestSupport
+import Testing
+
 @testable import SyntheticControlMethods
 
 @Suite("Synthetic control against published fits")
@@ -43,8 +44,9 @@ struct PublishedSyntheticControlTests {
 @Suite("Synthetic difference-in-differences against the synthdid paper")
 struct SyntheticDiDTests {
     /// Arkhangelsky et al. (2021), Table 1 / synthdid README: SDID −15.604, SC −19.620, DiD −27.349.
-    @Test("California: SDID, SC and DiD estimates to 1e-3",
-          arguments: [(SyntheticDiD.Estimator.syntheticDiD, -15.604), (.syntheticControl, -19.620), (.differenceInDifferences, -27.349)])
+    @Test(
+        "California: SDID, SC and DiD estimates to 1e-3",
+        arguments: [(SyntheticDiD.Estimator.syntheticDiD, -15.604), (.syntheticControl, -19.620), (.differenceInDifferences, -27.349)])
     func estimates(estimator: SyntheticDiD.Estimator, expected: Double) throws {
         let (y, n0, t0) = try Data.californiaMatrix()
         #expect(n0 == 38 && t0 == 19)
@@ -96,7 +98,9 @@ struct SyntheticDiDTests {
         let m = estimates.reduce(0, +) / Double(n)
         let expected = (Double(n - 1) / Double(n) * estimates.reduce(0) { $0 + ($1 - m) * ($1 - m) }).squareRoot()
         #expect(relativeError(se, expected) < 1e-10)
-        #expect(throws: SyntheticControlError.self) { try SyntheticDiD.estimate(y.selectingRows(controls + [treated[0]]), controls: controls.count, prePeriods: 19).jackknifeStandardError() }
+        #expect(throws: SyntheticControlError.self) {
+            try SyntheticDiD.estimate(y.selectingRows(controls + [treated[0]]), controls: controls.count, prePeriods: 19).jackknifeStandardError()
+        }
     }
 }
 
@@ -119,7 +123,8 @@ struct AugmentedTests {
     @Test("cross-validated λ, weights and average effect", arguments: ["basque", "california"])
     func agreement(_ key: String) throws {
         let ref = Self.reference[key]!
-        let problem = key == "basque"
+        let problem =
+            key == "basque"
             ? try SyntheticControlProblem(panel: Data.basquePanel, outcome: "gdpcap", treated: "Basque Country (Pais Vasco)", treatmentTime: 1970)
             : try SyntheticControlProblem(panel: Data.californiaPanel, outcome: "cigsale", treated: "California", treatmentTime: 1989)
         let fit = try AugmentedSyntheticControl.fit(problem)

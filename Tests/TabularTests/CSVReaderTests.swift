@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Tabular
 
 @Suite("CSV reader")
@@ -61,8 +62,9 @@ struct CSVReaderTests {
 
     @Test("forced categorical columns and TRUE/FALSE as 1/0")
     func forcedAndBoolean() throws {
-        let t = try CSVReader.read(text: "id,flag\n007,TRUE\n010,FALSE\n",
-                                   options: CSVOptions(categoricalColumns: ["id"]))
+        let t = try CSVReader.read(
+            text: "id,flag\n007,TRUE\n010,FALSE\n",
+            options: CSVOptions(categoricalColumns: ["id"]))
         #expect(try t.strings("id") == ["007", "010"])
         #expect(try t.numeric("flag") == [1, 0])
     }
@@ -75,7 +77,7 @@ struct CSVReaderTests {
         for k in 0..<20_000 {
             let x: Double
             switch k % 4 {
-            case 0: x = Double(bitPattern: rng.next() & 0x7FEF_FFFF_FFFF_FFFF)   // any finite
+            case 0: x = Double(bitPattern: rng.next() & 0x7FEF_FFFF_FFFF_FFFF) // any finite
             case 1: x = Double(rng.next() % 10_000_000) / 1000
             case 2: x = (Double(rng.next() % 1_000_000_000) - 5e8) * 1e-7
             default: x = Double(rng.next() >> 11) * 0x1p-53 * pow(10, Double(Int(rng.next() % 40) - 20))

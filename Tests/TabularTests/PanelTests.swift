@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-import TestSupport
 import LinearAlgebra
+import TestSupport
+import Testing
+
 @testable import Tabular
 
 @Suite("Panels")

@@ -11,14 +11,17 @@ public struct AbadieImbensAnalysis: AnalysisMethod {
     public struct Keys: KeySet {
         let outcome = CommonKeys.outcome
         let treatment = RequiredKey<String>("treatment", "0/1 treatment column", column: .numeric)
-        let covariates = RequiredKey<[String]>("covariates", "covariates matched on (scaled by their SDs)", column: .numeric,
-                                               rule: { $0.isEmpty ? "list at least one covariate to match on" : nil })
+        let covariates = RequiredKey<[String]>(
+            "covariates", "covariates matched on (scaled by their SDs)", column: .numeric,
+            rule: { $0.isEmpty ? "list at least one covariate to match on" : nil })
         let estimand = DefaultedKey<Estimand>("estimand", "ate, att or atc", default: .ate)
-        let matches = DefaultedKey<Int>("matches", "M, matches per unit (ties kept)", default: 1,
-                                        rule: { $0 >= 1 ? nil : "the number of matches must be at least 1" })
+        let matches = DefaultedKey<Int>(
+            "matches", "M, matches per unit (ties kept)", default: 1,
+            rule: { $0 >= 1 ? nil : "the number of matches must be at least 1" })
         let biasAdjustment = DefaultedKey<Bool>("bias_adjustment", "Abadie–Imbens (2011) regression bias adjustment", default: false)
-        let varianceMatches = DefaultedKey<Int>("variance_matches", "0: homoskedastic; J > 0: σ²(x) from J within-group matches", default: 0,
-                                                rule: { $0 >= 0 ? nil : "must be 0 or more" })
+        let varianceMatches = DefaultedKey<Int>(
+            "variance_matches", "0: homoskedastic; J > 0: σ²(x) from J within-group matches", default: 0,
+            rule: { $0 >= 0 ? nil : "must be 0 or more" })
         let sampleVariance = DefaultedKey<Bool>("sample_variance", "variance of the sample (not population) average effect", default: false)
         let level = CommonKeys.level
         public init() {}
@@ -38,11 +41,13 @@ public struct AbadieImbensAnalysis: AnalysisMethod {
     public func run(_ context: RunContext) throws -> MethodOutput<AbadieImbensResult> {
         let e = try AbadieImbens.estimate(context.data.table, specification, level: level)
         let s = specification
-        let intro: ReportText = "\(e.method) of \(code: s.outcome) on \(code: s.treatment), matching on "
+        let intro: ReportText =
+            "\(e.method) of \(code: s.outcome) on \(code: s.treatment), matching on "
             + ReportText.joined(s.covariates.map { "\(code: $0)" }) + "; \(e.observations) units."
-        return MethodOutput(result: AbadieImbensResult(effect: e),
-                            blocks: [.paragraph(intro), .bullets([AdjustmentReport.effectText(e)])],
-                            attachments: [AdjustmentReport.effectsCSV([e])])
+        return MethodOutput(
+            result: AbadieImbensResult(effect: e),
+            blocks: [.paragraph(intro), .bullets([AdjustmentReport.effectText(e)])],
+            attachments: [AdjustmentReport.effectsCSV([e])])
     }
 }
 

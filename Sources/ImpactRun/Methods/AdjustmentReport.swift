@@ -46,8 +46,10 @@ public struct AdjustmentResult: Encodable, Sendable {
 
 /// The report of a matching or weighting analysis: counts, effects, balance before and after, a Love plot.
 enum AdjustmentReport {
-    static func balanceVariables(_ table: Table, rows: [Int], covariates: [String], factors: [String],
-                                 distance: [Double]?) throws -> [BalanceVariable] {
+    static func balanceVariables(
+        _ table: Table, rows: [Int], covariates: [String], factors: [String],
+        distance: [Double]?
+    ) throws -> [BalanceVariable] {
         var v = try BalanceVariable.from(table, rows: rows, covariates: covariates, factors: factors)
         if let distance { v.insert(BalanceVariable(name: "distance", values: distance), at: 0) }
         return v
@@ -60,15 +62,18 @@ enum AdjustmentReport {
             headers: ["variable", "sample", "mean_treated", "mean_control", "smd", "variance_ratio", "ecdf_mean", "ecdf_max"],
             rows: [("before", before), ("after", after)].flatMap { stage, table in
                 table.rows.map { r in
-                    [.text(r.variable), .text(stage), .number(r.meanTreated), .number(r.meanControl), .number(r.standardizedMeanDifference),
-                     .number(r.varianceRatio), .number(r.ecdfMean), .number(r.ecdfMax)]
+                    [
+                        .text(r.variable), .text(stage), .number(r.meanTreated), .number(r.meanControl), .number(r.standardizedMeanDifference),
+                        .number(r.varianceRatio), .number(r.ecdfMean), .number(r.ecdfMax)
+                    ]
                 }
             })
-        var chart = DotChart(title: "\(name): covariate balance", xLabel: "standardized mean difference",
-                             categories: before.rows.map(\.variable))
+        var chart = DotChart(
+            title: "\(name): covariate balance", xLabel: "standardized mean difference",
+            categories: before.rows.map(\.variable))
         chart.markers = [
             DotChart.Marker(name: "before", values: before.rows.map(\.standardizedMeanDifference), color: Palette.color(1), filled: false),
-            DotChart.Marker(name: "after", values: after.rows.map(\.standardizedMeanDifference), color: Palette.color(0)),
+            DotChart.Marker(name: "after", values: after.rows.map(\.standardizedMeanDifference), color: Palette.color(0))
         ]
         chart.referenceLines = [(0, false), (-0.1, true), (0.1, true)]
 
@@ -80,16 +85,24 @@ enum AdjustmentReport {
         var blocks: [ReportBlock] = [.paragraph(intro)]
         if !result.effects.isEmpty { blocks.append(.bullets(result.effects.map(effectText))) }
         let worst = after.rows.map { abs($0.standardizedMeanDifference) }.max() ?? 0
-        blocks.append(.table(ReportTable(
-            caption: "Largest |SMD| after adjustment: \(number: worst)" + (worst <= 0.1 ? " (all within 0.1)." : "."),
-            columns: [.init("variable", .left), .init("mean T"), .init("mean C before"), .init("SMD before"), .init("mean C after"),
-                      .init("SMD after"), .init("VR after"), .init("eCDF max after")],
-            rows: zip(before.rows, after.rows).map { b, a in
-                [.text(b.variable), .number(a.meanTreated), .number(b.meanControl), .number(b.standardizedMeanDifference),
-                 .number(a.meanControl), .number(a.standardizedMeanDifference), .number(a.varianceRatio), .number(a.ecdfMax)]
-            })))
-        blocks.append(.note("SMD denominators are computed on the unadjusted sample (MatchIt's convention); see the README. "
-            + "VR is not defined (—) for binary variables or when the control variance is zero."))
+        blocks.append(
+            .table(
+                ReportTable(
+                    caption: "Largest |SMD| after adjustment: \(number: worst)" + (worst <= 0.1 ? " (all within 0.1)." : "."),
+                    columns: [
+                        .init("variable", .left), .init("mean T"), .init("mean C before"), .init("SMD before"), .init("mean C after"),
+                        .init("SMD after"), .init("VR after"), .init("eCDF max after")
+                    ],
+                    rows: zip(before.rows, after.rows).map { b, a in
+                        [
+                            .text(b.variable), .number(a.meanTreated), .number(b.meanControl), .number(b.standardizedMeanDifference),
+                            .number(a.meanControl), .number(a.standardizedMeanDifference), .number(a.varianceRatio), .number(a.ecdfMax)
+                        ]
+                    })))
+        blocks.append(
+            .note(
+                "SMD denominators are computed on the unadjusted sample (MatchIt's convention); see the README. "
+                    + "VR is not defined (—) for binary variables or when the control variance is zero."))
         blocks.append(.figure(ReportFigure(fileName: "love_plot.svg", caption: "Standardized mean differences before and after", svg: chart.render())))
         var attachments = [balanceCSV, units]
         if !result.effects.isEmpty { attachments.append(effectsCSV(result.effects)) }
@@ -104,12 +117,15 @@ enum AdjustmentReport {
     }
 
     static func effectsCSV(_ effects: [EffectEstimate]) -> ReportTable {
-        ReportTable(fileName: "effects.csv",
-                    headers: ["method", "estimand", "estimate", "std_error", "statistic", "p_value", "ci_lower", "ci_upper", "variance", "observations"],
-                    rows: effects.map { e in
-                        [.text(e.method), .text(e.estimand.rawValue), .number(e.estimate), .number(e.effect.standardError),
-                         .number(e.effect.statistic), .pValue(e.effect.pValue), .number(e.effect.lower), .number(e.effect.upper),
-                         .text(e.effect.inference.summary), .integer(e.observations)]
-                    })
+        ReportTable(
+            fileName: "effects.csv",
+            headers: ["method", "estimand", "estimate", "std_error", "statistic", "p_value", "ci_lower", "ci_upper", "variance", "observations"],
+            rows: effects.map { e in
+                [
+                    .text(e.method), .text(e.estimand.rawValue), .number(e.estimate), .number(e.effect.standardError),
+                    .number(e.effect.statistic), .pValue(e.effect.pValue), .number(e.effect.lower), .number(e.effect.upper),
+                    .text(e.effect.inference.summary), .integer(e.observations)
+                ]
+            })
     }
 }

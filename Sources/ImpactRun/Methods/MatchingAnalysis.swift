@@ -30,16 +30,18 @@ public struct MatchingAnalysis: AnalysisMethod {
         let mahalanobis = DefaultedKey<[String]>("mahalanobis", "Mahalanobis columns used inside propensity-score calipers", column: .numeric, default: [])
         let ratio = DefaultedKey<Int>("ratio", "k:1 matching", default: 1, rule: { $0 >= 1 ? nil : "the ratio must be a whole number of at least 1" })
         let replace = DefaultedKey<Bool>("replace", "match with replacement", default: false)
-        let caliper = OptionalKey<Double>("caliper", "caliper in SDs of the propensity distance (MatchIt's std.caliper)",
-                                          rule: { $0 > 0 ? nil : "the caliper (in SDs of the distance) must be positive" })
+        let caliper = OptionalKey<Double>(
+            "caliper", "caliper in SDs of the propensity distance (MatchIt's std.caliper)",
+            rule: { $0 > 0 ? nil : "the caliper (in SDs of the distance) must be positive" })
         let exact = DefaultedKey<[String]>("exact", "columns matched exactly", column: .any, default: [])
         let order = OptionalKey<MatchingSpecification.Order>("order", "matching order", default: "largest with a propensity score")
         let cutpoints = DefaultedKey<[String: Int]>("cutpoints", "CEM: bins per covariate, e.g. {age: 5}", default: [:])
         let outcome = OptionalKey<String>("outcome", "outcome for the effect estimate", column: .numeric)
         let adjust = DefaultedKey<[String]>("adjust", "covariates for regression adjustment of the effect", column: .numeric, default: [])
-        let inference = OptionalKey<InferenceName>("inference", "standard errors of the effect",
-                                                   default: "cr1 on matched sets without replacement, else hc1",
-                                                   rule: { InferenceName.supported([.cr1, .hc1], method: "match")([$0]) })
+        let inference = OptionalKey<InferenceName>(
+            "inference", "standard errors of the effect",
+            default: "cr1 on matched sets without replacement, else hc1",
+            rule: { InferenceName.supported([.cr1, .hc1], method: "match")([$0]) })
         let level = CommonKeys.level
         public init() {}
     }
@@ -84,15 +86,18 @@ public struct MatchingAnalysis: AnalysisMethod {
             throw s.issue("matching needs 'covariates' or 'factors'")
         }
         if matching == .cem {
-            let inapplicable: [(String, Bool)] = [("distance", s.has(\.distance)), ("scale", s.has(\.scale)), ("mahalanobis", s.has(\.mahalanobis)),
-                                                  ("ratio", s.has(\.ratio)), ("replace", s.has(\.replace)), ("caliper", s.has(\.caliper)),
-                                                  ("exact", s.has(\.exact)), ("order", s.has(\.order))]
+            let inapplicable: [(String, Bool)] = [
+                ("distance", s.has(\.distance)), ("scale", s.has(\.scale)), ("mahalanobis", s.has(\.mahalanobis)),
+                ("ratio", s.has(\.ratio)), ("replace", s.has(\.replace)), ("caliper", s.has(\.caliper)),
+                ("exact", s.has(\.exact)), ("order", s.has(\.order))
+            ]
             if let (key, _) = inapplicable.first(where: \.1) { throw s.issue("'\(key)' does not apply to 'matching: cem'") }
         } else if s.has(\.cutpoints) {
             throw s.issue(\.cutpoints, "'cutpoints' applies only to 'matching: cem'")
         }
         if distance == .mahalanobis && (caliper != nil || !mahalanobis.isEmpty) {
-            throw s.issue(\.distance, "with 'distance: mahalanobis' there is no propensity score for a caliper; use a logit distance with 'mahalanobis: [...]' instead")
+            throw s.issue(
+                \.distance, "with 'distance: mahalanobis' there is no propensity score for a caliper; use a logit distance with 'mahalanobis: [...]' instead")
         }
         if replace && inference == .cr1 { throw s.issue(\.inference, "matched sets overlap when matching with replacement; use hc1") }
         if outcome == nil && (s.has(\.adjust) || s.has(\.inference)) {
@@ -113,8 +118,9 @@ public struct MatchingAnalysis: AnalysisMethod {
         let table = context.data.table
         let sample: MatchedSample
         if matching == .cem {
-            sample = try CoarsenedExactMatching.match(table, treatment: treatment, covariates: covariates,
-                                                      factors: factors, cutpoints: cutpoints.mapValues { .bins($0) })
+            sample = try CoarsenedExactMatching.match(
+                table, treatment: treatment, covariates: covariates,
+                factors: factors, cutpoints: cutpoints.mapValues { .bins($0) })
         } else {
             sample = try NearestNeighborMatching.match(table, specification)
         }
@@ -123,30 +129,39 @@ public struct MatchingAnalysis: AnalysisMethod {
             let subclass = sample.subclass.contains { $0 != nil } ? sample.subclass : nil
             let variance = inference ?? (subclass == nil ? .hc1 : .cr1)
             let sets = variance == .cr1 ? subclass : nil
-            effects.append(try WeightedEffect.estimate(table, rows: sample.rows, treated: sample.treated, weights: sample.weights,
-                                                       outcome: outcome, subclass: sets, estimand: .att, variance: variance, level: level))
+            effects.append(
+                try WeightedEffect.estimate(
+                    table, rows: sample.rows, treated: sample.treated, weights: sample.weights,
+                    outcome: outcome, subclass: sets, estimand: .att, variance: variance, level: level))
             if !adjust.isEmpty {
-                effects.append(try WeightedEffect.estimate(table, rows: sample.rows, treated: sample.treated, weights: sample.weights,
-                                                           outcome: outcome, covariates: adjust, subclass: sets, estimand: .att,
-                                                           variance: variance, level: level))
+                effects.append(
+                    try WeightedEffect.estimate(
+                        table, rows: sample.rows, treated: sample.treated, weights: sample.weights,
+                        outcome: outcome, covariates: adjust, subclass: sets, estimand: .att,
+                        variance: variance, level: level))
             }
         }
         let extra = mahalanobis.filter { !covariates.contains($0) }
-        let variables = try AdjustmentReport.balanceVariables(table, rows: sample.rows, covariates: covariates + extra, factors: factors,
-                                                              distance: sample.propensityScores?.probabilities)
+        let variables = try AdjustmentReport.balanceVariables(
+            table, rows: sample.rows, covariates: covariates + extra, factors: factors,
+            distance: sample.propensityScores?.probabilities)
         let before = Balance.table(variables, treated: sample.treated, estimand: .att)
         let after = Balance.table(variables, treated: sample.treated, weights: sample.weights, estimand: .att)
         let result = AdjustmentResult(
             method: sample.method, estimand: .att,
-            counts: SampleCounts(treated: sample.treatedCount, control: sample.controlCount, treatedUsed: sample.matchedTreatedCount,
-                                 controlUsed: sample.matchedControlCount, droppedRows: sample.droppedRows),
+            counts: SampleCounts(
+                treated: sample.treatedCount, control: sample.controlCount, treatedUsed: sample.matchedTreatedCount,
+                controlUsed: sample.matchedControlCount, droppedRows: sample.droppedRows),
             propensityModel: sample.propensityScores.map { PropensityModelSummary($0.model) }, convergence: nil,
             balanceBefore: before, balanceAfter: after, effects: effects)
-        let units = ReportTable(fileName: "matched_sample.csv", headers: ["row", "treated", "weight", "subclass", "propensity_score"],
-                                rows: sample.rows.indices.map { i in
-                                    [.integer(sample.rows[i] + 1), .integer(sample.treated[i] ? 1 : 0), .number(sample.weights[i]),
-                                     .integer(sample.subclass[i]), .number(sample.propensityScores?.probabilities[i])]
-                                })
+        let units = ReportTable(
+            fileName: "matched_sample.csv", headers: ["row", "treated", "weight", "subclass", "propensity_score"],
+            rows: sample.rows.indices.map { i in
+                [
+                    .integer(sample.rows[i] + 1), .integer(sample.treated[i] ? 1 : 0), .number(sample.weights[i]),
+                    .integer(sample.subclass[i]), .number(sample.propensityScores?.probabilities[i])
+                ]
+            })
         return AdjustmentReport.output(context.analysis.name, result: result, units: units)
     }
 }

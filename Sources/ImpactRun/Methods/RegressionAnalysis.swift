@@ -30,9 +30,10 @@ public struct RegressionAnalysis: AnalysisMethod {
         let intercept = DefaultedKey<Bool>("intercept", "include an intercept", default: true)
         let weights = OptionalKey<String>("weights", "analytic weights column (required for wls)", column: .numeric)
         let cluster = OptionalKey<String>("cluster", "cluster identifier column", column: .any)
-        let inference = OptionalKey<[InferenceName]>("inference", "variance estimators, each reported",
-                                                     default: "[cr1] with a cluster, else [classical, hc1]",
-                                                     rule: InferenceName.supported([.classical, .hc0, .hc1, .hc2, .hc3, .cr0, .cr1], method: "ols/wls"))
+        let inference = OptionalKey<[InferenceName]>(
+            "inference", "variance estimators, each reported",
+            default: "[cr1] with a cluster, else [classical, hc1]",
+            rule: InferenceName.supported([.classical, .hc0, .hc1, .hc2, .hc3, .cr0, .cr1], method: "ols/wls"))
         let level = CommonKeys.level
         public init() {}
     }
@@ -71,9 +72,10 @@ public struct RegressionAnalysis: AnalysisMethod {
 
     /// The library specification this config describes.
     public var specification: ModelSpecification {
-        ModelSpecification(outcome: outcome, covariates: (treatment.map { [$0] } ?? []) + covariates,
-                           factors: factors, referenceLevels: reference, intercept: intercept,
-                           weights: weights, cluster: cluster)
+        ModelSpecification(
+            outcome: outcome, covariates: (treatment.map { [$0] } ?? []) + covariates,
+            factors: factors, referenceLevels: reference, intercept: intercept,
+            weights: weights, cluster: cluster)
     }
 
     public func run(_ context: RunContext) throws -> MethodOutput<RegressionResult> {
@@ -85,19 +87,23 @@ public struct RegressionAnalysis: AnalysisMethod {
             parameters: fit.parameterCount, residualDegreesOfFreedom: fit.residualDegreesOfFreedom,
             rSquared: fit.rSquared, adjustedRSquared: fit.adjustedRSquared, sigma: fit.sigma,
             weighted: weights != nil, clusters: fit.clusterLabels?.count, coefficients: tables)
-        return MethodOutput(result: result, blocks: report(result, tables: ordered, name: context.analysis.name),
-                            attachments: [coefficientsCSV(ordered)])
+        return MethodOutput(
+            result: result, blocks: report(result, tables: ordered, name: context.analysis.name),
+            attachments: [coefficientsCSV(ordered)])
     }
 
     func coefficientsCSV(_ tables: [CoefficientTable]) -> ReportTable {
-        ReportTable(fileName: "coefficients.csv",
-                    headers: ["term", "variance", "estimate", "std_error", "t", "p_value", "ci_lower", "ci_upper"],
-                    rows: tables.flatMap { t in
-                        t.rows.map { r in
-                            [.text(r.term ?? ""), .text(t.estimator.rawValue), .number(r.estimate), .number(r.standardError),
-                             .number(r.statistic), .pValue(r.pValue), .number(r.lower), .number(r.upper)]
-                        }
-                    })
+        ReportTable(
+            fileName: "coefficients.csv",
+            headers: ["term", "variance", "estimate", "std_error", "t", "p_value", "ci_lower", "ci_upper"],
+            rows: tables.flatMap { t in
+                t.rows.map { r in
+                    [
+                        .text(r.term ?? ""), .text(t.estimator.rawValue), .number(r.estimate), .number(r.standardError),
+                        .number(r.statistic), .pValue(r.pValue), .number(r.lower), .number(r.upper)
+                    ]
+                }
+            })
     }
 
     func report(_ r: RegressionResult, tables: [CoefficientTable], name: String) -> [ReportBlock] {
@@ -107,26 +113,41 @@ public struct RegressionAnalysis: AnalysisMethod {
         intro += ". R² = \(number: r.rSquared), adjusted R² = \(number: r.adjustedRSquared), σ̂ = \(number: r.sigma)."
         var blocks: [ReportBlock] = [.paragraph(intro)]
         if let t = treatment {
-            blocks.append(.bullets(tables.compactMap { table in
-                table[t].map { "\(strong: t) (\(table.estimator.rawValue)): " + ReportText.estimate($0, strong: false, method: false) }
-            }))
+            blocks.append(
+                .bullets(
+                    tables.compactMap { table in
+                        table[t].map { "\(strong: t) (\(table.estimator.rawValue)): " + ReportText.estimate($0, strong: false, method: false) }
+                    }))
         }
         for table in tables {
             let reference = table.degreesOfFreedom.map { "t with \(Int($0)) df" } ?? "a normal reference"
             let df = table.clusterCount.map { "\(reference) (\($0) clusters)" } ?? reference
-            blocks.append(.table(ReportTable(
-                caption: "Standard errors: \(strong: table.estimator.rawValue); tests use \(df).",
-                columns: [.init("term", .left), .init("estimate"), .init("std. error"), .init("t"), .init("p"), .init("\(ConfidenceLevel.percent(level)) CI", .left)],
-                rows: table.rows.map { [.text($0.term ?? ""), .number($0.estimate), .number($0.standardError), .number($0.statistic),
-                                        .pValue($0.pValue), .interval($0.lower, $0.upper)] })))
+            blocks.append(
+                .table(
+                    ReportTable(
+                        caption: "Standard errors: \(strong: table.estimator.rawValue); tests use \(df).",
+                        columns: [
+                            .init("term", .left), .init("estimate"), .init("std. error"), .init("t"), .init("p"),
+                            .init("\(ConfidenceLevel.percent(level)) CI", .left)
+                        ],
+                        rows: table.rows.map {
+                            [
+                                .text($0.term ?? ""), .number($0.estimate), .number($0.standardError), .number($0.statistic),
+                                .pValue($0.pValue), .interval($0.lower, $0.upper)
+                            ]
+                        })))
         }
         if let main = tables.first {
             let shown = main.rows.filter { $0.term != "(Intercept)" }
-            var chart = DotChart(title: "\(name): coefficients (\(main.estimator.rawValue.uppercased()), \(ConfidenceLevel.percent(level)) CI)",
-                                 xLabel: "estimate", categories: shown.map { $0.term ?? "" })
-            chart.markers = [DotChart.Marker(name: "estimate", values: shown.map(\.estimate),
-                                             low: shown.map { $0.lower ?? $0.estimate }, high: shown.map { $0.upper ?? $0.estimate },
-                                             color: Palette.color(0))]
+            var chart = DotChart(
+                title: "\(name): coefficients (\(main.estimator.rawValue.uppercased()), \(ConfidenceLevel.percent(level)) CI)",
+                xLabel: "estimate", categories: shown.map { $0.term ?? "" })
+            chart.markers = [
+                DotChart.Marker(
+                    name: "estimate", values: shown.map(\.estimate),
+                    low: shown.map { $0.lower ?? $0.estimate }, high: shown.map { $0.upper ?? $0.estimate },
+                    color: Palette.color(0))
+            ]
             blocks.append(.figure(ReportFigure(fileName: "coefficients.svg", caption: "Coefficients with confidence intervals", svg: chart.render())))
         }
         return blocks

@@ -27,13 +27,16 @@ public struct StaggeredResult: Encodable, Sendable {
 
 extension SyntheticControlAnalysis {
     /// A staggered `synth` analysis: treated units (or cohorts) from an adoption column.
-    func staggered(_ context: RunContext, panel: Panel, adoption column: String,
-                   options: SyntheticControlOptions) throws -> MethodOutput<StaggeredResult> {
+    func staggered(
+        _ context: RunContext, panel: Panel, adoption column: String,
+        options: SyntheticControlOptions
+    ) throws -> MethodOutput<StaggeredResult> {
         let adoption: [String: Double]
         do { adoption = try panel.adoptionTimes(column) } catch { throw RunnerMessage(error.description) }
-        let spec = StaggeredSyntheticControl.Specification(outcome: outcome, adoption: adoption, donorPool: donorPool, aggregation: aggregation,
-                                                           predictors: predictors, options: options,
-                                                           placebos: placebo ? replications : 0, level: level)
+        let spec = StaggeredSyntheticControl.Specification(
+            outcome: outcome, adoption: adoption, donorPool: donorPool, aggregation: aggregation,
+            predictors: predictors, options: options,
+            placebos: placebo ? replications : 0, level: level)
         let r = try StaggeredSyntheticControl.estimate(panel, spec)
         let result = StaggeredResult(
             aggregation: aggregation.rawValue, donorPool: donorPool.rawValue, overall: r.overall,
@@ -41,8 +44,10 @@ extension SyntheticControlAnalysis {
             eventTime: r.eventTime.map { .init(eventTime: $0.eventTime, summary: $0.summary) },
             cohorts: r.cohorts.map { .init(adoption: $0.adoption, summary: $0.summary) }, placeboDraws: r.placeboDraws)
         func summaryCells(_ s: StaggeredSyntheticControl.Summary) -> [ReportTable.Cell] {
-            [.number(s.estimate), .integer(s.cells), .number(s.effect.standardError), .pValue(s.effect.pValue),
-             .number(s.effect.lower), .number(s.effect.upper)]
+            [
+                .number(s.estimate), .integer(s.cells), .number(s.effect.standardError), .pValue(s.effect.pValue),
+                .number(s.effect.lower), .number(s.effect.upper)
+            ]
         }
         var gapRows: [[ReportTable.Cell]] = []
         for u in r.units {
@@ -54,19 +59,26 @@ extension SyntheticControlAnalysis {
         }
         let summaryHeaders = ["estimate", "cells", "placebo_se", "p_value", "ci_lower", "ci_upper"]
         let attachments = [
-            ReportTable(fileName: "units.csv", headers: ["unit", "adoption", "average_effect", "pre_rmspe"],
-                        rows: result.units.map { [.text($0.unit), .period($0.adoption), .number($0.averageEffect), .number($0.preRMSPE)] }),
-            ReportTable(fileName: "event_time.csv", headers: ["event_time"] + summaryHeaders,
-                        rows: result.eventTime.map { [.integer($0.eventTime)] + summaryCells($0.summary) }),
-            ReportTable(fileName: "cohorts.csv", headers: ["adoption"] + summaryHeaders,
-                        rows: result.cohorts.map { [.period($0.adoption)] + summaryCells($0.summary) }),
-            ReportTable(fileName: "unit_gaps.csv", headers: ["unit", "period", "event_time", "gap", "in_effect_window"], rows: gapRows),
+            ReportTable(
+                fileName: "units.csv", headers: ["unit", "adoption", "average_effect", "pre_rmspe"],
+                rows: result.units.map { [.text($0.unit), .period($0.adoption), .number($0.averageEffect), .number($0.preRMSPE)] }),
+            ReportTable(
+                fileName: "event_time.csv", headers: ["event_time"] + summaryHeaders,
+                rows: result.eventTime.map { [.integer($0.eventTime)] + summaryCells($0.summary) }),
+            ReportTable(
+                fileName: "cohorts.csv", headers: ["adoption"] + summaryHeaders,
+                rows: result.cohorts.map { [.period($0.adoption)] + summaryCells($0.summary) }),
+            ReportTable(fileName: "unit_gaps.csv", headers: ["unit", "period", "event_time", "gap", "in_effect_window"], rows: gapRows)
         ]
         let e = result.eventTime
-        var chart = LineChart(title: "\(context.analysis.name): average gap by periods since adoption", xLabel: "periods since adoption",
-                              yLabel: "gap in \(outcome)")
-        chart.series = [LineChart.Series(name: "average gap", x: e.map { Double($0.eventTime) }, y: e.map(\.summary.estimate),
-                                         color: Palette.color(0), markers: true)]
+        var chart = LineChart(
+            title: "\(context.analysis.name): average gap by periods since adoption", xLabel: "periods since adoption",
+            yLabel: "gap in \(outcome)")
+        chart.series = [
+            LineChart.Series(
+                name: "average gap", x: e.map { Double($0.eventTime) }, y: e.map(\.summary.estimate),
+                color: Palette.color(0), markers: true)
+        ]
         chart.errorBars = e.compactMap { row in
             guard let lo = row.summary.effect.lower, let hi = row.summary.effect.upper else { return nil }
             return (Double(row.eventTime), lo, hi)
@@ -78,14 +90,25 @@ extension SyntheticControlAnalysis {
         intro += "; \(r.placeboDraws) placebo draws. Overall average effect "
         intro += ReportText.estimate(r.overall.effect, method: false) + " over \(r.overall.cells) treated unit-periods."
         var blocks: [ReportBlock] = [.paragraph(intro)]
-        blocks.append(.table(ReportTable(
-            columns: [.init("periods since adoption"), .init("average gap"), .init("placebo SE"), .init("p"), .init("\(ConfidenceLevel.percent(level)) CI", .left)],
-            rows: e.map { [.integer($0.eventTime), .number($0.summary.estimate), .number($0.summary.effect.standardError),
-                           .pValue($0.summary.effect.pValue), .interval($0.summary.effect.lower, $0.summary.effect.upper)] })))
+        blocks.append(
+            .table(
+                ReportTable(
+                    columns: [
+                        .init("periods since adoption"), .init("average gap"), .init("placebo SE"), .init("p"),
+                        .init("\(ConfidenceLevel.percent(level)) CI", .left)
+                    ],
+                    rows: e.map {
+                        [
+                            .integer($0.eventTime), .number($0.summary.estimate), .number($0.summary.effect.standardError),
+                            .pValue($0.summary.effect.pValue), .interval($0.summary.effect.lower, $0.summary.effect.upper)
+                        ]
+                    })))
         var warnings: [String] = []
         if r.placeboDraws > 0 {
-            blocks.append(.note("Error bars and intervals are ± \(ReportFormat.number(ConfidenceLevel.normalCritical(level))) placebo SDs (\(ConfidenceLevel.percent(level)), normal); "
-                + "p-values are placebo ranks, (1 + #{|placebo| ≥ |estimate|})/(1 + draws). Negative event times are pre-adoption fits (leads)."))
+            blocks.append(
+                .note(
+                    "Error bars and intervals are ± \(ReportFormat.number(ConfidenceLevel.normalCritical(level))) placebo SDs (\(ConfidenceLevel.percent(level)), normal); "
+                        + "p-values are placebo ranks, (1 + #{|placebo| ≥ |estimate|})/(1 + draws). Negative event times are pre-adoption fits (leads)."))
         } else {
             blocks.append(.note("No placebo draws were made, so no uncertainty is shown. Negative event times are pre-adoption fits (leads)."))
             warnings.append("no placebo draws (inference: none or replications: 0): the averages have no measure of uncertainty")

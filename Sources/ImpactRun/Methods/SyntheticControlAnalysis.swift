@@ -25,23 +25,29 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
         let exclude = DefaultedKey<[String]>("exclude", "units left out of the donor pool", default: [])
         let predictors = DefaultedKey<[PredictorEntry]>("predictors", "list of {variable, periods, aggregate}", default: [])
         let fitPeriods = OptionalKey<PeriodSet>("fit_periods", "periods whose outcome MSPE chooses V", default: "every pre-treatment period")
-        let predictorWeights = OptionalKey<PredictorWeightsSetting>("predictor_weights", "optimized, outcome-only, or custom V weights",
-                                                                    default: "optimized (outcome-only when staggered without predictors)")
-        let randomStarts = DefaultedKey<Int>("random_starts", "extra random starts of the V search", default: 1,
-                                             rule: { $0 >= 0 ? nil : "must be 0 or more" })
-        let maxEvaluations = DefaultedKey<Int>("max_evaluations", "Nelder–Mead budget per start", default: 2000,
-                                               rule: { $0 >= 100 ? nil : "must be at least 100" })
-        let inference = DefaultedKey<InferenceName>("inference", "placebo (in space; staggered: placebo draws) or none", default: .placebo,
-                                                    rule: { InferenceName.supported([.placebo, .none], method: "synth")([$0]) })
-        let excludeAbove = OptionalKey<Double>("exclude_above", "drop placebos with pre-MSPE above this multiple of the treated unit's",
-                                               rule: { $0 > 0 ? nil : "the MSPE multiple must be positive" })
+        let predictorWeights = OptionalKey<PredictorWeightsSetting>(
+            "predictor_weights", "optimized, outcome-only, or custom V weights",
+            default: "optimized (outcome-only when staggered without predictors)")
+        let randomStarts = DefaultedKey<Int>(
+            "random_starts", "extra random starts of the V search", default: 1,
+            rule: { $0 >= 0 ? nil : "must be 0 or more" })
+        let maxEvaluations = DefaultedKey<Int>(
+            "max_evaluations", "Nelder–Mead budget per start", default: 2000,
+            rule: { $0 >= 100 ? nil : "must be at least 100" })
+        let inference = DefaultedKey<InferenceName>(
+            "inference", "placebo (in space; staggered: placebo draws) or none", default: .placebo,
+            rule: { InferenceName.supported([.placebo, .none], method: "synth")([$0]) })
+        let excludeAbove = OptionalKey<Double>(
+            "exclude_above", "drop placebos with pre-MSPE above this multiple of the treated unit's",
+            rule: { $0 > 0 ? nil : "the MSPE multiple must be positive" })
         let placeboTime = OptionalKey<Double>("placebo_time", "placebo-in-time treatment date")
         let leaveOneOut = DefaultedKey<Bool>("leave_one_out", "refit without each weighted donor", default: false)
         let effectWindow = OptionalKey<PeriodSet>("effect_window", "periods averaged for the effect", default: "every post period")
         let aggregation = DefaultedKey<StaggeredSyntheticControl.Aggregation>("aggregation", "staggered: fit each unit or each cohort", default: .unit)
         let donorPool = DefaultedKey<StaggeredSyntheticControl.DonorPool>("donor_pool", "staggered: never or not-yet treated donors", default: .neverTreated)
-        let replications = DefaultedKey<Int>("replications", "staggered: placebo draws", default: 100,
-                                             rule: { $0 >= 0 ? nil : "must be 0 or more" })
+        let replications = DefaultedKey<Int>(
+            "replications", "staggered: placebo draws", default: 100,
+            rule: { $0 >= 0 ? nil : "must be 0 or more" })
         let level = CommonKeys.level
         public init() {}
     }
@@ -99,17 +105,21 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
             predictorWeights = adoption != nil && predictors.isEmpty ? .outcomeOnly : .optimized
         }
         if let a = adoption {
-            let single: [(String, Bool)] = [("treated", s.has(\.treated)), ("treatment_time", s.has(\.treatmentTime)),
-                                            ("placebo_time", s.has(\.placeboTime)), ("leave_one_out", s.has(\.leaveOneOut)),
-                                            ("exclude_above", s.has(\.excludeAbove)), ("donors", s.has(\.donors))]
+            let single: [(String, Bool)] = [
+                ("treated", s.has(\.treated)), ("treatment_time", s.has(\.treatmentTime)),
+                ("placebo_time", s.has(\.placeboTime)), ("leave_one_out", s.has(\.leaveOneOut)),
+                ("exclude_above", s.has(\.excludeAbove)), ("donors", s.has(\.donors))
+            ]
             if let (key, _) = single.first(where: \.1) {
                 throw s.issue("'\(key)' applies to a single treated unit; with 'adoption: \(a)' every unit's timing comes from that column")
             }
         } else {
             guard treated != nil else { throw s.issue("name the treated unit ('treated') and 'treatment_time', or give an 'adoption' column") }
             guard treatmentTime != nil else { throw s.issue("'treated' needs a 'treatment_time' (the first treated period)") }
-            let staggered: [(String, Bool)] = [("aggregation", s.has(\.aggregation)), ("donor_pool", s.has(\.donorPool)),
-                                               ("replications", s.has(\.replications))]
+            let staggered: [(String, Bool)] = [
+                ("aggregation", s.has(\.aggregation)), ("donor_pool", s.has(\.donorPool)),
+                ("replications", s.has(\.replications))
+            ]
             if let (key, _) = staggered.first(where: \.1) {
                 throw s.issue("'\(key)' applies to staggered designs (an 'adoption' column)")
             }
@@ -131,7 +141,8 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
                 return [SettingIssue(key: "adoption", message: error.description)]
             }
         }
-        let named = (treated.map { [("treated", $0)] } ?? []) + (donors ?? []).enumerated().map { ("donors[\($0.offset)]", $0.element) }
+        let named =
+            (treated.map { [("treated", $0)] } ?? []) + (donors ?? []).enumerated().map { ("donors[\($0.offset)]", $0.element) }
             + exclude.enumerated().map { ("exclude[\($0.offset)]", $0.element) }
         return PanelDesignCheck.issues(data, unit: unit, time: time, named: named, treatmentTime: treatmentTime)
     }
@@ -146,8 +157,9 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
             return MethodOutput(result: .staggered(out.result), blocks: out.blocks, attachments: out.attachments, warnings: out.warnings)
         }
         guard let treated, let treatmentTime else { throw RunnerMessage("a single-unit synthetic control needs 'treated' and 'treatment_time'") }
-        let problem = try SyntheticControlProblem(panel: p, outcome: outcome, treated: treated, treatmentTime: treatmentTime,
-                                                  donors: donors, exclude: exclude, predictors: predictors, fitPeriods: fitPeriods)
+        let problem = try SyntheticControlProblem(
+            panel: p, outcome: outcome, treated: treated, treatmentTime: treatmentTime,
+            donors: donors, exclude: exclude, predictors: predictors, fitPeriods: fitPeriods)
         let window = PeriodSet.range(effectWindow)
         let fit = try SyntheticControl.fit(problem, options: options)
         let v = fit.predictorWeights
@@ -159,17 +171,21 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
             let (f, dropped) = try fit.placeboInTime(at: t, options: options)
             let between = f.problem.periods.indices.filter { f.problem.periods[$0] >= t && f.problem.periods[$0] < problem.treatmentTime }
             let g = f.gaps
-            inTime = .init(placeboTime: t, droppedPredictors: dropped, preRMSPE: f.preRMSPE,
-                           averageGapBeforeTreatment: between.reduce(0) { $0 + g[$1] } / Double(max(between.count, 1)))
+            inTime = .init(
+                placeboTime: t, droppedPredictors: dropped, preRMSPE: f.preRMSPE,
+                averageGapBeforeTreatment: between.reduce(0) { $0 + g[$1] } / Double(max(between.count, 1)))
         }
         if leaveOneOut {
-            loo = try fit.leaveOneOut(options: options).map { .init(donor: $0.donor, averageEffect: $0.fit.averageEffect(window: window), preRMSPE: $0.fit.preRMSPE) }
+            loo = try fit.leaveOneOut(options: options).map {
+                .init(donor: $0.donor, averageEffect: $0.fit.averageEffect(window: window), preRMSPE: $0.fit.preRMSPE)
+            }
         }
         let synthX = problem.x0.multiplied(by: fit.weights)
         let predictorRows: [SyntheticControlResult.Predictor] = problem.predictors.indices.map { k in
             let row = problem.x0.row(k)
-            return .init(predictor: problem.predictors[k].label, weight: v?[k], treated: problem.x1[k], synthetic: synthX[k],
-                         donorMean: row.reduce(0, +) / Double(row.count))
+            return .init(
+                predictor: problem.predictors[k].label, weight: v?[k], treated: problem.x1[k], synthetic: synthX[k],
+                donorMean: row.reduce(0, +) / Double(row.count))
         }
         let result = SyntheticControlResult.make(
             estimator: v == nil ? "synthetic control (outcome only)" : "synthetic control (nested V)", problem: problem,

@@ -63,67 +63,97 @@ public struct SyntheticControlResult: Encodable, Sendable {
     public let placeboInTime: InTime?
     public let leaveOneOut: [LeaveOneOut]?
 
-    static func make(estimator: String, problem: SyntheticControlProblem, weights: [Double], synthetic: [Double], gaps: [Double],
-                     predictors: [Predictor], lossV: Double?, lossW: Double?, starts: [StartResult], ridgeLambda: Double?,
-                     effectWindow: [Double]?, placebo: PlaceboInSpace?, placeboInTime: InTime?, leaveOneOut: [LeaveOneOut]?,
-                     level: Double) -> SyntheticControlResult {
+    static func make(
+        estimator: String, problem: SyntheticControlProblem, weights: [Double], synthetic: [Double], gaps: [Double],
+        predictors: [Predictor], lossV: Double?, lossW: Double?, starts: [StartResult], ridgeLambda: Double?,
+        effectWindow: [Double]?, placebo: PlaceboInSpace?, placeboInTime: InTime?, leaveOneOut: [LeaveOneOut]?,
+        level: Double
+    ) -> SyntheticControlResult {
         let window = PeriodSet.range(effectWindow)
         let pre = problem.prePeriodIndices
         let post = problem.postPeriodIndices.filter { window?.contains(problem.periods[$0]) ?? true }
         let rms = { (idx: [Int]) in (idx.reduce(0) { $0 + gaps[$1] * gaps[$1] } / Double(max(idx.count, 1))).squareRoot() }
         let average = post.reduce(0) { $0 + gaps[$1] } / Double(max(post.count, 1))
-        let effect: Estimate = placebo.map { p in
-            let included = p.units.filter(\.included).count
-            return Estimate(estimate: average, standardError: nil, degreesOfFreedom: nil, statistic: nil, pValue: p.pValue, level: level,
-                            lower: nil, upper: nil,
-                            inference: Inference(kind: .permutation, type: "placebo in space: rank/(J+1) of the post/pre RMSPE ratio",
-                                                 replications: included - 1))
-        } ?? .point(average, level: level)
+        let effect: Estimate =
+            placebo.map { p in
+                let included = p.units.filter(\.included).count
+                return Estimate(
+                    estimate: average, standardError: nil, degreesOfFreedom: nil, statistic: nil, pValue: p.pValue, level: level,
+                    lower: nil, upper: nil,
+                    inference: Inference(
+                        kind: .permutation, type: "placebo in space: rank/(J+1) of the post/pre RMSPE ratio",
+                        replications: included - 1))
+            } ?? .point(average, level: level)
         return SyntheticControlResult(
             estimator: estimator, treated: problem.treatedUnit, treatmentTime: problem.treatmentTime,
             weights: zip(problem.donors, weights).map { .init(donor: $0, weight: $1) }, predictors: predictors,
             lossV: lossV, lossW: lossW, starts: starts, ridgeLambda: ridgeLambda,
             preRMSPE: rms(pre), postRMSPE: rms(problem.postPeriodIndices), averageEffect: average, effect: effect, effectWindow: effectWindow,
             periods: problem.periods.indices.map { .init(period: problem.periods[$0], treated: problem.y1[$0], synthetic: synthetic[$0], gap: gaps[$0]) },
-            placebo: placebo.map { .init(rank: $0.rank, pValue: $0.pValue, includedUnits: $0.units.filter(\.included).count,
-                                         exclusionMultiple: $0.exclusionMultiple, units: $0.units, periodPValues: $0.periodPValues) },
+            placebo: placebo.map {
+                .init(
+                    rank: $0.rank, pValue: $0.pValue, includedUnits: $0.units.filter(\.included).count,
+                    exclusionMultiple: $0.exclusionMultiple, units: $0.units, periodPValues: $0.periodPValues)
+            },
             placeboInTime: placeboInTime, leaveOneOut: leaveOneOut)
     }
 }
 
 /// The report of a single-unit synthetic control (`synth`, `augsynth`).
 enum SyntheticControlReport {
-    static func output(_ name: String, problem: SyntheticControlProblem, result r: SyntheticControlResult,
-                       placebo: PlaceboInSpace?) -> MethodOutput<SyntheticControlResult> {
+    static func output(
+        _ name: String, problem: SyntheticControlProblem, result r: SyntheticControlResult,
+        placebo: PlaceboInSpace?
+    ) -> MethodOutput<SyntheticControlResult> {
         var attachments = [
             ReportTable(fileName: "weights.csv", headers: ["donor", "weight"], rows: r.weights.map { [.text($0.donor), .number($0.weight)] }),
-            ReportTable(fileName: "gaps.csv", headers: ["period", "treated", "synthetic", "gap"],
-                        rows: r.periods.map { [.period($0.period), .number($0.treated), .number($0.synthetic), .number($0.gap)] }),
+            ReportTable(
+                fileName: "gaps.csv", headers: ["period", "treated", "synthetic", "gap"],
+                rows: r.periods.map { [.period($0.period), .number($0.treated), .number($0.synthetic), .number($0.gap)] })
         ]
         if !r.predictors.isEmpty {
-            attachments.append(ReportTable(fileName: "predictors.csv", headers: ["predictor", "v_weight", "treated", "synthetic", "donor_mean"],
-                                           rows: r.predictors.map { [.text($0.predictor), .number($0.weight), .number($0.treated),
-                                                                     .number($0.synthetic), .number($0.donorMean)] }))
+            attachments.append(
+                ReportTable(
+                    fileName: "predictors.csv", headers: ["predictor", "v_weight", "treated", "synthetic", "donor_mean"],
+                    rows: r.predictors.map {
+                        [
+                            .text($0.predictor), .number($0.weight), .number($0.treated),
+                            .number($0.synthetic), .number($0.donorMean)
+                        ]
+                    }))
         }
         if let placebo {
-            attachments.append(ReportTable(fileName: "placebos.csv",
-                                           headers: ["unit", "treated", "pre_mspe", "post_mspe", "rmspe_ratio", "average_effect", "included"],
-                                           rows: placebo.units.map { [.text($0.name), .integer($0.isTreated ? 1 : 0), .number($0.preMSPE), .number($0.postMSPE),
-                                                                      .number($0.ratio), .number($0.averageEffect), .integer($0.included ? 1 : 0)] }))
-            attachments.append(ReportTable(fileName: "placebo_gaps.csv", headers: ["period"] + placebo.units.map(\.name),
-                                           rows: placebo.periods.indices.map { t in [.period(placebo.periods[t])] + placebo.units.map { .number($0.gaps[t]) } }))
+            attachments.append(
+                ReportTable(
+                    fileName: "placebos.csv",
+                    headers: ["unit", "treated", "pre_mspe", "post_mspe", "rmspe_ratio", "average_effect", "included"],
+                    rows: placebo.units.map {
+                        [
+                            .text($0.name), .integer($0.isTreated ? 1 : 0), .number($0.preMSPE), .number($0.postMSPE),
+                            .number($0.ratio), .number($0.averageEffect), .integer($0.included ? 1 : 0)
+                        ]
+                    }))
+            attachments.append(
+                ReportTable(
+                    fileName: "placebo_gaps.csv", headers: ["period"] + placebo.units.map(\.name),
+                    rows: placebo.periods.indices.map { t in [.period(placebo.periods[t])] + placebo.units.map { .number($0.gaps[t]) } }))
         }
         if let loo = r.leaveOneOut {
-            attachments.append(ReportTable(fileName: "leave_one_out.csv", headers: ["dropped_donor", "average_effect", "pre_rmspe"],
-                                           rows: loo.map { [.text($0.donor), .number($0.averageEffect), .number($0.preRMSPE)] }))
+            attachments.append(
+                ReportTable(
+                    fileName: "leave_one_out.csv", headers: ["dropped_donor", "average_effect", "pre_rmspe"],
+                    rows: loo.map { [.text($0.donor), .number($0.averageEffect), .number($0.preRMSPE)] }))
         }
         let times = r.periods.map(\.period)
         var path = LineChart(title: "\(r.treated) and its synthetic control", xLabel: "period", yLabel: problem.outcome)
-        path.series = [LineChart.Series(name: r.treated, x: times, y: r.periods.map(\.treated), color: Palette.color(0)),
-                       LineChart.Series(name: "synthetic \(r.treated)", x: times, y: r.periods.map(\.synthetic), color: Palette.color(1), dashed: true)]
+        path.series = [
+            LineChart.Series(name: r.treated, x: times, y: r.periods.map(\.treated), color: Palette.color(0)),
+            LineChart.Series(name: "synthetic \(r.treated)", x: times, y: r.periods.map(\.synthetic), color: Palette.color(1), dashed: true)
+        ]
         path.verticalLines = [(r.treatmentTime, "treatment")]
-        var gapChart = LineChart(title: "Gap: \(r.treated) minus synthetic" + (placebo == nil ? "" : ", with placebo gaps"),
-                                 xLabel: "period", yLabel: "gap in \(problem.outcome)")
+        var gapChart = LineChart(
+            title: "Gap: \(r.treated) minus synthetic" + (placebo == nil ? "" : ", with placebo gaps"),
+            xLabel: "period", yLabel: "gap in \(problem.outcome)")
         if let placebo {
             for u in placebo.units.dropFirst() where u.included {
                 gapChart.series.append(LineChart.Series(name: nil, x: times, y: u.gaps, color: Palette.muted, width: 1, opacity: 0.7))
@@ -135,22 +165,31 @@ enum SyntheticControlReport {
         let shown = r.weights.filter { abs($0.weight) > 1e-4 }.sorted { abs($0.weight) > abs($1.weight) }
         let bars = BarChart(title: "Donor weights", xLabel: "weight", categories: shown.map(\.donor), values: shown.map(\.weight))
 
-        var intro: ReportText = "\(r.estimator.prefix(1).uppercased() + r.estimator.dropFirst()) for \(strong: r.treated) (treated from \(period: r.treatmentTime)), "
+        var intro: ReportText =
+            "\(r.estimator.prefix(1).uppercased() + r.estimator.dropFirst()) for \(strong: r.treated) (treated from \(period: r.treatmentTime)), "
         intro += "\(r.weights.count) donors. Pre-treatment RMSPE \(number: r.preRMSPE); average gap after treatment \(number: r.averageEffect)"
         if let w = PeriodSet.range(r.effectWindow) { intro += " (window \(period: w.lowerBound)–\(period: w.upperBound))" }
         intro += "."
         var blocks: [ReportBlock] = [.paragraph(intro)]
         if let l = r.lossV {
-            blocks.append(.paragraph("Pre-period loss (MSPE over the fit periods) \(number: l)" + (r.lossW.map { "; predictor loss \(number: $0)" } ?? "") + "."))
+            blocks.append(
+                .paragraph("Pre-period loss (MSPE over the fit periods) \(number: l)" + (r.lossW.map { "; predictor loss \(number: $0)" } ?? "") + "."))
         }
         if !r.starts.isEmpty {
             blocks.append(.paragraph("Starts of the V search (best is used): " + ReportText.joined(r.starts.map { "\($0.name) \(number: $0.loss)" }) + "."))
         }
         blocks.append(.table(ReportTable(headers: ["donor", "weight"], rows: shown.map { [.text($0.donor), .number($0.weight)] })))
         if !r.predictors.isEmpty {
-            blocks.append(.table(ReportTable(headers: ["predictor", "V", "treated", "synthetic", "donor mean"],
-                                             rows: r.predictors.map { [.text($0.predictor), .number($0.weight), .number($0.treated),
-                                                                       .number($0.synthetic), .number($0.donorMean)] })))
+            blocks.append(
+                .table(
+                    ReportTable(
+                        headers: ["predictor", "V", "treated", "synthetic", "donor mean"],
+                        rows: r.predictors.map {
+                            [
+                                .text($0.predictor), .number($0.weight), .number($0.treated),
+                                .number($0.synthetic), .number($0.donorMean)
+                            ]
+                        })))
         }
         if let p = r.placebo {
             var t: ReportText = "\(strong: "Placebo in space"): post/pre RMSPE ratio ranks \(p.rank) of \(p.includedUnits)"
@@ -165,11 +204,15 @@ enum SyntheticControlReport {
             blocks.append(.paragraph(text))
         }
         if let loo = r.leaveOneOut {
-            blocks.append(.paragraph("\(strong: "Leave one out"): " + ReportText.joined(loo.map { "without \($0.donor): \(number: $0.averageEffect)" }, separator: "; ") + "."))
+            blocks.append(
+                .paragraph(
+                    "\(strong: "Leave one out"): " + ReportText.joined(loo.map { "without \($0.donor): \(number: $0.averageEffect)" }, separator: "; ") + "."))
         }
-        blocks += [.figure(ReportFigure(fileName: "path.svg", caption: "Treated and synthetic paths", svg: path.render())),
-                   .figure(ReportFigure(fileName: "gaps.svg", caption: "Gaps with placebo gaps", svg: gapChart.render())),
-                   .figure(ReportFigure(fileName: "weights.svg", caption: "Donor weights", svg: bars.render()))]
+        blocks += [
+            .figure(ReportFigure(fileName: "path.svg", caption: "Treated and synthetic paths", svg: path.render())),
+            .figure(ReportFigure(fileName: "gaps.svg", caption: "Gaps with placebo gaps", svg: gapChart.render())),
+            .figure(ReportFigure(fileName: "weights.svg", caption: "Donor weights", svg: bars.render()))
+        ]
         var warnings: [String] = []
         if problem.prePeriodIndices.count < 5 {
             warnings.append("only \(problem.prePeriodIndices.count) pre-treatment period(s): the pre-period fit says little about the counterfactual")
@@ -190,10 +233,12 @@ public struct AugmentedSyntheticControlAnalysis: AnalysisMethod {
         let treatmentTime = RequiredKey<Double>("treatment_time", "the treated unit's first treated period")
         let donors = OptionalKey<[String]>("donors", "the donor pool", default: "every other unit")
         let exclude = DefaultedKey<[String]>("exclude", "units left out of the donor pool", default: [])
-        let lambda = OptionalKey<Double>("lambda", "ridge penalty", default: "cross-validated",
-                                         rule: { $0 >= 0 ? nil : "the ridge penalty must be 0 or more" })
-        let inference = DefaultedKey<InferenceName>("inference", "placebo (in space) or none", default: .placebo,
-                                                    rule: { InferenceName.supported([.placebo, .none], method: "augsynth")([$0]) })
+        let lambda = OptionalKey<Double>(
+            "lambda", "ridge penalty", default: "cross-validated",
+            rule: { $0 >= 0 ? nil : "the ridge penalty must be 0 or more" })
+        let inference = DefaultedKey<InferenceName>(
+            "inference", "placebo (in space) or none", default: .placebo,
+            rule: { InferenceName.supported([.placebo, .none], method: "augsynth")([$0]) })
         let effectWindow = OptionalKey<PeriodSet>("effect_window", "periods averaged for the effect", default: "every post period")
         let level = CommonKeys.level
         public init() {}
@@ -216,15 +261,17 @@ public struct AugmentedSyntheticControlAnalysis: AnalysisMethod {
     }
 
     public func check(_ data: LoadedData) -> [SettingIssue] {
-        let named = [("treated", treated)] + (donors ?? []).enumerated().map { ("donors[\($0.offset)]", $0.element) }
+        let named =
+            [("treated", treated)] + (donors ?? []).enumerated().map { ("donors[\($0.offset)]", $0.element) }
             + exclude.enumerated().map { ("exclude[\($0.offset)]", $0.element) }
         return PanelDesignCheck.issues(data, unit: unit, time: time, named: named, treatmentTime: treatmentTime)
     }
 
     public func run(_ context: RunContext) throws -> MethodOutput<SyntheticControlResult> {
         let p = try PanelDesignCheck.panel(context.data, unit: unit, time: time)
-        let problem = try SyntheticControlProblem(panel: p, outcome: outcome, treated: treated, treatmentTime: treatmentTime,
-                                                  donors: donors, exclude: exclude, predictors: [], fitPeriods: nil)
+        let problem = try SyntheticControlProblem(
+            panel: p, outcome: outcome, treated: treated, treatmentTime: treatmentTime,
+            donors: donors, exclude: exclude, predictors: [], fitPeriods: nil)
         let fit = try AugmentedSyntheticControl.fit(problem, lambda: lambda)
         let placeboResult = placebo ? try fit.placeboInSpace(threads: context.threads, fixedLambda: lambda != nil) : nil
         let result = SyntheticControlResult.make(

@@ -47,14 +47,16 @@ public struct PredictorEntry: SettingValue, Decodable {
 
     public init(from decoder: any Decoder) throws {
         let m = try StrictMapping(decoder, allowed: ["variable", "periods", "aggregate"], context: "a predictor")
-        let aggregate = try m.optional("aggregate", String.self).map { name -> PredictorSpecification.Aggregate in
-            guard let a = PredictorSpecification.Aggregate(rawValue: name) else {
-                throw m.issue("aggregate", invalidChoice(name, PredictorSpecification.Aggregate.allCases.map(\.rawValue)))
-            }
-            return a
-        } ?? .mean
-        spec = PredictorSpecification(variable: try m.required("variable"), periods: try m.required("periods", PeriodSet.self).values,
-                                      aggregate: aggregate)
+        let aggregate =
+            try m.optional("aggregate", String.self).map { name -> PredictorSpecification.Aggregate in
+                guard let a = PredictorSpecification.Aggregate(rawValue: name) else {
+                    throw m.issue("aggregate", invalidChoice(name, PredictorSpecification.Aggregate.allCases.map(\.rawValue)))
+                }
+                return a
+            } ?? .mean
+        spec = PredictorSpecification(
+            variable: try m.required("variable"), periods: try m.required("periods", PeriodSet.self).values,
+            aggregate: aggregate)
     }
 }
 
@@ -87,8 +89,10 @@ extension SyntheticDiD.Estimator: SettingChoice {}
 /// Checks shared by the single-treated-unit panel methods (`synth`, `augsynth`, `sdid`): the named units
 /// occur in the unit column, and the treatment time leaves a period before it and one at or after it.
 enum PanelDesignCheck {
-    static func issues(_ data: LoadedData, unit unitColumn: String, time timeColumn: String,
-                       named: [(key: String, unit: String)], treatmentTime: Double?) -> [SettingIssue] {
+    static func issues(
+        _ data: LoadedData, unit unitColumn: String, time timeColumn: String,
+        named: [(key: String, unit: String)], treatmentTime: Double?
+    ) -> [SettingIssue] {
         guard let units = try? data.table.strings(unitColumn), let times = try? data.table.numeric(timeColumn) else { return [] }
         let present = Set(units.compactMap { $0 })
         var issues: [SettingIssue] = []
@@ -100,8 +104,12 @@ enum PanelDesignCheck {
         if let t = treatmentTime {
             let finite = times.filter { !$0.isNaN }
             if !(finite.contains { $0 < t }) || !(finite.contains { $0 >= t }) {
-                issues.append(SettingIssue(key: "treatment_time",
-                    message: "\(formatNumber(t)) leaves no period \(finite.contains { $0 < t } ? "at or after it" : "before it") in column '\(timeColumn)' (\(formatNumber(finite.min() ?? .nan))–\(formatNumber(finite.max() ?? .nan)))"))
+                issues.append(
+                    SettingIssue(
+                        key: "treatment_time",
+                        message:
+                            "\(formatNumber(t)) leaves no period \(finite.contains { $0 < t } ? "at or after it" : "before it") in column '\(timeColumn)' (\(formatNumber(finite.min() ?? .nan))–\(formatNumber(finite.max() ?? .nan)))"
+                    ))
             }
         }
         return issues

@@ -16,11 +16,13 @@ public struct SyntheticDiDAnalysis: AnalysisMethod {
         let treated = RequiredKey<[String]>("treated", "the treated unit or units", rule: { $0.isEmpty ? "list at least one treated unit" : nil })
         let treatmentTime = RequiredKey<Double>("treatment_time", "the first treated period")
         let estimator = DefaultedKey<SyntheticDiD.Estimator>("estimator", "sdid, sc or did", default: .syntheticDiD)
-        let inference = OptionalKey<InferenceName>("inference", "placebo, jackknife or none",
-                                                   default: "placebo with one treated unit, jackknife with several",
-                                                   rule: { InferenceName.supported([.placebo, .jackknife, .none], method: "sdid")([$0]) })
-        let replications = DefaultedKey<Int>("replications", "placebo draws", default: 200,
-                                             rule: { $0 >= 2 ? nil : "at least 2 placebo replications are needed" })
+        let inference = OptionalKey<InferenceName>(
+            "inference", "placebo, jackknife or none",
+            default: "placebo with one treated unit, jackknife with several",
+            rule: { InferenceName.supported([.placebo, .jackknife, .none], method: "sdid")([$0]) })
+        let replications = DefaultedKey<Int>(
+            "replications", "placebo draws", default: 200,
+            rule: { $0 >= 2 ? nil : "at least 2 placebo replications are needed" })
         let level = CommonKeys.level
         public init() {}
     }
@@ -45,8 +47,9 @@ public struct SyntheticDiDAnalysis: AnalysisMethod {
     }
 
     public func check(_ data: LoadedData) -> [SettingIssue] {
-        PanelDesignCheck.issues(data, unit: unit, time: time, named: treated.enumerated().map { ("treated[\($0.offset)]", $0.element) },
-                                treatmentTime: treatmentTime)
+        PanelDesignCheck.issues(
+            data, unit: unit, time: time, named: treated.enumerated().map { ("treated[\($0.offset)]", $0.element) },
+            treatmentTime: treatmentTime)
     }
 
     public func run(_ context: RunContext) throws -> MethodOutput<SyntheticDiDResult> {
@@ -62,12 +65,14 @@ public struct SyntheticDiDAnalysis: AnalysisMethod {
         switch inference {
         case .placebo:
             let se = try e.placeboStandardError(replications: replications, seed: context.seed, threads: context.threads)
-            effect = .wald(estimate: e.estimate, standardError: se, degreesOfFreedom: nil, level: level,
-                           inference: Inference(kind: .placebo, type: "placebo SE (synthdid Algorithm 4)", df: .normal, replications: replications))
+            effect = .wald(
+                estimate: e.estimate, standardError: se, degreesOfFreedom: nil, level: level,
+                inference: Inference(kind: .placebo, type: "placebo SE (synthdid Algorithm 4)", df: .normal, replications: replications))
         case .jackknife:
             let se = try e.jackknifeStandardError()
-            effect = .wald(estimate: e.estimate, standardError: se, degreesOfFreedom: nil, level: level,
-                           inference: Inference(kind: .jackknife, type: "jackknife SE (synthdid Algorithm 3)", df: .normal))
+            effect = .wald(
+                estimate: e.estimate, standardError: se, degreesOfFreedom: nil, level: level,
+                inference: Inference(kind: .jackknife, type: "jackknife SE (synthdid Algorithm 3)", df: .normal))
         default:
             effect = .point(e.estimate, level: level)
         }
@@ -81,25 +86,27 @@ public struct SyntheticDiDAnalysis: AnalysisMethod {
         let attachments = [
             ReportTable(fileName: "unit_weights.csv", headers: ["unit", "weight"], rows: result.unitWeights.map { [.text($0.label), .number($0.weight)] }),
             ReportTable(fileName: "time_weights.csv", headers: ["period", "weight"], rows: result.timeWeights.map { [.text($0.label), .number($0.weight)] }),
-            ReportTable(fileName: "effects.csv", headers: ["period", "effect"], rows: zip(post, e.effectCurve).map { [.period($0), .number($1)] }),
+            ReportTable(fileName: "effects.csv", headers: ["period", "effect"], rows: zip(post, e.effectCurve).map { [.period($0), .number($1)] })
         ]
         var curve = LineChart(title: "\(context.analysis.name): effect by period (\(estimator.rawValue))", xLabel: "period", yLabel: "effect on \(outcome)")
         curve.series = [LineChart.Series(name: nil, x: post, y: e.effectCurve, color: Palette.color(0), markers: true)]
         curve.horizontalLines = [(0, ""), (e.estimate, "average \(ReportFormat.number(e.estimate))")]
         let shown = result.unitWeights.filter { $0.weight > 1e-4 }.sorted { $0.weight > $1.weight }
         let bars = BarChart(title: "Unit weights ω", xLabel: "weight", categories: shown.map(\.label), values: shown.map(\.weight))
-        let title: String = switch estimator {
-        case .syntheticDiD: "Synthetic difference-in-differences"
-        case .syntheticControl: "Synthetic control (synthdid's SC)"
-        case .differenceInDifferences: "Difference-in-differences"
-        }
-        let intro: ReportText = "\(title) for " + ReportText.joined(treated.map { "\(strong: $0)" }) + " from \(period: treatmentTime): estimate "
+        let title: String =
+            switch estimator {
+            case .syntheticDiD: "Synthetic difference-in-differences"
+            case .syntheticControl: "Synthetic control (synthdid's SC)"
+            case .differenceInDifferences: "Difference-in-differences"
+            }
+        let intro: ReportText =
+            "\(title) for " + ReportText.joined(treated.map { "\(strong: $0)" }) + " from \(period: treatmentTime): estimate "
             + ReportText.estimate(effect) + ". Noise level σ̂ = \(number: e.noiseLevel), ζ_ω = \(number: e.zetaOmega)."
         let blocks: [ReportBlock] = [
             .paragraph(intro),
             .table(ReportTable(headers: ["unit", "ω"], rows: shown.map { [.text($0.label), .number($0.weight)] })),
             .figure(ReportFigure(fileName: "effects.svg", caption: "Effect by period", svg: curve.render())),
-            .figure(ReportFigure(fileName: "unit_weights.svg", caption: "Unit weights", svg: bars.render())),
+            .figure(ReportFigure(fileName: "unit_weights.svg", caption: "Unit weights", svg: bars.render()))
         ]
         return MethodOutput(result: result, blocks: blocks, attachments: attachments)
     }

@@ -23,8 +23,9 @@ public struct WeightingAnalysis: AnalysisMethod {
         let variances = OptionalKey<Bool>("variances", "entropy balancing on second moments too", default: "false")
         let outcome = OptionalKey<String>("outcome", "outcome for the effect estimate", column: .numeric)
         let adjust = DefaultedKey<[String]>("adjust", "covariates for regression adjustment of the effect", column: .numeric, default: [])
-        let inference = DefaultedKey<InferenceName>("inference", "standard errors of the effect (weights treated as fixed)", default: .hc1,
-                                                    rule: { InferenceName.supported([.hc0, .hc1, .hc2, .hc3], method: "weight")([$0]) })
+        let inference = DefaultedKey<InferenceName>(
+            "inference", "standard errors of the effect (weights treated as fixed)", default: .hc1,
+            rule: { InferenceName.supported([.hc0, .hc1, .hc2, .hc3], method: "weight")([$0]) })
         let level = CommonKeys.level
         public init() {}
     }
@@ -63,39 +64,52 @@ public struct WeightingAnalysis: AnalysisMethod {
         let table = context.data.table
         let sample: WeightedSample
         if weighting == .entropy {
-            sample = try EntropyBalancing.weights(table, treatment: treatment, covariates: covariates, factors: factors,
-                                                  estimand: estimand, variances: variances)
+            sample = try EntropyBalancing.weights(
+                table, treatment: treatment, covariates: covariates, factors: factors,
+                estimand: estimand, variances: variances)
         } else {
-            sample = try InverseProbabilityWeighting.weights(table, treatment: treatment, covariates: covariates,
-                                                             factors: factors, estimand: estimand, link: link)
+            sample = try InverseProbabilityWeighting.weights(
+                table, treatment: treatment, covariates: covariates,
+                factors: factors, estimand: estimand, link: link)
         }
         var effects: [EffectEstimate] = []
         if let outcome {
-            effects.append(try WeightedEffect.estimate(table, rows: sample.rows, treated: sample.treated, weights: sample.weights,
-                                                       outcome: outcome, estimand: estimand, variance: inference, level: level))
+            effects.append(
+                try WeightedEffect.estimate(
+                    table, rows: sample.rows, treated: sample.treated, weights: sample.weights,
+                    outcome: outcome, estimand: estimand, variance: inference, level: level))
             if !adjust.isEmpty {
-                effects.append(try WeightedEffect.estimate(table, rows: sample.rows, treated: sample.treated, weights: sample.weights,
-                                                           outcome: outcome, covariates: adjust, estimand: estimand,
-                                                           variance: inference, level: level))
+                effects.append(
+                    try WeightedEffect.estimate(
+                        table, rows: sample.rows, treated: sample.treated, weights: sample.weights,
+                        outcome: outcome, covariates: adjust, estimand: estimand,
+                        variance: inference, level: level))
             }
         }
-        let variables = try AdjustmentReport.balanceVariables(table, rows: sample.rows, covariates: covariates, factors: factors,
-                                                              distance: sample.propensityScores?.probabilities)
+        let variables = try AdjustmentReport.balanceVariables(
+            table, rows: sample.rows, covariates: covariates, factors: factors,
+            distance: sample.propensityScores?.probabilities)
         let before = Balance.table(variables, treated: sample.treated, estimand: estimand)
         let after = Balance.table(variables, treated: sample.treated, weights: sample.weights, estimand: estimand)
-        let counts = SampleCounts(treated: sample.treated.filter { $0 }.count, control: sample.treated.filter { !$0 }.count,
-                                  treatedUsed: after.treatedCount, controlUsed: after.controlCount, droppedRows: sample.droppedRows)
-        let result = AdjustmentResult(method: sample.method, estimand: estimand, counts: counts,
-                                      propensityModel: sample.propensityScores.map { PropensityModelSummary($0.model) },
-                                      convergence: sample.convergence, balanceBefore: before, balanceAfter: after, effects: effects)
-        let units = ReportTable(fileName: "weights.csv", headers: ["row", "treated", "weight", "propensity_score"],
-                                rows: sample.rows.indices.map { i in
-                                    [.integer(sample.rows[i] + 1), .integer(sample.treated[i] ? 1 : 0), .number(sample.weights[i]),
-                                     .number(sample.propensityScores?.probabilities[i])]
-                                })
+        let counts = SampleCounts(
+            treated: sample.treated.filter { $0 }.count, control: sample.treated.filter { !$0 }.count,
+            treatedUsed: after.treatedCount, controlUsed: after.controlCount, droppedRows: sample.droppedRows)
+        let result = AdjustmentResult(
+            method: sample.method, estimand: estimand, counts: counts,
+            propensityModel: sample.propensityScores.map { PropensityModelSummary($0.model) },
+            convergence: sample.convergence, balanceBefore: before, balanceAfter: after, effects: effects)
+        let units = ReportTable(
+            fileName: "weights.csv", headers: ["row", "treated", "weight", "propensity_score"],
+            rows: sample.rows.indices.map { i in
+                [
+                    .integer(sample.rows[i] + 1), .integer(sample.treated[i] ? 1 : 0), .number(sample.weights[i]),
+                    .number(sample.propensityScores?.probabilities[i])
+                ]
+            })
         var out = AdjustmentReport.output(context.analysis.name, result: result, units: units)
         if let c = sample.convergence {
-            let text: ReportText = "Entropy balancing \(c.converged ? "converged" : "did NOT converge") in \(c.iterations) iterations; "
+            let text: ReportText =
+                "Entropy balancing \(c.converged ? "converged" : "did NOT converge") in \(c.iterations) iterations; "
                 + "largest constraint error \(number: c.maximumAbsoluteError) (\(number: c.maximumStandardizedError) SD)."
             out.blocks.insert(.paragraph(text), at: 1)
             if !c.converged { out.warnings.append("entropy balancing did not converge: the weights do not balance the covariates exactly") }

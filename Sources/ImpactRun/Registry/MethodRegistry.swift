@@ -10,7 +10,7 @@ public enum MethodRegistry {
         AbadieImbensAnalysis.self,
         SyntheticControlAnalysis.self,
         AugmentedSyntheticControlAnalysis.self,
-        SyntheticDiDAnalysis.self,
+        SyntheticDiDAnalysis.self
     ]
 
     /// Every method name, in registry order.

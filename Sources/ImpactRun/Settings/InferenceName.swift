@@ -31,4 +31,3 @@ public enum InferenceName: String, SettingChoice {
         }
     }
 }
-

@@ -56,8 +56,9 @@ public struct KeyDeclaration<Value: SettingValue>: Sendable {
 extension KeyDeclaration where Value: ColumnNaming {
     /// A key whose value names columns of the given role.
     static func columns(_ name: String, _ help: String, _ role: ColumnRole, _ rule: (@Sendable (Value) -> String?)?) -> KeyDeclaration {
-        KeyDeclaration(name: name, help: help, column: role,
-                       requirements: { $0.columnRequirements(key: name, numeric: role == .numeric) }, rule: rule)
+        KeyDeclaration(
+            name: name, help: help, column: role,
+            requirements: { $0.columnRequirements(key: name, numeric: role == .numeric) }, rule: rule)
     }
 }
 
@@ -97,8 +98,10 @@ public struct OptionalKey<Value: SettingValue>: DeclaredKey {
         declaration = .plain(name, help, rule)
         defaultText = text
     }
-    public init(_ name: String, _ help: String, column: ColumnRole, default text: String = "none",
-                rule: (@Sendable (Value) -> String?)? = nil) where Value: ColumnNaming {
+    public init(
+        _ name: String, _ help: String, column: ColumnRole, default text: String = "none",
+        rule: (@Sendable (Value) -> String?)? = nil
+    ) where Value: ColumnNaming {
         declaration = .columns(name, help, column, rule)
         defaultText = text
     }
@@ -113,8 +116,10 @@ public struct DefaultedKey<Value: SettingValue>: DeclaredKey {
         declaration = .plain(name, help, rule)
         defaultValue = value
     }
-    public init(_ name: String, _ help: String, column: ColumnRole, default value: Value,
-                rule: (@Sendable (Value) -> String?)? = nil) where Value: ColumnNaming {
+    public init(
+        _ name: String, _ help: String, column: ColumnRole, default value: Value,
+        rule: (@Sendable (Value) -> String?)? = nil
+    ) where Value: ColumnNaming {
         declaration = .columns(name, help, column, rule)
         defaultValue = value
     }
@@ -165,8 +170,9 @@ public struct PanelKeys: KeySet {
 /// Keys that mean the same in every method, declared once.
 public enum CommonKeys {
     /// `level`: the confidence level of every interval the method reports.
-    public static let level = DefaultedKey<Double>("level", "confidence level of every interval", default: ConfidenceLevel.standard,
-                                                   rule: { ConfidenceLevel.problem($0) })
+    public static let level = DefaultedKey<Double>(
+        "level", "confidence level of every interval", default: ConfidenceLevel.standard,
+        rule: { ConfidenceLevel.problem($0) })
     /// `outcome`: the outcome column.
     public static let outcome = RequiredKey<String>("outcome", "outcome column", column: .numeric)
     /// `covariates`: numeric covariates.
