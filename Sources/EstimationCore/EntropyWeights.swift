@@ -27,12 +27,6 @@ public enum EntropyWeights {
         /// The same, in standard deviations of the constraint variable.
         public let maximumStandardizedError: Double
 
-        public init(converged: Bool, iterations: Int, maximumAbsoluteError: Double, maximumStandardizedError: Double) {
-            self.converged = converged
-            self.iterations = iterations
-            self.maximumAbsoluteError = maximumAbsoluteError
-            self.maximumStandardizedError = maximumStandardizedError
-        }
     }
 
     /// Weights summing to one and how the optimisation ended.

@@ -13,18 +13,6 @@ public struct AnalysisOutput: Sendable {
     public var section: ReportSection
     /// Warnings, listed in `results.json` and shown in the report.
     public var warnings: [String]
-
-    public init(
-        name: String, method: String, data: String, result: any Encodable & Sendable,
-        section: ReportSection, warnings: [String] = []
-    ) {
-        self.name = name
-        self.method = method
-        self.data = data
-        self.result = result
-        self.section = section
-        self.warnings = warnings
-    }
 }
 
 /// Everything a run produced, before it is written.

@@ -28,37 +28,27 @@ struct ResultsDocument: Encodable {
         let folder: String
         let files: [String]
         let warnings: [String]
-        let result: any Encodable & Sendable
-
-        enum CodingKeys: String, CodingKey { case name, method, data, folder, files, warnings, result }
+        let result: AnyResult
+    }
+    /// A method's typed result, encoded as itself.
+    struct AnyResult: Encodable {
+        let value: any Encodable & Sendable
+        func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
+    }
+    /// The run's title, written as `null` when there is none.
+    struct Title: Encodable {
+        let value: String?
         func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(name, forKey: .name)
-            try c.encode(method, forKey: .method)
-            try c.encode(data, forKey: .data)
-            try c.encode(folder, forKey: .folder)
-            try c.encode(files, forKey: .files)
-            try c.encode(warnings, forKey: .warnings)
-            try result.encode(to: c.superEncoder(forKey: .result))
+            var c = encoder.singleValueContainer()
+            if let value { try c.encode(value) } else { try c.encodeNil() }
         }
     }
-    let schema = "impacteval/results/v2"
-    let impactEvalVersion = ImpactEvalVersion.string
-    let title: String?
+    var schema = "impacteval/results/v2"
+    var impactEvalVersion = ImpactEvalVersion.string
+    let title: Title
     let config: String
     let seed: UInt64
     let analyses: [Entry]
-
-    enum CodingKeys: String, CodingKey { case schema, impactEvalVersion, title, config, seed, analyses }
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(schema, forKey: .schema)
-        try c.encode(impactEvalVersion, forKey: .impactEvalVersion)
-        try c.encode(title, forKey: .title)
-        try c.encode(config, forKey: .config)
-        try c.encode(seed, forKey: .seed)
-        try c.encode(analyses, forKey: .analyses)
-    }
 }
 
 /// Writes a run's outputs: `results.json`, `report.md`, one folder per analysis with its CSV tables and
@@ -161,10 +151,10 @@ public enum OutputWriter {
             entries.append(
                 .init(
                     name: analysis.name, method: analysis.method, data: analysis.data,
-                    folder: folder, files: names, warnings: analysis.warnings, result: analysis.result))
+                    folder: folder, files: names, warnings: analysis.warnings, result: .init(value: analysis.result)))
         }
         let document = ResultsDocument(
-            title: output.config.title, config: (output.config.path as NSString).lastPathComponent,
+            title: .init(value: output.config.title), config: (output.config.path as NSString).lastPathComponent,
             seed: output.config.seed, analyses: entries)
         files.insert(("results.json", try encode(document)), at: 0)
         files.insert(("report.md", Data(RunReport.document(output, folders: folders).markdown.utf8)), at: 1)
