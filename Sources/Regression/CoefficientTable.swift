@@ -5,7 +5,8 @@ import Foundation
 /// Estimates with standard errors, tests and confidence intervals.
 public struct CoefficientTable: Sendable, Codable, Equatable {
     public let estimator: VarianceEstimator
-    /// Degrees of freedom of the t reference; nil for a normal reference.
+    /// Degrees of freedom of the t reference, common to every row; nil for a normal reference or when
+    /// they differ per coefficient (CR2 with Satterthwaite df: see each row).
     public let degreesOfFreedom: Double?
     public let level: Double
     public let clusterCount: Int?
@@ -36,7 +37,7 @@ extension LinearFit {
         let se = v.standardErrors
         let rows = names.indices.map { j in
             Estimate.wald(
-                term: names[j], estimate: coefficients[j], standardError: se[j], degreesOfFreedom: v.degreesOfFreedom,
+                term: names[j], estimate: coefficients[j], standardError: se[j], degreesOfFreedom: v.coefficientDegreesOfFreedom[j],
                 level: level, inference: inference)
         }
         return CoefficientTable(

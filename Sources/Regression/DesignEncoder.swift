@@ -7,7 +7,8 @@ import Tabular
 /// Factors use treatment contrasts as R's `contr.treatment`: levels sorted as R's `factor()`
 /// sorts them (numerically when every level is a number), the first (or the chosen reference)
 /// omitted when there is an intercept, each other level a 0/1 column named `name[T.level]`.
-/// Without an intercept the first factor keeps every level, as in R. A level met when encoding
+/// Without an intercept the first factor keeps every level, as in R; with absorbed fixed effects
+/// there is no intercept column but factors are coded as if there were one. A level met when encoding
 /// that was absent when learning is an error naming the column, level and row.
 ///
 /// Complexity: learning O(n · columns used); encoding O(n · k).
@@ -47,9 +48,9 @@ public struct DesignEncoder: Sendable, Equatable {
             factors[name] = FactorCoding(levels: levels, reference: reference)
         }
         self.terms = spec.terms
-        self.intercept = spec.intercept
+        self.intercept = spec.intercept && spec.absorb.isEmpty
         self.factors = factors
-        var names = spec.intercept ? ["(Intercept)"] : []
+        var names = intercept ? ["(Intercept)"] : []
         for term in spec.terms { names += Self.names(term, factors) }
         self.columnNames = names
     }

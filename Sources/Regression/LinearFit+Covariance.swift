@@ -5,26 +5,36 @@ import LinearAlgebra
 /// Variance estimators for linear-model coefficients.
 ///
 /// With `X*` = W^½X, `e*` = W^½e, bread `B = (X*ᵀX*)⁻¹`, leverage `hᵢ` (the
-/// diagonal of the hat matrix of X*), n observations, k coefficients, G clusters:
+/// diagonal of the hat matrix of X*), n observations, K coefficients (k in X, plus the fixed
+/// effects when absorbed, see `Absorption`), G clusters:
 ///
 /// | estimator | V(β̂) | t degrees of freedom | reference |
 /// |---|---|---|---|
-/// | `classical` | σ̂² B, σ̂² = Σe*²/(n−k) | n − k | |
-/// | `hc0` | B (Σ e*ᵢ² x*ᵢx*ᵢᵀ) B | n − k | White (1980) |
-/// | `hc1` | n/(n−k) · HC0 (Stata's `robust`) | n − k | MacKinnon & White (1985) |
-/// | `hc2` | B (Σ e*ᵢ²/(1−hᵢ) x*ᵢx*ᵢᵀ) B | n − k | MacKinnon & White (1985) |
-/// | `hc3` | B (Σ e*ᵢ²/(1−hᵢ)² x*ᵢx*ᵢᵀ) B | n − k | MacKinnon & White (1985) |
-/// | `cr1` | G/(G−1) · (n−1)/(n−k) · B (Σ_g u_g u_gᵀ) B, u_g = Σ_{i∈g} x*ᵢ e*ᵢ (Stata's `vce(cluster)`) | G − 1 | Liang & Zeger (1986) |
+/// | `classical` | σ̂² B, σ̂² = Σe*²/(n−K) | n − K | |
+/// | `hc0` | B (Σ e*ᵢ² x*ᵢx*ᵢᵀ) B | n − K | White (1980) |
+/// | `hc1` | n/(n−K) · HC0 (Stata's `robust`, fixest's `hetero`) | n − K | MacKinnon & White (1985) |
+/// | `hc2` | B (Σ e*ᵢ²/(1−hᵢ) x*ᵢx*ᵢᵀ) B | n − K | MacKinnon & White (1985) |
+/// | `hc3` | B (Σ e*ᵢ²/(1−hᵢ)² x*ᵢx*ᵢᵀ) B | n − K | MacKinnon & White (1985) |
+/// | `cr1` | G/(G−1) · (n−1)/(n−K_c) · B (Σ_g u_g u_gᵀ) B, u_g = Σ_{i∈g} x*ᵢ e*ᵢ (Stata's `vce(cluster)`) | G − 1 | Liang & Zeger (1986) |
 /// | `cr0` | B (Σ_g u_g u_gᵀ) B, no small-sample factor | G − 1 | |
+/// | `cr2` | B (Σ_g X*_gᵀA_g e*_g e*_gᵀA_g X*_g) B, A_g = (I − H_gg)^(−½) (clubSandwich) | Satterthwaite, per coefficient | Bell & McCaffrey (2002); Pustejovsky & Tipton (2018) |
 ///
-/// The t degrees of freedom follow Stata (`regress`) unless another rule is asked for
-/// (`covariance(_:clusters:degreesOfFreedom:)`): n − k (`.residual`), or G − 1 with clusters
-/// (`.clustersMinusOne`); `.normal` gives a normal reference (no degrees of freedom).
+/// Leverages and H include the absorbed fixed effects (they equal those of the model with the
+/// dummies written out). K_c is K, except that with absorbed fixed effects fixest's rule leaves out
+/// factors nested in a cluster column (`Absorption`). With several cluster columns (CR0/CR1), V is
+/// Cameron, Gelbach & Miller's (2011) Σ_S (−1)^{|S|+1} V_S over the non-empty sets S of columns
+/// (V_S clustered by their intersection), each with fixest's factor G_min/(G_min − 1), G_min the
+/// fewest clusters of any column; negative eigenvalues are set to 0, and t has G_min − 1 df.
+///
+/// The t degrees of freedom follow Stata (`regress`) and fixest unless another rule is asked for
+/// (`covariance(_:clusters:degreesOfFreedom:)`): n − K (`.residual`), or G − 1 with clusters
+/// (`.clustersMinusOne`); `.normal` gives a normal reference (no degrees of freedom); CR2 uses
+/// `.satterthwaite`.
 public enum VarianceEstimator: String, Sendable, Codable, CaseIterable {
-    case classical, hc0, hc1, hc2, hc3, cr0, cr1
+    case classical, hc0, hc1, hc2, hc3, cr0, cr1, cr2
 
     /// Whether the estimator needs cluster identifiers.
-    public var isClustered: Bool { self == .cr0 || self == .cr1 }
+    public var isClustered: Bool { self == .cr0 || self == .cr1 || self == .cr2 }
 }
 
 /// A coefficient covariance matrix and the reference distribution for tests.
@@ -34,9 +44,12 @@ public struct CoefficientCovariance: Sendable {
     public let matrix: Matrix
     /// The rule that set the reference distribution.
     public let degreesOfFreedomRule: Inference.DegreesOfFreedom
-    /// Degrees of freedom of the t reference distribution; nil for a normal reference.
+    /// Degrees of freedom of the t reference distribution, common to every coefficient; nil for a
+    /// normal reference or when they differ per coefficient (Satterthwaite).
     public let degreesOfFreedom: Double?
-    /// The number of clusters, for clustered estimators.
+    /// Degrees of freedom per coefficient (every rule; equal to `degreesOfFreedom` unless Satterthwaite).
+    public let coefficientDegreesOfFreedom: [Double?]
+    /// The number of clusters (the fewest over cluster columns), for clustered estimators.
     public let clusterCount: Int?
 
     /// Standard errors: square roots of the diagonal.
@@ -57,6 +70,7 @@ extension VarianceEstimator {
         case .classical: return Inference(kind: .classical, type: "classical", df: .residual)
         case .hc0, .hc1, .hc2, .hc3: return Inference(kind: .robust, type: rawValue.uppercased(), df: .residual)
         case .cr0, .cr1: return Inference(kind: .cluster, type: rawValue.uppercased(), df: .clustersMinusOne, clusters: clusters)
+        case .cr2: return Inference(kind: .cluster, type: "CR2", df: .satterthwaite, clusters: clusters)
         }
     }
 }
@@ -78,42 +92,62 @@ extension LinearFit {
         } catch { throw .linearAlgebra(error) }
     }
 
-    /// Leverages `hᵢ = ‖(X* R⁻¹)ᵢ‖²`.
-    func leverages(inverseR: Matrix) -> [Double] {
-        x.rowSumsOfSquares(multipliedBy: inverseR, rowScale: weights?.map { $0.squareRoot() })
+    /// Leverages hᵢ of the full model: ‖(X* R⁻¹)ᵢ‖², plus the fixed effects' share when absorbed.
+    func leverages(inverseR: Matrix) throws(RegressionError) -> [Double] {
+        var h = x.rowSumsOfSquares(multipliedBy: inverseR, rowScale: weights?.map { $0.squareRoot() })
+        if absorption != nil {
+            // The dummies' share: (P_D)ᵢᵢ = 1 − (M_D)ᵢᵢ, the same in whitened terms.
+            let w = weights ?? [Double](repeating: 1, count: observations)
+            for i in h.indices { h[i] += 1 - (try CR2.residualMakerRows(self, rows: [i], weights: w))[0, i] }
+        }
+        return h
     }
 
     /// The covariance matrix of the coefficients under `estimator`.
     ///
     /// - Parameters:
-    ///   - clusters: cluster codes (0-based, one per observation); defaults to those given with the design.
+    ///   - clusters: cluster codes (0-based, one per observation) for one-way clustering; defaults to
+    ///     the design's cluster columns (several give multiway clustering).
     ///   - rule: the reference distribution's degrees of freedom; nil for the estimator's default
-    ///     (Stata's: n − k, or G − 1 with clusters).
+    ///     (n − K, G − 1 with clusters, Satterthwaite for CR2).
     public func covariance(
         _ estimator: VarianceEstimator, clusters: [Int]? = nil,
         degreesOfFreedom rule: Inference.DegreesOfFreedom? = nil
     ) throws(RegressionError) -> CoefficientCovariance {
-        let (matrix, g) = try covarianceMatrix(estimator, clusters: clusters)
-        let chosen = rule ?? (estimator.isClustered ? .clustersMinusOne : .residual)
-        let df: Double?
+        let dimensions = clusters.map { [$0] } ?? clusterDimensions
+        let (matrix, g, cr2) = try covarianceMatrix(estimator, clusterDimensions: dimensions)
+        let chosen = rule ?? (estimator == .cr2 ? .satterthwaite : estimator.isClustered ? .clustersMinusOne : .residual)
+        var perCoefficient: [Double?]
         switch chosen {
-        case .residual: df = Double(residualDegreesOfFreedom)
+        case .residual: perCoefficient = [Double(residualDegreesOfFreedom)]
         case .clustersMinusOne:
             guard let g else {
                 throw .varianceUnavailable(estimator: estimator.rawValue.uppercased(), reason: "G − 1 degrees of freedom need clusters")
             }
-            df = Double(g - 1)
-        case .normal: df = nil
+            perCoefficient = [Double(g - 1)]
+        case .normal: perCoefficient = [nil]
         case .satterthwaite:
-            throw .varianceUnavailable(estimator: estimator.rawValue.uppercased(), reason: "Satterthwaite degrees of freedom are defined for CR2 only")
+            guard let cr2 else {
+                throw .varianceUnavailable(estimator: estimator.rawValue.uppercased(), reason: "Satterthwaite degrees of freedom are defined for CR2 only")
+            }
+            perCoefficient = try (0..<parameterCount).map { j throws(RegressionError) in
+                var c = [Double](repeating: 0, count: parameterCount)
+                c[j] = 1
+                return cr2.satterthwaite(c)
+            }
         }
-        return CoefficientCovariance(estimator: estimator, matrix: matrix, degreesOfFreedomRule: chosen, degreesOfFreedom: df, clusterCount: g)
+        if perCoefficient.count == 1 { perCoefficient = [Double?](repeating: perCoefficient[0], count: parameterCount) }
+        return CoefficientCovariance(
+            estimator: estimator, matrix: matrix, degreesOfFreedomRule: chosen,
+            degreesOfFreedom: chosen == .satterthwaite ? nil : perCoefficient.first ?? nil,
+            coefficientDegreesOfFreedom: perCoefficient, clusterCount: g)
     }
 
-    /// The covariance matrix under `estimator` and the number of clusters it used.
-    func covarianceMatrix(_ estimator: VarianceEstimator, clusters: [Int]?) throws(RegressionError) -> (Matrix, Int?) {
-        let n = observations, k = parameterCount
-        let dfResidual = Double(n - k)
+    /// The covariance matrix under `estimator`, the (fewest) number of clusters it used, and the CR2
+    /// machinery when the estimator is CR2.
+    func covarianceMatrix(_ estimator: VarianceEstimator, clusterDimensions dimensions: [[Int]]) throws(RegressionError) -> (Matrix, Int?, CR2?) {
+        let n = observations
+        let dfResidual = Double(residualDegreesOfFreedom)
         if isEssentiallyPerfectFit {
             throw .varianceUnavailable(
                 estimator: estimator.rawValue.uppercased(),
@@ -124,11 +158,11 @@ extension LinearFit {
         switch estimator {
         case .classical:
             let s2 = residualSumOfSquares / dfResidual
-            return (s2 * bread, nil)
+            return (s2 * bread, nil, nil)
         case .hc0, .hc1, .hc2, .hc3:
             var scale = u.map { abs($0) }
             if estimator == .hc2 || estimator == .hc3 {
-                let h = leverages(inverseR: rinv)
+                let h = try leverages(inverseR: rinv)
                 if let i = h.firstIndex(where: { $0 > 1 - 1e-10 }) {
                     throw .varianceUnavailable(
                         estimator: estimator.rawValue.uppercased(),
@@ -139,24 +173,56 @@ extension LinearFit {
             let meat = x.gram(rowScale: scale)
             var v = bread.sandwiching(meat)
             if estimator == .hc1 { v = (Double(n) / dfResidual) * v }
-            return (v, nil)
-        case .cr0, .cr1:
-            guard let codes = clusters ?? self.clusters else {
-                throw .varianceUnavailable(estimator: estimator.rawValue.uppercased(), reason: "no cluster variable was given")
+            return (v, nil, nil)
+        case .cr0, .cr1, .cr2:
+            let name = estimator.rawValue.uppercased()
+            guard !dimensions.isEmpty else { throw .varianceUnavailable(estimator: name, reason: "no cluster variable was given") }
+            for codes in dimensions { precondition(codes.count == n, "one cluster code per observation") }
+            let counts = dimensions.map { ($0.max() ?? -1) + 1 }
+            let g = counts.min() ?? 0
+            guard g >= 2 else { throw .varianceUnavailable(estimator: name, reason: "there is only \(g) cluster") }
+            if estimator == .cr2 {
+                guard dimensions.count == 1 else { throw .varianceUnavailable(estimator: name, reason: "CR2 is defined for one cluster column") }
+                let cr2 = try CR2(self, codes: dimensions[0])
+                return (cr2.covariance, g, cr2)
             }
-            precondition(codes.count == n, "one cluster code per observation")
-            let g = (codes.max() ?? -1) + 1
-            guard g >= 2 else {
-                throw .varianceUnavailable(estimator: estimator.rawValue.uppercased(), reason: "there is only \(g) cluster")
+            var v: Matrix
+            if dimensions.count == 1 {
+                v = bread.sandwiching(clusterScores(codes: dimensions[0], clusterCount: g, factors: u).gram())
+            } else {
+                v = try multiwayCovariance(dimensions, bread: bread, factors: u)
             }
-            let scores = clusterScores(codes: codes, clusterCount: g, factors: u)
-            var v = bread.sandwiching(scores.gram())
             if estimator == .cr1 {
                 let gg = Double(g)
-                v = (gg / (gg - 1) * (Double(n) - 1) / dfResidual) * v
+                let k = parameterCount + (absorption?.clusteredCoefficientCount(dimensions) ?? 0)
+                v = (gg / (gg - 1) * (Double(n) - 1) / (Double(n) - Double(k))) * v
             }
-            return (v, g)
+            return (v, g, nil)
         }
+    }
+
+    /// Cameron, Gelbach & Miller's multiway sandwich Σ_S (−1)^{|S|+1} B M_S B, with negative
+    /// eigenvalues set to zero.
+    func multiwayCovariance(_ dimensions: [[Int]], bread: Matrix, factors u: [Double]) throws(RegressionError) -> Matrix {
+        let n = observations, d = dimensions.count
+        var meat = Matrix(rows: parameterCount, columns: parameterCount)
+        for subset in 1..<(1 << d) {
+            let members = (0..<d).filter { subset & (1 << $0) != 0 }
+            var index: [[Int]: Int] = [:]
+            let codes = (0..<n).map { i -> Int in
+                let key = members.map { dimensions[$0][i] }
+                if let c = index[key] { return c }
+                index[key] = index.count
+                return index.count - 1
+            }
+            let m = clusterScores(codes: codes, clusterCount: index.count, factors: u).gram()
+            let sign = members.count % 2 == 1 ? 1.0 : -1.0
+            for a in 0..<parameterCount { for b in 0..<parameterCount { meat[a, b] += sign * m[a, b] } }
+        }
+        let v = bread.sandwiching(meat)
+        let eig: SymmetricEigendecomposition
+        do { eig = try v.symmetricEigen() } catch { throw .linearAlgebra(error) }
+        return eig.values.allSatisfy { $0 >= 0 } ? v : eig.applying { max($0, 0) }
     }
 
     /// The G x k matrix of cluster score sums `u_g = Σ_{i∈g} x*ᵢ e*ᵢ = Σ_{i∈g} wᵢ eᵢ xᵢ`.

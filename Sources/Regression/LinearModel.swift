@@ -22,21 +22,49 @@ public enum LinearModel {
     /// Fits the model in `spec` to `table`.
     public static func fit(_ spec: ModelSpecification, table: Table) throws(RegressionError) -> LinearFit {
         let design = try DesignMatrix(spec, table: table)
-        return try fit(design)
+        return try fit(design, counting: spec.fixedEffectCounting)
     }
 
-    /// Fits a prepared design.
-    public static func fit(_ design: DesignMatrix) throws(RegressionError) -> LinearFit {
-        try fit(
-            y: design.y, x: design.x, names: design.columnNames, weights: design.weights,
+    /// Fits a prepared design; absorbed fixed effects are swept out of y and X first (Frisch–Waugh–Lovell).
+    public static func fit(_ design: DesignMatrix, counting: Absorption.Counting = .fixest) throws(RegressionError) -> LinearFit {
+        guard let fe = design.fixedEffects else {
+            return try fit(
+                y: design.y, x: design.x, names: design.columnNames, weights: design.weights,
+                clusters: design.clusters, clusterLabels: design.clusterLabels, rows: design.rows,
+                droppedRows: design.droppedRows, clusterDimensions: design.clusterDimensions)
+        }
+        let (y, iy) = try fe.demean(design.y)
+        let (x, ix) = try fe.demean(columns: design.x)
+        // A column the fixed effects explain entirely (e.g. a unit-level covariate with unit fixed effects).
+        let sqrtW = design.weights?.map { $0.squareRoot() }
+        func norm(_ v: [Double]) -> Double {
+            (sqrtW.map { s in zip(v, s).reduce(0) { $0 + $1.0 * $1.0 * $1.1 * $1.1 } } ?? v.reduce(0) { $0 + $1 * $1 }).squareRoot()
+        }
+        let absorbed = (0..<x.columns).filter { j in norm(x.column(j)) <= rankTolerance * norm(design.x.column(j)) }
+        if !absorbed.isEmpty {
+            throw .rankDeficient(
+                rank: x.columns - absorbed.count, columns: x.columns,
+                dependencies: absorbed.map { CollinearColumn(name: design.columnNames[$0], partners: [], coefficients: [], absorbedBy: fe.names) })
+        }
+        let w = design.weights ?? [Double](repeating: 1, count: design.y.count)
+        let sw = w.reduce(0, +)
+        let mean = zip(w, design.y).reduce(0) { $0 + $1.0 * $1.1 } / sw
+        let tss = zip(w, design.y).reduce(0) { $0 + $1.0 * ($1.1 - mean) * ($1.1 - mean) }
+        let absorption = Absorption(fixedEffects: fe, singletons: design.singletons, iterations: max(iy, ix), totalSumOfSquares: tss, counting: counting)
+        guard design.y.count > x.columns + absorption.coefficientCount else {
+            throw .tooFewObservations(observations: design.y.count, coefficients: x.columns + absorption.coefficientCount)
+        }
+        return try fit(
+            y: y, x: x, names: design.columnNames, weights: design.weights,
             clusters: design.clusters, clusterLabels: design.clusterLabels, rows: design.rows,
-            droppedRows: design.droppedRows)
+            droppedRows: design.droppedRows, clusterDimensions: design.clusterDimensions, absorption: absorption)
     }
 
     /// Fits `y` on the columns of `x` (named `names`), optionally weighted.
     public static func fit(
         y: [Double], x: Matrix, names: [String], weights: [Double]? = nil,
-        clusters: [Int]? = nil, clusterLabels: [String]? = nil, rows: [Int]? = nil, droppedRows: Int = 0
+        clusters: [Int]? = nil, clusterLabels: [String]? = nil, rows: [Int]? = nil, droppedRows: Int = 0,
+        clusterDimensions: [[Int]]? = nil, absorption: Absorption? = nil
     ) throws(RegressionError) -> LinearFit {
         let n = x.rows, k = x.columns
         precondition(y.count == n && names.count == k, "LinearModel.fit: y, x and names disagree in size")
@@ -44,7 +72,7 @@ public enum LinearModel {
         guard y.allSatisfy({ $0.isFinite }) else {
             throw .invalidOption("the outcome contains infinite values")
         }
-        if let first = y.first, y.allSatisfy({ $0 == first }) {
+        if absorption == nil, let first = y.first, y.allSatisfy({ $0 == first }) {
             throw .invalidOption("the outcome has the same value (\(formatNumber(first))) in every row used; there is nothing to explain")
         }
         if !x.isFinite, let bad = (0..<k).first(where: { j in !x.column(j).allSatisfy { $0.isFinite } }) {
@@ -74,7 +102,8 @@ public enum LinearModel {
         return LinearFit(
             names: names, coefficients: beta, residuals: residuals, fitted: fitted, y: y,
             weights: weights, x: x, r: r, rss: rss,
-            clusters: clusters, clusterLabels: clusterLabels, rows: rows ?? Array(0..<n), droppedRows: droppedRows)
+            clusters: clusters, clusterLabels: clusterLabels, rows: rows ?? Array(0..<n), droppedRows: droppedRows,
+            clusterDimensions: clusterDimensions, absorption: absorption)
     }
 
     /// For each collinear column, the earlier independent columns it is a combination of.

@@ -54,32 +54,45 @@ public struct ModelSpecification: Sendable, Equatable {
     public var intercept: Bool
     /// Optional analytic (precision) weights column.
     public var weights: String?
-    /// Optional cluster identifier column for cluster-robust variance.
-    public var cluster: String?
+    /// Cluster identifier columns for cluster-robust variance: one for one-way clustering, several for
+    /// multiway clustering (Cameron, Gelbach & Miller 2011).
+    public var clusters: [String]
+    /// Factors absorbed as fixed effects (swept out by `FixedEffects`; the intercept is absorbed too).
+    public var absorb: [String]
 
-    /// The model `outcome ~ terms`.
+    /// The model `outcome ~ terms | absorb`.
     public init(
         outcome: String, terms: [ModelTerm], referenceLevels: [String: String] = [:], intercept: Bool = true,
-        weights: String? = nil, cluster: String? = nil
+        weights: String? = nil, clusters: [String] = [], absorb: [String] = []
     ) {
         self.outcome = outcome
         self.terms = terms
         self.referenceLevels = referenceLevels
         self.intercept = intercept
         self.weights = weights
-        self.cluster = cluster
+        self.clusters = clusters
+        self.absorb = absorb
     }
+
+    /// Whether to drop, repeatedly, observations alone in a level of an absorbed factor (reghdfe's
+    /// default). They are fitted perfectly and only inflate the degrees of freedom.
+    public var dropSingletons = true
+    /// Which fixed effects count in small-sample corrections (see `Absorption`).
+    public var fixedEffectCounting = Absorption.Counting.fixest
+
+    /// The first (or only) cluster column.
+    public var cluster: String? { clusters.first }
 
     /// Numeric covariates entered linearly (a treatment indicator is one of these), then factors
     /// entered as treatment contrasts (numeric columns are treated as categories too).
     public init(
         outcome: String, covariates: [String] = [], factors: [String] = [],
         referenceLevels: [String: String] = [:], intercept: Bool = true,
-        weights: String? = nil, cluster: String? = nil
+        weights: String? = nil, cluster: String? = nil, absorb: [String] = []
     ) {
         self.init(
             outcome: outcome, terms: covariates.map(ModelTerm.numeric) + factors.map(ModelTerm.factor),
-            referenceLevels: referenceLevels, intercept: intercept, weights: weights, cluster: cluster)
+            referenceLevels: referenceLevels, intercept: intercept, weights: weights, clusters: cluster.map { [$0] } ?? [], absorb: absorb)
     }
 
     /// The numeric main-effect terms.
@@ -90,6 +103,6 @@ public struct ModelSpecification: Sendable, Equatable {
     /// Every column the model reads, each once, in first-use order.
     public var columnsUsed: [String] {
         var seen = Set<String>()
-        return ([outcome] + terms.flatMap(\.columnsUsed) + [weights, cluster].compactMap { $0 }).filter { seen.insert($0).inserted }
+        return ([outcome] + terms.flatMap(\.columnsUsed) + [weights].compactMap { $0 } + clusters + absorb).filter { seen.insert($0).inserted }
     }
 }

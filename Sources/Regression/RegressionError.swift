@@ -33,6 +33,8 @@ public struct CollinearColumn: Equatable, Sendable, Codable {
     /// Earlier columns and coefficients: `name ≈ Σ coefficient · partner`.
     public let partners: [String]
     public let coefficients: [Double]
+    /// The absorbed factors that explain the column entirely (e.g. a unit-level covariate with unit fixed effects).
+    public var absorbedBy: [String]? = nil
 }
 
 extension RegressionError: CustomStringConvertible {
@@ -40,14 +42,18 @@ extension RegressionError: CustomStringConvertible {
         switch self {
         case .table(let e): return e.description
         case let .rankDeficient(rank, columns, dependencies):
-            let parts = dependencies.map { d -> String in
+            // One readable sentence: at most three dependencies, each with at most four partners.
+            let parts = dependencies.prefix(3).map { d -> String in
+                if let fe = d.absorbedBy { return "'\(d.name)' is constant within the levels of \(fe.joined(separator: " and ")) (absorbed)" }
                 if d.partners.isEmpty { return "'\(d.name)' is zero in every complete row" }
-                let combo = zip(d.partners, d.coefficients).map { "\(formatNumber(($1 * 1e6).rounded() / 1e6))·\($0)" }
+                var combo = zip(d.partners, d.coefficients).prefix(4).map { "\(formatNumber(($1 * 1e6).rounded() / 1e6))·\($0)" }
                     .joined(separator: " + ")
+                if d.partners.count > 4 { combo += " + \(d.partners.count - 4) more" }
                 return "'\(d.name)' = \(combo)"
             }
+            let more = dependencies.count > 3 ? "; and \(dependencies.count - 3) more collinear column(s)" : ""
             return "the design is rank deficient (rank \(rank) of \(columns) columns): "
-                + parts.joined(separator: "; ")
+                + parts.joined(separator: "; ") + more
                 + ". Remove one of the collinear columns or combine them."
         case let .tooFewObservations(n, k):
             return "\(n) usable observation(s) for \(k) coefficient(s): need more observations than coefficients "
