@@ -47,8 +47,10 @@ public enum WildClusterBootstrap {
         public var level: Double
         public var threads: Int
 
-        public init(weights: Weights = .rademacher, replications: Int = 9999, imposeNull: Bool = true, seed: UInt64 = 1,
-                    level: Double = 0.95, threads: Int = 1) {
+        public init(
+            weights: Weights = .rademacher, replications: Int = 9999, imposeNull: Bool = true, seed: UInt64 = 1,
+            level: Double = 0.95, threads: Int = 1
+        ) {
             self.weights = weights
             self.replications = replications
             self.imposeNull = imposeNull
@@ -144,7 +146,7 @@ extension LinearFit {
             }
             let xb = x.multiplied(by: b)
             func cross(_ u: [Double]) throws(RegressionError) -> [[Double]] {
-                var out = [[Double]](repeating: [Double](repeating: 0, count: g), count: g)  // out[h][g]
+                var out = [[Double]](repeating: [Double](repeating: 0, count: g), count: g) // out[h][g]
                 for (gg, rows) in groups.enumerated() {
                     var z = [Double](repeating: 0, count: n)
                     for i in rows { z[i] = u[i] }
@@ -234,12 +236,15 @@ extension LinearFit {
             }
             return (inside + outside) / 2
         }
-        let inference = Inference(kind: .bootstrap, type: "wild cluster (\(spec.imposeNull ? "WCR" : "WCU"), \(spec.weights.rawValue))",
-                                  df: nil, clusters: g, replications: draws)
-        let effect = Estimate(term: term, estimate: estimate, standardError: se, degreesOfFreedom: nil, statistic: estimate / se,
-                              pValue: p, level: spec.level, lower: end(-1), upper: end(1), inference: inference)
-        return WildClusterBootstrap.Result(effect: effect, weights: spec.weights, imposeNull: spec.imposeNull, draws: draws,
-                                           fullEnumeration: enumerate, clusters: g)
+        let inference = Inference(
+            kind: .bootstrap, type: "wild cluster (\(spec.imposeNull ? "WCR" : "WCU"), \(spec.weights.rawValue))",
+            df: nil, clusters: g, replications: draws)
+        let effect = Estimate(
+            term: term, estimate: estimate, standardError: se, degreesOfFreedom: nil, statistic: estimate / se,
+            pValue: p, level: spec.level, lower: end(-1), upper: end(1), inference: inference)
+        return WildClusterBootstrap.Result(
+            effect: effect, weights: spec.weights, imposeNull: spec.imposeNull, draws: draws,
+            fullEnumeration: enumerate, clusters: g)
     }
 }
 

@@ -11,7 +11,8 @@ struct PyfixestReference: Decodable {
     struct Coefficient: Decodable { let estimate: Double, se: Double, p: Double }
     struct Grunfeld: Decodable { let iid: Coefficient, hetero: Coefficient, firm: Coefficient, firmYear: Coefficient, r2: Double, r2Within: Double }
     struct Wild: Decodable { let statistic: Double, p: Double, draws: Int }
-    let grunfeld: Grunfeld, mpdta: Coefficient, wildGrunfeld: Wild
+    struct Events: Decodable { let eventTimes: [Int], estimate: [Double], se: [Double], p: [Double] }
+    let grunfeld: Grunfeld, mpdta: Coefficient, wildGrunfeld: Wild, eventStudy: Events
 
     static let value = try! JSONDecoder().decode(Self.self, from: Data(contentsOf: TestData.fixture("RegressionTests", "panel_pyfixest.json")))
 }

@@ -3,8 +3,8 @@ import Foundation
 import LinearAlgebra
 import Regression
 import Tabular
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Wild cluster bootstrap")
 struct WildBootstrapTests {
@@ -16,7 +16,7 @@ struct WildBootstrapTests {
         let fit = try LinearModel.fit(Self.spec, table: PanelData.grunfeld)
         let result = try fit.wildClusterBootstrap("capital", .init(replications: 9999))
         #expect(result.fullEnumeration && result.draws == reference.draws)
-        #expect(result.effect.pValue == reference.p)  // 254/1024
+        #expect(result.effect.pValue == reference.p) // 254/1024
         #expect(result.effect.statistic == (try fit.coefficientTable(.cr1))["capital"]!.statistic)
         // wildboottest's t uses every dummy in K (Stata areg's count): the same t with that rule.
         var areg = Self.spec

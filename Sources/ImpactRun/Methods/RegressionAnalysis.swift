@@ -3,7 +3,11 @@ import Plotting
 import Regression
 import Reporting
 
-/// `method: ols` / `method: wls`: linear regression with classical, robust and cluster-robust inference.
+extension WildClusterBootstrap.Weights: SettingChoice {}
+extension Absorption.Counting: SettingChoice {}
+
+/// `method: ols` / `method: wls`: linear regression with absorbed fixed effects and classical,
+/// robust, cluster-robust (CR0/CR1, multiway; CR2 with Satterthwaite df) and wild-cluster-bootstrap inference.
 ///
 /// | key | meaning | default |
 /// |---|---|---|
@@ -13,13 +17,20 @@ import Reporting
 /// | `factors` | categorical covariates (treatment contrasts) | `[]` |
 /// | `reference` | reference level per factor | first sorted level |
 /// | `intercept` | include an intercept | `true` |
+/// | `absorb` | factors absorbed as fixed effects (fixest's `| a + b`) | `[]` |
+/// | `drop_singletons` | drop observations alone in a level of an absorbed factor | `true` |
+/// | `small_sample` | fixed effects counted in CR1's (n − 1)/(n − K): `fixest` (nested ones left out) or `areg` | `fixest` |
 /// | `weights` | analytic weights column (required for `wls`) | none |
-/// | `cluster` | cluster identifier column | none |
-/// | `inference` | any of `classical`, `hc0`–`hc3`, `cr0`, `cr1` | `[cr1]` with a cluster, else `[classical, hc1]` |
+/// | `cluster` | cluster column, or several for multiway clustering | none |
+/// | `inference` | any of `classical`, `hc0`–`hc3`, `cr0`, `cr1`, `cr2`, `wild` | `[cr1]` with a cluster, else `[classical, hc1]` |
+/// | `wald` | coefficients tested jointly zero by the HTZ test (CR2) | none |
+/// | `bootstrap_weights` | `rademacher`, `webb` or `mammen` for `wild` | `rademacher` |
+/// | `replications` | wild bootstrap draws (all 2^G sign vectors when 2^G ≤ this, with Rademacher) | `9999` |
+/// | `impose_null` | wild bootstrap with the null imposed (WCR) or not (WCU) | `true` |
 /// | `level` | confidence level | `0.95` |
 public struct RegressionAnalysis: AnalysisMethod {
     public static let names = ["ols", "wls"]
-    public static let summary = "linear regression; classical, HC0–HC3, CR0/CR1"
+    public static let summary = "linear regression, absorbed FE; HC, CR1/CR2, wild bootstrap"
 
     public struct Keys: KeySet {
         let outcome = CommonKeys.outcome
@@ -28,12 +39,21 @@ public struct RegressionAnalysis: AnalysisMethod {
         let factors = CommonKeys.factors
         let reference = DefaultedKey<[String: String]>("reference", "reference level per factor, e.g. {region: London}", default: [:])
         let intercept = DefaultedKey<Bool>("intercept", "include an intercept", default: true)
+        let absorb = DefaultedKey<[String]>("absorb", "factors absorbed as fixed effects", column: .any, default: [])
+        let dropSingletons = DefaultedKey<Bool>("drop_singletons", "drop observations alone in a level of an absorbed factor", default: true)
+        let smallSample = DefaultedKey<Absorption.Counting>(
+            "small_sample", "fixed effects counted in CR1's small-sample factor: fixest (nested left out) or areg", default: .fixest)
         let weights = OptionalKey<String>("weights", "analytic weights column (required for wls)", column: .numeric)
-        let cluster = OptionalKey<String>("cluster", "cluster identifier column", column: .any)
+        let cluster = DefaultedKey<[String]>("cluster", "cluster column(s); several for multiway clustering", column: .any, default: [])
         let inference = OptionalKey<[InferenceName]>(
             "inference", "variance estimators, each reported",
             default: "[cr1] with a cluster, else [classical, hc1]",
-            rule: InferenceName.supported([.classical, .hc0, .hc1, .hc2, .hc3, .cr0, .cr1], method: "ols/wls"))
+            rule: InferenceName.supported([.classical, .hc0, .hc1, .hc2, .hc3, .cr0, .cr1, .cr2, .wild], method: "ols/wls"))
+        let wald = DefaultedKey<[String]>("wald", "coefficients tested jointly zero (HTZ test with CR2)", default: [])
+        let bootstrapWeights = DefaultedKey<WildClusterBootstrap.Weights>("bootstrap_weights", "wild bootstrap multipliers", default: .rademacher)
+        let replications = DefaultedKey<Int>(
+            "replications", "wild bootstrap draws", default: 9999, rule: { $0 >= 99 ? nil : "use at least 99 bootstrap draws" })
+        let imposeNull = DefaultedKey<Bool>("impose_null", "wild bootstrap with the null imposed (WCR) or not (WCU)", default: true)
         let level = CommonKeys.level
         public init() {}
     }
@@ -44,9 +64,15 @@ public struct RegressionAnalysis: AnalysisMethod {
     public var factors: [String]
     public var reference: [String: String]
     public var intercept: Bool
+    public var absorb: [String]
+    public var dropSingletons: Bool
+    public var smallSample: Absorption.Counting
     public var weights: String?
-    public var cluster: String?
+    public var cluster: [String]
     public var inference: [VarianceEstimator]
+    public var wild: Bool
+    public var wald: [String]
+    public var bootstrap: WildClusterBootstrap.Specification
     public var level: Double
 
     public init(_ s: SettingsReader<Keys>, name: String) throws {
@@ -56,86 +82,189 @@ public struct RegressionAnalysis: AnalysisMethod {
         factors = try s(\.factors)
         reference = try s(\.reference)
         intercept = try s(\.intercept)
+        absorb = try s(\.absorb)
+        dropSingletons = try s(\.dropSingletons)
+        smallSample = try s(\.smallSample)
         weights = try s(\.weights)
         cluster = try s(\.cluster)
         level = try s(\.level)
+        wald = try s(\.wald)
+        bootstrap = .init(
+            weights: try s(\.bootstrapWeights), replications: try s(\.replications), imposeNull: try s(\.imposeNull), level: level)
         if name == "wls" && weights == nil { throw s.issue("method 'wls' needs a 'weights' column") }
-        let names = try s(\.inference) ?? (cluster == nil ? [.classical, .hc1] : [.cr1])
-        if let clustered = names.first(where: \.isClustered), cluster == nil {
+        let names = try s(\.inference) ?? (cluster.isEmpty ? [.classical, .hc1] : [.cr1])
+        if let clustered = names.first(where: \.isClustered), cluster.isEmpty {
             throw s.issue(\.inference, "'\(clustered.rawValue)' needs a 'cluster' column")
         }
+        if cluster.count > 1, let oneWay = names.first(where: { $0 == .cr2 || $0 == .wild }) {
+            throw s.issue(\.inference, "'\(oneWay.rawValue)' clusters by one column; 'cluster' lists \(cluster.count)")
+        }
+        if !wald.isEmpty && cluster.count != 1 { throw s.issue(\.wald, "the HTZ test needs one 'cluster' column") }
         inference = names.compactMap(\.varianceEstimator)
+        wild = names.contains(.wild)
         for factor in reference.keys.sorted() where !factors.contains(factor) {
             throw s.issue(\.reference, "'\(factor)' has a reference level but is not listed in 'factors'")
+        }
+        if let both = absorb.first(where: { factors.contains($0) }) {
+            throw s.issue(\.absorb, "'\(both)' is both absorbed and listed in 'factors'; keep one")
         }
     }
 
     /// The library specification this config describes.
     public var specification: ModelSpecification {
-        ModelSpecification(
-            outcome: outcome, covariates: (treatment.map { [$0] } ?? []) + covariates,
-            factors: factors, referenceLevels: reference, intercept: intercept,
-            weights: weights, cluster: cluster)
+        var spec = ModelSpecification(
+            outcome: outcome, terms: ((treatment.map { [$0] } ?? []) + covariates).map(ModelTerm.numeric) + factors.map(ModelTerm.factor),
+            referenceLevels: reference, intercept: intercept, weights: weights, clusters: cluster, absorb: absorb)
+        spec.dropSingletons = dropSingletons
+        spec.fixedEffectCounting = smallSample
+        return spec
     }
 
     public func run(_ context: RunContext) throws -> MethodOutput<RegressionResult> {
         let fit = try LinearModel.fit(specification, table: context.data.table)
         let ordered = try inference.map { try fit.coefficientTable($0, level: level) }
         let tables = Dictionary(zip(inference.map(\.rawValue), ordered), uniquingKeysWith: { first, _ in first })
+        var spec = bootstrap
+        spec.seed = context.seed
+        spec.threads = context.threads
+        let bootstrapped = wild ? try fit.names.filter { $0 != "(Intercept)" }.map { try fit.wildClusterBootstrap($0, spec) } : []
+        let waldTest = wald.isEmpty ? nil : try fit.waldTest(zero: wald)
         let result = RegressionResult(
             outcome: outcome, treatment: treatment, observations: fit.observations, droppedRows: fit.droppedRows,
             parameters: fit.parameterCount, residualDegreesOfFreedom: fit.residualDegreesOfFreedom,
-            rSquared: fit.rSquared, adjustedRSquared: fit.adjustedRSquared, sigma: fit.sigma,
-            weighted: weights != nil, clusters: fit.clusterLabels?.count, coefficients: tables)
+            rSquared: fit.rSquared, withinRSquared: fit.absorption == nil ? nil : fit.withinRSquared,
+            adjustedRSquared: fit.adjustedRSquared, sigma: fit.sigma,
+            weighted: weights != nil, clusters: ordered.first(where: { $0.clusterCount != nil })?.clusterCount ?? fit.clusterLabels?.count,
+            absorbed: fit.absorption.map { AbsorbedEffects($0) }, coefficients: tables,
+            wildBootstrap: bootstrapped.isEmpty ? nil : bootstrapped, waldTest: waldTest)
         return MethodOutput(
-            result: result, blocks: report(result, tables: ordered, name: context.analysis.name),
-            attachments: [coefficientsCSV(ordered)])
+            result: result, blocks: report(result, tables: ordered, bootstrap: bootstrapped, name: context.analysis.name),
+            attachments: [coefficientsCSV(ordered, bootstrap: bootstrapped)], warnings: warnings(fit, result))
     }
 
-    func coefficientsCSV(_ tables: [CoefficientTable]) -> ReportTable {
-        ReportTable(
-            fileName: "coefficients.csv",
-            headers: ["term", "variance", "estimate", "std_error", "t", "p_value", "ci_lower", "ci_upper"],
-            rows: tables.flatMap { t in
-                t.rows.map { r in
-                    [
-                        .text(r.term ?? ""), .text(t.estimator.rawValue), .number(r.estimate), .number(r.standardError),
-                        .number(r.statistic), .pValue(r.pValue), .number(r.lower), .number(r.upper)
-                    ]
+    /// Few clusters, and coefficients of factors nested in the cluster column (their cluster-robust SEs are degenerate).
+    func warnings(_ fit: LinearFit, _ r: RegressionResult) -> [String] {
+        var out: [String] = []
+        let clustered = inference.contains { $0 == .cr0 || $0 == .cr1 }
+        if clustered, let g = r.clusters, g < 42 {
+            out.append(
+                "Only \(g) clusters: CR1 tests can reject a true null far more often than their level with fewer than about 42 clusters; "
+                    + "compare `inference: [cr2]` (Satterthwaite df) or `[wild]` (wild cluster bootstrap).")
+        }
+        if clustered || inference.contains(.cr2), let codes = fit.clusters {
+            for f in factors {
+                let dummies = fit.names.indices.filter { fit.names[$0].hasPrefix("\(f)[T.") }
+                // A dummy is degenerate when it is constant within every cluster and nonzero in only one.
+                let nested = dummies.filter { j in
+                    var owner: Int? = nil
+                    for i in 0..<fit.observations where fit.x[i, j] != 0 {
+                        if owner == nil { owner = codes[i] } else if owner != codes[i] { return false }
+                    }
+                    return true
                 }
-            })
+                if !nested.isEmpty {
+                    out.append(
+                        "The factor '\(f)' is nested in the cluster column: its \(nested.count) coefficient(s) each rest on one cluster, "
+                            + "so their cluster-robust standard errors are degenerate (near zero) and their tests meaningless. Absorb it instead (`absorb: [\(f)]`)."
+                    )
+                }
+            }
+        }
+        return out
     }
 
-    func report(_ r: RegressionResult, tables: [CoefficientTable], name: String) -> [ReportBlock] {
+    func coefficientsCSV(_ tables: [CoefficientTable], bootstrap: [WildClusterBootstrap.Result]) -> ReportTable {
+        let rows: [[ReportTable.Cell]] = tables.flatMap { t in
+            t.rows.map { r in
+                [
+                    .text(r.term ?? ""), .text(t.estimator.rawValue), .number(r.estimate), .number(r.standardError),
+                    .number(r.degreesOfFreedom), .number(r.statistic), .pValue(r.pValue), .number(r.lower), .number(r.upper)
+                ]
+            }
+        }
+        let wildRows: [[ReportTable.Cell]] = bootstrap.map { b in
+            let r = b.effect
+            return [
+                .text(r.term ?? ""), .text("wild"), .number(r.estimate), .number(r.standardError), .empty, .number(r.statistic),
+                .pValue(r.pValue), .number(r.lower), .number(r.upper)
+            ]
+        }
+        return ReportTable(
+            fileName: "coefficients.csv",
+            headers: ["term", "variance", "estimate", "std_error", "df", "t", "p_value", "ci_lower", "ci_upper"],
+            rows: rows + wildRows)
+    }
+
+    func report(_ r: RegressionResult, tables: [CoefficientTable], bootstrap: [WildClusterBootstrap.Result], name: String) -> [ReportBlock] {
         var intro: ReportText = weights.map { "WLS (weights \(code: $0))" } ?? "OLS"
-        intro += " of \(code: r.outcome) on \(r.parameters) coefficient(s); \(r.observations) observations"
-        if r.droppedRows > 0 { intro += " (\(r.droppedRows) row(s) dropped for missing values or zero weight)" }
-        intro += ". R² = \(number: r.rSquared), adjusted R² = \(number: r.adjustedRSquared), σ̂ = \(number: r.sigma)."
+        intro += " of \(code: r.outcome) on \(r.parameters) coefficient(s)"
+        if let a = r.absorbed {
+            let parts: [ReportText] = a.factors.map { "\(code: $0.name) (\($0.levels) levels)" }
+            intro += " with absorbed fixed effects for " + ReportText.joined(parts)
+        }
+        intro += "; \(r.observations) observations"
+        if r.droppedRows > 0 { intro += " (\(r.droppedRows) row(s) dropped for missing values, zero weight or singletons)" }
+        intro += ". R² = \(number: r.rSquared)"
+        if let within = r.withinRSquared { intro += ", within R² = \(number: within)" }
+        intro += ", adjusted R² = \(number: r.adjustedRSquared), σ̂ = \(number: r.sigma)."
         var blocks: [ReportBlock] = [.paragraph(intro)]
+        if let a = r.absorbed, a.singletons > 0 {
+            blocks.append(.note("\(a.singletons) observation(s) alone in a level of an absorbed factor were dropped (they are fitted exactly)."))
+        }
         if let t = treatment {
-            blocks.append(
-                .bullets(
-                    tables.compactMap { table in
-                        table[t].map { "\(strong: t) (\(table.estimator.rawValue)): " + ReportText.estimate($0, strong: false, method: false) }
-                    }))
+            var lines: [ReportText] = tables.compactMap { table in
+                table[t].map { "\(strong: t) (\(table.estimator.rawValue)): " + ReportText.estimate($0, strong: false, method: false) }
+            }
+            lines += bootstrap.filter { $0.effect.term == t }.map {
+                "\(strong: t) (wild bootstrap): " + ReportText.estimate($0.effect, strong: false, method: false)
+            }
+            blocks.append(.bullets(lines))
         }
         for table in tables {
-            let reference = table.degreesOfFreedom.map { "t with \(Int($0)) df" } ?? "a normal reference"
+            let reference: String
+            switch table.rows.first?.inference.df {
+            case .satterthwaite?: reference = "t with Satterthwaite df (per coefficient)"
+            default: reference = table.degreesOfFreedom.map { "t with \(ReportFormat.period($0)) df" } ?? "a normal reference"
+            }
             let df = table.clusterCount.map { "\(reference) (\($0) clusters)" } ?? reference
             blocks.append(
                 .table(
                     ReportTable(
                         caption: "Standard errors: \(strong: table.estimator.rawValue); tests use \(df).",
                         columns: [
-                            .init("term", .left), .init("estimate"), .init("std. error"), .init("t"), .init("p"),
+                            .init("term", .left), .init("estimate"), .init("std. error"), .init("df"), .init("t"), .init("p"),
                             .init("\(ConfidenceLevel.percent(level)) CI", .left)
                         ],
                         rows: table.rows.map {
                             [
-                                .text($0.term ?? ""), .number($0.estimate), .number($0.standardError), .number($0.statistic),
-                                .pValue($0.pValue), .interval($0.lower, $0.upper)
+                                .text($0.term ?? ""), .number($0.estimate), .number($0.standardError), .number($0.degreesOfFreedom),
+                                .number($0.statistic), .pValue($0.pValue), .interval($0.lower, $0.upper)
                             ]
                         })))
+        }
+        if let first = bootstrap.first {
+            let kind = first.imposeNull ? "restricted (WCR, null imposed)" : "unrestricted (WCU)"
+            let draws = first.fullEnumeration ? "all \(first.draws) sign vectors (full enumeration)" : "\(first.draws) draws"
+            blocks.append(
+                .table(
+                    ReportTable(
+                        caption:
+                            "Wild cluster bootstrap, \(kind), \(first.weights.rawValue) weights, \(draws), \(first.clusters) clusters: t is the CR1 t; p and the interval come from the bootstrap (the interval by test inversion).",
+                        columns: [
+                            .init("term", .left), .init("estimate"), .init("t (CR1)"), .init("bootstrap p"),
+                            .init("\(ConfidenceLevel.percent(level)) CI", .left)
+                        ],
+                        rows: bootstrap.map { b -> [ReportTable.Cell] in
+                            let e = b.effect
+                            return [.text(e.term ?? ""), .number(e.estimate), .number(e.statistic), .pValue(e.pValue), .interval(e.lower, e.upper)]
+                        })))
+        }
+        if let w = r.waldTest {
+            let terms: [ReportText] = wald.map { "\(code: $0)" }
+            var text: ReportText = "HTZ Wald test (CR2) that " + ReportText.joined(terms)
+            text +=
+                " are all zero: F = \(number: w.statistic) on \(number: w.numeratorDegreesOfFreedom) and \(number: w.denominatorDegreesOfFreedom) df, \(p: w.pValue)."
+            blocks.append(.paragraph(text))
         }
         if let main = tables.first {
             let shown = main.rows.filter { $0.term != "(Intercept)" }
@@ -154,6 +283,27 @@ public struct RegressionAnalysis: AnalysisMethod {
     }
 }
 
+/// The absorbed fixed effects of a fit, for `results.json`.
+public struct AbsorbedEffects: Encodable, Sendable {
+    public struct Factor: Encodable, Sendable {
+        public let name: String
+        public let levels: Int
+    }
+    public let factors: [Factor]
+    public let singletons: Int
+    /// Sweeps of the alternating projections.
+    public let iterations: Int
+    /// The small-sample counting rule.
+    public let smallSample: String
+
+    init(_ a: Absorption) {
+        factors = zip(a.fixedEffects.names, a.fixedEffects.levels).map { Factor(name: $0, levels: $1.count) }
+        singletons = a.singletons
+        iterations = a.iterations
+        smallSample = a.counting.rawValue
+    }
+}
+
 /// The `results.json` entry of a regression analysis.
 public struct RegressionResult: Encodable, Sendable {
     public let outcome: String
@@ -163,10 +313,17 @@ public struct RegressionResult: Encodable, Sendable {
     public let parameters: Int
     public let residualDegreesOfFreedom: Int
     public let rSquared: Double
+    /// R² of the demeaned model, with absorbed fixed effects.
+    public let withinRSquared: Double?
     public let adjustedRSquared: Double
     public let sigma: Double
     public let weighted: Bool
     public let clusters: Int?
+    public let absorbed: AbsorbedEffects?
     /// One coefficient table per requested variance estimator, keyed by its name.
     public let coefficients: [String: CoefficientTable]
+    /// Wild cluster bootstrap tests, one per coefficient, with `inference: [wild]`.
+    public let wildBootstrap: [WildClusterBootstrap.Result]?
+    /// The HTZ test of `wald`.
+    public let waldTest: WaldTest?
 }

@@ -8,18 +8,20 @@ import Regression
 /// |---|---|---|
 /// | `classical` | homoskedastic (iid) variance | t with n − k df |
 /// | `hc0` … `hc3` | heteroskedasticity-robust sandwich | MacKinnon & White (1985); HC1 is Stata's `robust` |
-/// | `cr0`, `cr1` | cluster-robust sandwich (needs `cluster`) | CR1 is Stata's G/(G−1)·(N−1)/(N−K); t with G − 1 df |
+/// | `cr0`, `cr1` | cluster-robust sandwich (needs `cluster`; several columns: multiway) | CR1 is Stata's G/(G−1)·(N−1)/(N−K), K by fixest's rule with absorbed fixed effects; t with G − 1 df |
+/// | `cr2` | bias-reduced cluster-robust sandwich (Bell & McCaffrey) | clubSandwich's CR2; t with Satterthwaite df per coefficient |
+/// | `wild` | wild cluster bootstrap (restricted by default) | boottest's WCR; p-value and test-inversion interval |
 /// | `placebo` | placebo (permutation) distribution over untreated units | p = rank/(J+1) for synthetic control |
 /// | `jackknife` | jackknife over units | synthdid's Algorithm 3 |
 /// | `none` | no uncertainty | |
 public enum InferenceName: String, SettingChoice {
-    case classical, hc0, hc1, hc2, hc3, cr0, cr1, placebo, jackknife, none
+    case classical, hc0, hc1, hc2, hc3, cr0, cr1, cr2, wild, placebo, jackknife, none
 
     /// The sandwich estimator this name selects, for regression-based methods.
     public var varianceEstimator: VarianceEstimator? { VarianceEstimator(rawValue: rawValue) }
 
     /// Whether the name needs a cluster column.
-    public var isClustered: Bool { varianceEstimator?.isClustered ?? false }
+    public var isClustered: Bool { self == .wild || (varianceEstimator?.isClustered ?? false) }
 
     /// A rule for a key listing inference names: each must be in `supported`.
     static func supported(_ supported: [InferenceName], method: String) -> @Sendable ([InferenceName]) -> String? {

@@ -36,6 +36,17 @@ m["post"] = ((m["first.treat"] > 0) & (m["year"] >= m["first.treat"])).astype(fl
 f = pf.feols("lemp ~ post | countyreal + year", data=m, vcov={"CRV1": "countyreal"})
 out["mpdta"] = {"estimate": float(f.coef().iloc[0]), "se": float(f.se().iloc[0]), "p": float(f.pvalue().iloc[0])}
 
+# Event study: relative-time indicators, reference -1, never-treated as controls (rel = -1000).
+m["rel"] = np.where(m["first.treat"] > 0, m["year"] - m["first.treat"], np.nan)
+events = sorted(int(e) for e in m["rel"].dropna().unique() if e != -1)
+names = []
+for e in events:
+    name = f"rel_{'m' if e < 0 else 'p'}{abs(e)}"
+    m[name] = (m["rel"] == e).astype(float)
+    names.append(name)
+f = pf.feols("lemp ~ " + " + ".join(names) + " | countyreal + year", data=m, vcov={"CRV1": "countyreal"})
+out["eventStudy"] = {"eventTimes": events, "estimate": f.coef().tolist(), "se": f.se().tolist(), "p": f.pvalue().tolist()}
+
 # WCR with the null imposed, Rademacher weights, every one of the 2^10 sign vectors.
 ols = smf.ols("inv ~ capital + C(firm) + C(year)", data=g)
 res = wcb(ols, param="capital", cluster=g.firm, B=9999, weights_type="rademacher", impose_null=True,
