@@ -135,8 +135,13 @@ public enum OutputWriter {
 
     /// Every output file as (relative path, bytes), manifest last.
     public static func render(_ output: RunOutput, command: [String], threads: Int) throws -> [(String, Data)] {
-        let folders = folderNames(output.analyses.map(\.name))
+        let models = ModelsTable.section(output)
+        let allFolders = folderNames(output.analyses.map(\.name) + (models == nil ? [] : ["models-side-by-side"]))
+        let folders = Array(allFolders.prefix(output.analyses.count))
         var files: [(String, Data)] = []
+        if let models, let folder = allFolders.last {
+            for (file, table) in models.files { files.append(("\(folder)/\(file)", Data(table.csv.utf8))) }
+        }
         var entries: [ResultsDocument.Entry] = []
         for (analysis, folder) in zip(output.analyses, folders) {
             var names: [String] = []
@@ -157,7 +162,9 @@ public enum OutputWriter {
             title: .init(value: output.config.title), config: (output.config.path as NSString).lastPathComponent,
             seed: output.config.seed, analyses: entries)
         files.insert(("results.json", try encode(document)), at: 0)
-        files.insert(("report.md", Data(RunReport.document(output, folders: folders).markdown.utf8)), at: 1)
+        var report = RunReport.document(output, folders: folders)
+        if let models, let folder = allFolders.last { report.sections.append((folder, models)) }
+        files.insert(("report.md", Data(report.markdown.utf8)), at: 1)
         let manifest = Manifest.make(output, command: command, threads: threads, files: files)
         files.append(("manifest.json", try encode(manifest)))
         return files

@@ -136,7 +136,7 @@ public struct RegressionAnalysis: AnalysisMethod {
             adjustedRSquared: fit.adjustedRSquared, sigma: fit.sigma,
             weighted: weights != nil, clusters: ordered.first(where: { $0.clusterCount != nil })?.clusterCount ?? fit.clusterLabels?.count,
             absorbed: fit.absorption.map { AbsorbedEffects($0) }, coefficients: tables,
-            wildBootstrap: bootstrapped.isEmpty ? nil : bootstrapped, waldTest: waldTest)
+            wildBootstrap: bootstrapped.isEmpty ? nil : bootstrapped, waldTest: waldTest, inferenceOrder: inference.map(\.rawValue))
         return MethodOutput(
             result: result, blocks: report(result, tables: ordered, bootstrap: bootstrapped, name: context.analysis.name),
             attachments: [coefficientsCSV(ordered, bootstrap: bootstrapped)], warnings: warnings(fit, result))
@@ -171,6 +171,12 @@ public struct RegressionAnalysis: AnalysisMethod {
             }
         }
         return out
+    }
+
+    /// Whole degrees of freedom as integers (n − K, G − 1), Satterthwaite's as numbers.
+    static func degreesOfFreedom(_ df: Double?) -> ReportTable.Cell {
+        guard let df else { return .empty }
+        return df == df.rounded() && abs(df) < 1e9 ? .integer(Int(df)) : .number(df)
     }
 
     func coefficientsCSV(_ tables: [CoefficientTable], bootstrap: [WildClusterBootstrap.Result]) -> ReportTable {
@@ -226,7 +232,10 @@ public struct RegressionAnalysis: AnalysisMethod {
             case .satterthwaite?: reference = "t with Satterthwaite df (per coefficient)"
             default: reference = table.degreesOfFreedom.map { "t with \(ReportFormat.period($0)) df" } ?? "a normal reference"
             }
-            let df = table.clusterCount.map { "\(reference) (\($0) clusters)" } ?? reference
+            let clusters =
+                cluster.count > 1
+                ? "clustered by \(cluster.joined(separator: " and ")), fewest clusters \(table.clusterCount ?? 0)" : "\(table.clusterCount ?? 0) clusters"
+            let df = table.clusterCount == nil ? reference : "\(reference) (\(clusters))"
             blocks.append(
                 .table(
                     ReportTable(
@@ -237,7 +246,7 @@ public struct RegressionAnalysis: AnalysisMethod {
                         ],
                         rows: table.rows.map {
                             [
-                                .text($0.term ?? ""), .number($0.estimate), .number($0.standardError), .number($0.degreesOfFreedom),
+                                .text($0.term ?? ""), .number($0.estimate), .number($0.standardError), Self.degreesOfFreedom($0.degreesOfFreedom),
                                 .number($0.statistic), .pValue($0.pValue), .interval($0.lower, $0.upper)
                             ]
                         })))
@@ -326,4 +335,11 @@ public struct RegressionResult: Encodable, Sendable {
     public let wildBootstrap: [WildClusterBootstrap.Result]?
     /// The HTZ test of `wald`.
     public let waldTest: WaldTest?
+    /// The estimators in the order the config lists them (not written to `results.json`).
+    var inferenceOrder: [String] = []
+
+    enum CodingKeys: String, CodingKey {
+        case outcome, treatment, observations, droppedRows, parameters, residualDegreesOfFreedom, rSquared, withinRSquared
+        case adjustedRSquared, sigma, weighted, clusters, absorbed, coefficients, wildBootstrap, waldTest
+    }
 }

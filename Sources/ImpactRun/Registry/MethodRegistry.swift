@@ -10,7 +10,8 @@ public enum MethodRegistry {
         AbadieImbensAnalysis.self,
         SyntheticControlAnalysis.self,
         AugmentedSyntheticControlAnalysis.self,
-        SyntheticDiDAnalysis.self
+        SyntheticDiDAnalysis.self,
+        EventStudyAnalysis.self
     ]
 
     /// Every method name, in registry order.
