@@ -29,21 +29,36 @@ public struct DesignMatrix: Sendable {
     /// Rows dropped for missing values or zero weight.
     public let droppedRows: Int
 
+    /// Groups restricted to the positions `kept`, renumbered in order of first appearance.
+    static func compact(_ g: (codes: [Int], labels: [String]), keeping kept: [Int]) -> (codes: [Int], labels: [String]) {
+        var map = [Int](repeating: -1, count: g.labels.count)
+        var labels: [String] = []
+        let codes = kept.map { i -> Int in
+            let c = g.codes[i]
+            if map[c] < 0 {
+                map[c] = labels.count
+                labels.append(g.labels[c])
+            }
+            return map[c]
+        }
+        return (codes, labels)
+    }
+
     /// Names of the columns of `x`.
     public var columnNames: [String] { encoder.columnNames }
 
     /// Builds the design for `spec` from `table`.
     public init(_ spec: ModelSpecification, table: Table) throws(RegressionError) {
         var used: [Int]
-        let yAll: [Double], weightColumn: [Double]?, clusterColumns: [[String?]], absorbColumns: [[String?]]
+        let yAll: [Double], weightColumn: [Double]?, clusterColumns: [Column], absorbColumns: [Column]
         do {
             // Check every column exists first, so the error names the first missing one.
             for name in spec.columnsUsed { _ = try table.column(name) }
             used = try table.completeRows(for: spec.columnsUsed)
             yAll = try table.numeric(spec.outcome)
             weightColumn = try spec.weights.map { name throws(TableError) in try table.numeric(name) }
-            clusterColumns = try spec.clusters.map { name throws(TableError) in try table.strings(name) }
-            absorbColumns = try spec.absorb.map { name throws(TableError) in try table.strings(name) }
+            clusterColumns = try spec.clusters.map { name throws(TableError) in try table.column(name) }
+            absorbColumns = try spec.absorb.map { name throws(TableError) in try table.column(name) }
         } catch { throw .table(error) }
         var w: [Double]? = nil
         if let wname = spec.weights, let all = weightColumn {
@@ -54,29 +69,32 @@ public struct DesignMatrix: Sendable {
             w = used.map { all[$0] }
         }
         var singletons = 0
+        var absorbGroups = absorbColumns.map { $0.groups(rows: used) }
         if !absorbColumns.isEmpty && spec.dropSingletons {
-            let coded = absorbColumns.map { labels in Categorical(used.map { labels[$0] }) }
-            let kept = FixedEffects.nonSingletonRows(coded.map { $0.codes.map(Int.init) }, levelCounts: coded.map(\.levels.count))
-            singletons = used.count - kept.count
-            used = kept.map { used[$0] }
-            w = w.map { all in kept.map { all[$0] } }
+            let kept = FixedEffects.nonSingletonRows(absorbGroups.map(\.codes), levelCounts: absorbGroups.map(\.labels.count))
+            if kept.count < used.count {
+                singletons = used.count - kept.count
+                used = kept.map { used[$0] }
+                w = w.map { all in kept.map { all[$0] } }
+                absorbGroups = absorbGroups.map { Self.compact($0, keeping: kept) }
+            }
         }
         self.singletons = singletons
-        // Cluster and fixed-effect codes in order of first appearance among the rows used.
-        clusterDimensions = clusterColumns.map { labels in Categorical(used.map { labels[$0] }).codes.map(Int.init) }
-        if let labels = clusterColumns.first {
-            clusters = clusterDimensions[0]
-            clusterLabels = Categorical(used.map { labels[$0] }).levels
+        // Cluster codes in order of first appearance among the rows used (an absorbed column's are reused).
+        let clusterGroups = zip(spec.clusters, clusterColumns).map { name, column in
+            spec.absorb.firstIndex(of: name).map { absorbGroups[$0] } ?? column.groups(rows: used)
+        }
+        clusterDimensions = clusterGroups.map(\.codes)
+        if let first = clusterGroups.first {
+            clusters = first.codes
+            clusterLabels = first.labels
         } else {
             clusters = nil
             clusterLabels = nil
         }
-        if absorbColumns.isEmpty {
-            fixedEffects = nil
-        } else {
-            let coded = absorbColumns.map { labels in Categorical(used.map { labels[$0] }) }
-            fixedEffects = FixedEffects(names: spec.absorb, codes: coded.map { $0.codes.map(Int.init) }, levels: coded.map(\.levels), weights: w)
-        }
+        fixedEffects =
+            absorbColumns.isEmpty
+            ? nil : FixedEffects(names: spec.absorb, codes: absorbGroups.map(\.codes), levels: absorbGroups.map(\.labels), weights: w)
         y = used.map { yAll[$0] }
         encoder = try DesignEncoder(spec, table: table, rows: used)
         x = try encoder.encode(table, rows: used)

@@ -7,13 +7,15 @@ import LinearAlgebra
 /// `demean` applies M_D, the (weighted) residual-maker of the fixed-effect dummies D, by the method
 /// of alternating projections (Guimarães & Portugal 2010; Gaure 2013): each sweep subtracts, factor
 /// by factor, the weighted mean of the current residual within each level. With one factor one sweep
-/// is exact; with several, sweeps are accelerated by Irons & Tuck's (1969) extrapolation (as fixest
+/// is exact; with two, when the smaller factor has at most `TwoWaySolver.maximumSmallLevels` levels
+/// and the factors are connected, the fixed effects are solved directly (below); otherwise sweeps are accelerated by Irons & Tuck's (1969) extrapolation (as fixest
 /// does) and repeated until no value changes by more than `tolerance` · (1 + max |x|).
 /// By Frisch–Waugh–Lovell, least squares on M_D y and M_D X gives the coefficients, residuals and
 /// residual sum of squares of the model with the dummies written out.
 ///
-/// Complexity: O(n · factors) per sweep; sweeps grow with how weakly the factors are connected
-/// (one for a single factor; a handful for a balanced two-way panel).
+/// Complexity: O(n · factors) per sweep; sweeps grow with how weakly the factors are connected.
+/// The two-factor direct solve costs two passes over the rows plus O(B·S) per column (B, S the
+/// levels of the larger and smaller factor), after a one-off O(n + B·S²+ S³) set-up.
 public struct FixedEffects: Sendable {
     /// The factors' column names.
     public let names: [String]
@@ -25,12 +27,15 @@ public struct FixedEffects: Sendable {
     public let weights: [Double]?
     /// For each factor, the total weight of each level.
     let levelWeights: [[Double]]
+    /// The direct solver for two factors, when it applies.
+    let twoWay: TwoWaySolver?
 
     /// The convergence tolerance of the alternating projections (relative to the column's scale).
     public static let tolerance = 1e-13
     public static let maximumIterations = 100_000
 
-    public init(names: [String], codes: [[Int]], levels: [[String]], weights: [Double]?) {
+    /// - Parameter direct: solve two factors directly when possible (false: always alternate projections).
+    public init(names: [String], codes: [[Int]], levels: [[String]], weights: [Double]?, direct: Bool = true) {
         precondition(names.count == codes.count && codes.count == levels.count, "one code list and level list per factor")
         self.names = names
         self.codes = codes
@@ -41,6 +46,7 @@ public struct FixedEffects: Sendable {
             if let weights { for (i, code) in c.enumerated() { s[code] += weights[i] } } else { for code in c { s[code] += 1 } }
             return s
         }
+        twoWay = direct && codes.count == 2 ? TwoWaySolver(codes: codes, levelWeights: levelWeights, weights: weights) : nil
     }
 
     public var observations: Int { codes.first?.count ?? 0 }
@@ -60,6 +66,7 @@ public struct FixedEffects: Sendable {
     /// M_D x: `x` with the fixed effects swept out, and the number of sweeps it took.
     /// - Throws: `RegressionError.notConverged` when `maximumIterations` sweeps do not reach `tolerance`.
     public func demean(_ x: [Double]) throws(RegressionError) -> (values: [Double], iterations: Int) {
+        if let twoWay { return (twoWay.demean(x, codes: codes, weights: weights), 1) }
         var current = x
         sweep(&current)
         if codes.count == 1 { return (current, 1) }
@@ -94,14 +101,14 @@ public struct FixedEffects: Sendable {
 
     /// M_D applied to every column of `x`.
     public func demean(columns x: Matrix) throws(RegressionError) -> (values: Matrix, iterations: Int) {
-        var out: [[Double]] = []
+        var out = x
         var most = 0
         for j in 0..<x.columns {
             let (v, it) = try demean(x.column(j))
-            out.append(v)
+            out.setColumn(j, to: v)
             most = max(most, it)
         }
-        return (Matrix(rows: x.rows, columns: x.columns, columnMajor: out.flatMap { $0 }), most)
+        return (out, most)
     }
 
     /// Whether factor `f` is nested in `clusters` (every level lies within one cluster).
@@ -130,5 +137,78 @@ public struct FixedEffects: Sendable {
             }
         }
         return keep.indices.filter { keep[$0] }
+    }
+}
+
+/// The direct two-way solve: for factors with B and S levels (S the smaller), the weighted least
+/// squares fixed effects (α, β) of x satisfy W_B α + C β = s_B and Cᵀα + W_S β = s_S, C the B × S
+/// table of summed weights. Eliminating α gives the S × S system (W_S − CᵀW_B⁻¹C) β = s_S − CᵀW_B⁻¹s_B,
+/// whose matrix has the constant vector as null space when the factors are connected; fixing
+/// β_S = 0 leaves a positive definite system, factored once by Cholesky. Then α = W_B⁻¹(s_B − Cβ)
+/// and M_D x = x − α_b − β_s. A factor pair that is not connected (Cholesky fails) uses the sweeps.
+struct TwoWaySolver: Sendable {
+    static let maximumSmallLevels = 400
+    static let maximumCells = 20_000_000
+
+    /// Which factor is the larger (B) and which the smaller (S).
+    let big: Int, small: Int
+    /// C, B × S row-major.
+    let cross: [Double]
+    let bigWeights: [Double], smallLevels: Int
+    let factor: Cholesky
+
+    init?(codes: [[Int]], levelWeights: [[Double]], weights: [Double]?) {
+        let (b, s) = levelWeights[0].count >= levelWeights[1].count ? (0, 1) : (1, 0)
+        let nb = levelWeights[b].count, ns = levelWeights[s].count
+        guard ns >= 2, ns <= Self.maximumSmallLevels, nb * ns <= Self.maximumCells else { return nil }
+        var cross = [Double](repeating: 0, count: nb * ns)
+        let cb = codes[b], cs = codes[s]
+        for i in cb.indices { cross[cb[i] * ns + cs[i]] += weights?[i] ?? 1 }
+        // K = W_S − Σ_b c_b c_bᵀ / W_b, reduced to the first S − 1 coordinates.
+        let m = ns - 1
+        var k = Matrix(rows: m, columns: m)
+        for j in 0..<m { k[j, j] = levelWeights[s][j] }
+        k.withUnsafeMutableBufferPointer { kp in
+            for row in 0..<nb {
+                let base = row * ns, wb = levelWeights[b][row]
+                for q in 0..<m where cross[base + q] != 0 {
+                    let cq = cross[base + q] / wb
+                    for p in 0..<m where cross[base + p] != 0 { kp[q * m + p] -= cross[base + p] * cq }
+                }
+            }
+        }
+        guard let factor = try? k.cholesky() else { return nil }
+        big = b
+        small = s
+        self.cross = cross
+        bigWeights = levelWeights[b]
+        smallLevels = ns
+        self.factor = factor
+    }
+
+    func demean(_ x: [Double], codes: [[Int]], weights: [Double]?) -> [Double] {
+        let cb = codes[big], cs = codes[small], ns = smallLevels, nb = bigWeights.count
+        var sb = [Double](repeating: 0, count: nb), ss = [Double](repeating: 0, count: ns)
+        if let weights {
+            for i in x.indices { let v = weights[i] * x[i]; sb[cb[i]] += v; ss[cs[i]] += v }
+        } else {
+            for i in x.indices { sb[cb[i]] += x[i]; ss[cs[i]] += x[i] }
+        }
+        // r = s_S − Cᵀ W_B⁻¹ s_B (first S − 1 coordinates).
+        var r = Array(ss.prefix(ns - 1))
+        for row in 0..<nb {
+            let a = sb[row] / bigWeights[row], base = row * ns
+            for q in 0..<(ns - 1) { r[q] -= cross[base + q] * a }
+        }
+        var beta = (try? factor.solve(r)) ?? [Double](repeating: 0, count: ns - 1)
+        beta.append(0)
+        var alpha = [Double](repeating: 0, count: nb)
+        for row in 0..<nb {
+            var t = sb[row]
+            let base = row * ns
+            for q in 0..<ns { t -= cross[base + q] * beta[q] }
+            alpha[row] = t / bigWeights[row]
+        }
+        return x.indices.map { x[$0] - alpha[cb[$0]] - beta[cs[$0]] }
     }
 }
