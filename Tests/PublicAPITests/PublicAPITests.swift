@@ -19,6 +19,24 @@ struct PublicAPITests {
         #expect(t.inference.kind == .robust && t.inference.type == "HC1" && t.degreesOfFreedom == 443)
     }
 
+    @Test("Grunfeld with two-way fixed effects: CR2 with Satterthwaite df and the wild cluster bootstrap (README example)")
+    func panel() throws {
+        let grunfeld = try CSVReader.read(contentsOf: TestData.dataset("grunfeld.csv"))
+        let panel = try LinearModel.fit(
+            ModelSpecification(outcome: "inv", covariates: ["capital"], cluster: "firm", absorb: ["firm", "year"]),
+            table: grunfeld)
+        let cr2 = try #require(try panel.coefficientTable(.cr2)["capital"])
+        let wild = try panel.wildClusterBootstrap("capital", .init(replications: 9999))
+        #expect(abs(try #require(cr2.degreesOfFreedom) - 1.64476368957) < 1e-8)
+        #expect(wild.effect.pValue == 254.0 / 1024 && wild.fullEnumeration)
+        // A continuous dose: cobalt-style balance and entropy balancing from outside the Matching module.
+        let nmes = try CSVReader.read(contentsOf: TestData.dataset("nmes_causaldrf.csv"))
+        let weighted = try EntropyBalancing.doseWeights(nmes, treatment: "packyears", covariates: ["AGESMOKE", "LASTAGE"])
+        let sample = try AnalysisSample(nmes, treatment: "packyears", columns: ["AGESMOKE", "LASTAGE"], kind: .continuous)
+        let variables = try BalanceVariable.from(sample.table, rows: Array(0..<sample.count), covariates: ["AGESMOKE", "LASTAGE"], factors: [])
+        #expect(Balance.doseTable(variables, dose: sample.treatment, weights: weighted.weights).rows.allSatisfy { abs($0.correlation) < 1e-8 })
+    }
+
     @Test("1:1 nearest-neighbour matching on lalonde: 185 treated matched, effect with CR1 on matched sets")
     func match() throws {
         let table = try CSVReader.read(contentsOf: TestData.dataset("lalonde_matchit.csv"))
