@@ -21,39 +21,30 @@ import Tabular
 /// CR1) and the correlation matrix of the event-time coefficients, estimated from 100,000 seeded
 /// draws (Monte Carlo error about 0.005 in c).
 public struct EventStudy: Sendable {
+    /// The model: the four panel columns are required; everything else has fixest's default.
     public struct Specification: Sendable {
         public var outcome: String
         public var unit: String
         public var time: String
+        /// Each unit's first treated period (0 or missing: never treated).
         public var adoption: String
-        public var reference: Int
+        public var reference = -1
         /// Binned endpoints; nil: every relative time.
-        public var window: ClosedRange<Int>?
-        public var covariates: [String]
-        public var weights: String?
-        /// Cluster columns (default: the unit).
-        public var clusters: [String]?
-        public var estimator: VarianceEstimator
-        public var level: Double
-        public var seed: UInt64
+        public var window: ClosedRange<Int>? = nil
+        public var covariates: [String] = []
+        public var weights: String? = nil
+        /// Cluster columns (nil: the unit).
+        public var clusters: [String]? = nil
+        public var estimator = VarianceEstimator.cr1
+        public var level = 0.95
+        /// Seed of the sup-t simulation.
+        public var seed: UInt64 = 1
 
-        public init(
-            outcome: String, unit: String, time: String, adoption: String, reference: Int = -1, window: ClosedRange<Int>? = nil,
-            covariates: [String] = [], weights: String? = nil, clusters: [String]? = nil, estimator: VarianceEstimator = .cr1,
-            level: Double = 0.95, seed: UInt64 = 1
-        ) {
+        public init(outcome: String, unit: String, time: String, adoption: String) {
             self.outcome = outcome
             self.unit = unit
             self.time = time
             self.adoption = adoption
-            self.reference = reference
-            self.window = window
-            self.covariates = covariates
-            self.weights = weights
-            self.clusters = clusters
-            self.estimator = estimator
-            self.level = level
-            self.seed = seed
         }
     }
 

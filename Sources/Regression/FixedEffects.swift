@@ -187,6 +187,13 @@ struct TwoWaySolver: Sendable {
     }
 
     func demean(_ x: [Double], codes: [[Int]], weights: [Double]?) -> [Double] {
+        let (alpha, beta) = effects(x, codes: codes, weights: weights)
+        let cb = codes[big], cs = codes[small]
+        return x.indices.map { x[$0] - alpha[cb[$0]] - beta[cs[$0]] }
+    }
+
+    /// The two factors' effects (α for the larger, β for the smaller, its last level 0).
+    func effects(_ x: [Double], codes: [[Int]], weights: [Double]?) -> (alpha: [Double], beta: [Double]) {
         let cb = codes[big], cs = codes[small], ns = smallLevels, nb = bigWeights.count
         var sb = [Double](repeating: 0, count: nb), ss = [Double](repeating: 0, count: ns)
         if let weights {
@@ -209,6 +216,6 @@ struct TwoWaySolver: Sendable {
             for q in 0..<ns { t -= cross[base + q] * beta[q] }
             alpha[row] = t / bigWeights[row]
         }
-        return x.indices.map { x[$0] - alpha[cb[$0]] - beta[cs[$0]] }
+        return (alpha, beta)
     }
 }

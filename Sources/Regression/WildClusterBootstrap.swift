@@ -38,26 +38,20 @@ public enum WildClusterBootstrap {
         case mammen
     }
 
+    /// The bootstrap's settings, each with boottest's default.
     public struct Specification: Sendable {
-        public var weights: Weights
-        public var replications: Int
+        public var weights = Weights.rademacher
+        public var replications = 9999
         /// Impose the null (WCR) or not (WCU).
-        public var imposeNull: Bool
-        public var seed: UInt64
-        public var level: Double
-        public var threads: Int
+        public var imposeNull = true
+        public var seed: UInt64 = 1
+        public var level = 0.95
+        public var threads = 1
 
-        public init(
-            weights: Weights = .rademacher, replications: Int = 9999, imposeNull: Bool = true, seed: UInt64 = 1,
-            level: Double = 0.95, threads: Int = 1
-        ) {
-            self.weights = weights
-            self.replications = replications
-            self.imposeNull = imposeNull
-            self.seed = seed
-            self.level = level
-            self.threads = threads
-        }
+        public init() {}
+
+        /// The defaults with `replications` draws.
+        public init(replications: Int) { self.replications = replications }
     }
 
     /// A bootstrap test of one coefficient.

@@ -9,7 +9,10 @@ import Testing
 /// pyfixest/fixest and wildboottest values (`Tests/Fixtures/Generators/panel_pyfixest.py`).
 struct PyfixestReference: Decodable {
     struct Coefficient: Decodable { let estimate: Double, se: Double, p: Double }
-    struct Grunfeld: Decodable { let iid: Coefficient, hetero: Coefficient, firm: Coefficient, firmYear: Coefficient, r2: Double, r2Within: Double }
+    struct Grunfeld: Decodable {
+        let iid: Coefficient, hetero: Coefficient, firm: Coefficient, firmYear: Coefficient, r2: Double, r2Within: Double
+        let fixefFirm: [Double], fixefYear: [String: Double]
+    }
     struct Wild: Decodable { let statistic: Double, p: Double, draws: Int }
     struct Events: Decodable { let eventTimes: [Int], estimate: [Double], se: [Double], p: [Double] }
     let grunfeld: Grunfeld, mpdta: Coefficient, wildGrunfeld: Wild, eventStudy: Events
@@ -71,6 +74,46 @@ struct PanelRegressionTests {
         #expect(abs(table["capital"]!.standardError! - 0.06041290) < 1e-8)
         #expect(relativeError(table["capital"]!.pValue!, r.firmYear.p) < 1e-6)
         #expect(table.clusterCount == 10 && table.degreesOfFreedom == 9)
+    }
+
+    @Test("fixed effects recovered as fixest's fixef(): every firm, years from the second (1e-8)")
+    func fixedEffectEstimates() throws {
+        let r = PyfixestReference.value.grunfeld
+        let design = try DesignMatrix(Self.grunfeldSpec, table: PanelData.grunfeld)
+        let fit = try LinearModel.fit(design)
+        let effects = try design.fixedEffectEstimates(fit)
+        #expect(effects.map(\.factor) == ["firm", "year"])
+        #expect(effects[0].levels == (1...10).map(String.init))
+        #expect(maxRelativeError(effects[0].estimates, r.fixefFirm) < 1e-8)
+        #expect(effects[1].levels.first == "1935" && effects[1].estimates.first == 0)
+        for (level, value) in zip(effects[1].levels.dropFirst(), effects[1].estimates.dropFirst()) {
+            #expect(relativeError(value, r.fixefYear[level]!) < 1e-8, "year \(level)")
+        }
+    }
+
+    @Test("HC2 and HC3 with absorbed fixed effects equal those of the explicit-dummy model (leverages include the dummies)")
+    func leveragesIncludeDummies() throws {
+        let absorbed = try LinearModel.fit(Self.grunfeldSpec, table: PanelData.grunfeld)
+        let explicit = try LinearModel.fit(
+            ModelSpecification(outcome: "inv", covariates: ["capital"], factors: ["firm", "year"], cluster: "firm"), table: PanelData.grunfeld)
+        for estimator in [VarianceEstimator.hc1, .hc2, .hc3, .classical] {
+            let a = try absorbed.coefficientTable(estimator)["capital"]!, e = try explicit.coefficientTable(estimator)["capital"]!
+            #expect(relativeError(a.standardError!, e.standardError!) < 1e-9, "\(estimator)")
+            #expect(a.degreesOfFreedom == e.degreesOfFreedom)
+        }
+    }
+
+    @Test("a design with many collinear columns is one short sentence naming a few of them")
+    func longCollinearity() throws {
+        var t = PanelData.grunfeld
+        let capital = try t.numeric("capital")
+        for j in 1...12 { try t.addColumn("copy\(j)", .numeric(capital.map { $0 * Double(j) })) }
+        #expect {
+            try LinearModel.fit(ModelSpecification(outcome: "inv", covariates: ["capital"] + (1...12).map { "copy\($0)" }, factors: ["firm", "year"]), table: t)
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("rank deficient") && text.contains("and 9 more collinear column(s)") && text.count < 400
+        }
     }
 
     @Test("Stata areg counts every fixed effect: CR1 uses K = 30, not fixest's 21")

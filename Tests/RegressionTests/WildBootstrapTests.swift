@@ -6,6 +6,20 @@ import Tabular
 import TestSupport
 import Testing
 
+/// Bootstrap settings from the defaults.
+func wildSpec(
+    weights: WildClusterBootstrap.Weights = .rademacher, replications: Int, imposeNull: Bool = true, seed: UInt64 = 1,
+    level: Double = 0.95, threads: Int = 1
+) -> WildClusterBootstrap.Specification {
+    var s = WildClusterBootstrap.Specification(replications: replications)
+    s.weights = weights
+    s.imposeNull = imposeNull
+    s.seed = seed
+    s.level = level
+    s.threads = threads
+    return s
+}
+
 @Suite("Wild cluster bootstrap")
 struct WildBootstrapTests {
     static let spec = ModelSpecification(outcome: "inv", covariates: ["capital"], cluster: "firm", absorb: ["firm", "year"])
@@ -30,7 +44,7 @@ struct WildBootstrapTests {
     @Test("the interval inverts the test: at each end, the WCR test of that value has p = 1 − level")
     func intervalInvertsTest() throws {
         let fit = try LinearModel.fit(Self.spec, table: PanelData.grunfeld)
-        let result = try fit.wildClusterBootstrap("capital", .init(replications: 9999, level: 0.9))
+        let result = try fit.wildClusterBootstrap("capital", wildSpec(replications: 9999, level: 0.9))
         let lower = try #require(result.effect.lower), upper = try #require(result.effect.upper)
         #expect(lower < fit.coefficients[0] && fit.coefficients[0] < upper)
         let capital = try PanelData.grunfeld.numeric("capital"), inv = try PanelData.grunfeld.numeric("inv")
@@ -52,11 +66,11 @@ struct WildBootstrapTests {
         let fit = try LinearModel.fit(Self.spec, table: PanelData.grunfeld)
         for weights in [WildClusterBootstrap.Weights.webb, .mammen] {
             for impose in [true, false] {
-                let one = try fit.wildClusterBootstrap("capital", .init(weights: weights, replications: 999, imposeNull: impose, seed: 7, threads: 1))
-                let two = try fit.wildClusterBootstrap("capital", .init(weights: weights, replications: 999, imposeNull: impose, seed: 7, threads: 2))
+                let one = try fit.wildClusterBootstrap("capital", wildSpec(weights: weights, replications: 999, imposeNull: impose, seed: 7, threads: 1))
+                let two = try fit.wildClusterBootstrap("capital", wildSpec(weights: weights, replications: 999, imposeNull: impose, seed: 7, threads: 2))
                 #expect(one == two)
                 #expect(!one.fullEnumeration && one.draws == 999)
-                let other = try fit.wildClusterBootstrap("capital", .init(weights: weights, replications: 999, imposeNull: impose, seed: 8))
+                let other = try fit.wildClusterBootstrap("capital", wildSpec(weights: weights, replications: 999, imposeNull: impose, seed: 8))
                 #expect(other.effect.pValue != nil && other.effect.lower != one.effect.lower)
             }
         }
@@ -72,8 +86,8 @@ struct WildBootstrapTests {
         aregSpec.fixedEffectCounting = .areg
         let areg = try LinearModel.fit(aregSpec, table: PanelData.grunfeld)
         for impose in [true, false] {
-            let a = try areg.wildClusterBootstrap("capital", .init(weights: .webb, replications: 499, imposeNull: impose, seed: 3))
-            let e = try explicit.wildClusterBootstrap("capital", .init(weights: .webb, replications: 499, imposeNull: impose, seed: 3))
+            let a = try areg.wildClusterBootstrap("capital", wildSpec(weights: .webb, replications: 499, imposeNull: impose, seed: 3))
+            let e = try explicit.wildClusterBootstrap("capital", wildSpec(weights: .webb, replications: 499, imposeNull: impose, seed: 3))
             #expect(a.effect.pValue == e.effect.pValue)
             #expect(relativeError(a.effect.statistic!, e.effect.statistic!) < 1e-9)
             #expect(relativeError(a.effect.lower!, e.effect.lower!) < 1e-6 && relativeError(a.effect.upper!, e.effect.upper!) < 1e-6)

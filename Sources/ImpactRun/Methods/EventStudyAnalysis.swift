@@ -43,10 +43,15 @@ public struct EventStudyAnalysis: AnalysisMethod {
     public init(_ s: SettingsReader<Keys>, name: String) throws {
         let (unit, time, outcome) = try s.panel(\.panel)
         let window = try s(\.window)
-        specification = EventStudy.Specification(
-            outcome: outcome, unit: unit, time: time, adoption: try s(\.adoption), reference: try s(\.reference),
-            window: window.map { $0[0]...$0[1] }, covariates: try s(\.covariates), weights: try s(\.weights),
-            clusters: try s(\.cluster), estimator: try s(\.inference).varianceEstimator ?? .cr1, level: try s(\.level))
+        var spec = EventStudy.Specification(outcome: outcome, unit: unit, time: time, adoption: try s(\.adoption))
+        spec.reference = try s(\.reference)
+        spec.window = window.map { $0[0]...$0[1] }
+        spec.covariates = try s(\.covariates)
+        spec.weights = try s(\.weights)
+        spec.clusters = try s(\.cluster)
+        spec.estimator = try s(\.inference).varianceEstimator ?? .cr1
+        spec.level = try s(\.level)
+        specification = spec
         if let w = specification.window, !w.contains(specification.reference) {
             throw s.issue(\.window, "the window \(w.lowerBound)…\(w.upperBound) must contain the reference period \(specification.reference)")
         }

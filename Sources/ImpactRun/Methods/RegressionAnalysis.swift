@@ -19,6 +19,7 @@ extension Absorption.Counting: SettingChoice {}
 /// | `intercept` | include an intercept | `true` |
 /// | `absorb` | factors absorbed as fixed effects (fixest's `| a + b`) | `[]` |
 /// | `drop_singletons` | drop observations alone in a level of an absorbed factor | `true` |
+/// | `fixed_effects` | write the absorbed fixed effects' estimates (fixest's `fixef()` normalisation) to `fixed_effects.csv` | `false` |
 /// | `small_sample` | fixed effects counted in CR1's (n − 1)/(n − K): `fixest` (nested ones left out) or `areg` | `fixest` |
 /// | `weights` | analytic weights column (required for `wls`) | none |
 /// | `cluster` | cluster column, or several for multiway clustering | none |
@@ -41,6 +42,7 @@ public struct RegressionAnalysis: AnalysisMethod {
         let intercept = DefaultedKey<Bool>("intercept", "include an intercept", default: true)
         let absorb = DefaultedKey<[String]>("absorb", "factors absorbed as fixed effects", column: .any, default: [])
         let dropSingletons = DefaultedKey<Bool>("drop_singletons", "drop observations alone in a level of an absorbed factor", default: true)
+        let fixedEffects = DefaultedKey<Bool>("fixed_effects", "write the absorbed fixed effects' estimates to fixed_effects.csv", default: false)
         let smallSample = DefaultedKey<Absorption.Counting>(
             "small_sample", "fixed effects counted in CR1's small-sample factor: fixest (nested left out) or areg", default: .fixest)
         let weights = OptionalKey<String>("weights", "analytic weights column (required for wls)", column: .numeric)
@@ -66,6 +68,7 @@ public struct RegressionAnalysis: AnalysisMethod {
     public var intercept: Bool
     public var absorb: [String]
     public var dropSingletons: Bool
+    public var writeFixedEffects: Bool
     public var smallSample: Absorption.Counting
     public var weights: String?
     public var cluster: [String]
@@ -84,13 +87,17 @@ public struct RegressionAnalysis: AnalysisMethod {
         intercept = try s(\.intercept)
         absorb = try s(\.absorb)
         dropSingletons = try s(\.dropSingletons)
+        writeFixedEffects = try s(\.fixedEffects)
+        if writeFixedEffects && absorb.isEmpty { throw s.issue(\.fixedEffects, "there are no absorbed fixed effects ('absorb') to write") }
         smallSample = try s(\.smallSample)
         weights = try s(\.weights)
         cluster = try s(\.cluster)
         level = try s(\.level)
         wald = try s(\.wald)
-        bootstrap = .init(
-            weights: try s(\.bootstrapWeights), replications: try s(\.replications), imposeNull: try s(\.imposeNull), level: level)
+        bootstrap = .init(replications: try s(\.replications))
+        bootstrap.weights = try s(\.bootstrapWeights)
+        bootstrap.imposeNull = try s(\.imposeNull)
+        bootstrap.level = level
         if name == "wls" && weights == nil { throw s.issue("method 'wls' needs a 'weights' column") }
         let names = try s(\.inference) ?? (cluster.isEmpty ? [.classical, .hc1] : [.cr1])
         if let clustered = names.first(where: \.isClustered), cluster.isEmpty {
@@ -121,7 +128,16 @@ public struct RegressionAnalysis: AnalysisMethod {
     }
 
     public func run(_ context: RunContext) throws -> MethodOutput<RegressionResult> {
-        let fit = try LinearModel.fit(specification, table: context.data.table)
+        let design = try DesignMatrix(specification, table: context.data.table)
+        let fit = try LinearModel.fit(design, counting: smallSample)
+        var attachments: [ReportTable] = []
+        if writeFixedEffects {
+            let effects = try design.fixedEffectEstimates(fit)
+            attachments.append(
+                ReportTable(
+                    fileName: "fixed_effects.csv", headers: ["factor", "level", "estimate"],
+                    rows: effects.flatMap { e in zip(e.levels, e.estimates).map { [.text(e.factor), .text($0), .number($1)] } }))
+        }
         let ordered = try inference.map { try fit.coefficientTable($0, level: level) }
         let tables = Dictionary(zip(inference.map(\.rawValue), ordered), uniquingKeysWith: { first, _ in first })
         var spec = bootstrap
@@ -139,7 +155,7 @@ public struct RegressionAnalysis: AnalysisMethod {
             wildBootstrap: bootstrapped.isEmpty ? nil : bootstrapped, waldTest: waldTest, inferenceOrder: inference.map(\.rawValue))
         return MethodOutput(
             result: result, blocks: report(result, tables: ordered, bootstrap: bootstrapped, name: context.analysis.name),
-            attachments: [coefficientsCSV(ordered, bootstrap: bootstrapped)], warnings: warnings(fit, result))
+            attachments: [coefficientsCSV(ordered, bootstrap: bootstrapped)] + attachments, warnings: warnings(fit, result))
     }
 
     /// Few clusters, and coefficients of factors nested in the cluster column (their cluster-robust SEs are degenerate).

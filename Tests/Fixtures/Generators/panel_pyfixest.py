@@ -29,6 +29,9 @@ for name, vcov in [("iid", "iid"), ("hetero", "hetero"), ("firm", {"CRV1": "firm
                 "t": float(f.tstat().iloc[0])}
 gr["r2"] = float(pf.feols("inv ~ capital | firm + year", data=g)._r2)
 gr["r2Within"] = float(pf.feols("inv ~ capital | firm + year", data=g)._r2_within)
+fe = pf.feols("inv ~ capital | firm + year", data=g).fixef()
+gr["fixefFirm"] = [float(fe["C(firm)"][str(l)]) for l in sorted(g.firm.unique())]
+gr["fixefYear"] = {str(k): float(v) for k, v in fe["C(year)"].items()}
 out["grunfeld"] = gr
 
 m = pd.read_csv(root + "mpdta.csv")
