@@ -60,10 +60,14 @@ def main():
         i = args.index("--rtol")
         rtol = float(args[i + 1])
         del args[i:i + 2]
+    with open(args[0]) as f:
+        old_schema = json.load(f).get("schema", "")
     old, new = load(args[0]), load(args[1])
+    # The v1 -> v2 renames apply only when the old file is v1.
+    renames = RENAMES if old_schema.endswith("/v1") else []
     renamed = {}
     for path, value in old.items():
-        for pattern, repl in RENAMES:
+        for pattern, repl in renames:
             path = re.sub(pattern, repl, path)
         renamed[path] = value
     bad = 0
