@@ -9,12 +9,13 @@ import Foundation
 ///
 /// | rule | K in (n − 1)/(n − K) for CR1 | iid and HC1 |
 /// |---|---|---|
-/// | `.fixest` (default) | k + 1 + Σ (L_f − 1) over factors **not nested** in a cluster column (fixest's `fixef.K = "nested"`; Stata `xtreg, fe` for one factor) | n − k − K_FE |
+/// | `.fixest` (default) | k + 1 + Σ (L_f − 1) over factors **not nested** in a cluster column (fixest's `fixef.K = "nested"`) | n − k − K_FE |
+/// | `.xtreg` | as `.fixest`, for Stata `xtreg, fe`'s one absorbed panel factor (nested in the clusters, as Stata requires) | n − k − K_FE |
 /// | `.areg` | k + K_FE: every fixed effect counted (Stata `areg`) | n − k − K_FE |
 public struct Absorption: Sendable {
     /// Which fixed effects count in the small-sample correction of clustered variances.
     public enum Counting: String, Sendable, Codable, CaseIterable {
-        case fixest, areg
+        case fixest, xtreg, areg
     }
 
     public let fixedEffects: FixedEffects
@@ -33,7 +34,7 @@ public struct Absorption: Sendable {
     public func clusteredCoefficientCount(_ clusterDimensions: [[Int]]) -> Int {
         switch counting {
         case .areg: return coefficientCount
-        case .fixest:
+        case .fixest, .xtreg:
             let counted = fixedEffects.levels.indices.filter { f in !clusterDimensions.contains { fixedEffects.isNested(f, in: $0) } }
             return 1 + counted.reduce(0) { $0 + fixedEffects.levels[$1].count - 1 }
         }

@@ -20,7 +20,7 @@ extension Absorption.Counting: SettingChoice {}
 /// | `absorb` | factors absorbed as fixed effects (fixest's `| a + b`) | `[]` |
 /// | `drop_singletons` | drop observations alone in a level of an absorbed factor | `true` |
 /// | `fixed_effects` | write the absorbed fixed effects' estimates (fixest's `fixef()` normalisation) to `fixed_effects.csv` | `false` |
-/// | `small_sample` | fixed effects counted in CR1's (n − 1)/(n − K): `fixest` (nested ones left out) or `areg` | `fixest` |
+/// | `small_sample` | fixed effects counted in CR1's (n − 1)/(n − K): `fixest` (nested ones left out), `xtreg` (the same, one factor) or `areg` (all) | `fixest` |
 /// | `weights` | analytic weights column (required for `wls`) | none |
 /// | `cluster` | cluster column, or several for multiway clustering | none |
 /// | `inference` | any of `classical`, `hc0`–`hc3`, `cr0`, `cr1`, `cr2`, `wild` | `[cr1]` with a cluster, else `[classical, hc1]` |
@@ -44,7 +44,7 @@ public struct RegressionAnalysis: AnalysisMethod {
         let dropSingletons = DefaultedKey<Bool>("drop_singletons", "drop observations alone in a level of an absorbed factor", default: true)
         let fixedEffects = DefaultedKey<Bool>("fixed_effects", "write the absorbed fixed effects' estimates to fixed_effects.csv", default: false)
         let smallSample = DefaultedKey<Absorption.Counting>(
-            "small_sample", "fixed effects counted in CR1's small-sample factor: fixest (nested left out) or areg", default: .fixest)
+            "small_sample", "fixed effects counted in CR1's small-sample factor: fixest (nested left out), xtreg or areg", default: .fixest)
         let weights = OptionalKey<String>("weights", "analytic weights column (required for wls)", column: .numeric)
         let cluster = DefaultedKey<[String]>("cluster", "cluster column(s); several for multiway clustering", column: .any, default: [])
         let inference = OptionalKey<[InferenceName]>(
@@ -111,6 +111,9 @@ public struct RegressionAnalysis: AnalysisMethod {
         wild = names.contains(.wild)
         for factor in reference.keys.sorted() where !factors.contains(factor) {
             throw s.issue(\.reference, "'\(factor)' has a reference level but is not listed in 'factors'")
+        }
+        if smallSample == .xtreg && absorb.count != 1 {
+            throw s.issue(\.smallSample, "Stata's xtreg absorbs one panel factor; 'absorb' lists \(absorb.count). Use 'fixest' or 'areg'")
         }
         if let both = absorb.first(where: { factors.contains($0) }) {
             throw s.issue(\.absorb, "'\(both)' is both absorbed and listed in 'factors'; keep one")
