@@ -12,6 +12,7 @@
 //   Tabular                  columnar tables, CSV reader, panels, adoption times
 //   Regression               OLS/WLS, GLM, robust and cluster-robust variance
 //   Matching                 propensity scores, matching, weighting, balance, Abadie–Imbens
+//   StaggeredDiD             Callaway–Sant'Anna group-time effects, aggregations, multiplier bootstrap
 //   SyntheticControlMethods  synthetic control, augmented SCM, synthetic DiD, staggered SCM
 //   Plotting                 SVG charts
 //   Reporting                report model (text, tables, figures) and its Markdown/CSV renderers
@@ -48,6 +49,7 @@ let package = Package(
         .target(name: "Tabular", dependencies: ["LinearAlgebra"]),
         .target(name: "Regression", dependencies: ["LinearAlgebra", "Distributions", "EstimationCore", "Tabular"]),
         .target(name: "Matching", dependencies: ["LinearAlgebra", "Distributions", "EstimationCore", "Tabular", "Regression"]),
+        .target(name: "StaggeredDiD", dependencies: ["LinearAlgebra", "Distributions", "EstimationCore", "Tabular", "Regression"]),
         .target(name: "SyntheticControlMethods", dependencies: ["LinearAlgebra", "Distributions", "EstimationCore", "Tabular"]),
         .target(name: "Plotting"),
         .target(name: "Reporting", dependencies: ["EstimationCore", "Tabular"]),
@@ -55,14 +57,14 @@ let package = Package(
             name: "ImpactRun",
             dependencies: [
                 "LinearAlgebra", "Distributions", "EstimationCore", "Tabular", "Regression", "Matching", "SyntheticControlMethods",
-                "Plotting", "Reporting",
+                "StaggeredDiD", "Plotting", "Reporting",
                 .product(name: "Yams", package: "Yams")
             ]),
         .target(
             name: "ImpactEval",
             dependencies: [
                 "LinearAlgebra", "Distributions", "EstimationCore", "Tabular", "Regression", "Matching", "SyntheticControlMethods",
-                "Plotting", "Reporting", "ImpactRun"
+                "StaggeredDiD", "Plotting", "Reporting", "ImpactRun"
             ]),
         .executableTarget(
             name: "impact",
@@ -88,6 +90,7 @@ let package = Package(
             exclude: ["Fixtures"]),
         .testTarget(name: "ImpactRunTests", dependencies: ["ImpactRun", "Reporting", "Tabular", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "EstimationCoreTests", dependencies: ["EstimationCore"]),
+        .testTarget(name: "StaggeredDiDTests", dependencies: ["StaggeredDiD", "Regression", "EstimationCore", "Tabular", "LinearAlgebra", "TestSupport"], exclude: ["Fixtures"]),
         // The public API as a user sees it: `import ImpactEval`, no @testable.
         .testTarget(name: "PublicAPITests", dependencies: ["ImpactEval", "TestSupport"])
     ]

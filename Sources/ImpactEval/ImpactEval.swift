@@ -16,5 +16,6 @@
 @_exported import Plotting
 @_exported import Regression
 @_exported import Reporting
+@_exported import StaggeredDiD
 @_exported import SyntheticControlMethods
 @_exported import Tabular

@@ -48,6 +48,8 @@ public struct BinaryFit: Sendable {
     public let coefficients: [Double]
     /// Standard errors from the inverse Fisher information at the estimate (dispersion 1).
     public let standardErrors: [Double]
+    /// (XᵀWX)⁻¹ at the last iteration (R's `vcov(glm)`).
+    public let covariance: Matrix
     /// Linear predictor η = Xβ̂ and fitted probabilities μ = g⁻¹(η).
     public let linearPredictor: [Double]
     public let fittedProbabilities: [Double]
@@ -86,10 +88,11 @@ public enum BinaryRegression {
         return try fit(y: design.y, x: design.x, names: design.columnNames, link: link, rows: design.rows)
     }
 
-    /// Fits `y` (0/1) on the columns of `x`.
+    /// Fits `y` (0/1) on the columns of `x`, with optional prior weights (R's `glm(weights =)`:
+    /// they multiply each unit's log-likelihood; IRLS starts from μ = (w y + ½)/(w + 1)).
     public static func fit(
         y: [Double], x: Matrix, names: [String], link: BinaryLink = .logit,
-        rows: [Int]? = nil
+        rows: [Int]? = nil, priorWeights: [Double]? = nil
     ) throws(RegressionError) -> BinaryFit {
         let n = x.rows, k = x.columns
         guard n > k else { throw .tooFewObservations(observations: n, coefficients: k) }
@@ -97,9 +100,10 @@ public enum BinaryRegression {
         guard ones > 0 && ones < Double(n) else {
             throw .invalidOption("the outcome has only one value (\(ones > 0 ? "all 1" : "all 0")); a binary model needs both")
         }
-        var mu = y.map { ($0 + 0.5) / 2 }
+        let prior = priorWeights ?? [Double](repeating: 1, count: n)
+        var mu = zip(y, prior).map { ($1 * $0 + 0.5) / ($1 + 1) }
         var eta = mu.map { link.link($0) }
-        var deviance = binomialDeviance(y, mu)
+        var deviance = binomialDeviance(y, mu, prior)
         var beta = [Double](repeating: 0, count: k)
         var r = Matrix(rows: k, columns: k)
         var iterations = 0
@@ -110,7 +114,7 @@ public enum BinaryRegression {
             for i in 0..<n {
                 let d = link.derivative(eta[i])
                 z[i] = eta[i] + (y[i] - mu[i]) / d
-                w[i] = d * d / (mu[i] * (1 - mu[i]))
+                w[i] = prior[i] * d * d / (mu[i] * (1 - mu[i]))
             }
             let sqrtW = w.map { $0.squareRoot() }
             let augmented: Matrix
@@ -128,7 +132,7 @@ public enum BinaryRegression {
             } catch { throw .linearAlgebra(error) }
             eta = x.multiplied(by: beta)
             mu = eta.map { link.mean($0) }
-            let newDeviance = binomialDeviance(y, mu)
+            let newDeviance = binomialDeviance(y, mu, prior)
             guard newDeviance.isFinite else {
                 throw .notConverged(method: "\(link.rawValue) regression", iterations: iteration, detail: "the deviance became non-finite")
             }
@@ -141,20 +145,21 @@ public enum BinaryRegression {
         }
         try checkSeparation(y: y, mu: mu, x: x, names: names, converged: converged, iterations: iterations, link: link)
         // Covariance (XᵀWX)⁻¹ with the weights of the last iteration, as R's summary.glm.
-        let se: [Double]
-        do { se = try r.upperTriangularInverse().outerGram().diagonal.map { $0.squareRoot() } } catch { throw .linearAlgebra(error) }
-        let ybar = ones / Double(n)
-        let nullDeviance = binomialDeviance(y, [Double](repeating: ybar, count: n))
+        let covariance: Matrix
+        do { covariance = try r.upperTriangularInverse().outerGram() } catch { throw .linearAlgebra(error) }
+        let se = covariance.diagonal.map { $0.squareRoot() }
+        let ybar = zip(y, prior).reduce(0) { $0 + $1.0 * $1.1 } / prior.reduce(0, +)
+        let nullDeviance = binomialDeviance(y, [Double](repeating: ybar, count: n), prior)
         return BinaryFit(
-            link: link, names: names, coefficients: beta, standardErrors: se,
+            link: link, names: names, coefficients: beta, standardErrors: se, covariance: covariance,
             linearPredictor: eta, fittedProbabilities: mu, deviance: deviance,
             nullDeviance: nullDeviance, iterations: iterations, rows: rows ?? Array(0..<n))
     }
 
-    /// `−2 Σ [y log μ + (1 − y) log(1 − μ)]`.
-    static func binomialDeviance(_ y: [Double], _ mu: [Double]) -> Double {
+    /// `−2 Σ wᵢ [y log μ + (1 − y) log(1 − μ)]`.
+    static func binomialDeviance(_ y: [Double], _ mu: [Double], _ w: [Double]? = nil) -> Double {
         var d = 0.0
-        for (yi, m) in zip(y, mu) { d -= 2 * (yi == 1 ? log(m) : log(1 - m)) }
+        for (i, (yi, m)) in zip(y, mu).enumerated() { d -= 2 * (w?[i] ?? 1) * (yi == 1 ? log(m) : log(1 - m)) }
         return d
     }
 

@@ -166,7 +166,7 @@ extension LinearFit {
             var v = [Double](repeating: 0, count: g)
             for d in start..<end {
                 for h in 0..<g {
-                    v[h] = enumerate ? ((d >> h) & 1 == 0 ? 1 : -1) : WildClusterBootstrap.draw(weightsKind, &rng)
+                    v[h] = enumerate ? ((d >> h) & 1 == 0 ? 1 : -1) : weightsKind.draw(&rng)
                 }
                 var draw = WildClusterBootstrap.Draw()
                 var sv0 = [Double](repeating: 0, count: k), sv1 = [Double](repeating: 0, count: k)
@@ -242,10 +242,10 @@ extension LinearFit {
     }
 }
 
-extension WildClusterBootstrap {
-    /// One multiplier.
-    static func draw(_ kind: Weights, _ rng: inout SplitMix64) -> Double {
-        switch kind {
+extension WildClusterBootstrap.Weights {
+    /// One multiplier (mean 0, variance 1).
+    public func draw(_ rng: inout SplitMix64) -> Double {
+        switch self {
         case .rademacher: return rng.next() & 1 == 0 ? 1 : -1
         case .webb:
             let values = [-(1.5).squareRoot(), -1, -(0.5).squareRoot(), (0.5).squareRoot(), 1, (1.5).squareRoot()]

@@ -1,0 +1,200 @@
+import EstimationCore
+import Foundation
+import LinearAlgebra
+import Tabular
+
+extension CallawaySantAnna {
+    /// How ATT(g,t) are averaged (did's `aggte`).
+    public enum Aggregation: String, Sendable, Codable, CaseIterable {
+        /// Post-treatment ATT(g,t) weighted by group size.
+        case simple
+        /// By group: each group's average post-treatment ATT(g,t); overall, their group-size-weighted mean.
+        case group
+        /// By event time e = t − g: ATT(g, g + e) weighted by group size; overall, the mean over e ≥ 0.
+        case dynamic
+        /// By calendar period: ATT(g, t) over groups treated by t, weighted by group size; overall, the mean over t.
+        case calendar
+    }
+
+    /// Options of the dynamic aggregation (did's `balance_e`, `min_e`, `max_e`).
+    public struct EventWindow: Sendable, Equatable {
+        public var minimum: Int?
+        public var maximum: Int?
+        /// Keep only groups observed for at least this many periods after treatment (balance in event time).
+        public var balance: Int?
+        public init(minimum: Int? = nil, maximum: Int? = nil, balance: Int? = nil) {
+            self.minimum = minimum
+            self.maximum = maximum
+            self.balance = balance
+        }
+    }
+
+    /// An aggregated effect: the overall estimate and, for group/dynamic/calendar, its components.
+    public struct Aggregate: Sendable, Codable, Equatable {
+        public let aggregation: Aggregation
+        public let overall: Estimate
+        /// Per group, event time or period (`term` names it).
+        public let components: [Estimate]
+        /// The component key (group, event time or period).
+        public let keys: [Double]
+        /// Influence functions: overall first, then one per component (n × (1 + components)); not encoded.
+        public let influence: Matrix
+
+        enum CodingKeys: String, CodingKey { case aggregation, overall, components, keys }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            aggregation = try c.decode(Aggregation.self, forKey: .aggregation)
+            overall = try c.decode(Estimate.self, forKey: .overall)
+            components = try c.decode([Estimate].self, forKey: .components)
+            keys = try c.decode([Double].self, forKey: .keys)
+            influence = Matrix(rows: 0, columns: 0)
+        }
+
+        init(aggregation: Aggregation, overall: Estimate, components: [Estimate], keys: [Double], influence: Matrix) {
+            self.aggregation = aggregation
+            self.overall = overall
+            self.components = components
+            self.keys = keys
+            self.influence = influence
+        }
+    }
+
+    /// P(G = g) for each ATT(g,t)'s group: the weighted share of units in the group.
+    var groupProbability: [Double: Double] {
+        var p: [Double: Double] = [:]
+        for (u, g) in groups.enumerated() where g > 0 { p[g, default: 0] += unitWeights[u] / Double(count) }
+        return p
+    }
+
+    /// The influence function of a weighted average Σ_k a_k ATT_k with weights a_k = pg_k / Σ pg over
+    /// `keepers`, including the estimation of the group shares (did's `wif`).
+    func averageInfluence(_ keepers: [Int], byGroupShare: Bool) -> (estimate: Double, influence: [Double]) {
+        let n = count
+        let pgByGroup = groupProbability
+        let pg = keepers.map { byGroupShare ? pgByGroup[groupTimes[$0].group] ?? 0 : 1 }
+        let total = pg.reduce(0, +)
+        let weights = pg.map { $0 / total }
+        var estimate = 0.0
+        var inf = [Double](repeating: 0, count: n)
+        for (k, j) in keepers.enumerated() {
+            estimate += weights[k] * groupTimes[j].effect.estimate
+            let column = influence.column(j)
+            for i in 0..<n { inf[i] += weights[k] * column[i] }
+        }
+        if byGroupShare {
+            // wif: numerator and denominator effects of estimating P(G = g).
+            let atts = keepers.map { groupTimes[$0].effect.estimate }
+            for i in 0..<n {
+                var if1 = 0.0, sumDev = 0.0
+                for (k, j) in keepers.enumerated() {
+                    let dev = unitWeights[i] * (groups[i] == groupTimes[j].group ? 1 : 0) - pg[k]
+                    if1 += dev / total * atts[k]
+                    sumDev += dev
+                }
+                var if2 = 0.0
+                for k in keepers.indices { if2 += sumDev * pg[k] / (total * total) * atts[k] }
+                inf[i] += if1 - if2
+            }
+        }
+        return (estimate, inf)
+    }
+
+    /// The influence function of the simple mean of several aggregated components (their own IFs given).
+    static func meanInfluence(_ parts: [(Double, [Double])]) -> (Double, [Double]) {
+        let m = Double(parts.count)
+        let n = parts.first?.1.count ?? 0
+        var inf = [Double](repeating: 0, count: n)
+        for (_, f) in parts { for i in 0..<n { inf[i] += f[i] / m } }
+        return (parts.reduce(0) { $0 + $1.0 } / m, inf)
+    }
+
+    /// Aggregates the ATT(g,t) as did's `aggte(type:)`, with analytic standard errors.
+    public func aggregate(_ type: Aggregation, window: EventWindow = .init()) throws(DiDError) -> Aggregate {
+        // Post-treatment as did's aggte defines it: t ≥ g (also with anticipation).
+        let post = groupTimes.indices.filter { groupTimes[$0].time >= groupTimes[$0].group }
+        var components: [(key: Double, estimate: Double, influence: [Double])] = []
+        var overall: (Double, [Double])
+        switch type {
+        case .simple:
+            guard !post.isEmpty else { throw .estimation("there are no post-treatment ATT(g,t)") }
+            overall = averageInfluence(post, byGroupShare: true)
+        case .group:
+            for g in Array(Set(groupTimes.map(\.group))).sorted() {
+                let limit = window.maximum.map(Double.init) ?? .infinity
+                let keep = post.filter { j in groupTimes[j].group == g && groupTimes[j].time - g <= limit }
+                guard !keep.isEmpty else { continue }
+                let (e, f) = averageInfluence(keep, byGroupShare: false)
+                components.append((g, e, f))
+            }
+            // Overall: the group means weighted by group size (with the estimation of the shares).
+            let pgByGroup = groupProbability
+            let pg = components.map { pgByGroup[$0.key] ?? 0 }
+            let total = pg.reduce(0, +)
+            var estimate = 0.0
+            var inf = [Double](repeating: 0, count: count)
+            for (k, c) in components.enumerated() {
+                estimate += pg[k] / total * c.estimate
+                for i in 0..<count { inf[i] += pg[k] / total * c.influence[i] }
+            }
+            for i in 0..<count {
+                var if1 = 0.0, sumDev = 0.0
+                for (k, c) in components.enumerated() {
+                    let dev = unitWeights[i] * (groups[i] == c.key ? 1 : 0) - pg[k]
+                    if1 += dev / total * c.estimate
+                    sumDev += dev
+                }
+                var if2 = 0.0
+                for k in components.indices { if2 += sumDev * pg[k] / (total * total) * components[k].estimate }
+                inf[i] += if1 - if2
+            }
+            overall = (estimate, inf)
+        case .dynamic:
+            var eligible = Array(groupTimes.indices)
+            if let b = window.balance {
+                // Keep groups observed at least b periods after treatment.
+                let lastTime = groupTimes.map(\.time).max() ?? 0
+                eligible = eligible.filter { lastTime - groupTimes[$0].group >= Double(b) }
+                eligible = eligible.filter { groupTimes[$0].time - groupTimes[$0].group <= Double(b) }
+            }
+            let events = Array(Set(eligible.map { groupTimes[$0].time - groupTimes[$0].group })).sorted().filter { e in
+                (window.minimum.map { m in e >= Double(m) } ?? true) && (window.maximum.map { m in e <= Double(m) } ?? true)
+            }
+            for e in events {
+                let keep = eligible.filter { groupTimes[$0].time - groupTimes[$0].group == e }
+                let (est, f) = averageInfluence(keep, byGroupShare: true)
+                components.append((e, est, f))
+            }
+            let postParts = components.filter { $0.key >= 0 }.map { ($0.estimate, $0.influence) }
+            guard !postParts.isEmpty else { throw .estimation("there are no post-treatment event times in the window") }
+            overall = Self.meanInfluence(postParts)
+        case .calendar:
+            let periods = Array(Set(post.map { groupTimes[$0].time })).sorted()
+            for t in periods {
+                let keep = post.filter { groupTimes[$0].time == t }
+                let (est, f) = averageInfluence(keep, byGroupShare: true)
+                components.append((t, est, f))
+            }
+            guard !components.isEmpty else { throw .estimation("there are no post-treatment periods") }
+            overall = Self.meanInfluence(components.map { ($0.estimate, $0.influence) })
+        }
+        let matrix = Matrix(rows: count, columns: 1 + components.count, columnMajor: overall.1 + components.flatMap(\.influence))
+        let ses = Self.standardErrors(matrix, clusters: clusters)
+        let inference = Inference(kind: .analytic, type: "influence function", df: .normal, clusters: clusters.map { ($0.max() ?? -1) + 1 })
+        let level = specification.level
+        func estimate(_ term: String, _ value: Double, _ se: Double) -> Estimate {
+            .wald(term: term, estimate: value, standardError: se, degreesOfFreedom: nil, level: level, inference: inference)
+        }
+        let prefix: String
+        switch type {
+        case .simple: prefix = ""
+        case .group: prefix = "group "
+        case .dynamic: prefix = "event time "
+        case .calendar: prefix = "period "
+        }
+        return Aggregate(
+            aggregation: type, overall: estimate("overall", overall.0, ses[0]),
+            components: components.enumerated().map { k, c in estimate(prefix + formatNumber(c.key), c.estimate, ses[k + 1]) },
+            keys: components.map(\.key), influence: matrix)
+    }
+}

@@ -1,0 +1,242 @@
+import Distributions
+import EstimationCore
+import Foundation
+import LinearAlgebra
+import Tabular
+
+/// Group-time average treatment effects ATT(g,t) for staggered adoption (Callaway & Sant'Anna 2021),
+/// as R's `did::att_gt` computes them for balanced panels.
+///
+/// Units are grouped by the period they are first treated (g; 0 or missing = never treated). For
+/// each group g and period t, ATT(g,t) compares the change in the outcome from the base period b
+/// to t of group g with that of the comparison units, by the two-period estimator of
+/// `TwoPeriodDiD` (regression, IPW or doubly robust, with covariates measured in the base period):
+///
+/// - base period: `varying` (did's default) uses b = t − 1 before treatment and b = g − 1 −
+///   anticipation after; `universal` uses b = g − 1 − anticipation throughout (ATT(g, b) = 0 is reported);
+/// - comparison units: `never` treated, or `not-yet` treated by max(t, b) + anticipation (never-treated
+///   included), in both cases outside group g;
+/// - groups first treated in the first period (no pre-period) are dropped, as did does.
+///
+/// Each ATT(g,t)'s influence function is kept for every unit (scaled by n/n_gt, zero outside the
+/// two-period sample), so that aggregations, the pre-test and the multiplier bootstrap all follow
+/// from it. Analytic standard errors are √(mean(IF²)/n) (did's `bstrap = FALSE`); with a cluster
+/// column, IFs are summed within clusters first (an extension: did clusters only in its bootstrap).
+///
+/// Complexity: O(G T n p²) for G groups, T periods, n units and p covariates.
+public struct CallawaySantAnna: Sendable {
+    public enum ControlGroup: String, Sendable, Codable, CaseIterable {
+        case never
+        case notYet = "not-yet"
+    }
+    public enum BasePeriod: String, Sendable, Codable, CaseIterable {
+        case varying, universal
+    }
+    public enum Method: String, Sendable, Codable, CaseIterable {
+        case dr, ipw, reg
+    }
+
+    public struct Specification: Sendable {
+        public var outcome: String
+        public var unit: String
+        public var time: String
+        /// Each unit's first treated period (0 or missing: never treated).
+        public var adoption: String
+        public var controlGroup = ControlGroup.never
+        public var method = Method.dr
+        /// Covariates, taken at the base period.
+        public var covariates: [String] = []
+        public var anticipation = 0
+        public var basePeriod = BasePeriod.varying
+        /// Sampling weights (constant within unit; normalised to mean 1).
+        public var weights: String? = nil
+        /// A cluster column coarser than the unit (constant within unit).
+        public var cluster: String? = nil
+        public var level = 0.95
+
+        public init(outcome: String, unit: String, time: String, adoption: String) {
+            self.outcome = outcome
+            self.unit = unit
+            self.time = time
+            self.adoption = adoption
+        }
+    }
+
+    /// One ATT(g,t).
+    public struct GroupTime: Sendable, Codable, Equatable {
+        public let group: Double
+        public let time: Double
+        public let basePeriod: Double
+        /// Whether t is a pre-treatment period (t < g − anticipation).
+        public let pre: Bool
+        public let effect: Estimate
+        public let comparisonUnits: Int
+    }
+
+    public let specification: Specification
+    public let groupTimes: [GroupTime]
+    /// n × (number of ATT(g,t)) influence functions, column-major (one column per `groupTimes` entry).
+    public let influence: Matrix
+    /// Units (in panel order), their groups (0: never treated), sampling weights (mean 1) and cluster codes.
+    public let units: [String]
+    public let groups: [Double]
+    public let unitWeights: [Double]
+    public let clusters: [Int]?
+    /// Groups dropped because they were treated in the first period.
+    public let droppedGroups: [Double]
+
+    public var count: Int { units.count }
+
+    public init(_ spec: Specification, table: Table) throws(DiDError) {
+        specification = spec
+        let panel: Panel
+        do { panel = try Panel(table, unit: spec.unit, time: spec.time) } catch { throw .data("\(error)") }
+        let nUnits = panel.units.count, times = panel.times
+        // Balanced panel of the outcome (and covariates) required.
+        let y: Matrix
+        do { y = try panel.wideComplete(spec.outcome) } catch {
+            throw .data("\(error); Callaway–Sant'Anna here needs a balanced panel (every unit observed with the outcome in every period)")
+        }
+        var covariateMatrices: [Matrix] = []
+        for c in spec.covariates {
+            do { covariateMatrices.append(try panel.wideComplete(c)) } catch { throw .data("covariate '\(c)': \(error)") }
+        }
+        func unitConstant(_ column: String, what: String) throws(DiDError) -> [Double] {
+            let values: [Double]
+            do { values = try table.numeric(column) } catch { throw .data("\(error)") }
+            var out = [Double](repeating: .nan, count: nUnits)
+            for r in 0..<table.rowCount {
+                let u = panel.unitOfRow[r], v = values[r]
+                if out[u].isNaN {
+                    out[u] = v
+                } else if !v.isNaN && v != out[u] {
+                    throw .data(
+                        "'\(column)' must be constant within a unit (\(what)); unit '\(panel.units[u])' has \(formatNumber(out[u])) and \(formatNumber(v))")
+                }
+            }
+            return out
+        }
+        let g = try unitConstant(spec.adoption, what: "the first treated period").map { $0.isNaN ? 0 : $0 }
+        var w = [Double](repeating: 1, count: nUnits)
+        if let name = spec.weights {
+            w = try unitConstant(name, what: "sampling weights")
+            if let bad = w.firstIndex(where: { !($0.isFinite && $0 > 0) }) {
+                throw .data("weights '\(name)' must be positive; unit '\(panel.units[bad])' has \(formatNumber(w[bad]))")
+            }
+            let m = w.reduce(0, +) / Double(nUnits)
+            w = w.map { $0 / m }
+        }
+        var clusterCodes: [Int]? = nil
+        if let name = spec.cluster {
+            let column: Column
+            do { column = try table.column(name) } catch { throw .data("\(error)") }
+            var firstRow = [Int](repeating: -1, count: nUnits)
+            for r in 0..<table.rowCount where firstRow[panel.unitOfRow[r]] < 0 { firstRow[panel.unitOfRow[r]] = r }
+            clusterCodes = column.groups(rows: firstRow).codes
+        }
+        let first = times[0]
+        let allGroups = Array(Set(g.filter { $0 > 0 })).sorted()
+        droppedGroups = allGroups.filter { $0 <= first + Double(spec.anticipation) }
+        let groupList = allGroups.filter { $0 > first + Double(spec.anticipation) }
+        guard !groupList.isEmpty else { throw .data("no group is first treated after the first period \(formatNumber(first))") }
+        if spec.controlGroup == .never && !g.contains(0) {
+            throw .data("there are no never-treated units (0 or missing in '\(spec.adoption)'); use control_group: not-yet")
+        }
+
+        var results: [GroupTime] = []
+        var columns: [[Double]] = []
+        for group in groupList {
+            // The base period after treatment: the last period with time + anticipation < g.
+            guard let preIndex = times.lastIndex(where: { $0 + Double(spec.anticipation) < group }) else { continue }
+            let periods = spec.basePeriod == .varying ? Array(1..<times.count) : Array(0..<times.count)
+            for ti in periods {
+                let t = times[ti]
+                let isPre = t + Double(spec.anticipation) < group
+                let bi = (spec.basePeriod == .varying && isPre) ? ti - 1 : preIndex
+                let b = times[bi]
+                if spec.basePeriod == .universal && ti == preIndex {
+                    results.append(
+                        GroupTime(
+                            group: group, time: t, basePeriod: b, pre: true,
+                            effect: .point(term: "ATT(\(formatNumber(group)),\(formatNumber(t)))", 0, level: spec.level),
+                            comparisonUnits: 0))
+                    columns.append([Double](repeating: 0, count: nUnits))
+                    continue
+                }
+                let threshold = max(t, b) + Double(spec.anticipation)
+                let sample = (0..<nUnits).filter { u in
+                    g[u] == group || (spec.controlGroup == .never ? g[u] == 0 : (g[u] == 0 || g[u] > threshold))
+                }
+                let treated = sample.map { g[$0] == group }
+                let comparison = treated.filter { !$0 }.count
+                guard comparison > 0 else {
+                    throw .data("ATT(\(formatNumber(group)), \(formatNumber(t))) has no comparison units")
+                }
+                let deltaY = sample.map { y[$0, ti] - y[$0, bi] }
+                var x = Matrix(rows: sample.count, columns: 1 + spec.covariates.count, repeating: 1)
+                for (j, m) in covariateMatrices.enumerated() { for (k, u) in sample.enumerated() { x[k, j + 1] = m[u, bi] } }
+                let estimate: TwoPeriodDiD.Estimate
+                do {
+                    estimate = try TwoPeriodDiD.estimate(
+                        TwoPeriodDiD.Method(rawValue: spec.method.rawValue)!, deltaY: deltaY, treated: treated, x: x,
+                        weights: spec.weights == nil ? nil : sample.map { w[$0] })
+                } catch {
+                    throw .estimation("ATT(\(formatNumber(group)), \(formatNumber(t))): \(error)")
+                }
+                var column = [Double](repeating: 0, count: nUnits)
+                let scale = Double(nUnits) / Double(sample.count)
+                for (k, u) in sample.enumerated() { column[u] = estimate.influence[k] * scale }
+                columns.append(column)
+                results.append(
+                    GroupTime(
+                        group: group, time: t, basePeriod: b, pre: isPre,
+                        effect: .point(term: "ATT(\(formatNumber(group)),\(formatNumber(t)))", estimate.att, level: spec.level),
+                        comparisonUnits: comparison))
+            }
+        }
+        influence = Matrix(rows: nUnits, columns: columns.count, columnMajor: columns.flatMap { $0 })
+        units = panel.units
+        groups = g
+        unitWeights = w
+        clusters = clusterCodes
+        // Analytic standard errors and normal pointwise intervals.
+        let ses = Self.standardErrors(influence, clusters: clusterCodes)
+        let inference = Inference(kind: .analytic, type: "influence function", df: .normal, clusters: clusterCodes.map { ($0.max() ?? -1) + 1 })
+        groupTimes = results.enumerated().map { j, r in
+            guard r.effect.standardError == nil, ses[j] > 0 else { return r }
+            let e = Estimate.wald(
+                term: r.effect.term, estimate: r.effect.estimate, standardError: ses[j], degreesOfFreedom: nil,
+                level: spec.level, inference: inference)
+            return GroupTime(group: r.group, time: r.time, basePeriod: r.basePeriod, pre: r.pre, effect: e, comparisonUnits: r.comparisonUnits)
+        }
+    }
+
+    /// √(Σ_c (Σ_{i∈c} IFᵢ)²)/n per column (c: units, or clusters).
+    static func standardErrors(_ influence: Matrix, clusters: [Int]?) -> [Double] {
+        let n = influence.rows
+        return (0..<influence.columns).map { j in
+            let column = influence.column(j)
+            var total = 0.0
+            if let clusters {
+                var sums = [Double](repeating: 0, count: (clusters.max() ?? -1) + 1)
+                for i in 0..<n { sums[clusters[i]] += column[i] }
+                total = sums.reduce(0) { $0 + $1 * $1 }
+            } else {
+                total = column.reduce(0) { $0 + $1 * $1 }
+            }
+            return total.squareRoot() / Double(n)
+        }
+    }
+}
+
+/// Errors of the staggered difference-in-differences estimators.
+public enum DiDError: Error, Sendable, CustomStringConvertible, Equatable {
+    case data(String)
+    case estimation(String)
+
+    public var description: String {
+        switch self {
+        case .data(let s), .estimation(let s): return s
+        }
+    }
+}
