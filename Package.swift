@@ -90,7 +90,9 @@ let package = Package(
             exclude: ["Fixtures"]),
         .testTarget(name: "ImpactRunTests", dependencies: ["ImpactRun", "Reporting", "Tabular", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "EstimationCoreTests", dependencies: ["EstimationCore"]),
-        .testTarget(name: "StaggeredDiDTests", dependencies: ["StaggeredDiD", "Regression", "EstimationCore", "Tabular", "LinearAlgebra", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "StaggeredDiDTests", dependencies: ["StaggeredDiD", "Regression", "EstimationCore", "Tabular", "LinearAlgebra", "TestSupport"],
+            exclude: ["Fixtures"]),
         // The public API as a user sees it: `import ImpactEval`, no @testable.
         .testTarget(name: "PublicAPITests", dependencies: ["ImpactEval", "TestSupport"])
     ]

@@ -18,7 +18,9 @@ import Regression
 /// includes the estimation effect of β̂₀ and p̂; the ATT's variance is mean(IF²)/n.
 enum TwoPeriodDiD {
     enum Method: String, Sendable, Codable, CaseIterable {
-        case regression = "reg", ipw, doublyRobust = "dr"
+        case regression = "reg"
+        case ipw
+        case doublyRobust = "dr"
     }
 
     struct Estimate {
