@@ -62,3 +62,24 @@ out = finite(out)
 with open("../../StaggeredDiDTests/Fixtures/did_moderndid.json", "w") as fh:
     json.dump(out, fh, indent=1, allow_nan=False)
 print(json.dumps({k: (v["att"][:3], v.get("wald")) for k, v in out.items() if k != "moderndid"}, indent=1))
+
+# The imputation estimator (Borusyak, Jaravel & Spiess 2024) as the extended two-way fixed-effects
+# regression with one indicator per treated cohort-period (its numerically identical form), from
+# pyfixest: ATT(g,t), and the overall average over treated observations with its CR1 SE (fixest rules).
+import pyfixest as pf
+
+m["cell"] = np.where((m["first.treat"] > 0) & (m["year"] >= m["first.treat"]),
+                     m["first.treat"].astype(int).astype(str) + "_" + m["year"].astype(str), "untreated")
+cells = sorted(c for c in m["cell"].unique() if c != "untreated")
+for c in cells:
+    m["d_" + c] = (m["cell"] == c).astype(float)
+f = pf.feols("lemp ~ " + " + ".join("d_" + c for c in cells) + " | countyreal + year", data=m, vcov={"CRV1": "countyreal"})
+counts = np.array([(m["cell"] == c).sum() for c in cells], dtype=float)
+a = counts / counts.sum()
+beta = f.coef().values
+V = f._vcov
+imputation = {"cells": cells, "att": beta.tolist(), "se": f.se().tolist(),
+              "overall": float(a @ beta), "overallSE": float(np.sqrt(a @ V @ a))}
+with open("../../StaggeredDiDTests/Fixtures/imputation_pyfixest.json", "w") as fh:
+    json.dump(imputation, fh, indent=1)
+print(imputation["att"][0], imputation["att"][-1], imputation["overall"], imputation["overallSE"])
