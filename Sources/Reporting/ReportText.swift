@@ -40,6 +40,12 @@ public struct ReportText: Sendable, Equatable, ExpressibleByStringInterpolation 
         public mutating func appendInterpolation(number x: Double) { runs.append(.number(x, strong: false)) }
         public mutating func appendInterpolation(strongNumber x: Double) { runs.append(.number(x, strong: true)) }
         public mutating func appendInterpolation(p: Double) { runs.append(.pValue(p)) }
+        /// "p = 0.019", or "p < 0.001" (never "p = < 0.001").
+        public mutating func appendInterpolation(pClause p: Double) {
+            let text = ReportFormat.pValue(p)
+            runs.append(.text(text.hasPrefix("<") ? "p " : "p = "))
+            runs.append(.pValue(p))
+        }
         public mutating func appendInterpolation(code: String) { runs.append(.code(code)) }
         public mutating func appendInterpolation(strong: String) { runs.append(.strong(strong)) }
         /// A period or other label-like number in its shortest form (1989, 2012.25).

@@ -291,7 +291,7 @@ public struct RegressionAnalysis: AnalysisMethod {
             let terms: [ReportText] = wald.map { "\(code: $0)" }
             var text: ReportText = "HTZ Wald test (CR2) that " + ReportText.joined(terms)
             text +=
-                " are all zero: F = \(number: w.statistic) on \(number: w.numeratorDegreesOfFreedom) and \(number: w.denominatorDegreesOfFreedom) df, \(p: w.pValue)."
+                " are all zero: F = \(number: w.statistic) on \(Int(w.numeratorDegreesOfFreedom)) and \(number: w.denominatorDegreesOfFreedom) df, \(pClause: w.pValue)."
             blocks.append(.paragraph(text))
         }
         if let main = tables.first {

@@ -194,7 +194,7 @@ enum SyntheticControlReport {
         if let p = r.placebo {
             var t: ReportText = "\(strong: "Placebo in space"): post/pre RMSPE ratio ranks \(p.rank) of \(p.includedUnits)"
             if let e = p.exclusionMultiple { t += " (placebos with pre-MSPE above \(period: e)× the treated unit's excluded)" }
-            t += "; p = rank/(J+1) = \(p: p.pValue)."
+            t += "; rank/(J+1): \(pClause: p.pValue)."
             blocks.append(.paragraph(t))
         }
         if let t = r.placeboInTime {

@@ -11,7 +11,8 @@ public enum MethodRegistry {
         SyntheticControlAnalysis.self,
         AugmentedSyntheticControlAnalysis.self,
         SyntheticDiDAnalysis.self,
-        EventStudyAnalysis.self
+        EventStudyAnalysis.self,
+        StaggeredDiDAnalysis.self
     ]
 
     /// Every method name, in registry order.
