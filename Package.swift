@@ -74,7 +74,7 @@ let package = Package(
             ]),
         .executableTarget(
             name: "impact-bench",
-            dependencies: ["LinearAlgebra", "EstimationCore", "Tabular", "Regression", "Matching", "SyntheticControlMethods"],
+            dependencies: ["LinearAlgebra", "EstimationCore", "Tabular", "Regression", "Matching", "StaggeredDiD", "SyntheticControlMethods"],
             path: "Benchmarks/impact-bench"
         ),
 

@@ -60,44 +60,62 @@ extension CallawaySantAnna {
         }
     }
 
-    /// P(G = g) for each ATT(g,t)'s group: the weighted share of units in the group.
-    var groupProbability: [Double: Double] {
-        var p: [Double: Double] = [:]
-        for (u, g) in groups.enumerated() where g > 0 { p[g, default: 0] += unitWeights[u] / Double(count) }
-        return p
-    }
+    /// P(G = g) for each group: the weighted share of units in the group (computed once, in `init`).
+    var groupProbability: [Double: Double] { groupShares }
 
     /// The influence function of a weighted average Σ_k a_k ATT_k with weights a_k = pg_k / Σ pg over
     /// `keepers`, including the estimation of the group shares (did's `wif`).
+    ///
+    /// Complexity: O(n · keepers) for the weighted sum, O(n + keepers) for the share terms.
     func averageInfluence(_ keepers: [Int], byGroupShare: Bool) -> (estimate: Double, influence: [Double]) {
-        let n = count
         let pgByGroup = groupProbability
         let pg = keepers.map { byGroupShare ? pgByGroup[groupTimes[$0].group] ?? 0 : 1 }
+        let atts = keepers.map { groupTimes[$0].effect.estimate }
         let total = pg.reduce(0, +)
         let weights = pg.map { $0 / total }
-        var estimate = 0.0
-        var inf = [Double](repeating: 0, count: n)
-        for (k, j) in keepers.enumerated() {
-            estimate += weights[k] * groupTimes[j].effect.estimate
-            let column = influence.column(j)
-            for i in 0..<n { inf[i] += weights[k] * column[i] }
-        }
-        if byGroupShare {
-            // wif: numerator and denominator effects of estimating P(G = g).
-            let atts = keepers.map { groupTimes[$0].effect.estimate }
-            for i in 0..<n {
-                var if1 = 0.0, sumDev = 0.0
+        var inf = [Double](repeating: 0, count: count)
+        combine(keepers, weights: weights, into: &inf)
+        let estimate = zip(weights, atts).reduce(0) { $0 + $1.0 * $1.1 }
+        if byGroupShare { addShareInfluence(keys: keepers.map { groupTimes[$0].group }, pg: pg, values: atts, into: &inf) }
+        return (estimate, inf)
+    }
+
+    /// inf += Σ_k weights_k · IF(keepers_k).
+    func combine(_ keepers: [Int], weights: [Double], into inf: inout [Double]) {
+        let n = count
+        influence.withUnsafeBufferPointer { ip in
+            inf.withUnsafeMutableBufferPointer { op in
                 for (k, j) in keepers.enumerated() {
-                    let dev = unitWeights[i] * (groups[i] == groupTimes[j].group ? 1 : 0) - pg[k]
-                    if1 += dev / total * atts[k]
-                    sumDev += dev
+                    let base = j * n, a = weights[k]
+                    for i in 0..<n { op[i] += a * ip[base + i] }
                 }
-                var if2 = 0.0
-                for k in keepers.indices { if2 += sumDev * pg[k] / (total * total) * atts[k] }
-                inf[i] += if1 - if2
             }
         }
-        return (estimate, inf)
+    }
+
+    /// did's `wif` applied to `values`: the effect of estimating P(G = g) in the weights pg_k/Σpg.
+    /// For unit i, dev_ik = wᵢ·1{Gᵢ = g_k} − pg_k; the term is Σ_k dev_ik v_k/Σpg − (Σ_k dev_ik)(Σ_k pg_k v_k)/(Σpg)².
+    func addShareInfluence(keys: [Double], pg: [Double], values: [Double], into inf: inout [Double]) {
+        let total = pg.reduce(0, +)
+        let pgv = zip(pg, values).reduce(0) { $0 + $1.0 * $1.1 }
+        let sumPG = total
+        var valueSum: [Double: Double] = [:], keyCount: [Double: Double] = [:]
+        for (k, g) in keys.enumerated() {
+            valueSum[g, default: 0] += values[k]
+            keyCount[g, default: 0] += 1
+        }
+        let groupIndex = Dictionary(uniqueKeysWithValues: Array(Set(keys)).sorted().enumerated().map { ($1, $0) })
+        let sums = groupIndex.keys.sorted().map { valueSum[$0]! }, counts = groupIndex.keys.sorted().map { keyCount[$0]! }
+        for i in 0..<count {
+            var matchedValue = 0.0, matchedCount = 0.0
+            if let gi = groupIndex[groups[i]] {
+                matchedValue = unitWeights[i] * sums[gi]
+                matchedCount = unitWeights[i] * counts[gi]
+            }
+            let if1 = (matchedValue - pgv) / total
+            let sumDev = matchedCount - sumPG
+            inf[i] += if1 - sumDev * pgv / (total * total)
+        }
     }
 
     /// The influence function of the simple mean of several aggregated components (their own IFs given).
@@ -131,23 +149,10 @@ extension CallawaySantAnna {
             let pgByGroup = groupProbability
             let pg = components.map { pgByGroup[$0.key] ?? 0 }
             let total = pg.reduce(0, +)
-            var estimate = 0.0
+            let estimate = zip(pg, components).reduce(0) { $0 + $1.0 / total * $1.1.estimate }
             var inf = [Double](repeating: 0, count: count)
-            for (k, c) in components.enumerated() {
-                estimate += pg[k] / total * c.estimate
-                for i in 0..<count { inf[i] += pg[k] / total * c.influence[i] }
-            }
-            for i in 0..<count {
-                var if1 = 0.0, sumDev = 0.0
-                for (k, c) in components.enumerated() {
-                    let dev = unitWeights[i] * (groups[i] == c.key ? 1 : 0) - pg[k]
-                    if1 += dev / total * c.estimate
-                    sumDev += dev
-                }
-                var if2 = 0.0
-                for k in components.indices { if2 += sumDev * pg[k] / (total * total) * components[k].estimate }
-                inf[i] += if1 - if2
-            }
+            for (k, c) in components.enumerated() { for i in 0..<count { inf[i] += pg[k] / total * c.influence[i] } }
+            addShareInfluence(keys: components.map(\.key), pg: pg, values: components.map(\.estimate), into: &inf)
             overall = (estimate, inf)
         case .dynamic:
             var eligible = Array(groupTimes.indices)

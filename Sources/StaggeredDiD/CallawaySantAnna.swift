@@ -53,6 +53,8 @@ public struct CallawaySantAnna: Sendable {
         /// A cluster column coarser than the unit (constant within unit).
         public var cluster: String? = nil
         public var level = 0.95
+        /// Worker threads for the ATT(g,t) (results do not depend on it).
+        public var threads = 1
 
         public init(outcome: String, unit: String, time: String, adoption: String) {
             self.outcome = outcome
@@ -84,6 +86,8 @@ public struct CallawaySantAnna: Sendable {
     public let clusters: [Int]?
     /// Groups dropped because they were treated in the first period.
     public let droppedGroups: [Double]
+    /// P(G = g): the weighted share of units first treated in g.
+    let groupShares: [Double: Double]
 
     public var count: Int { units.count }
 
@@ -143,61 +147,71 @@ public struct CallawaySantAnna: Sendable {
             throw .data("there are no never-treated units (0 or missing in '\(spec.adoption)'); use control_group: not-yet")
         }
 
-        var results: [GroupTime] = []
-        var columns: [[Double]] = []
+        // The (g, t) cells, then their estimates in parallel (each depends only on its cell).
+        struct Task: Sendable { let group: Double, ti: Int, bi: Int, pre: Bool, isBase: Bool }
+        var tasks: [Task] = []
         for group in groupList {
             // The base period after treatment: the last period with time + anticipation < g.
             guard let preIndex = times.lastIndex(where: { $0 + Double(spec.anticipation) < group }) else { continue }
             let periods = spec.basePeriod == .varying ? Array(1..<times.count) : Array(0..<times.count)
             for ti in periods {
-                let t = times[ti]
-                let isPre = t + Double(spec.anticipation) < group
+                let isPre = times[ti] + Double(spec.anticipation) < group
                 let bi = (spec.basePeriod == .varying && isPre) ? ti - 1 : preIndex
-                let b = times[bi]
-                if spec.basePeriod == .universal && ti == preIndex {
-                    results.append(
-                        GroupTime(
-                            group: group, time: t, basePeriod: b, pre: true,
-                            effect: .point(term: "ATT(\(formatNumber(group)),\(formatNumber(t)))", 0, level: spec.level),
-                            comparisonUnits: 0))
-                    columns.append([Double](repeating: 0, count: nUnits))
-                    continue
-                }
-                let threshold = max(t, b) + Double(spec.anticipation)
-                let sample = (0..<nUnits).filter { u in
-                    g[u] == group || (spec.controlGroup == .never ? g[u] == 0 : (g[u] == 0 || g[u] > threshold))
-                }
-                let treated = sample.map { g[$0] == group }
-                let comparison = treated.filter { !$0 }.count
-                guard comparison > 0 else {
-                    throw .data("ATT(\(formatNumber(group)), \(formatNumber(t))) has no comparison units")
-                }
-                let deltaY = sample.map { y[$0, ti] - y[$0, bi] }
-                var x = Matrix(rows: sample.count, columns: 1 + spec.covariates.count, repeating: 1)
-                for (j, m) in covariateMatrices.enumerated() { for (k, u) in sample.enumerated() { x[k, j + 1] = m[u, bi] } }
-                let estimate: TwoPeriodDiD.Estimate
-                do {
-                    estimate = try TwoPeriodDiD.estimate(
-                        TwoPeriodDiD.Method(rawValue: spec.method.rawValue)!, deltaY: deltaY, treated: treated, x: x,
-                        weights: spec.weights == nil ? nil : sample.map { w[$0] })
-                } catch {
-                    throw .estimation("ATT(\(formatNumber(group)), \(formatNumber(t))): \(error)")
-                }
-                var column = [Double](repeating: 0, count: nUnits)
-                let scale = Double(nUnits) / Double(sample.count)
-                for (k, u) in sample.enumerated() { column[u] = estimate.influence[k] * scale }
-                columns.append(column)
-                results.append(
-                    GroupTime(
-                        group: group, time: t, basePeriod: b, pre: isPre,
-                        effect: .point(term: "ATT(\(formatNumber(group)),\(formatNumber(t)))", estimate.att, level: spec.level),
-                        comparisonUnits: comparison))
+                tasks.append(Task(group: group, ti: ti, bi: bi, pre: isPre, isBase: spec.basePeriod == .universal && ti == preIndex))
             }
         }
-        influence = Matrix(rows: nUnits, columns: columns.count, columnMajor: columns.flatMap { $0 })
+        let weightsGiven = spec.weights != nil
+        let outcomes = y, covariates = covariateMatrices, unitGroups = g, sampling = w, cells = tasks
+        let estimates: [Result<(TwoPeriodDiD.Estimate, [Int]), DiDError>] = ParallelMap.map(tasks.count, threads: spec.threads) { k in
+            let task = cells[k]
+            if task.isBase { return .success((TwoPeriodDiD.Estimate(att: 0, influence: []), [])) }
+            let t = times[task.ti], b = times[task.bi]
+            let threshold = max(t, b) + Double(spec.anticipation)
+            let sample = (0..<nUnits).filter { u in
+                unitGroups[u] == task.group
+                    || (spec.controlGroup == .never ? unitGroups[u] == 0 : (unitGroups[u] == 0 || unitGroups[u] > threshold))
+            }
+            let treated = sample.map { unitGroups[$0] == task.group }
+            guard treated.contains(false) else {
+                return .failure(.data("ATT(\(formatNumber(task.group)), \(formatNumber(t))) has no comparison units"))
+            }
+            let deltaY = sample.map { outcomes[$0, task.ti] - outcomes[$0, task.bi] }
+            var x = Matrix(rows: sample.count, columns: 1 + covariates.count, repeating: 1)
+            for (j, m) in covariates.enumerated() { for (r, u) in sample.enumerated() { x[r, j + 1] = m[u, task.bi] } }
+            do {
+                let e = try TwoPeriodDiD.estimate(
+                    TwoPeriodDiD.Method(rawValue: spec.method.rawValue)!, deltaY: deltaY, treated: treated, x: x,
+                    weights: weightsGiven ? sample.map { sampling[$0] } : nil)
+                return .success((e, sample))
+            } catch {
+                return .failure(.estimation("ATT(\(formatNumber(task.group)), \(formatNumber(t))): \(error)"))
+            }
+        }
+        var results: [GroupTime] = []
+        var storage = [Double](repeating: 0, count: nUnits * tasks.count)
+        for (k, (task, outcome)) in zip(tasks, estimates).enumerated() {
+            let t = times[task.ti], b = times[task.bi]
+            let term = "ATT(\(formatNumber(task.group)),\(formatNumber(t)))"
+            let (estimate, sample): (TwoPeriodDiD.Estimate, [Int])
+            switch outcome {
+            case .success(let value): (estimate, sample) = value
+            case .failure(let error): throw error
+            }
+            let scale = Double(nUnits) / Double(max(sample.count, 1))
+            for (r, u) in sample.enumerated() { storage[k * nUnits + u] = estimate.influence[r] * scale }
+            let comparison = sample.filter { unitGroups[$0] != task.group }.count
+            results.append(
+                GroupTime(
+                    group: task.group, time: t, basePeriod: b, pre: task.pre || task.isBase,
+                    effect: .point(term: term, estimate.att, level: spec.level), comparisonUnits: comparison))
+        }
+        influence = Matrix(rows: nUnits, columns: tasks.count, columnMajor: storage)
         units = panel.units
         groups = g
         unitWeights = w
+        var shares: [Double: Double] = [:]
+        for (u, group) in g.enumerated() where group > 0 { shares[group, default: 0] += w[u] / Double(nUnits) }
+        groupShares = shares
         clusters = clusterCodes
         // Analytic standard errors and normal pointwise intervals.
         let ses = Self.standardErrors(influence, clusters: clusterCodes)

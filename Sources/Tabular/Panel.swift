@@ -56,40 +56,36 @@ public struct Panel: Sendable {
         self.table = table
         unitColumn = unit
         timeColumn = time
-        let unitValues: [String?]
+        let unitColumnValues: Column
         let timeValues: [Double]
         do {
-            unitValues = try table.strings(unit)
+            unitColumnValues = try table.column(unit)
             timeValues = try table.numeric(time)
         } catch { throw .table(error) }
-        var unitIndex: [String: Int] = [:]
-        var units: [String] = []
-        var unitOfRow = [Int](repeating: 0, count: table.rowCount)
-        for (r, u) in unitValues.enumerated() {
-            guard let u else { throw .missingIdentifier(column: unit, row: r) }
-            if let k = unitIndex[u] {
-                unitOfRow[r] = k
-            } else {
-                unitIndex[u] = units.count
-                unitOfRow[r] = units.count
-                units.append(u)
-            }
-        }
+        if let r = (0..<table.rowCount).first(where: { unitColumnValues.isMissing($0) }) { throw .missingIdentifier(column: unit, row: r) }
         for (r, t) in timeValues.enumerated() where t.isNaN { throw .missingIdentifier(column: time, row: r) }
-        let times = Array(Set(timeValues)).sorted()
-        var timeIndex: [Double: Int] = [:]
-        for (k, t) in times.enumerated() { timeIndex[t] = k }
-        let timeOfRow = timeValues.map { timeIndex[$0]! }
+        // Units in order of first appearance (no per-row formatting or string hashing for numeric ids).
+        let (unitOfRow, units) = unitColumnValues.groups(rows: Array(0..<table.rowCount))
+        let unitIndex = Dictionary(uniqueKeysWithValues: units.enumerated().map { ($1, $0) })
+        // Periods: grouped by first appearance, then renumbered in ascending order.
+        let timeGroups = Column.numeric(timeValues).groups(rows: Array(0..<table.rowCount))
+        var valueOfCode = [Double](repeating: 0, count: timeGroups.labels.count)
+        for (r, code) in timeGroups.codes.enumerated() { valueOfCode[code] = timeValues[r] }
+        let order = valueOfCode.indices.sorted { valueOfCode[$0] < valueOfCode[$1] }
+        let times = order.map { valueOfCode[$0] }
+        var position = [Int](repeating: 0, count: order.count)
+        for (k, code) in order.enumerated() { position[code] = k }
+        let timeOfRowSorted = timeGroups.codes.map { position[$0] }
         var rowAt = [Int](repeating: -1, count: units.count * times.count)
         for r in 0..<table.rowCount {
-            let cell = unitOfRow[r] * times.count + timeOfRow[r]
+            let cell = unitOfRow[r] * times.count + timeOfRowSorted[r]
             guard rowAt[cell] < 0 else { throw .duplicateObservation(unit: units[unitOfRow[r]], time: timeValues[r]) }
             rowAt[cell] = r
         }
         self.units = units
         self.times = times
         self.unitOfRow = unitOfRow
-        self.timeOfRow = timeOfRow
+        self.timeOfRow = timeOfRowSorted
         self.rowAt = rowAt
         self.unitIndex = unitIndex
     }

@@ -26,7 +26,7 @@ extension CallawaySantAnna.Aggregation: SettingChoice {}
 /// | `aggregations` | any of `simple`, `group`, `dynamic`, `calendar` | all four |
 /// | `min_e`, `max_e`, `balance_e` | the dynamic aggregation's window and balancing | none |
 /// | `replications` | multiplier-bootstrap draws for the uniform band (0: none) | `1000` |
-/// | `bootstrap_weights` | `rademacher` (R did) or `mammen` (moderndid, DRDID) | `rademacher` |
+/// | `bootstrap_weights` | `mammen` (moderndid, DRDID) or `rademacher` (R did) | `mammen` |
 /// | `level` | confidence level | `0.95` |
 public struct StaggeredDiDAnalysis: AnalysisMethod {
     public static let names = ["did"]
@@ -53,7 +53,7 @@ public struct StaggeredDiDAnalysis: AnalysisMethod {
             "replications", "multiplier-bootstrap draws for the uniform band (0: none)", default: 1000,
             rule: { $0 == 0 || $0 >= 99 ? nil : "use 0 (no bootstrap) or at least 99 draws" })
         let bootstrapWeights = DefaultedKey<WildClusterBootstrap.Weights>(
-            "bootstrap_weights", "rademacher (R did) or mammen", default: .rademacher,
+            "bootstrap_weights", "mammen (moderndid, DRDID) or rademacher (R did)", default: .mammen,
             rule: { $0 == .webb ? "use rademacher or mammen" : nil })
         let level = CommonKeys.level
         public init() {}
