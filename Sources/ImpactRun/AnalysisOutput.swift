@@ -19,5 +19,8 @@ public struct AnalysisOutput: Sendable {
 public struct RunOutput: Sendable {
     public var config: Config
     public var inputs: [LoadedData]
+    /// The analyses that ran, in config order.
     public var analyses: [AnalysisOutput]
+    /// The analyses that failed, with their errors (the others' results are still written).
+    public var failures: [RunError] = []
 }

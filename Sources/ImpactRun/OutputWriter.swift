@@ -49,6 +49,8 @@ struct ResultsDocument: Encodable {
     let config: String
     let seed: UInt64
     let analyses: [Entry]
+    /// Analyses that failed, with their errors.
+    let failed: [RunError]
 }
 
 /// Writes a run's outputs: `results.json`, `report.md`, one folder per analysis with its CSV tables and
@@ -59,7 +61,33 @@ struct ResultsDocument: Encodable {
 /// existing folder is replaced only with `force`, and only if it holds earlier ImpactEval results (see
 /// `checkReplaceable`).
 public enum OutputWriter {
-    public static func write(_ output: RunOutput, to directory: URL, force: Bool, command: [String], threads: Int) throws -> [String] {
+    /// The staging folder being written, if any, so that a signal handler can remove it.
+    public static let staging = StagingRegister()
+
+    /// Removes the staging folder on SIGINT and SIGTERM, then exits with 128 + the signal number.
+    /// Call once at start-up (the `impact` command does).
+    public static func removeStagingOnSignals() {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                if let url = staging.current { try? FileManager.default.removeItem(at: url) }
+                FileHandle.standardError.write(Data("interrupted; nothing was written\n".utf8))
+                exit(128 + sig)
+            }
+            source.resume()
+            signalSources.append(source)
+        }
+    }
+    nonisolated(unsafe) static var signalSources: [any DispatchSourceSignal] = []
+
+    /// Every check on the output folder that needs no results, run before any computing: an existing
+    /// folder without `force`, a file in its place, `--force` on a folder that is not earlier output or
+    /// holds the config or an input, and a parent folder that cannot be created or written. Staging
+    /// folders left by killed runs (`.NAME.partial-PID` of a process that is gone) are removed; their
+    /// paths are returned.
+    @discardableResult
+    public static func preflight(_ directory: URL, force: Bool, config: Config) throws -> [String] {
         let fm = FileManager.default
         let target = directory.standardizedFileURL
         var isDirectory: ObjCBool = false
@@ -71,14 +99,40 @@ public enum OutputWriter {
         if exists && !isDirectory.boolValue {
             throw OutputError(message: "'\(target.path)' exists and is not a folder; nothing was written")
         }
-        if exists { try checkReplaceable(target, output: output) }
+        if exists { try checkReplaceable(target, protected: [URL(fileURLWithPath: config.path)] + config.data.map(\.url)) }
         let parent = target.deletingLastPathComponent()
         do { try fm.createDirectory(at: parent, withIntermediateDirectories: true) } catch {
-            throw OutputError(message: "cannot create '\(parent.path)': \(error.localizedDescription)")
+            throw OutputError(message: "cannot create '\(parent.path)': \(error.localizedDescription); nothing was computed")
         }
+        guard fm.isWritableFile(atPath: parent.path) else {
+            throw OutputError(message: "cannot write in '\(parent.path)' (permission denied); nothing was computed. Choose another --out folder")
+        }
+        // Staging folders of runs that were killed before they could clean up.
+        var removed: [String] = []
+        let prefix = ".\(target.lastPathComponent).partial-"
+        for name in (try? fm.contentsOfDirectory(atPath: parent.path)) ?? [] where name.hasPrefix(prefix) {
+            guard let pid = Int32(name.dropFirst(prefix.count)), pid != ProcessInfo.processInfo.processIdentifier else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH {
+                let path = parent.appendingPathComponent(name)
+                if (try? fm.removeItem(at: path)) != nil { removed.append(path.path) }
+            }
+        }
+        return removed
+    }
+
+    public static func write(_ output: RunOutput, to directory: URL, force: Bool, command: [String], threads: Int) throws -> [String] {
+        let fm = FileManager.default
+        let target = directory.standardizedFileURL
+        try preflight(target, force: force, config: output.config)
+        var isDirectory: ObjCBool = false
+        let exists = fm.fileExists(atPath: target.path, isDirectory: &isDirectory)
+        if exists { try checkReplaceable(target, protected: [URL(fileURLWithPath: output.config.path)] + output.inputs.map(\.url)) }
+        let parent = target.deletingLastPathComponent()
         let pid = ProcessInfo.processInfo.processIdentifier
         let staging = parent.appendingPathComponent(".\(target.lastPathComponent).partial-\(pid)")
         try? fm.removeItem(at: staging)
+        Self.staging.set(staging)
+        defer { Self.staging.set(nil) }
         do {
             let files = try render(output, command: command, threads: threads)
             for (path, data) in files {
@@ -105,10 +159,9 @@ public enum OutputWriter {
     /// `--force` replaces only what ImpactEval wrote: an empty folder or one holding an ImpactEval
     /// `manifest.json`, and never a folder that contains the config or one of its inputs. So a mistyped
     /// `--out .` or `--out Datasets` cannot delete the user's files.
-    static func checkReplaceable(_ target: URL, output: RunOutput) throws {
+    static func checkReplaceable(_ target: URL, protected: [URL]) throws {
         let fm = FileManager.default
         let resolved = target.resolvingSymlinksInPath().path
-        let protected = [URL(fileURLWithPath: output.config.path)] + output.inputs.map(\.url)
         for file in protected {
             let path = file.standardizedFileURL.resolvingSymlinksInPath().path
             if path.hasPrefix(resolved.hasSuffix("/") ? resolved : resolved + "/") {
@@ -160,7 +213,7 @@ public enum OutputWriter {
         }
         let document = ResultsDocument(
             title: .init(value: output.config.title), config: (output.config.path as NSString).lastPathComponent,
-            seed: output.config.seed, analyses: entries)
+            seed: output.config.seed, analyses: entries, failed: output.failures)
         files.insert(("results.json", try encode(document)), at: 0)
         var report = RunReport.document(output, folders: folders)
         if let models, let folder = allFolders.last { report.sections.append((folder, models)) }
@@ -191,4 +244,12 @@ public enum OutputWriter {
             return candidate
         }
     }
+}
+
+/// The staging folder of the write in progress (thread-safe).
+public final class StagingRegister: @unchecked Sendable {
+    private let lock = NSLock()
+    private var url: URL?
+    public var current: URL? { lock.lock(); defer { lock.unlock() }; return url }
+    func set(_ value: URL?) { lock.lock(); url = value; lock.unlock() }
 }

@@ -19,8 +19,12 @@ public enum RunReport {
                         ]
                     }))
         ]
+        var introduction = intro
+        for failure in output.failures {
+            introduction.append(.warning("Analysis \(code: failure.analysis) (\(code: failure.method)) failed and has no results: \(failure.message)"))
+        }
         return ReportDocument(
-            title: output.config.title ?? "ImpactEval report", introduction: intro,
+            title: output.config.title ?? "ImpactEval report", introduction: introduction,
             sections: zip(folders, output.analyses).map { ($0, $1.section) })
     }
 }

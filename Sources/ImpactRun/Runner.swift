@@ -2,30 +2,44 @@ import Foundation
 import LinearAlgebra
 
 /// An analysis that failed while running (bad data for the method, a singular design, …).
-public struct RunError: Error, Sendable, CustomStringConvertible {
+public struct RunError: Error, Sendable, CustomStringConvertible, Encodable {
     public var analysis: String
     public var index: Int
+    public var method: String = ""
     public var message: String
     public var description: String { "analysis '\(analysis)' (analyses[\(index)]) failed: \(message)" }
 }
 
-/// Runs the analyses of a validated config. Every analysis runs in memory
-/// first; nothing is written unless all succeed (see `OutputWriter`).
+/// Runs the analyses of a validated config, each in memory first.
+///
+/// An analysis that fails does not stop the others (`failFast: false`, the default): its error is
+/// kept in `RunOutput.failures`, written to `results.json` and the report, and the command exits
+/// non-zero. With `failFast: true` the first failure is thrown and nothing is written.
 public enum Runner {
-    /// Loads data and runs every analysis in `config`.
-    public static func run(_ config: Config, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> RunOutput {
+    /// Loads data and runs the analyses in `config` (all, or those named in `only`).
+    public static func run(
+        _ config: Config, threads: Int = ProcessInfo.processInfo.activeProcessorCount, only: [String]? = nil, failFast: Bool = false
+    ) throws -> RunOutput {
+        if let only, let unknown = only.first(where: { name in !config.analyses.contains { $0.name == name } }) {
+            throw RunError(
+                analysis: unknown, index: -1,
+                message: "no analysis has this name; the config has " + config.analyses.map { "'\($0.name)'" }.joined(separator: ", "))
+        }
         let inputs = try DataLoader.load(config)
         var outputs: [AnalysisOutput] = []
-        for analysis in config.analyses {
+        var failures: [RunError] = []
+        for analysis in config.analyses where only?.contains(analysis.name) ?? true {
             let data = inputs[analysis.data]!
             do {
                 outputs.append(try run(analysis, data: data, seed: seed(for: analysis, master: config.seed), threads: threads))
             } catch {
-                throw RunError(analysis: analysis.name, index: analysis.index, message: "\(error)")
+                let failure = RunError(analysis: analysis.name, index: analysis.index, method: analysis.method, message: "\(error)")
+                if failFast { throw failure }
+                failures.append(failure)
             }
         }
         let used = config.data.compactMap { inputs[$0.name] }
-        return RunOutput(config: config, inputs: used, analyses: outputs)
+        return RunOutput(config: config, inputs: used, analyses: outputs, failures: failures)
     }
 
     /// Runs one analysis.

@@ -39,16 +39,34 @@ struct Run: ParsableCommand {
     @Option(help: "Worker threads for parallel loops (placebo fits and draws, random starts); results do not depend on it.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(parsing: .upToNextOption, help: "Run only these analyses (by name).")
+    var only: [String] = []
+
+    @Flag(help: "Stop at the first failing analysis and write nothing (default: write the others' results, record the failure, exit non-zero).")
+    var failFast = false
+
     func run() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         let outURL = URL(fileURLWithPath: out ?? "impact-results/" + ((config as NSString).lastPathComponent as NSString).deletingPathExtension)
+        OutputWriter.removeStagingOnSignals()
         do {
             let cfg = try ConfigLoader.load(path: config)
-            let output = try Runner.run(cfg, threads: threads)
+            // The output folder is checked before any computing.
+            for stale in try OutputWriter.preflight(outURL, force: force, config: cfg) {
+                FileHandle.standardError.write(Data("note: removed '\(stale)', left by an interrupted run\n".utf8))
+            }
+            let output = try Runner.run(cfg, threads: threads, only: only.isEmpty ? nil : only, failFast: failFast)
             let files = try OutputWriter.write(output, to: outURL, force: force, command: CommandLine.arguments, threads: threads)
             print("wrote \(files.count) files to \(outURL.path):")
             for a in output.analyses { print("  \(a.name) (\(a.method))") }
             print("  report: \(outURL.appendingPathComponent("report.md").path)")
+            if !output.failures.isEmpty {
+                for f in output.failures { printError("\(f)") }
+                printError("\(output.failures.count) analysis(es) failed; the others' results were written and the failures recorded in results.json")
+                throw ExitCode.failure
+            }
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
             printError("\(error)")
             throw ExitCode.failure

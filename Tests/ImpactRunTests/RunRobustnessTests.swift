@@ -1,0 +1,101 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import ImpactRun
+
+/// A config in a temporary folder whose second analysis fails at run time (a reference level that
+/// does not occur), and whose first succeeds.
+func writeTwoAnalysisConfig(in folder: URL) throws -> URL {
+    let url = folder.appendingPathComponent("two.yaml")
+    let text = """
+        seed: 1
+        data:
+          nsw: \(TestData.dataset("nsw_dehejia_wahba_445.tsv").path)
+        analyses:
+          - name: good
+            method: ols
+            data: nsw
+            outcome: re78
+            treatment: t
+          - name: bad
+            method: ols
+            data: nsw
+            outcome: re78
+            factors: [black]
+            reference: {black: purple}
+        """
+    try text.write(to: url, atomically: true, encoding: .utf8)
+    return url
+}
+
+@Suite("Runs that fail early and well")
+struct RunRobustnessTests {
+    @Test("one failing analysis keeps the others' results: written, the failure recorded in results.json and the report, exit non-zero")
+    func failureIsolation() throws {
+        let folder = TestData.temporaryDirectory()
+        let config = try writeTwoAnalysisConfig(in: folder)
+        let out = folder.appendingPathComponent("out")
+        let r = try runImpact(["run", config.path, "--out", out.path])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("analysis 'bad'") && r.stderr.contains("reference level 'purple'"))
+        let results = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("results.json"))) as! [String: Any]
+        let analyses = results["analyses"] as! [[String: Any]]
+        #expect(analyses.map { $0["name"] as! String } == ["good"])
+        let failed = results["failed"] as! [[String: Any]]
+        #expect(failed.first?["analysis"] as? String == "bad" && (failed.first?["message"] as? String)?.contains("purple") == true)
+        let report = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(report.contains("Analysis `bad` (`ols`) failed and has no results"))
+        // --fail-fast writes nothing; --only runs a subset.
+        let strict = folder.appendingPathComponent("strict")
+        #expect(try runImpact(["run", config.path, "--out", strict.path, "--fail-fast"]).status != 0)
+        #expect(!FileManager.default.fileExists(atPath: strict.path))
+        let subset = folder.appendingPathComponent("subset")
+        #expect(try runImpact(["run", config.path, "--out", subset.path, "--only", "good"]).status == 0)
+        let unknown = try runImpact(["run", config.path, "--out", folder.appendingPathComponent("x").path, "--only", "nope"])
+        #expect(unknown.status != 0 && unknown.stderr.contains("'nope'") && unknown.stderr.contains("'good'"))
+    }
+
+    @Test("an existing output folder is refused before anything is computed")
+    func outputCheckedFirst() throws {
+        let folder = TestData.temporaryDirectory()
+        let config = try writeTwoAnalysisConfig(in: folder)
+        let out = folder.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let r = try runImpact(["run", config.path, "--out", out.path])
+        // The folder error, not the failing analysis: the check ran first.
+        #expect(r.status != 0 && r.stderr.contains("already exists") && !r.stderr.contains("purple"))
+    }
+
+    @Test("staging folders left by killed runs are removed by the next run")
+    func staleStaging() throws {
+        let folder = TestData.temporaryDirectory()
+        let config = try writeTwoAnalysisConfig(in: folder)
+        let stale = folder.appendingPathComponent(".out.partial-999999")
+        try FileManager.default.createDirectory(at: stale.appendingPathComponent("good"), withIntermediateDirectories: true)
+        let r = try runImpact(["run", config.path, "--out", folder.appendingPathComponent("out").path, "--only", "good"])
+        #expect(r.status == 0 && r.stderr.contains("removed") && r.stderr.contains(".out.partial-999999"))
+        #expect(!FileManager.default.fileExists(atPath: stale.path))
+    }
+
+    @Test("SIGTERM during a run leaves no output or staging folder")
+    func terminated() throws {
+        let folder = TestData.temporaryDirectory()
+        let out = folder.appendingPathComponent("out")
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var bin = bundle.deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: bin.appendingPathComponent("impact").path) && bin.path != "/" { bin = bin.deletingLastPathComponent() }
+        let p = Process()
+        p.executableURL = bin.appendingPathComponent("impact")
+        p.arguments = ["run", TestData.root.appendingPathComponent("Notebooks/03-california-prop99/analysis.yaml").path, "--out", out.path, "--threads", "1"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        Thread.sleep(forTimeInterval: 0.3)
+        p.terminate()
+        p.waitUntilExit()
+        #expect(p.terminationStatus != 0)
+        let left = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        #expect(left.isEmpty, "left behind: \(left)")
+    }
+}
