@@ -78,8 +78,19 @@ public enum DataLoader {
                 continue
             }
             if req.numeric, case .categorical(let c) = column {
-                let example = c.levels.first.map { " such as '\($0)'" } ?? ""
-                errors.append(error("column '\(req.column)' in '\(data.name)' holds text\(example); a number is expected"))
+                // Name the first cell that is not a number, with its row and line, and how many such cells there are.
+                let isNumber = c.levels.map { Double($0.trimmingCharacters(in: .whitespaces)) != nil }
+                let bad = c.codes.indices.filter { c.codes[$0] >= 0 && !isNumber[Int(c.codes[$0])] }
+                if let first = bad.first {
+                    let value = c.levels[Int(c.codes[first])]
+                    let more = bad.count > 1 ? " (\(bad.count) cells in all are not numbers)" : ""
+                    errors.append(
+                        error(
+                            "column '\(req.column)' in '\(data.name)' (\(data.url.lastPathComponent)) must be numeric, but row \(first + 1) (line \(first + 2) of the file) holds '\(value)'\(more); "
+                                + "fix the value, or mark it missing (empty, NA)"))
+                } else {
+                    errors.append(error("column '\(req.column)' in '\(data.name)' holds text; a number is expected"))
+                }
             }
         }
         return errors

@@ -36,6 +36,12 @@ public struct DesignEncoder: Sendable, Equatable {
             let column: Column
             do { column = try table.column(name) } catch { throw .table(error) }
             let levels = Self.sortedLevels(column, rows: rows)
+            if levels.count < 2 {
+                // R: "contrasts can be applied only to factors with 2 or more levels".
+                throw .invalidOption(
+                    "factor '\(name)' has a single level ('\(levels.first ?? "")') in the rows used, so it explains nothing; remove it from 'factors' (or check the rows dropped for missing values)"
+                )
+            }
             var reference: Int? = 0
             if let chosen = spec.referenceLevels[name] {
                 guard let i = levels.firstIndex(of: chosen) else {

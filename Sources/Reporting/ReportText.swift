@@ -74,7 +74,7 @@ public struct ReportText: Sendable, Equatable, ExpressibleByStringInterpolation 
         var inner: [ReportText] = []
         if let se = e.standardError { inner.append("SE \(number: se)") }
         if let l = e.lower, let u = e.upper { inner.append("\(percent: e.level) CI \(number: l) to \(number: u)") }
-        if let p = e.pValue { inner.append("p = \(p: p)") }
+        if let p = e.pValue { inner.append("\(pClause: p)") }
         if !inner.isEmpty || method {
             var body = ReportText.joined(inner)
             if method && e.inference.kind != .none { body += (inner.isEmpty ? "" : "; ") + ReportText(stringLiteral: e.inference.summary) }

@@ -1,4 +1,6 @@
+import EstimationCore
 import Foundation
+import Reporting
 import TestSupport
 import Testing
 
@@ -97,5 +99,41 @@ struct RunRobustnessTests {
         #expect(p.terminationStatus != 0)
         let left = try FileManager.default.contentsOfDirectory(atPath: folder.path)
         #expect(left.isEmpty, "left behind: \(left)")
+    }
+}
+
+@Suite("Bad cells are located")
+struct BadCellTests {
+    @Test("a non-numeric cell in a numeric column is named with its row, line and value, for 'abc', '?' and '1 234' alike")
+    func nonNumericCell() throws {
+        for bad in ["abc", "?", "1 234"] {
+            let folder = TestData.temporaryDirectory()
+            let csv = folder.appendingPathComponent("d.csv")
+            try "y,x\n1,3.712699\n2,4.5\n3,\(bad.contains(" ") ? "\"\(bad)\"" : bad)\n4,5\n".write(to: csv, atomically: true, encoding: .utf8)
+            let text = """
+                seed: 1
+                data:
+                  d: \(csv.path)
+                analyses:
+                  - name: a
+                    method: ols
+                    data: d
+                    outcome: y
+                    covariates: [x]
+                """
+            #expect {
+                _ = try DataLoader.load(try ConfigLoader.parse(text: text, path: folder.appendingPathComponent("c.yaml").path))
+            } throws: { error in
+                let message = "\(error)"
+                return message.contains("row 3 (line 4 of the file) holds '\(bad)'") && message.contains("d.csv") && !message.contains("3.712699")
+            }
+        }
+    }
+
+    @Test("a p-value below 0.001 reads 'p < 0.001' in prose, never 'p = < 0.001'")
+    func pClause() {
+        let e = EstimationCore.Estimate.wald(estimate: 5, standardError: 0.5, degreesOfFreedom: nil, level: 0.95, inference: .init(kind: .robust))
+        let text = Reporting.ReportText.estimate(e).markdown
+        #expect(text.contains("p < 0.001") && !text.contains("p = <"))
     }
 }

@@ -75,3 +75,14 @@ struct DesignEncoderTests {
         #expect(throws: RegressionError.self) { try fit.coefficientTable(.hc1, degreesOfFreedom: .clustersMinusOne) }
     }
 }
+
+@Suite("Degenerate factors")
+struct DegenerateFactorTests {
+    @Test("a factor with one level in the rows used is an error naming it and the level, not a silent drop")
+    func singleLevel() throws {
+        let table = try Table([("y", .numeric([1, 2, 4, 3])), ("x", .numeric([1, 2, 3, 5])), ("g", .categorical(Categorical(["a", "a", "a", "a"])))])
+        #expect { try LinearModel.fit(ModelSpecification(outcome: "y", covariates: ["x"], factors: ["g"]), table: table) } throws: { error in
+            "\(error)".contains("factor 'g' has a single level ('a')")
+        }
+    }
+}
