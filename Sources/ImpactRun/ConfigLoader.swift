@@ -67,6 +67,14 @@ public enum ConfigLoader {
                     message: "analysis name '\(a.name)' is already used by analyses[\(first)]; names must be unique")
             }
             seen[a.name] = a.index
+            // An analysis's folder sits next to the run's own files: its name must not take one of theirs.
+            let reserved = ["results.json", "report.md", "manifest.json", "models-side-by-side"]
+            if reserved.contains(a.name.lowercased()) {
+                throw ConfigError(
+                    file: config.path, line: a.keyMarks["name"]?.line, column: a.keyMarks["name"]?.column,
+                    path: "analyses[\(a.index)].name",
+                    message: "analysis name '\(a.name)' is the name of a file every run writes (\(reserved.joined(separator: ", "))); choose another")
+            }
             guard config.source(a.data) != nil else {
                 let names = config.data.map(\.name)
                 var message = "no data set named '\(a.data)'"

@@ -1,6 +1,7 @@
 import EstimationCore
 import Foundation
 import Reporting
+import Tabular
 import TestSupport
 import Testing
 
@@ -135,5 +136,58 @@ struct BadCellTests {
         let e = EstimationCore.Estimate.wald(estimate: 5, standardError: 0.5, degreesOfFreedom: nil, level: 0.95, inference: .init(kind: .robust))
         let text = Reporting.ReportText.estimate(e).markdown
         #expect(text.contains("p < 0.001") && !text.contains("p = <"))
+    }
+}
+
+@Suite("validate checks the data before running")
+struct ValidateDataTests {
+    static let base = """
+        seed: 1
+        data:
+          lalonde: ../Datasets/lalonde_matchit.csv
+        analyses:
+          - name: a
+        """
+
+    @Test("treatment values other than 0/1, negative weights, one cluster, an absent reference level and a reserved name are caught without fitting")
+    func dataLevel() throws {
+        let cases: [(String, String)] = [
+            ("    method: match\n    data: lalonde\n    treatment: educ\n    covariates: [age]", "'educ' must be 0 or 1; row 1 has 11"),
+            ("    method: weight\n    data: lalonde\n    treatment: age\n    covariates: [educ]", "'age' must be 0 or 1"),
+            ("    method: wls\n    data: lalonde\n    outcome: re78\n    covariates: [age]\n    weights: re75", ""),
+            (
+                "    method: ols\n    data: lalonde\n    outcome: re78\n    factors: [married]\n    reference: {married: '3'}",
+                "reference level '3' of factor 'married' does not occur"
+            )
+        ]
+        for (body, message) in cases {
+            let config = try parseExample(Self.base + "\n" + body)
+            if message.isEmpty {
+                #expect(throws: Never.self) { _ = try DataLoader.load(config) }
+            } else {
+                #expect { _ = try DataLoader.load(config) } throws: { "\($0)".contains(message) }
+            }
+        }
+        // Negative weights, a single cluster.
+        var table = try CSVReader.read(contentsOf: TestData.dataset("lalonde_matchit.csv"))
+        try table.addColumn("w", .numeric((0..<table.rowCount).map { $0 == 4 ? -1 : 1 }))
+        try table.addColumn("one", .numeric([Double](repeating: 7, count: table.rowCount)))
+        let folder = TestData.temporaryDirectory()
+        let csv = folder.appendingPathComponent("l.csv")
+        var text = "re78,age,w,one\n"
+        let re78 = try table.numeric("re78"), age = try table.numeric("age")
+        for i in 0..<table.rowCount { text += "\(re78[i]),\(age[i]),\(i == 4 ? -1 : 1),7\n" }
+        try text.write(to: csv, atomically: true, encoding: .utf8)
+        for (extra, message) in [("    weights: w", "row 5 has -1"), ("    cluster: one", "has 1 cluster")] {
+            let yaml =
+                "seed: 1\ndata:\n  l: \(csv.path)\nanalyses:\n  - name: a\n    method: ols\n    data: l\n    outcome: re78\n    covariates: [age]\n" + extra
+            let config = try ConfigLoader.parse(text: yaml, path: folder.appendingPathComponent("c.yaml").path)
+            #expect { _ = try DataLoader.load(config) } throws: { "\($0)".contains(message) }
+        }
+        #expect {
+            try parseExample(Self.base.replacingOccurrences(of: "name: a", with: "name: report.md") + "\n    method: ols\n    data: lalonde\n    outcome: re78")
+        } throws: {
+            "\($0)".contains("is the name of a file every run writes")
+        }
     }
 }

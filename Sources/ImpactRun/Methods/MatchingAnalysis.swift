@@ -64,6 +64,10 @@ public struct MatchingAnalysis: AnalysisMethod {
     public var inference: VarianceEstimator?
     public var level: Double
 
+    public func check(_ data: LoadedData) -> [SettingIssue] {
+        DataChecks.binaryTreatment(data, column: treatment, key: "treatment")
+    }
+
     public init(_ s: SettingsReader<Keys>, name: String) throws {
         treatment = try s(\.treatment)
         covariates = try s(\.covariates)

@@ -120,6 +120,12 @@ public struct RegressionAnalysis: AnalysisMethod {
         }
     }
 
+    public func check(_ data: LoadedData) -> [SettingIssue] {
+        DataChecks.referenceLevels(data, reference, key: "reference")
+            + (weights.map { DataChecks.weights(data, column: $0, key: "weights") } ?? [])
+            + (inference.contains { $0.isClustered } || wild ? DataChecks.clusters(data, columns: cluster, key: "cluster") : [])
+    }
+
     /// The library specification this config describes.
     public var specification: ModelSpecification {
         var spec = ModelSpecification(

@@ -1,0 +1,58 @@
+import Foundation
+import Tabular
+
+/// Data-level preconditions that need no fitting, shared by the methods' `check(_:)`, so that
+/// `impact validate` and the start of `impact run` report them with the key, row and value.
+enum DataChecks {
+    /// A 0/1 treatment column: the first other value with its row, and both groups present.
+    static func binaryTreatment(_ data: LoadedData, column: String, key: String) -> [SettingIssue] {
+        guard let values = try? data.table.numeric(column) else { return [] }
+        if let r = values.indices.first(where: { !values[$0].isNaN && values[$0] != 0 && values[$0] != 1 }) {
+            return [SettingIssue(key: key, message: "'\(column)' must be 0 or 1; row \(r + 1) has \(formatNumber(values[r]))")]
+        }
+        let ones = values.filter { $0 == 1 }.count, zeros = values.filter { $0 == 0 }.count
+        if ones == 0 || zeros == 0 {
+            return [SettingIssue(key: key, message: "'\(column)' has no \(ones == 0 ? "treated (1)" : "control (0)") rows")]
+        }
+        return []
+    }
+
+    /// Weights: finite and non-negative, with the first bad one named.
+    static func weights(_ data: LoadedData, column: String, key: String) -> [SettingIssue] {
+        guard let values = try? data.table.numeric(column) else { return [] }
+        if let r = values.indices.first(where: { !values[$0].isNaN && !(values[$0].isFinite && values[$0] >= 0) }) {
+            return [SettingIssue(key: key, message: "weights '\(column)' must be finite and non-negative; row \(r + 1) has \(formatNumber(values[r]))")]
+        }
+        return []
+    }
+
+    /// A cluster column needs at least two clusters.
+    static func clusters(_ data: LoadedData, columns: [String], key: String) -> [SettingIssue] {
+        columns.compactMap { name in
+            guard let column = data.table[name] else { return nil }
+            let present = (0..<data.table.rowCount).filter { !column.isMissing($0) }
+            let count = column.groups(rows: present).labels.count
+            return count < 2
+                ? SettingIssue(
+                    key: key,
+                    message:
+                        "cluster column '\(name)' has \(count) cluster\(count == 1 ? "" : "s"); cluster-robust standard errors need at least 2 (and are unreliable below about 42)"
+                )
+                : nil
+        }
+    }
+
+    /// Each chosen reference level must occur in its factor.
+    static func referenceLevels(_ data: LoadedData, _ reference: [String: String], key: String) -> [SettingIssue] {
+        reference.keys.sorted().compactMap { factor in
+            guard let column = data.table[factor], let chosen = reference[factor] else { return nil }
+            let present = (0..<data.table.rowCount).filter { !column.isMissing($0) }
+            let levels = column.groups(rows: present).labels
+            guard !levels.contains(chosen) else { return nil }
+            let shown = levels.sorted().prefix(10).map { "'\($0)'" }.joined(separator: ", ")
+            var message = "reference level '\(chosen)' of factor '\(factor)' does not occur; levels are \(shown)"
+            if let s = closestMatch(to: chosen, in: levels) { message += " (did you mean '\(s)'?)" }
+            return SettingIssue(key: key, message: message)
+        }
+    }
+}
