@@ -7,26 +7,29 @@ import Testing
 
 @testable import ImpactRun
 
-/// A config in a temporary folder whose second analysis fails at run time (a reference level that
-/// does not occur), and whose first succeeds.
+/// A config in a temporary folder whose second analysis fails at run time (a collinear design, which
+/// only the fit can see), and whose first succeeds.
 func writeTwoAnalysisConfig(in folder: URL) throws -> URL {
+    let csv = folder.appendingPathComponent("d.csv")
+    var rows = "y,x,z\n"
+    for i in 0..<40 { rows += "\(Double(i % 7) + 0.1 * Double(i)),\(i % 5),\(2 * (i % 5))\n" }
+    try rows.write(to: csv, atomically: true, encoding: .utf8)
     let url = folder.appendingPathComponent("two.yaml")
     let text = """
         seed: 1
         data:
-          nsw: \(TestData.dataset("nsw_dehejia_wahba_445.tsv").path)
+          d: d.csv
         analyses:
           - name: good
             method: ols
-            data: nsw
-            outcome: re78
-            treatment: t
+            data: d
+            outcome: y
+            covariates: [x]
           - name: bad
             method: ols
-            data: nsw
-            outcome: re78
-            factors: [black]
-            reference: {black: purple}
+            data: d
+            outcome: y
+            covariates: [x, z]
         """
     try text.write(to: url, atomically: true, encoding: .utf8)
     return url
@@ -41,12 +44,12 @@ struct RunRobustnessTests {
         let out = folder.appendingPathComponent("out")
         let r = try runImpact(["run", config.path, "--out", out.path])
         #expect(r.status != 0)
-        #expect(r.stderr.contains("analysis 'bad'") && r.stderr.contains("reference level 'purple'"))
+        #expect(r.stderr.contains("analysis 'bad'") && r.stderr.contains("rank deficient"))
         let results = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("results.json"))) as! [String: Any]
         let analyses = results["analyses"] as! [[String: Any]]
         #expect(analyses.map { $0["name"] as! String } == ["good"])
         let failed = results["failed"] as! [[String: Any]]
-        #expect(failed.first?["analysis"] as? String == "bad" && (failed.first?["message"] as? String)?.contains("purple") == true)
+        #expect(failed.first?["analysis"] as? String == "bad" && (failed.first?["message"] as? String)?.contains("'z' = 2·x") == true)
         let report = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
         #expect(report.contains("Analysis `bad` (`ols`) failed and has no results"))
         // --fail-fast writes nothing; --only runs a subset.
@@ -67,7 +70,7 @@ struct RunRobustnessTests {
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         let r = try runImpact(["run", config.path, "--out", out.path])
         // The folder error, not the failing analysis: the check ran first.
-        #expect(r.status != 0 && r.stderr.contains("already exists") && !r.stderr.contains("purple"))
+        #expect(r.status != 0 && r.stderr.contains("already exists") && !r.stderr.contains("rank deficient"))
     }
 
     @Test("staging folders left by killed runs are removed by the next run")
