@@ -1,3 +1,4 @@
+import EstimationCore
 import Foundation
 import LinearAlgebra
 import Regression
@@ -63,14 +64,8 @@ enum PanelBenchmark {
     /// Deterministic panel: factor a with `levels` levels, factor b with `second`, k covariates that
     /// depend on both, and y with both effects. Also the raw doubles (x columns, y, a, b) for the peer.
     static func data(levels: Int, second: Int) -> (Table, [Double]) {
-        var state: UInt64 = 11
-        func uniform() -> Double {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Double((z ^ (z >> 31)) >> 11) * 0x1p-53
-        }
+        var rng = SplitMix64(seed: 11)
+        func uniform() -> Double { rng.uniform() }
         let a = (0..<n).map { _ in Double(Int(uniform() * Double(levels))) }
         let b = (0..<n).map { _ in Double(Int(uniform() * Double(second))) }
         let effectA = (0..<levels).map { _ in uniform() - 0.5 }, effectB = (0..<second).map { _ in uniform() - 0.5 }

@@ -143,24 +143,8 @@ enum TwoPeriodDiD {
                 influence[i] = treat - control
             }
             return Estimate(att: etaTreat - etaCont, influence: influence)
-        case .ipw:
-            let wCont: [Double] = (0..<n).map { i in
-                let odds: Double = ps[i] / (1 - ps[i])
-                return w[i] * odds * (1 - dd[i])
-            }
-            let meanCont = mean(wCont)
-            let attTreat = (0..<n).map { wTreat[$0] * deltaY[$0] }
-            let attCont = (0..<n).map { wCont[$0] * deltaY[$0] }
-            let etaTreat = mean(attTreat) / meanTreat
-            let etaCont = mean(attCont) / meanCont
-            let rep = linRepPS!.multiplied(by: colMeans { wCont[$0] * (deltaY[$0] - etaCont) })
-            for i in 0..<n {
-                let treat: Double = (attTreat[i] - wTreat[i] * etaTreat) / meanTreat
-                let control: Double = (attCont[i] - wCont[i] * etaCont + rep[i]) / meanCont
-                influence[i] = treat - control
-            }
-            return Estimate(att: etaTreat - etaCont, influence: influence)
-        case .doublyRobust:
+        case .ipw, .doublyRobust:
+            // IPW is the doubly robust estimator without the outcome regression (Δμ₀ = 0, no OLS terms).
             let wCont: [Double] = (0..<n).map { i in
                 let odds: Double = ps[i] / (1 - ps[i])
                 return w[i] * odds * (1 - dd[i])
@@ -171,9 +155,10 @@ enum TwoPeriodDiD {
             let attCont = (0..<n).map { wCont[$0] * resid[$0] }
             let etaTreat = mean(attTreat) / meanTreat
             let etaCont = mean(attCont) / meanCont
-            let treat2 = linRepOLS!.multiplied(by: colMeans { wTreat[$0] })
+            let zeros = [Double](repeating: 0, count: n)
+            let treat2 = linRepOLS?.multiplied(by: colMeans { wTreat[$0] }) ?? zeros
             let cont2 = linRepPS!.multiplied(by: colMeans { wCont[$0] * (resid[$0] - etaCont) })
-            let cont3 = linRepOLS!.multiplied(by: colMeans { wCont[$0] })
+            let cont3 = linRepOLS?.multiplied(by: colMeans { wCont[$0] }) ?? zeros
             for i in 0..<n {
                 let treat: Double = (attTreat[i] - wTreat[i] * etaTreat - treat2[i]) / meanTreat
                 let control: Double = (attCont[i] - wCont[i] * etaCont + cont2[i] - cont3[i]) / meanCont
