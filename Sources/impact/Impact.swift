@@ -36,7 +36,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Replace the output folder if it exists.")
     var force = false
 
-    @Option(help: "Worker threads for parallel loops (placebo fits and draws, random starts); results do not depend on it.")
+    @Option(help: "Worker threads for parallel loops (placebo fits, bootstrap draws, random starts) and for BLAS; results do not depend on it.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(parsing: .upToNextOption, help: "Run only these analyses (by name).")
@@ -49,6 +49,8 @@ struct Run: ParsableCommand {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         let outURL = URL(fileURLWithPath: out ?? "impact-results/" + ((config as NSString).lastPathComponent as NSString).deletingPathExtension)
         OutputWriter.removeStagingOnSignals()
+        // --threads caps BLAS too (outside parallel loops, where it runs single-threaded), so the manifest is true.
+        BLASLibrary.setThreadCount(threads)
         do {
             let cfg = try ConfigLoader.load(path: config)
             // The output folder is checked before any computing.

@@ -57,7 +57,10 @@ struct RunRobustnessTests {
         #expect(try runImpact(["run", config.path, "--out", strict.path, "--fail-fast"]).status != 0)
         #expect(!FileManager.default.fileExists(atPath: strict.path))
         let subset = folder.appendingPathComponent("subset")
-        #expect(try runImpact(["run", config.path, "--out", subset.path, "--only", "good"]).status == 0)
+        #expect(try runImpact(["run", config.path, "--out", subset.path, "--only", "good", "--threads", "1"]).status == 0)
+        // --threads 1 caps BLAS too, and the manifest says so.
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: subset.appendingPathComponent("manifest.json"))) as! [String: Any]
+        #expect((manifest["blas"] as? [String: Any])?["threads"] as? Int == 1)
         let unknown = try runImpact(["run", config.path, "--out", folder.appendingPathComponent("x").path, "--only", "nope"])
         #expect(unknown.status != 0 && unknown.stderr.contains("'nope'") && unknown.stderr.contains("'good'"))
     }
