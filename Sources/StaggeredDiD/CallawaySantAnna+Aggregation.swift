@@ -18,15 +18,11 @@ extension CallawaySantAnna {
 
     /// Options of the dynamic aggregation (did's `balance_e`, `min_e`, `max_e`).
     public struct EventWindow: Sendable, Equatable {
-        public var minimum: Int?
-        public var maximum: Int?
+        /// The first and last event times kept (nil: no limit).
+        public var minimum: Int? = nil, maximum: Int? = nil
         /// Keep only groups observed for at least this many periods after treatment (balance in event time).
-        public var balance: Int?
-        public init(minimum: Int? = nil, maximum: Int? = nil, balance: Int? = nil) {
-            self.minimum = minimum
-            self.maximum = maximum
-            self.balance = balance
-        }
+        public var balance: Int? = nil
+        public init() {}
     }
 
     /// An aggregated effect: the overall estimate and, for group/dynamic/calendar, its components.

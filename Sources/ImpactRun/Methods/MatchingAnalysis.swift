@@ -11,7 +11,7 @@ extension MatchingSpecification.Order: SettingChoice {}
 /// `method: match`: nearest-neighbour or coarsened exact matching, estimand ATT.
 ///
 /// Writes `balance.csv`, `matched_sample.csv`, `effects.csv` (with an outcome) and `love_plot.svg`.
-public struct MatchingAnalysis: AnalysisMethod {
+public struct MatchingAnalysis: BinaryTreatmentAnalysis {
     public static let names = ["match"]
     public static let summary = "nearest-neighbour or coarsened exact matching (ATT)"
 
@@ -63,10 +63,6 @@ public struct MatchingAnalysis: AnalysisMethod {
     public var adjust: [String]
     public var inference: VarianceEstimator?
     public var level: Double
-
-    public func check(_ data: LoadedData) -> [SettingIssue] {
-        DataChecks.binaryTreatment(data, column: treatment, key: "treatment")
-    }
 
     public init(_ s: SettingsReader<Keys>, name: String) throws {
         treatment = try s(\.treatment)

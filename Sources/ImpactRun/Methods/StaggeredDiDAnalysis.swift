@@ -80,7 +80,10 @@ public struct StaggeredDiDAnalysis: AnalysisMethod {
         spec.level = try s(\.level)
         specification = spec
         aggregations = try s(\.aggregations)
-        window = .init(minimum: try s(\.minE), maximum: try s(\.maxE), balance: try s(\.balanceE))
+        window = .init()
+        window.minimum = try s(\.minE)
+        window.maximum = try s(\.maxE)
+        window.balance = try s(\.balanceE)
         replications = try s(\.replications)
         bootstrapWeights = try s(\.bootstrapWeights)
         if estimator == .imputation && spec.controlGroup == .never && s.has(\.controlGroup) {

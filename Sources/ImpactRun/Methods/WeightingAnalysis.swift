@@ -6,7 +6,7 @@ import Reporting
 /// `method: weight`: inverse probability weighting or entropy balancing.
 ///
 /// Writes `balance.csv`, `weights.csv`, `effects.csv` (with an outcome) and `love_plot.svg`.
-public struct WeightingAnalysis: AnalysisMethod {
+public struct WeightingAnalysis: BinaryTreatmentAnalysis {
     public static let names = ["weight"]
     public static let summary = "inverse probability weighting or entropy balancing"
 
@@ -41,10 +41,6 @@ public struct WeightingAnalysis: AnalysisMethod {
     public var adjust: [String]
     public var inference: VarianceEstimator
     public var level: Double
-
-    public func check(_ data: LoadedData) -> [SettingIssue] {
-        DataChecks.binaryTreatment(data, column: treatment, key: "treatment")
-    }
 
     public init(_ s: SettingsReader<Keys>, name: String) throws {
         treatment = try s(\.treatment)

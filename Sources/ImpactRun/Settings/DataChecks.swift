@@ -56,3 +56,14 @@ enum DataChecks {
         }
     }
 }
+
+/// A method whose `treatment` column must be 0/1: `impact validate` checks it before running.
+protocol BinaryTreatmentAnalysis: AnalysisMethod {
+    var treatment: String { get }
+}
+
+extension BinaryTreatmentAnalysis {
+    public func check(_ data: LoadedData) -> [SettingIssue] {
+        DataChecks.binaryTreatment(data, column: treatment, key: "treatment")
+    }
+}
