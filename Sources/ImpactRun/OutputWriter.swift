@@ -178,6 +178,22 @@ public enum OutputWriter {
             let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             (json["schema"] as? String)?.hasPrefix("impacteval/manifest/") == true
         {
+            // Replace only what that run wrote: any other file is the user's, and is listed.
+            let written = Set(((json["outputs"] as? [[String: Any]]) ?? []).compactMap { $0["path"] as? String } + ["manifest.json"])
+            var added: [String] = []
+            if let walker = fm.enumerator(at: target, includingPropertiesForKeys: [.isRegularFileKey]) {
+                for case let url as URL in walker where (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true {
+                    let relative = String(url.standardizedFileURL.path.dropFirst(target.standardizedFileURL.path.count + 1))
+                    if !written.contains(relative) { added.append(relative) }
+                }
+            }
+            guard added.isEmpty else {
+                let shown = added.sorted().prefix(10).map { "'\($0)'" }.joined(separator: ", ")
+                throw OutputError(
+                    message:
+                        "'\(target.path)' holds \(added.count) file(s) the earlier run did not write (\(shown)\(added.count > 10 ? ", …" : "")); --force would delete them. Move them out or choose another --out folder; nothing was written"
+                )
+            }
             return
         }
         throw OutputError(

@@ -76,6 +76,21 @@ struct RunRobustnessTests {
         #expect(r.status != 0 && r.stderr.contains("already exists") && !r.stderr.contains("rank deficient"))
     }
 
+    @Test("--force refuses to delete files a user added to an earlier results folder, and lists them")
+    func forceKeepsUserFiles() throws {
+        let folder = TestData.temporaryDirectory()
+        let config = try writeTwoAnalysisConfig(in: folder)
+        let out = folder.appendingPathComponent("out")
+        #expect(try runImpact(["run", config.path, "--out", out.path, "--only", "good"]).status == 0)
+        // Replacing an untouched earlier run works.
+        #expect(try runImpact(["run", config.path, "--out", out.path, "--only", "good", "--force"]).status == 0)
+        let notes = out.appendingPathComponent("good/my-notes.txt")
+        try "mine".write(to: notes, atomically: true, encoding: .utf8)
+        let r = try runImpact(["run", config.path, "--out", out.path, "--only", "good", "--force"])
+        #expect(r.status != 0 && r.stderr.contains("'good/my-notes.txt'") && r.stderr.contains("would delete"))
+        #expect(try String(contentsOf: notes, encoding: .utf8) == "mine")
+    }
+
     @Test("staging folders left by killed runs are removed by the next run")
     func staleStaging() throws {
         let folder = TestData.temporaryDirectory()
