@@ -56,3 +56,29 @@ struct DidConfigTests {
         }
     }
 }
+
+@Suite("Staggered designs are checked before running")
+struct StaggeredValidateTests {
+    @Test("a duplicate unit-period row and a 0/1 indicator given as adoption are caught by validate, with the unit")
+    func panelChecks() throws {
+        let folder = TestData.temporaryDirectory()
+        let csv = folder.appendingPathComponent("p.csv")
+        var rows = "id,year,y,first\n"
+        for u in 1...6 { for t in 2001...2004 { rows += "\(u),\(t),\(Double(u + t) / 10),\(u <= 2 ? 2003 : 0)\n" } }
+        try (rows + "3,2002,1.0,0\n").write(to: csv, atomically: true, encoding: .utf8)
+        for method in ["did", "event-study"] {
+            let text =
+                "seed: 1\ndata:\n  p: \(csv.path)\nanalyses:\n  - name: a\n    method: \(method)\n    data: p\n    unit: id\n    time: year\n    outcome: y\n    adoption: first\n"
+            let config = try ConfigLoader.parse(text: text, path: folder.appendingPathComponent("c.yaml").path)
+            #expect { _ = try DataLoader.load(config) } throws: { "\($0)".contains("'3'") && "\($0)".contains("2002") }
+        }
+        let indicator = folder.appendingPathComponent("i.csv")
+        var irows = "id,year,y,first\n"
+        for u in 1...6 { for t in 2001...2004 { irows += "\(u),\(t),\(Double(u + t) / 10),\(u <= 2 ? 1 : 0)\n" } }
+        try irows.write(to: indicator, atomically: true, encoding: .utf8)
+        let text =
+            "seed: 1\ndata:\n  p: \(indicator.path)\nanalyses:\n  - name: a\n    method: did\n    data: p\n    unit: id\n    time: year\n    outcome: y\n    adoption: first\n"
+        let config = try ConfigLoader.parse(text: text, path: folder.appendingPathComponent("c.yaml").path)
+        #expect { _ = try DataLoader.load(config) } throws: { "\($0)".contains("looks like a 0/1 indicator") }
+    }
+}

@@ -57,6 +57,10 @@ public struct EventStudyAnalysis: AnalysisMethod {
         }
     }
 
+    public func check(_ data: LoadedData) -> [SettingIssue] {
+        DataChecks.staggeredPanel(data, unit: specification.unit, time: specification.time, adoption: specification.adoption)
+    }
+
     public func run(_ context: RunContext) throws -> MethodOutput<EventStudyResult> {
         var spec = specification
         spec.seed = context.seed

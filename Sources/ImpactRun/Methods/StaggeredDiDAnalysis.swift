@@ -91,6 +91,10 @@ public struct StaggeredDiDAnalysis: AnalysisMethod {
         }
     }
 
+    public func check(_ data: LoadedData) -> [SettingIssue] {
+        DataChecks.staggeredPanel(data, unit: specification.unit, time: specification.time, adoption: specification.adoption)
+    }
+
     public func run(_ context: RunContext) throws -> MethodOutput<StaggeredDiDResult> {
         if estimator == .imputation { return try runImputation(context) }
         let cs = try CallawaySantAnna(specification, table: context.data.table)

@@ -42,6 +42,17 @@ enum DataChecks {
         }
     }
 
+    /// A panel with one row per unit and period, and a valid adoption column (first treated period,
+    /// constant within unit, after the first period and not after the last).
+    static func staggeredPanel(_ data: LoadedData, unit: String, time: String, adoption: String) -> [SettingIssue] {
+        let panel: Panel
+        do { panel = try Panel(data.table, unit: unit, time: time) } catch {
+            return [SettingIssue(key: "unit", message: "\(error)")]
+        }
+        do { _ = try panel.adoptionTimes(adoption) } catch { return [SettingIssue(key: "adoption", message: "\(error)")] }
+        return []
+    }
+
     /// Each chosen reference level must occur in its factor.
     static func referenceLevels(_ data: LoadedData, _ reference: [String: String], key: String) -> [SettingIssue] {
         reference.keys.sorted().compactMap { factor in
