@@ -30,12 +30,7 @@ enum PanelBenchmark {
             let v = try Timing.median(repeats: 3) { _ = try fit.covariance(.cr1) }
             print(String(format: "  design %.3f s, fit %.3f s, CR1 %.3f s", d, f, v))
         }
-        var peerSeconds: Double?
-        if peer {
-            let url = directory.appendingPathComponent("panel_1e6.bin")
-            try raw.withUnsafeBufferPointer { try Data(buffer: $0).write(to: url) }
-            peerSeconds = Timing.peer("panel_pyfixest.py", ["panel", url.path, "\(n)", "\(k)"])
-        }
+        let peerSeconds = peer ? try pyfixest("panel", raw: raw, in: directory) : nil
         Timing.report(
             "feols y ~ 5 x | 20,000 + 10 levels, CR1, n=1e6", seconds: seconds, target: 0.35,
             peerName: "pyfixest", peerSeconds: peerSeconds)
@@ -50,15 +45,17 @@ enum PanelBenchmark {
             p = try fit.wildClusterBootstrap("x1", .init(replications: 9999)).effect.pValue ?? .nan
         }
         print(String(format: "wild: WCR p(x1) %.4f", p))
-        var peerSeconds: Double?
-        if peer {
-            let url = directory.appendingPathComponent("wild_1e6.bin")
-            try raw.withUnsafeBufferPointer { try Data(buffer: $0).write(to: url) }
-            peerSeconds = Timing.peer("panel_pyfixest.py", ["wild", url.path, "\(n)", "\(k)"])
-        }
+        let peerSeconds = peer ? try pyfixest("wild", raw: raw, in: directory) : nil
         Timing.report(
             "wild cluster bootstrap (WCR, 9,999 draws, 50 clusters), n=1e6", seconds: seconds, target: 0.5,
             peerName: "pyfixest/wildboottest", peerSeconds: peerSeconds)
+    }
+
+    /// Writes the raw data for the peer and times `panel_pyfixest.py <kind>` on it.
+    static func pyfixest(_ kind: String, raw: [Double], in directory: URL) throws -> Double? {
+        let url = directory.appendingPathComponent("\(kind)_1e6.bin")
+        try raw.withUnsafeBufferPointer { try Data(buffer: $0).write(to: url) }
+        return Timing.peer("panel_pyfixest.py", [kind, url.path, "\(n)", "\(k)"])
     }
 
     /// Deterministic panel: factor a with `levels` levels, factor b with `second`, k covariates that

@@ -124,9 +124,7 @@ public enum OutputWriter {
         let fm = FileManager.default
         let target = directory.standardizedFileURL
         try preflight(target, force: force, config: output.config)
-        var isDirectory: ObjCBool = false
-        let exists = fm.fileExists(atPath: target.path, isDirectory: &isDirectory)
-        if exists { try checkReplaceable(target, protected: [URL(fileURLWithPath: output.config.path)] + output.inputs.map(\.url)) }
+        let exists = fm.fileExists(atPath: target.path)
         let parent = target.deletingLastPathComponent()
         let pid = ProcessInfo.processInfo.processIdentifier
         let staging = parent.appendingPathComponent(".\(target.lastPathComponent).partial-\(pid)")

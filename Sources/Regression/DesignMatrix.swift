@@ -16,7 +16,7 @@ public struct DesignMatrix: Sendable {
     /// Weights for the rows used, if any.
     public let weights: [Double]?
     /// Cluster codes (0-based) for the rows used, and their labels (the first cluster column).
-    public let clusters: [Int]?
+    public var clusters: [Int]? { clusterDimensions.first }
     public let clusterLabels: [String]?
     /// Cluster codes for every cluster column (multiway clustering), in `spec.clusters` order.
     public let clusterDimensions: [[Int]]
@@ -85,13 +85,7 @@ public struct DesignMatrix: Sendable {
             spec.absorb.firstIndex(of: name).map { absorbGroups[$0] } ?? column.groups(rows: used)
         }
         clusterDimensions = clusterGroups.map(\.codes)
-        if let first = clusterGroups.first {
-            clusters = first.codes
-            clusterLabels = first.labels
-        } else {
-            clusters = nil
-            clusterLabels = nil
-        }
+        clusterLabels = clusterGroups.first?.labels
         fixedEffects =
             absorbColumns.isEmpty
             ? nil : FixedEffects(names: spec.absorb, codes: absorbGroups.map(\.codes), levels: absorbGroups.map(\.labels), weights: w)

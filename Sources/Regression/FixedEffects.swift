@@ -111,6 +111,23 @@ public struct FixedEffects: Sendable {
         return (out, most)
     }
 
+    /// The diagonal of P_D = I − M_D, each observation's leverage on the dummies (the same in whitened
+    /// terms): wᵢ/W_level with one factor, O(n); with several, 1 − (M_D eᵢ)ᵢ, one demeaning per observation.
+    public func projectionDiagonal() throws(RegressionError) -> [Double] {
+        if codes.count == 1 {
+            let c = codes[0], lw = levelWeights[0]
+            return c.indices.map { (weights?[$0] ?? 1) / lw[c[$0]] }
+        }
+        var out = [Double](repeating: 0, count: observations)
+        var unit = [Double](repeating: 0, count: observations)
+        for i in out.indices {
+            unit[i] = 1
+            out[i] = 1 - (try demean(unit).values[i])
+            unit[i] = 0
+        }
+        return out
+    }
+
     /// Whether factor `f` is nested in `clusters` (every level lies within one cluster).
     public func isNested(_ f: Int, in clusters: [Int]) -> Bool {
         var owner = [Int](repeating: -1, count: levels[f].count)

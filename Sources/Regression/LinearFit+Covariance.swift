@@ -95,10 +95,10 @@ extension LinearFit {
     /// Leverages hᵢ of the full model: ‖(X* R⁻¹)ᵢ‖², plus the fixed effects' share when absorbed.
     func leverages(inverseR: Matrix) throws(RegressionError) -> [Double] {
         var h = x.rowSumsOfSquares(multipliedBy: inverseR, rowScale: weights?.map { $0.squareRoot() })
-        if absorption != nil {
-            // The dummies' share: (P_D)ᵢᵢ = 1 − (M_D)ᵢᵢ, the same in whitened terms.
-            let w = weights ?? [Double](repeating: 1, count: observations)
-            for i in h.indices { h[i] += 1 - (try CR2.residualMakerRows(self, rows: [i], weights: w))[0, i] }
+        if let fe = absorption?.fixedEffects {
+            // The dummies' share (P_D)ᵢᵢ, the same in whitened terms.
+            let p = try fe.projectionDiagonal()
+            for i in h.indices { h[i] += p[i] }
         }
         return h
     }

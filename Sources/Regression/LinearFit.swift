@@ -21,8 +21,8 @@ public struct LinearFit: Sendable {
     let r: Matrix
     /// Weighted residual sum of squares `Σ wᵢ eᵢ²`.
     public let residualSumOfSquares: Double
-    /// Cluster codes and labels given with the design, if any.
-    public let clusters: [Int]?
+    /// Cluster codes and labels given with the design, if any (the first cluster column).
+    public var clusters: [Int]? { clusterDimensions.first }
     public let clusterLabels: [String]?
     /// Table rows used.
     public let rows: [Int]
@@ -49,7 +49,6 @@ public struct LinearFit: Sendable {
         self.x = x
         self.r = r
         self.residualSumOfSquares = rss
-        self.clusters = clusters
         self.clusterLabels = clusterLabels
         self.rows = rows
         self.droppedRows = droppedRows

@@ -56,15 +56,12 @@ extension CallawaySantAnna {
         }
     }
 
-    /// P(G = g) for each group: the weighted share of units in the group (computed once, in `init`).
-    var groupProbability: [Double: Double] { groupShares }
-
     /// The influence function of a weighted average Σ_k a_k ATT_k with weights a_k = pg_k / Σ pg over
     /// `keepers`, including the estimation of the group shares (did's `wif`).
     ///
     /// Complexity: O(n · keepers) for the weighted sum, O(n + keepers) for the share terms.
     func averageInfluence(_ keepers: [Int], byGroupShare: Bool) -> (estimate: Double, influence: [Double]) {
-        let pgByGroup = groupProbability
+        let pgByGroup = groupShares
         let pg = keepers.map { byGroupShare ? pgByGroup[groupTimes[$0].group] ?? 0 : 1 }
         let atts = keepers.map { groupTimes[$0].effect.estimate }
         let total = pg.reduce(0, +)
@@ -142,7 +139,7 @@ extension CallawaySantAnna {
                 components.append((g, e, f))
             }
             // Overall: the group means weighted by group size (with the estimation of the shares).
-            let pgByGroup = groupProbability
+            let pgByGroup = groupShares
             let pg = components.map { pgByGroup[$0.key] ?? 0 }
             let total = pg.reduce(0, +)
             let estimate = zip(pg, components).reduce(0) { $0 + $1.0 / total * $1.1.estimate }

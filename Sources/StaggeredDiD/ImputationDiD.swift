@@ -63,7 +63,9 @@ public struct ImputationDiD: Sendable {
         let level = spec.level
         let df = cov.degreesOfFreedom
         let inference = cov.inference
-        let counts = ordered.map { key, _ in cellOf.filter { $0 == key }.count }
+        var cellCounts: [String: Int] = [:]
+        for key in cellOf.compactMap({ $0 }) { cellCounts[key, default: 0] += 1 }
+        let counts = ordered.map { cellCounts[$0.key]! }
         func combination(_ term: String, _ a: [Double]) -> Estimate {
             var full = [Double](repeating: 0, count: fit.parameterCount)
             for (k, (key, _)) in ordered.enumerated() { full[fit.index(of: key)!] = a[k] }

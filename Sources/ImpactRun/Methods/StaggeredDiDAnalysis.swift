@@ -130,7 +130,7 @@ public struct StaggeredDiDAnalysis: AnalysisMethod {
         blocks.append(.paragraph(intro))
         if !cs.droppedGroups.isEmpty {
             blocks.append(
-                .note("Groups treated in the first period (no pre-period) were dropped: \(cs.droppedGroups.map(formatPeriod).joined(separator: ", "))."))
+                .note("Groups treated in the first period (no pre-period) were dropped: \(cs.droppedGroups.map(ReportFormat.period).joined(separator: ", "))."))
         }
         if let pre {
             blocks.append(
@@ -200,7 +200,7 @@ public struct StaggeredDiDAnalysis: AnalysisMethod {
         for (k, g) in Array(Set(cs.groupTimes.map(\.group))).sorted().enumerated() {
             let rows = cs.groupTimes.filter { $0.group == g }
             cohort.series.append(
-                .init(name: "cohort \(formatPeriod(g))", x: rows.map(\.time), y: rows.map(\.effect.estimate), color: Palette.color(k), markers: true))
+                .init(name: "cohort \(ReportFormat.period(g))", x: rows.map(\.time), y: rows.map(\.effect.estimate), color: Palette.color(k), markers: true))
         }
         cohort.horizontalLines = [(0, "")]
         blocks.append(.figure(ReportFigure(fileName: "group_time.svg", caption: "ATT(g,t) by cohort", svg: cohort.render())))
@@ -249,8 +249,6 @@ public struct StaggeredDiDAnalysis: AnalysisMethod {
                     })))
         return MethodOutput(result: result, blocks: blocks)
     }
-
-    func formatPeriod(_ x: Double) -> String { ReportFormat.period(x) }
 }
 
 /// The `results.json` entry of a `did` analysis.
