@@ -62,6 +62,11 @@ public struct EventStudy: Sendable {
     public let supTCritical: Double
     public let pointwiseCritical: Double
     public let fit: LinearFit
+    /// The covariance of the estimated coefficients (every relative period but the reference, in
+    /// order), from the specification's variance estimator.
+    public let eventTimeCovariance: Matrix
+    /// The confidence level of the intervals and the band.
+    public let level: Double
     public let treatedUnits: Int
     public let neverTreatedUnits: Int
 
@@ -126,6 +131,10 @@ public struct EventStudy: Sendable {
         supTCritical = critical
         pointwiseCritical = pointwise
         self.fit = fit
+        var eventCovariance = Matrix(rows: indices.count, columns: indices.count)
+        for (a, i) in indices.enumerated() { for (b, j) in indices.enumerated() { eventCovariance[a, b] = cov.matrix[i, j] } }
+        eventTimeCovariance = eventCovariance
+        level = spec.level
         treatedUnits = adoption.count
         neverTreatedUnits = panel.units.count - adoption.count
     }

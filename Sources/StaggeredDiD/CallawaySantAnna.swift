@@ -225,6 +225,20 @@ public struct CallawaySantAnna: Sendable {
         }
     }
 
+    /// The covariance `Σ_c ψ_c ψ_cᵀ / n²` of the columns of `influence`, with `ψ_c` the influence
+    /// functions summed within cluster c (or each unit's own); its diagonal gives ``standardErrors(_:clusters:)``.
+    public static func covariance(_ influence: Matrix, clusters: [Int]?) -> Matrix {
+        let n = influence.rows
+        var summed = influence
+        if let clusters {
+            let g = (clusters.max() ?? -1) + 1
+            summed = Matrix(rows: g, columns: influence.columns)
+            for j in 0..<influence.columns { for i in 0..<n { summed[clusters[i], j] += influence[i, j] } }
+        }
+        let scale = 1 / (Double(n) * Double(n))
+        return scale * summed.gram()
+    }
+
     /// √(Σ_c (Σ_{i∈c} IFᵢ)²)/n per column (c: units, or clusters).
     static func standardErrors(_ influence: Matrix, clusters: [Int]?) -> [Double] {
         let n = influence.rows
