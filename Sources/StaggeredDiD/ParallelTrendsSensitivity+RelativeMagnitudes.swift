@@ -139,9 +139,9 @@ struct RelativeMagnitudesPolyhedron {
     static func sandwich(_ a: [[Double]], _ sigma: Matrix) -> Matrix {
         let m = a.count, n = sigma.rows
         var out = Matrix(rows: m, columns: m)
-        var as_ = [[Double]](repeating: [Double](repeating: 0, count: n), count: m)
-        for i in 0..<m { for j in 0..<n { as_[i][j] = (0..<n).reduce(0) { $0 + a[i][$1] * sigma[$1, j] } } }
-        for i in 0..<m { for k in 0..<m { out[i, k] = (0..<n).reduce(0) { $0 + as_[i][$1] * a[k][$1] } } }
+        var left = [[Double]](repeating: [Double](repeating: 0, count: n), count: m)
+        for i in 0..<m { for j in 0..<n { left[i][j] = (0..<n).reduce(0) { $0 + a[i][$1] * sigma[$1, j] } } }
+        for i in 0..<m { for k in 0..<m { out[i, k] = (0..<n).reduce(0) { $0 + left[i][$1] * a[k][$1] } } }
         return out
     }
 
