@@ -8,11 +8,12 @@
 //   LinearAlgebra            Matrix type, BLAS products, LAPACK factorisations, typed errors
 //   Distributions            normal, Student t, chi-square, F: CDFs and quantiles
 //   EstimationCore           Estimate/Inference vocabulary, parallel map with per-task seeds,
-//                            SplitMix64, Nelder–Mead, weighted statistics
+//                            SplitMix64, Nelder–Mead, weighted statistics, linear programs, R's normal stream
 //   Tabular                  columnar tables, CSV reader, panels, adoption times
 //   Regression               OLS/WLS, GLM, robust and cluster-robust variance
 //   Matching                 propensity scores, matching, weighting, balance, Abadie–Imbens
-//   StaggeredDiD             Callaway–Sant'Anna group-time effects, aggregations, multiplier bootstrap
+//   StaggeredDiD             Callaway–Sant'Anna group-time effects, aggregations, multiplier bootstrap,
+//                            imputation estimator, sensitivity to parallel trends (HonestDiD)
 //   SyntheticControlMethods  synthetic control, augmented SCM, synthetic DiD, staggered SCM
 //   Plotting                 SVG charts
 //   Reporting                report model (text, tables, figures) and its Markdown/CSV renderers

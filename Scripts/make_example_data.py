@@ -5,6 +5,7 @@ the outputs are committed and their SHA-256 are listed in Examples/data/README.m
 - mortality_motor_vehicle_1970_1983.csv: Datasets/mortality_rates.csv restricted to cause "Motor
   Vehicle", years up to 1983 and rows with the beer tax (the clubSandwich vignette's sample).
 - mpdta_post.csv: Datasets/mpdta.csv with `post` = 1 when a county is treated and year >= first.treat.
+- ehec_2014.csv: the HonestDiD README sample of Datasets/ehec.csv (see below).
 """
 import csv
 
@@ -25,3 +26,17 @@ with open("Examples/data/mpdta_post.csv", "w", newline="") as f:
     w = csv.DictWriter(f, fieldnames=list(rows[0].keys()), lineterminator="\n")
     w.writeheader()
     w.writerows(rows)
+
+# ehec_2014.csv: the HonestDiD README's sample of Datasets/ehec.csv: years before 2016, states
+# expanding Medicaid in 2015 dropped, `adopt` = 2014 for the 2014 expanders and 0 otherwise (states
+# expanding later are untreated within these years).
+with open("Datasets/ehec.csv", newline="") as f:
+    rows = list(csv.DictReader(f))
+fields = list(rows[0].keys()) + ["adopt"]
+keep = [r for r in rows if int(r["year"]) < 2016 and r["yexp2"] != "2015"]
+for r in keep:
+    r["adopt"] = "2014" if r["yexp2"] == "2014" else "0"
+with open("Examples/data/ehec_2014.csv", "w", newline="") as f:
+    w = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
+    w.writeheader()
+    w.writerows(keep)

@@ -22,6 +22,10 @@ struct DidConfigTests {
         let imputation = try #require(byName["imputation"]?.result as? StaggeredDiDResult)
         #expect(abs(imputation.imputation!.overall.estimate - -0.0477099183) < 1e-9)
         #expect(abs(imputation.imputation!.overall.standardError! - 0.01326496) < 1e-8)
+        let sensitivity = try #require((byName["sensitivity"]?.result as? StaggeredDiDResult)?.sensitivity)
+        // target: average of the 4 post-adoption event times; its estimate is the dynamic aggregation's overall.
+        #expect(sensitivity.target == [0.25, 0.25, 0.25, 0.25] && sensitivity.relativeMagnitudes.count == 4)
+        #expect(sensitivity.relativeMagnitudes.allSatisfy { $0.lower! <= sensitivity.estimate && $0.upper! >= sensitivity.estimate })
         let notYet = try #require(byName["not-yet-treated"]?.result as? StaggeredDiDResult)
         #expect(notYet.controlGroup == "not-yet")
         // Results are identical for any thread count (the bootstrap's uniform band included).
@@ -47,13 +51,61 @@ struct DidConfigTests {
         for (extra, message) in [
             ("estimator: ols", "ols"), ("control_group: sometimes", "sometimes"), ("replications: 10", "at least 99"),
             ("aggregations: [simple, yearly]", "yearly"), ("bootstrap_weights: webb", "use rademacher or mammen"),
-            ("estimator: imputation\n    control_group: never", "the imputation estimator uses every untreated observation")
+            ("estimator: imputation\n    control_group: never", "the imputation estimator uses every untreated observation"),
+            ("sensitivity: {relative_magnitudes: [1]}", "sensitivity needs base_period: universal"),
+            ("estimator: imputation\n    sensitivity: {smoothness: [0]}", "does not produce"),
+            ("base_period: universal\n    sensitivity: {relative_magnitude: [1]}", "did you mean 'relative_magnitudes'"),
+            ("base_period: universal\n    sensitivity: {relative_magnitudes: [-1]}", "finite and 0 or more"),
+            ("base_period: universal\n    sensitivity: {relative_magnitudes: [], smoothness: []}", "both are empty"),
+            ("base_period: universal\n    sensitivity: {target: last}", "last")
         ] {
             do {
                 _ = try parseExample(base + "\n    " + extra)
                 Issue.record("\(extra) was accepted")
             } catch { #expect("\(error)".contains(message), "\(error)") }
         }
+    }
+}
+
+@Suite("Sensitivity to parallel trends in configs")
+struct SensitivityConfigTests {
+    @Test("Examples/ehec_sensitivity.yaml reproduces the HonestDiD README through the event-study method")
+    func ehecExample() throws {
+        let config = try ConfigLoader.load(path: TestData.example("ehec_sensitivity.yaml").path)
+        let output = try Runner.run(config, threads: 2)
+        let study = try #require(output.analyses.first?.result as? EventStudyResult)
+        let s = try #require(study.sensitivity)
+        // The README's printed sets (3 significant digits), as in StaggeredDiDTests.
+        let readmeLower = [0.0241, 0.0171, 0.00859, -0.00107], readmeUpper = [0.0673, 0.0720, 0.0796, 0.0883]
+        for (i, r) in s.relativeMagnitudes.enumerated() {
+            #expect(abs(r.lower! - readmeLower[i]) <= 0.5 * pow(10, (log10(abs(readmeLower[i]))).rounded(.up) - 3))
+            #expect(abs(r.upper! - readmeUpper[i]) <= 0.5 * pow(10, (log10(abs(readmeUpper[i]))).rounded(.up) - 3))
+        }
+        #expect(s.smoothness.count == 6 && s.breakdown.count == 2)
+        let rmBreakdown = try #require(s.breakdown[0].value)
+        #expect(rmBreakdown > 1.5 && rmBreakdown < 2)
+        #expect(output.analyses[0].section.blocks.contains { if case .figure(let f) = $0 { return f.fileName == "sensitivity.svg" } else { return false } })
+    }
+
+    @Test("A target with the wrong number of weights names the key and the count")
+    func targetLength() throws {
+        let config = try parseExample(
+            """
+            seed: 1
+            data:
+              ehec: data/ehec_2014.csv
+            analyses:
+              - name: e
+                method: event-study
+                data: ehec
+                unit: stfips
+                time: year
+                outcome: dins
+                adoption: adopt
+                sensitivity: {target: [1, 1, 1], smoothness: [0]}
+            """)
+        let output = try Runner.run(config, threads: 1)
+        #expect(output.failures.first.map { "\($0)".contains("sensitivity.target lists 3 weights but the event study has 2") } == true, "\(output.failures)")
     }
 }
 

@@ -82,6 +82,23 @@ struct PublicAPITests {
         #expect(abs((weights["Madrid (Comunidad De)"] ?? 0) - 0.149183694) < 1e-3)
     }
 
+    @Test("sensitivity to parallel trends from user-supplied estimates and covariance (HonestDiD's API)")
+    func sensitivity() throws {
+        // Three pre-period and two post-period coefficients with independent errors of SD 0.01.
+        let beta = [0.002, -0.001, 0.001, 0.05, 0.06]
+        let covariance = Matrix(diagonal: Array(repeating: 1e-4, count: 5))
+        let s = try ParallelTrendsSensitivity(estimates: beta, covariance: covariance, preperiods: 3)
+        let original = s.original()
+        #expect(abs(original.lower - (0.05 - 1.959963984540054 * 0.01)) < 1e-12)
+        let rm = try s.relativeMagnitudes([0, 1], threads: 2)
+        #expect(rm.count == 2 && rm[0].method == "C-LF")
+        // The sets are nested: a larger M̄ gives a wider set, and both contain the estimate.
+        #expect(rm[1].lower! <= rm[0].lower! && rm[1].upper! >= rm[0].upper!)
+        #expect(rm.allSatisfy { $0.lower! < 0.05 && $0.upper! > 0.05 })
+        let sd = try s.smoothness([0, 0.005])
+        #expect(sd[1].lower! < sd[0].lower! && sd[1].upper! > sd[0].upper!)
+    }
+
     @Test("a config runs through the library and its report renders to Markdown")
     func config() throws {
         let config = try ConfigLoader.load(path: TestData.example("nsw_regression.yaml").path)

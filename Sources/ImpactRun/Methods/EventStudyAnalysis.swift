@@ -2,6 +2,7 @@ import EstimationCore
 import Plotting
 import Regression
 import Reporting
+import StaggeredDiD
 
 /// `method: event-study`: a two-way fixed-effects event study around each unit's adoption, with
 /// unit and period effects absorbed and never-treated units as controls (see `EventStudy`).
@@ -17,6 +18,7 @@ import Reporting
 /// | `cluster` | cluster column(s) | the unit |
 /// | `inference` | `cr1`, `cr0` or `hc1` | `cr1` |
 /// | `level` | confidence level (pointwise intervals and the sup-t band) | `0.95` |
+/// | `sensitivity` | robust sets under violations of parallel trends (HonestDiD; see `SensitivitySetting`) | none |
 public struct EventStudyAnalysis: AnalysisMethod {
     public static let names = ["event-study"]
     public static let summary = "two-way fixed-effects event study with a sup-t band"
@@ -35,10 +37,12 @@ public struct EventStudyAnalysis: AnalysisMethod {
             "inference", "cr1, cr0 or hc1", default: .cr1,
             rule: { InferenceName.supported([.cr1, .cr0, .hc1], method: "event-study")([$0]) })
         let level = CommonKeys.level
+        let sensitivity = CommonKeys.sensitivity
         public init() {}
     }
 
     public var specification: EventStudy.Specification
+    public var sensitivity: SensitivitySetting?
 
     public init(_ s: SettingsReader<Keys>, name: String) throws {
         let (unit, time, outcome) = try s.panel(\.panel)
@@ -52,6 +56,10 @@ public struct EventStudyAnalysis: AnalysisMethod {
         spec.estimator = try s(\.inference).varianceEstimator ?? .cr1
         spec.level = try s(\.level)
         specification = spec
+        sensitivity = try s(\.sensitivity)
+        if sensitivity != nil && spec.reference != -1 {
+            throw s.issue(\.sensitivity, "sensitivity needs reference: -1 (the period before adoption), as HonestDiD's restrictions assume")
+        }
         if let w = specification.window, !w.contains(specification.reference) {
             throw s.issue(\.window, "the window \(w.lowerBound)…\(w.upperBound) must contain the reference period \(specification.reference)")
         }
@@ -69,7 +77,7 @@ public struct EventStudyAnalysis: AnalysisMethod {
         let result = EventStudyResult(
             outcome: spec.outcome, observations: study.fit.observations, treatedUnits: study.treatedUnits,
             neverTreatedUnits: study.neverTreatedUnits, reference: spec.reference, clusters: table.clusterCount,
-            pointwiseCritical: study.pointwiseCritical, supTCritical: study.supTCritical, eventTime: study.coefficients)
+            pointwiseCritical: study.pointwiseCritical, supTCritical: study.supTCritical, eventTime: study.coefficients, sensitivity: nil)
         let percent = ConfidenceLevel.percent(spec.level)
         var intro: ReportText = "Event study of \(code: spec.outcome): \(study.treatedUnits) adopting and \(study.neverTreatedUnits) never-treated units, "
         intro += "unit and period effects absorbed, \(study.fit.observations) observations. Coefficients are differences from relative period \(spec.reference)"
@@ -107,13 +115,20 @@ public struct EventStudyAnalysis: AnalysisMethod {
                 "No never-treated units: the comparisons rest on not-yet-treated units alone, and two-way fixed effects can be biased when effects change over time."
             )
         }
-        return MethodOutput(
-            result: result,
-            blocks: [
-                .paragraph(intro), .table(reportTable),
-                .figure(ReportFigure(fileName: "event_study.svg", caption: "Effects with pointwise intervals and the sup-t band", svg: chart.render()))
-            ],
-            warnings: warnings)
+        var blocks: [ReportBlock] = [
+            .paragraph(intro), .table(reportTable),
+            .figure(ReportFigure(fileName: "event_study.svg", caption: "Effects with pointwise intervals and the sup-t band", svg: chart.render()))
+        ]
+        var output = result
+        if let sensitivity {
+            let post = study.coefficients.filter { $0.eventTime >= 0 }.count
+            let analysis = try sensitivity.run(
+                { try ParallelTrendsSensitivity(study, target: $0) }, postperiods: post, threads: context.threads, analysis: context.analysis.name)
+            blocks += analysis.blocks
+            warnings += analysis.warnings
+            output.sensitivity = analysis.result
+        }
+        return MethodOutput(result: output, blocks: blocks, warnings: warnings)
     }
 }
 
@@ -128,4 +143,6 @@ public struct EventStudyResult: Encodable, Sendable {
     public let pointwiseCritical: Double
     public let supTCritical: Double
     public let eventTime: [EventStudy.Coefficient]
+    /// Robust sets under violations of parallel trends, when `sensitivity` is set.
+    public var sensitivity: SensitivityResult?
 }

@@ -28,6 +28,7 @@ extension CallawaySantAnna.Aggregation: SettingChoice {}
 /// | `replications` | multiplier-bootstrap draws for the uniform band (0: none) | `1000` |
 /// | `bootstrap_weights` | `mammen` (moderndid, DRDID) or `rademacher` (R did) | `mammen` |
 /// | `level` | confidence level | `0.95` |
+/// | `sensitivity` | robust sets under violations of parallel trends (HonestDiD; needs `base_period: universal`) | none |
 public struct StaggeredDiDAnalysis: AnalysisMethod {
     public static let names = ["did"]
     public static let summary = "staggered DiD: Callaway–Sant'Anna, imputation"
@@ -56,10 +57,12 @@ public struct StaggeredDiDAnalysis: AnalysisMethod {
             "bootstrap_weights", "mammen (moderndid, DRDID) or rademacher (R did)", default: .mammen,
             rule: { $0 == .webb ? "use rademacher or mammen" : nil })
         let level = CommonKeys.level
+        let sensitivity = CommonKeys.sensitivity
         public init() {}
     }
 
     public var specification: CallawaySantAnna.Specification
+    public var sensitivity: SensitivitySetting?
     public var estimator: Estimator
     public var aggregations: [CallawaySantAnna.Aggregation]
     public var window: CallawaySantAnna.EventWindow
@@ -86,6 +89,17 @@ public struct StaggeredDiDAnalysis: AnalysisMethod {
         window.balance = try s(\.balanceE)
         replications = try s(\.replications)
         bootstrapWeights = try s(\.bootstrapWeights)
+        sensitivity = try s(\.sensitivity)
+        if sensitivity != nil && estimator == .imputation {
+            throw s.issue(
+                \.sensitivity, "sensitivity needs pre-period estimates, which the imputation estimator does not produce; use estimator dr, ipw or reg")
+        }
+        if sensitivity != nil && spec.basePeriod != .universal {
+            throw s.issue(
+                \.sensitivity,
+                "sensitivity needs base_period: universal (with a varying base period the pre-period effects are one-period changes, not deviations from the period before adoption)"
+            )
+        }
         if estimator == .imputation && spec.controlGroup == .never && s.has(\.controlGroup) {
             throw s.issue(\.controlGroup, "the imputation estimator uses every untreated observation (never and not-yet treated); remove control_group")
         }
@@ -118,7 +132,7 @@ public struct StaggeredDiDAnalysis: AnalysisMethod {
             estimator: estimator.rawValue, controlGroup: specification.controlGroup.rawValue, units: cs.count,
             droppedGroups: cs.droppedGroups, groupTime: cs.groupTimes, aggregations: aggregates, preTest: pre,
             uniformCriticalValue: bootstrap?.criticalValue, bootstrapDraws: bootstrap?.draws,
-            imputation: nil)
+            imputation: nil, sensitivity: nil)
         var blocks: [ReportBlock] = []
         var intro: ReportText = "Callaway & Sant'Anna (2021) group-time effects of \(code: specification.outcome), \(code: estimator.rawValue) estimator, "
         intro += "\(specification.controlGroup == .never ? "never-treated" : "not-yet-treated") comparison units, \(cs.count) units"
@@ -210,7 +224,17 @@ public struct StaggeredDiDAnalysis: AnalysisMethod {
                 "The pre-test rejects parallel pre-trends (p = \(ReportFormat.pValue(pre.pValue))): the post-treatment effects rest on an assumption the pre-periods do not support."
             )
         }
-        return MethodOutput(result: result, blocks: blocks, warnings: warnings)
+        var output = result
+        if let sensitivity {
+            let post = try cs.aggregate(.dynamic, window: window).keys.filter { $0 >= 0 }.count
+            let analysis = try sensitivity.run(
+                { try ParallelTrendsSensitivity(cs, window: window, target: $0) }, postperiods: post, threads: context.threads,
+                analysis: context.analysis.name)
+            blocks += analysis.blocks
+            warnings += analysis.warnings
+            output.sensitivity = analysis.result
+        }
+        return MethodOutput(result: output, blocks: blocks, warnings: warnings)
     }
 
     func runImputation(_ context: RunContext) throws -> MethodOutput<StaggeredDiDResult> {
@@ -219,7 +243,7 @@ public struct StaggeredDiDAnalysis: AnalysisMethod {
         let result = StaggeredDiDResult(
             estimator: "imputation", controlGroup: "untreated observations", units: nil, droppedGroups: [], groupTime: nil,
             aggregations: nil, preTest: nil, uniformCriticalValue: nil, bootstrapDraws: nil,
-            imputation: .init(cells: imputation.cells, eventTime: imputation.eventTime, overall: imputation.overall))
+            imputation: .init(cells: imputation.cells, eventTime: imputation.eventTime, overall: imputation.overall), sensitivity: nil)
         var blocks: [ReportBlock] = [
             .paragraph(
                 "Imputation estimator (Borusyak, Jaravel & Spiess 2024) of \(code: specification.outcome): unit and period effects from the untreated observations; CR1 standard errors clustered by \(code: specification.cluster ?? specification.unit). Overall: "
@@ -269,4 +293,6 @@ public struct StaggeredDiDResult: Encodable, Sendable {
     public let uniformCriticalValue: Double?
     public let bootstrapDraws: Int?
     public let imputation: Imputation?
+    /// Robust sets under violations of parallel trends, when `sensitivity` is set.
+    public var sensitivity: SensitivityResult?
 }

@@ -177,6 +177,9 @@ public enum CommonKeys {
     public static let outcome = RequiredKey<String>("outcome", "outcome column", column: .numeric)
     /// `covariates`: numeric covariates.
     public static let covariates = DefaultedKey<[String]>("covariates", "numeric covariates", column: .numeric, default: [])
+    /// `sensitivity`: robust sets under violations of parallel trends (event studies).
+    public static let sensitivity = OptionalKey<SensitivitySetting>(
+        "sensitivity", "robust sets when parallel trends may fail (HonestDiD): relative_magnitudes, smoothness, target, grid_points, breakdown")
     /// `factors`: categorical covariates.
     public static let factors = DefaultedKey<[String]>("factors", "categorical covariates (treatment contrasts)", column: .any, default: [])
 }
