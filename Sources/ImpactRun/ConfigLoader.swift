@@ -9,6 +9,10 @@ public enum ConfigLoader {
     /// - Throws: `ConfigError` naming the file, line, key path and what was expected.
     public static func load(path: String) throws(ConfigError) -> Config {
         let text: String
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw ConfigError(file: path, path: "", message: "cannot read config file: it is a folder, not a YAML file")
+        }
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {

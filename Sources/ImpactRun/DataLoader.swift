@@ -43,9 +43,11 @@ public enum DataLoader {
                 file: config.path, line: source.mark?.line, column: source.mark?.column,
                 path: "data.\(source.name)", message: message)
         }
-        guard FileManager.default.fileExists(atPath: path) else {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw fail("data file '\(path)' does not exist (paths are relative to the config file's folder)")
         }
+        guard !isDirectory.boolValue else { throw fail("'\(path)' is a folder; give the path of a CSV or TSV file") }
         let bytes: Data
         do { bytes = try Data(contentsOf: source.url) } catch {
             throw fail("cannot read data file '\(path)': \(error.localizedDescription)")

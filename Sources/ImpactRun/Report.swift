@@ -20,6 +20,14 @@ public enum RunReport {
                     }))
         ]
         var introduction = intro
+        for input in output.inputs {
+            if let encoding = input.table.sourceEncoding {
+                introduction.append(
+                    .note(
+                        "\(code: input.url.lastPathComponent) is not UTF-8; it was read as \(encoding) (Latin-1 with Windows' characters 0x80–0x9F). Check that accented names read correctly."
+                    ))
+            }
+        }
         for failure in output.failures {
             introduction.append(.warning("Analysis \(code: failure.analysis) (\(code: failure.method)) failed and has no results: \(failure.message)"))
         }

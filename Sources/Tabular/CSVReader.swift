@@ -85,12 +85,52 @@ public enum CSVReader {
     }
 
     static func parse(_ data: Data, source: String, options: CSVOptions) throws(CSVError) -> Table {
+        if data.count >= 2 && data[data.startIndex] == 0x1F && data[data.startIndex + 1] == 0x8B {
+            throw .cannotRead(source: source, reason: "it is gzip-compressed; decompress it first (gunzip)")
+        }
+        if data.count >= 4 && data.prefix(4) == Data([0x50, 0x4B, 0x03, 0x04]) {
+            throw .cannotRead(source: source, reason: "it is a zip archive or an Excel workbook; export the sheet as CSV")
+        }
+        if data.prefix(4096).contains(0) {
+            throw .cannotRead(source: source, reason: "it holds binary data (NUL bytes), not delimited text (UTF-16 text: save it as UTF-8)")
+        }
+        if String(validating: data, as: UTF8.self) == nil {
+            // Not UTF-8: read it as Windows-1252 (Latin-1 with the printable 0x80–0x9F), the usual
+            // encoding of exports from older Windows software, instead of replacing characters.
+            let recoded = Data(CSVReader.windows1252ToUTF8(data))
+            var table = try parse(recoded, source: source, options: options)
+            table.sourceEncoding = "windows-1252"
+            return table
+        }
         let result: Result<Table, CSVError> = data.withUnsafeBytes { raw in
             let bytes = raw.bindMemory(to: UInt8.self)
             var parser = CSVParser(bytes: bytes, source: source, options: options)
             do throws(CSVError) { return .success(try parser.parse()) } catch { return .failure(error) }
         }
         return try result.get()
+    }
+}
+
+extension CSVReader {
+    /// Windows-1252's characters for bytes 0x80–0x9F (Latin-1 maps every other byte to its code point).
+    static let windows1252High: [UInt32] = [
+        0x20AC, 0x81, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8D, 0x017D, 0x8F,
+        0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D, 0x017E, 0x0178
+    ]
+
+    /// Transcodes Windows-1252 bytes to UTF-8.
+    static func windows1252ToUTF8(_ data: Data) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(data.count + data.count / 8)
+        for b in data {
+            if b < 0x80 {
+                out.append(b)
+                continue
+            }
+            let scalar = b < 0xA0 ? windows1252High[Int(b - 0x80)] : UInt32(b)
+            out.append(contentsOf: Array(String(Character(Unicode.Scalar(scalar)!)).utf8))
+        }
+        return out
     }
 }
 
@@ -140,7 +180,8 @@ struct CSVParser {
         try readRow(at: &pos, line: &line) { span, _ in headerSpans.append(span) }
         var seen = Set<String>()
         for (k, span) in headerSpans.enumerated() {
-            var name = text(span)
+            // Surrounding spaces in a header are almost always accidental ("age , sex").
+            var name = text(span).trimmingCharacters(in: .whitespaces)
             if name.isEmpty { name = "column\(k + 1)" }
             guard seen.insert(name).inserted else { throw .duplicateHeader(source: source, name: name) }
             names.append(name)
@@ -240,14 +281,23 @@ struct CSVParser {
         return Int(Double(end - start) / perLine * 1.1) + 16
     }
 
-    /// Tab when the first line has tabs and no commas, comma otherwise.
+    /// The header's delimiter: tab, semicolon or pipe when the header has it and no commas (outside
+    /// quotes), the most frequent of them when several; comma otherwise.
     func sniffDelimiter(from start: Int) -> UInt8 {
-        var i = start, tabs = 0, commas = 0
-        while i < end && p[i] != Self.lf && p[i] != Self.cr {
-            if p[i] == UInt8(ascii: "\t") { tabs += 1 } else if p[i] == UInt8(ascii: ",") { commas += 1 }
+        var i = start, quoted = false
+        var counts: [UInt8: Int] = [:]
+        let candidates: [UInt8] = [UInt8(ascii: ","), UInt8(ascii: "\t"), UInt8(ascii: ";"), UInt8(ascii: "|")]
+        while i < end && (quoted || (p[i] != Self.lf && p[i] != Self.cr)) {
+            if p[i] == Self.quote {
+                quoted.toggle()
+            } else if !quoted && candidates.contains(p[i]) {
+                counts[p[i], default: 0] += 1
+            }
             i += 1
         }
-        return tabs > 0 && commas == 0 ? UInt8(ascii: "\t") : UInt8(ascii: ",")
+        if counts[UInt8(ascii: ","), default: 0] > 0 { return UInt8(ascii: ",") }
+        return candidates.dropFirst().max { counts[$0, default: 0] < counts[$1, default: 0] }.flatMap { counts[$0, default: 0] > 0 ? $0 : nil }
+            ?? UInt8(ascii: ",")
     }
 
     /// Reads one record starting at `pos`, calling `field` for each field, and leaves `pos` after its line end.

@@ -11,6 +11,8 @@ public struct Table: Sendable, Equatable {
 
     /// The number of rows.
     public private(set) var rowCount: Int
+    /// The text encoding the table was read from when it was not UTF-8 (e.g. "windows-1252"), for reports.
+    public var sourceEncoding: String? = nil
 
     /// An empty table with `rowCount` rows and no columns.
     public init(rowCount: Int = 0) {

@@ -146,6 +146,17 @@ struct ConfigValidationTests {
             try DataLoader.load(c)
         } throws: { "\($0)".contains("Datasets/nope.tsv' does not exist") }
     }
+
+    @Test("a folder given as data or as the config says so")
+    func folders() throws {
+        let c = try parseExample(validConfig.replacingOccurrences(of: "../Datasets/nsw_dehejia_wahba_445.tsv", with: "../Datasets"))
+        #expect {
+            try DataLoader.load(c)
+        } throws: { "\($0)".contains("is a folder; give the path of a CSV or TSV file") }
+        #expect {
+            try ConfigLoader.load(path: TestData.example("").path)
+        } throws: { "\($0)".contains("it is a folder, not a YAML file") }
+    }
 }
 
 @Suite("SHA-256")

@@ -6,6 +6,52 @@ import Testing
 
 @Suite("CSV reader")
 struct CSVReaderTests {
+    @Test("semicolon, pipe and tab delimiters are recognised from the header; commas inside quotes do not count")
+    func delimiters() throws {
+        for (text, label) in [
+            ("school;pupils;area\nA;120;North\nB;95;South\n", "semicolon"), ("school|pupils|area\nA|120|North\nB|95|South\n", "pipe"),
+            ("school\tpupils\tarea\nA\t120\tNorth\nB\t95\tSouth\n", "tab")
+        ] {
+            let t = try CSVReader.read(text: text)
+            #expect(t.columnNames == ["school", "pupils", "area"], "\(label)")
+            #expect(try t.numeric("pupils") == [120, 95], "\(label)")
+        }
+        // A quoted header name holding a semicolon does not make the file semicolon-separated.
+        let quoted = try CSVReader.read(text: "\"a;b\",c\n1,2\n")
+        #expect(quoted.columnNames == ["a;b", "c"])
+    }
+
+    @Test("header names are trimmed of surrounding spaces")
+    func trimmedHeaders() throws {
+        let t = try CSVReader.read(text: " id , score \n1,2\n")
+        #expect(t.columnNames == ["id", "score"])
+    }
+
+    @Test("Windows-1252 / Latin-1 text is decoded, not replaced, and the encoding is recorded")
+    func latin1() throws {
+        // "Ysgol Gymraeg Bro Dinefwr" is ASCII; "Ecole Saint-Andr\u{E9}" and an en dash 0x96 are not UTF-8.
+        var bytes = Array("name,n\n".utf8)
+        bytes += Array("Ecole Saint-Andr".utf8) + [0xE9] + Array(",1\n".utf8)
+        bytes += Array("A ".utf8) + [0x96] + Array(" B,2\n".utf8)
+        let t = try CSVReader.read(data: Data(bytes), source: "latin1.csv")
+        #expect(try t.strings("name") == ["Ecole Saint-Andr\u{E9}", "A \u{2013} B"])
+        #expect(t.sourceEncoding == "windows-1252")
+        #expect(try CSVReader.read(text: "a\n1\n").sourceEncoding == nil)
+    }
+
+    @Test("compressed, zipped and binary files are refused with what they are")
+    func notText() {
+        let cases: [([UInt8], String)] = [
+            ([0x1F, 0x8B, 0x08, 0x00, 0x01], "gzip-compressed"), ([0x50, 0x4B, 0x03, 0x04, 0x14], "Excel workbook"),
+            ([0xFF, 0xFE, 0x61, 0x00, 0x2C, 0x00], "binary data")
+        ]
+        for (bytes, message) in cases {
+            #expect {
+                _ = try CSVReader.read(data: Data(bytes), source: "x.csv")
+            } throws: { "\($0)".contains(message) }
+        }
+    }
+
     @Test("quoted fields with embedded delimiters, newlines and doubled quotes")
     func quoting() throws {
         let text = "id,name,score\n1,\"Smith, Jo\",3.5\n2,\"two\nlines\",4\n3,\"say \"\"hi\"\"\",\"5.25\"\n"
