@@ -35,6 +35,17 @@ public struct CallawaySantAnna: Sendable {
     public enum Method: String, Sendable, Codable, CaseIterable {
         case dr, ipw, reg
     }
+    /// How the rows relate over time.
+    public enum Sampling: String, Sendable, Codable, CaseIterable {
+        /// Every unit observed in every period (did's default `panel = TRUE`).
+        case panel
+        /// Units observed in some periods only (did's `allow_unbalanced_panel = TRUE`): each ATT(g,t)
+        /// uses the repeated-cross-section estimators on the rows of t and b, and influence functions
+        /// are summed within unit.
+        case unbalancedPanel = "unbalanced-panel"
+        /// Different units in each period (did's `panel = FALSE`): every row is its own unit.
+        case repeatedCrossSections = "repeated-cross-sections"
+    }
 
     public struct Specification: Sendable {
         public var outcome: String
@@ -55,6 +66,8 @@ public struct CallawaySantAnna: Sendable {
         public var level = 0.95
         /// Worker threads for the ATT(g,t) (results do not depend on it).
         public var threads = 1
+        /// Balanced panel, unbalanced panel or repeated cross-sections.
+        public var sampling = Sampling.panel
 
         public init(outcome: String, unit: String, time: String, adoption: String) {
             self.outcome = outcome
@@ -93,6 +106,13 @@ public struct CallawaySantAnna: Sendable {
 
     public init(_ spec: Specification, table: Table) throws(DiDError) {
         specification = spec
+        if spec.sampling != .panel {
+            let parts = try Self.rowwise(spec, table: table)
+            (groupTimes, influence, units, groups, unitWeights, clusters, droppedGroups, groupShares) = (
+                parts.groupTimes, parts.influence, parts.units, parts.groups, parts.weights, parts.clusters, parts.droppedGroups, parts.groupShares
+            )
+            return
+        }
         let panel: Panel
         do { panel = try Panel(table, unit: spec.unit, time: spec.time) } catch { throw .data("\(error)") }
         let nUnits = panel.units.count, times = panel.times

@@ -79,53 +79,7 @@ enum TwoPeriodDiD {
         // Propensity score.
         var ps = [Double](repeating: 0, count: n)
         var linRepPS: Matrix? = nil
-        if method != .regression {
-            var hessianInverse: Matrix
-            if p == 1 {
-                // Intercept only: the fitted score is the weighted share treated, in closed form.
-                let share = zip(w, dd).reduce(0) { $0 + $1.0 * $1.1 } / w.reduce(0, +)
-                ps = [Double](repeating: min(share, 1 - 1e-6), count: n)
-                hessianInverse = Matrix(rows: 1, columns: 1, repeating: 1 / w.reduce(0) { $0 + $1 * share * (1 - share) })
-            } else {
-                let fit: BinaryFit
-                do {
-                    fit = try BinaryRegression.fit(y: dd, x: x, names: (0..<p).map { "x\($0)" }, link: .logit, priorWeights: w)
-                } catch { throw .propensity(error) }
-                // Newton steps past glm's stopping rule, so that the estimate (and the Hessian at it) is converged.
-                var beta = fit.coefficients
-                hessianInverse = fit.covariance
-                for _ in 0..<3 {
-                    let eta = x.multiplied(by: beta)
-                    let mu = eta.map { 1 / (1 + exp(-$0)) }
-                    var info = Matrix(rows: p, columns: p)
-                    var score = [Double](repeating: 0, count: p)
-                    for i in 0..<n {
-                        let v = w[i] * mu[i] * (1 - mu[i]), r = w[i] * (dd[i] - mu[i])
-                        for a in 0..<p {
-                            score[a] += r * x[i, a]
-                            for b in 0..<p { info[a, b] += v * x[i, a] * x[i, b] }
-                        }
-                    }
-                    do {
-                        hessianInverse = try info.inverse()
-                        let step = try info.solve(score)
-                        beta = zip(beta, step).map { $0 + $1 }
-                    } catch { throw .propensity(.linearAlgebra(error)) }
-                }
-                ps = x.multiplied(by: beta).map { min(1 / (1 + exp(-$0)), 1 - 1e-6) }
-            }
-            let hessian = Double(n) * hessianInverse
-            var rep = Matrix(rows: n, columns: p)
-            for i in 0..<n {
-                let s = w[i] * (dd[i] - ps[i])
-                for b in 0..<p {
-                    var v = 0.0
-                    for a in 0..<p { v += s * x[i, a] * hessian[a, b] }
-                    rep[i, b] = v
-                }
-            }
-            linRepPS = rep
-        }
+        if method != .regression { (ps, linRepPS) = try propensity(treated: dd, x: x, weights: w) }
         func mean(_ v: [Double]) -> Double { v.reduce(0, +) / Double(n) }
         let wTreat = (0..<n).map { w[$0] * dd[$0] }
         let meanTreat = mean(wTreat)
@@ -166,5 +120,56 @@ enum TwoPeriodDiD {
             }
             return Estimate(att: etaTreat - etaCont, influence: influence)
         }
+    }
+    /// The logit propensity score of `treated` on `x` with prior weights `w`, capped at 1 − 1e-6, and its
+    /// asymptotic linear representation `w(D − p̂)x (XᵀVX/n)⁻¹` (DRDID's `asy.lin.rep.ps`).
+    static func propensity(treated dd: [Double], x: Matrix, weights w: [Double]) throws(Failure) -> (ps: [Double], linRep: Matrix) {
+        let n = dd.count, p = x.columns
+        var ps = [Double](repeating: 0, count: n)
+        var hessianInverse: Matrix
+        if p == 1 {
+            // Intercept only: the fitted score is the weighted share treated, in closed form.
+            let share = zip(w, dd).reduce(0) { $0 + $1.0 * $1.1 } / w.reduce(0, +)
+            ps = [Double](repeating: min(share, 1 - 1e-6), count: n)
+            hessianInverse = Matrix(rows: 1, columns: 1, repeating: 1 / w.reduce(0) { $0 + $1 * share * (1 - share) })
+        } else {
+            let fit: BinaryFit
+            do {
+                fit = try BinaryRegression.fit(y: dd, x: x, names: (0..<p).map { "x\($0)" }, link: .logit, priorWeights: w)
+            } catch { throw .propensity(error) }
+            // Newton steps past glm's stopping rule, so that the estimate (and the Hessian at it) is converged.
+            var beta = fit.coefficients
+            hessianInverse = fit.covariance
+            for _ in 0..<3 {
+                let eta = x.multiplied(by: beta)
+                let mu = eta.map { 1 / (1 + exp(-$0)) }
+                var info = Matrix(rows: p, columns: p)
+                var score = [Double](repeating: 0, count: p)
+                for i in 0..<n {
+                    let v = w[i] * mu[i] * (1 - mu[i]), r = w[i] * (dd[i] - mu[i])
+                    for a in 0..<p {
+                        score[a] += r * x[i, a]
+                        for b in 0..<p { info[a, b] += v * x[i, a] * x[i, b] }
+                    }
+                }
+                do {
+                    hessianInverse = try info.inverse()
+                    let step = try info.solve(score)
+                    beta = zip(beta, step).map { $0 + $1 }
+                } catch { throw .propensity(.linearAlgebra(error)) }
+            }
+            ps = x.multiplied(by: beta).map { min(1 / (1 + exp(-$0)), 1 - 1e-6) }
+        }
+        let hessian = Double(n) * hessianInverse
+        var rep = Matrix(rows: n, columns: p)
+        for i in 0..<n {
+            let s = w[i] * (dd[i] - ps[i])
+            for b in 0..<p {
+                var v = 0.0
+                for a in 0..<p { v += s * x[i, a] * hessian[a, b] }
+                rep[i, b] = v
+            }
+        }
+        return (ps, rep)
     }
 }
