@@ -62,13 +62,17 @@ extension CallawaySantAnna {
             if unitGroup[u].isNaN {
                 unitGroup[u] = adoption[r]
             } else if unitGroup[u] != adoption[r] {
-                throw .data("'\(spec.adoption)' must be constant within a unit; unit '\(unitNames[u])' has \(formatNumber(unitGroup[u])) and \(formatNumber(adoption[r]))")
+                throw .data(
+                    "'\(spec.adoption)' must be constant within a unit; unit '\(unitNames[u])' has \(formatNumber(unitGroup[u])) and \(formatNumber(adoption[r]))"
+                )
             }
             let w = weightColumn?[r] ?? 1
             if unitWeight[u].isNaN {
                 unitWeight[u] = w
             } else if unitWeight[u] != w {
-                throw .data("weights '\(spec.weights ?? "")' must be constant within a unit; unit '\(unitNames[u])' has \(formatNumber(unitWeight[u])) and \(formatNumber(w))")
+                throw .data(
+                    "weights '\(spec.weights ?? "")' must be constant within a unit; unit '\(unitNames[u])' has \(formatNumber(unitWeight[u])) and \(formatNumber(w))"
+                )
             }
         }
         let meanWeight = unitWeight.reduce(0, +) / Double(nUnits)

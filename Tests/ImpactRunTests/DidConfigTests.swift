@@ -67,6 +67,54 @@ struct DidConfigTests {
     }
 }
 
+@Suite("Staggered DiD sampling in configs")
+struct DidSamplingConfigTests {
+    static func config(_ extra: String, unit: Bool = true) -> String {
+        """
+        seed: 1
+        data:
+          mpdta: ../Datasets/mpdta.csv
+        analyses:
+          - name: d
+            method: did
+            data: mpdta
+        \(unit ? "    unit: countyreal\n" : "")    time: year
+            outcome: lemp
+            adoption: first.treat
+            replications: 0
+            \(extra)
+        """
+    }
+
+    @Test("repeated cross-sections need no unit and match the library; an unbalanced panel needs one")
+    func sampling() throws {
+        let output = try Runner.run(try parseExample(Self.config("sampling: repeated-cross-sections", unit: false)), threads: 1)
+        let result = try #require(output.analyses.first?.result as? StaggeredDiDResult)
+        #expect(result.units == 2500)
+        #expect(abs(result.groupTime![0].effect.estimate - DidRowsReference.rcFirst) <= 1e-10)
+        #expect(throws: (any Error).self) { try parseExample(Self.config("sampling: unbalanced-panel", unit: false)) }
+        #expect(throws: (any Error).self) { try parseExample(Self.config("sampling: repeated-cross-sections\n    estimator: imputation", unit: false)) }
+    }
+
+    @Test("validate: an unbalanced panel under the default sampling names the remedy")
+    func unbalancedRefused() throws {
+        let config = try parseExample(Self.config(""))
+        let full = try #require(try DataLoader.load(config)["mpdta"])
+        let county = try full.table.numeric("countyreal"), year = try full.table.numeric("year")
+        let table = full.table.filteringRows { !(county[$0] == 8001 && year[$0] == 2005) }
+        let data = LoadedData(name: full.name, url: full.url, sha256: full.sha256, bytes: full.bytes, table: table)
+        let issues = config.analyses[0].settings.check(data)
+        #expect(issues.first?.key == "sampling" && issues.first?.message.contains("use sampling: unbalanced-panel") == true, "\(issues)")
+        let unbalanced = try parseExample(Self.config("sampling: unbalanced-panel"))
+        #expect(unbalanced.analyses[0].settings.check(data).isEmpty)
+    }
+}
+
+/// ATT(2004, 2004) of mpdta read as repeated cross-sections (moderndid; see StaggeredDiDTests).
+enum DidRowsReference {
+    static let rcFirst = -0.010503246220962475
+}
+
 @Suite("Sensitivity to parallel trends in configs")
 struct SensitivityConfigTests {
     @Test("Examples/ehec_sensitivity.yaml reproduces the HonestDiD README through the event-study method")

@@ -24,10 +24,30 @@ struct DidRowsCase: Decodable {
 struct CallawaySantAnnaRowsTests {
     static let cases: [(String, CallawaySantAnna.Specification)] = [
         ("rc_dr", DidData.spec { $0.sampling = .repeatedCrossSections }),
-        ("rc_dr_lpop", DidData.spec { $0.sampling = .repeatedCrossSections; $0.covariates = ["lpop"] }),
-        ("rc_ipw_lpop", DidData.spec { $0.sampling = .repeatedCrossSections; $0.covariates = ["lpop"]; $0.method = .ipw }),
-        ("rc_reg_lpop", DidData.spec { $0.sampling = .repeatedCrossSections; $0.covariates = ["lpop"]; $0.method = .reg }),
-        ("rc_dr_notyet", DidData.spec { $0.sampling = .repeatedCrossSections; $0.controlGroup = .notYet })
+        (
+            "rc_dr_lpop",
+            DidData.spec {
+                $0.sampling = .repeatedCrossSections; $0.covariates = ["lpop"]
+            }
+        ),
+        (
+            "rc_ipw_lpop",
+            DidData.spec {
+                $0.sampling = .repeatedCrossSections; $0.covariates = ["lpop"]; $0.method = .ipw
+            }
+        ),
+        (
+            "rc_reg_lpop",
+            DidData.spec {
+                $0.sampling = .repeatedCrossSections; $0.covariates = ["lpop"]; $0.method = .reg
+            }
+        ),
+        (
+            "rc_dr_notyet",
+            DidData.spec {
+                $0.sampling = .repeatedCrossSections; $0.controlGroup = .notYet
+            }
+        )
     ]
 
     @Test("Repeated cross-sections equal moderndid (DRDID's drdid_rc, std_ipw_did_rc, reg_did_rc): ATT(g,t), SEs, aggregations")

@@ -3,10 +3,12 @@ import Plotting
 import Regression
 import Reporting
 import StaggeredDiD
+import Tabular
 
 extension CallawaySantAnna.ControlGroup: SettingChoice {}
 extension CallawaySantAnna.BasePeriod: SettingChoice {}
 extension CallawaySantAnna.Aggregation: SettingChoice {}
+extension CallawaySantAnna.Sampling: SettingChoice {}
 
 /// `method: did`: staggered difference-in-differences. Callaway & Sant'Anna (2021) group-time
 /// effects (`estimator: dr | ipw | reg`, as R's did) with their aggregations and pre-test, or the
@@ -14,7 +16,8 @@ extension CallawaySantAnna.Aggregation: SettingChoice {}
 ///
 /// | key | meaning | default |
 /// |---|---|---|
-/// | `unit`, `time`, `outcome` | panel columns (balanced) | required |
+/// | `unit`, `time`, `outcome` | unit, period and outcome columns (`unit` not needed for cross-sections) | required |
+/// | `sampling` | `panel` (balanced), `unbalanced-panel` or `repeated-cross-sections` | `panel` |
 /// | `adoption` | each unit's first treated period (0 or missing = never treated) | required |
 /// | `control_group` | `never` or `not-yet` treated comparison units | `never` |
 /// | `estimator` | `dr`, `ipw`, `reg` or `imputation` | `dr` |
@@ -36,7 +39,11 @@ public struct StaggeredDiDAnalysis: AnalysisMethod {
     public enum Estimator: String, SettingChoice { case dr, ipw, reg, imputation }
 
     public struct Keys: KeySet {
-        let panel = PanelKeys()
+        let unit = OptionalKey<String>("unit", "unit identifier column", column: .any, default: "required unless sampling: repeated-cross-sections")
+        let time = RequiredKey<String>("time", "time period column (numeric)", column: .numeric)
+        let outcome = CommonKeys.outcome
+        let sampling = DefaultedKey<CallawaySantAnna.Sampling>(
+            "sampling", "panel (balanced), unbalanced-panel, or repeated-cross-sections", default: .panel)
         let adoption = RequiredKey<String>("adoption", "each unit's first treated period (0 or missing = never treated)", column: .numeric)
         let controlGroup = DefaultedKey<CallawaySantAnna.ControlGroup>("control_group", "never or not-yet treated comparison units", default: .never)
         let estimator = DefaultedKey<Estimator>("estimator", "dr, ipw, reg or imputation", default: .dr)
@@ -70,8 +77,13 @@ public struct StaggeredDiDAnalysis: AnalysisMethod {
     public var bootstrapWeights: WildClusterBootstrap.Weights
 
     public init(_ s: SettingsReader<Keys>, name: String) throws {
-        let (unit, time, outcome) = try s.panel(\.panel)
-        var spec = CallawaySantAnna.Specification(outcome: outcome, unit: unit, time: time, adoption: try s(\.adoption))
+        let sampling = try s(\.sampling)
+        let unit = try s(\.unit)
+        if unit == nil && sampling != .repeatedCrossSections {
+            throw s.issue("missing required key 'unit' (unit identifier column; only sampling: repeated-cross-sections does without it)")
+        }
+        var spec = CallawaySantAnna.Specification(outcome: try s(\.outcome), unit: unit ?? "", time: try s(\.time), adoption: try s(\.adoption))
+        spec.sampling = sampling
         spec.controlGroup = try s(\.controlGroup)
         estimator = try s(\.estimator)
         spec.method = CallawaySantAnna.Method(rawValue: estimator.rawValue) ?? .dr
@@ -100,13 +112,33 @@ public struct StaggeredDiDAnalysis: AnalysisMethod {
                 "sensitivity needs base_period: universal (with a varying base period the pre-period effects are one-period changes, not deviations from the period before adoption)"
             )
         }
+        if estimator == .imputation && sampling != .panel {
+            throw s.issue(\.sampling, "the imputation estimator here needs a panel; use estimator dr, ipw or reg for \(sampling.rawValue) data")
+        }
         if estimator == .imputation && spec.controlGroup == .never && s.has(\.controlGroup) {
             throw s.issue(\.controlGroup, "the imputation estimator uses every untreated observation (never and not-yet treated); remove control_group")
         }
     }
 
     public func check(_ data: LoadedData) -> [SettingIssue] {
-        DataChecks.staggeredPanel(data, unit: specification.unit, time: specification.time, adoption: specification.adoption)
+        let spec = specification
+        switch spec.sampling {
+        case .repeatedCrossSections:
+            return []
+        case .unbalancedPanel:
+            return DataChecks.staggeredPanel(data, unit: spec.unit, time: spec.time, adoption: spec.adoption)
+        case .panel:
+            let issues = DataChecks.staggeredPanel(data, unit: spec.unit, time: spec.time, adoption: spec.adoption)
+            guard issues.isEmpty, let panel = try? Panel(data.table, unit: spec.unit, time: spec.time) else { return issues }
+            do { _ = try panel.wideComplete(spec.outcome) } catch {
+                return [
+                    SettingIssue(
+                        key: "sampling",
+                        message: "\(error); the default sampling: panel needs every unit in every period with the outcome (use sampling: unbalanced-panel)")
+                ]
+            }
+            return []
+        }
     }
 
     public func run(_ context: RunContext) throws -> MethodOutput<StaggeredDiDResult> {
@@ -135,7 +167,14 @@ public struct StaggeredDiDAnalysis: AnalysisMethod {
             imputation: nil, sensitivity: nil)
         var blocks: [ReportBlock] = []
         var intro: ReportText = "Callaway & Sant'Anna (2021) group-time effects of \(code: specification.outcome), \(code: estimator.rawValue) estimator, "
-        intro += "\(specification.controlGroup == .never ? "never-treated" : "not-yet-treated") comparison units, \(cs.count) units"
+        intro += "\(specification.controlGroup == .never ? "never-treated" : "not-yet-treated") comparison units, "
+        switch specification.sampling {
+        case .panel: intro += "\(cs.count) units"
+        case .unbalancedPanel:
+            intro +=
+                "an unbalanced panel of \(cs.count) units (each ATT(g,t) from the rows observed in its two periods, influence functions summed within unit)"
+        case .repeatedCrossSections: intro += "repeated cross-sections of \(cs.count) observations (each row its own unit)"
+        }
         intro +=
             specification.covariates.isEmpty
             ? "." : " and covariates " + ReportText.joined(specification.covariates.map { "\(code: $0)" }) + " (base-period values)."
