@@ -6,6 +6,7 @@ the outputs are committed and their SHA-256 are listed in Examples/data/README.m
   Vehicle", years up to 1983 and rows with the beer tax (the clubSandwich vignette's sample).
 - mpdta_post.csv: Datasets/mpdta.csv with `post` = 1 when a county is treated and year >= first.treat.
 - ehec_2014.csv: the HonestDiD README sample of Datasets/ehec.csv (see below).
+- ehec_event_study.csv: that sample's event-study coefficients and covariance (see below).
 """
 import csv
 
@@ -40,3 +41,17 @@ with open("Examples/data/ehec_2014.csv", "w", newline="") as f:
     w = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
     w.writeheader()
     w.writerows(keep)
+
+# ehec_event_study.csv: the HonestDiD README's event-study coefficients (fixest's, as computed by
+# pyfixest in Tests/StaggeredDiDTests/Fixtures/honestdid_ehec.json) and their covariance, one row per
+# coefficient (2008-2012, then 2014 and 2015; 2013 is the reference), for `method: sensitivity`.
+import json
+
+with open("Tests/StaggeredDiDTests/Fixtures/honestdid_ehec.json") as f:
+    fixture = json.load(f)
+with open("Examples/data/ehec_event_study.csv", "w", newline="") as f:
+    w = csv.writer(f, lineterminator="\n")
+    k = len(fixture["betahat"])
+    w.writerow(["term", "estimate"] + [f"v{j + 1}" for j in range(k)])
+    for i, term in enumerate(fixture["coefficients"]):
+        w.writerow([term, repr(fixture["betahat"][i])] + [repr(v) for v in fixture["sigma"][i]])

@@ -57,7 +57,8 @@ struct DidConfigTests {
             ("base_period: universal\n    sensitivity: {relative_magnitude: [1]}", "did you mean 'relative_magnitudes'"),
             ("base_period: universal\n    sensitivity: {relative_magnitudes: [-1]}", "finite and 0 or more"),
             ("base_period: universal\n    sensitivity: {relative_magnitudes: [], smoothness: []}", "both are empty"),
-            ("base_period: universal\n    sensitivity: {target: last}", "last")
+            ("base_period: universal\n    sensitivity: {target: last}", "last"),
+            ("sampling: rotating", "rotating")
         ] {
             do {
                 _ = try parseExample(base + "\n    " + extra)
@@ -132,7 +133,36 @@ struct SensitivityConfigTests {
         #expect(s.smoothness.count == 6 && s.breakdown.count == 2)
         let rmBreakdown = try #require(s.breakdown[0].value)
         #expect(rmBreakdown > 1.5 && rmBreakdown < 2)
+        // The same analysis from the coefficients file (fixest's numbers) gives the same sets.
+        let fromFile = try #require(output.analyses[1].result as? SensitivityResult)
+        for (a, b) in zip(s.relativeMagnitudes + s.smoothness, fromFile.relativeMagnitudes + fromFile.smoothness) {
+            #expect(abs(a.lower! - b.lower!) <= 1e-9 && abs(a.upper! - b.upper!) <= 1e-9)
+        }
         #expect(output.analyses[0].section.blocks.contains { if case .figure(let f) = $0 { return f.fileName == "sensitivity.svg" } else { return false } })
+    }
+
+    @Test("method: sensitivity checks the coefficient file before running")
+    func coefficientFile() throws {
+        let text = """
+            seed: 1
+            data:
+              coefficients: data/ehec_event_study.csv
+            analyses:
+              - name: s
+                method: sensitivity
+                data: coefficients
+                estimate: estimate
+                covariance: [v1, v2, v3, v4, v5, v6]
+                preperiods: 5
+            """
+        // Loading the data runs the method's checks: the error names the config line and key.
+        #expect {
+            try DataLoader.load(try parseExample(text))
+        } throws: { "\($0)".contains("test.yaml:9:17: analyses[0].covariance: names 6 columns but 'coefficients' has 7 coefficient rows") }
+        let tooMany = try parseExample(text.replacingOccurrences(of: "v6]", with: "v6, v7]").replacingOccurrences(of: "preperiods: 5", with: "preperiods: 7"))
+        #expect {
+            try DataLoader.load(tooMany)
+        } throws: { "\($0)".contains("leave no post-period coefficient") }
     }
 
     @Test("A target with the wrong number of weights names the key and the count")

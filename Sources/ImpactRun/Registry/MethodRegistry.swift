@@ -12,7 +12,8 @@ public enum MethodRegistry {
         AugmentedSyntheticControlAnalysis.self,
         SyntheticDiDAnalysis.self,
         EventStudyAnalysis.self,
-        StaggeredDiDAnalysis.self
+        StaggeredDiDAnalysis.self,
+        SensitivityAnalysis.self
     ]
 
     /// Every method name, in registry order.
