@@ -90,9 +90,8 @@ public enum DataLoader {
                         error(
                             "column '\(req.column)' in '\(data.name)' (\(data.url.lastPathComponent)) must be numeric, but row \(first + 1) (line \(first + 2) of the file) holds '\(value)'\(more); "
                                 + "fix the value, or mark it missing (empty, NA)"))
-                } else {
-                    errors.append(error("column '\(req.column)' in '\(data.name)' holds text; a number is expected"))
                 }
+                // Every value a number (identifiers with leading zeros): used as numbers where needed.
             }
         }
         return errors

@@ -220,7 +220,7 @@ struct CSVParser {
                 // Fast path: an unquoted field of a numeric column that is one complete number is
                 // parsed in place, without a separate scan for its end.
                 if !numericMissing && col < ncol && !builders[col].isText && pos < end && p[pos] != Self.quote,
-                    let (x, stop) = FastFloat.parsePrefix(p.baseAddress!, pos, end)
+                    let (x, stop) = FastFloat.parsePrefix(p.baseAddress!, pos, end), !zeroPadded(pos, stop)
                 {
                     var j = stop
                     while j < end && (p[j] == 0x20 || p[j] == 0x09) { j += 1 }
@@ -390,6 +390,7 @@ struct CSVParser {
     func number(_ span: FieldSpan, missing: [[UInt8]], missingFirst: Bool) -> Double? {
         if span.start == span.end { return .nan }
         if missingFirst && isMissing(span, missing) { return .nan }
+        if zeroPadded(span.start, span.end) { return nil }
         if !span.escaped, let x = FastFloat.parse(p.baseAddress!, span.start, span.end) { return x }
         if isMissing(span, missing) { return .nan }
         switch text(span) {
@@ -397,6 +398,14 @@ struct CSVParser {
         case "FALSE", "False", "false": return 0
         default: return nil
         }
+    }
+
+    /// Whether the field is a whole number written with a leading zero ("007", "01"): an identifier,
+    /// kept as text so that it reads as written (it still converts to a number where one is needed).
+    func zeroPadded(_ start: Int, _ stop: Int) -> Bool {
+        guard stop - start >= 2, p[start] == UInt8(ascii: "0") else { return false }
+        for i in (start + 1)..<stop where !(p[i] >= UInt8(ascii: "0") && p[i] <= UInt8(ascii: "9")) { return false }
+        return true
     }
 
     /// Dictionary-encodes text spans, with missing tokens as missing.

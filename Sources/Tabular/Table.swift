@@ -1,3 +1,5 @@
+import Foundation
+
 /// A columnar data table: named, typed columns of equal length.
 ///
 /// `Table` is a value type; its columns are copy-on-write arrays, so copying a
@@ -70,11 +72,17 @@ public struct Table: Sendable, Equatable {
         return columns[i]
     }
 
-    /// The numeric column named `name` (missing values are NaN).
+    /// The numeric column named `name` (missing values are NaN). A text column whose every value is a
+    /// number (identifiers with leading zeros such as "007", or a column declared categorical) converts.
     public func numeric(_ name: String) throws(TableError) -> [Double] {
         switch try column(name) {
         case .numeric(let v): return v
-        case .categorical: throw .wrongColumnType(name: name, expected: "numeric", found: "categorical (text)")
+        case .categorical(let c):
+            let values = c.levels.map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard values.allSatisfy({ $0 != nil }) else {
+                throw .wrongColumnType(name: name, expected: "numeric", found: "categorical (text)")
+            }
+            return c.codes.map { $0 < 0 ? .nan : values[Int($0)]! }
         }
     }
 

@@ -21,6 +21,21 @@ struct CSVReaderTests {
         #expect(quoted.columnNames == ["a;b", "c"])
     }
 
+    @Test("identifiers with leading zeros read as written, and still convert to numbers where one is needed")
+    func zeroPaddedIdentifiers() throws {
+        let t = try CSVReader.read(text: "school,month,share,count\n001,01,0.5,0\n010,12,0.25,10\n002,,0,3\n")
+        #expect(try t.strings("school") == ["001", "010", "002"])
+        #expect(try t.strings("month") == ["01", "12", nil])
+        let month = try t.numeric("month")
+        #expect(month[0] == 1 && month[1] == 12 && month[2].isNaN)
+        #expect(try t.numeric("school") == [1, 10, 2])
+        // "0", "0.5" and "10" are ordinary numbers.
+        if case .numeric = t["share"]! {} else { Issue.record("share should be numeric") }
+        if case .numeric = t["count"]! {} else { Issue.record("count should be numeric") }
+        // Text that is not a number does not convert.
+        #expect(throws: TableError.self) { try CSVReader.read(text: "a\n007\nx\n").numeric("a") }
+    }
+
     @Test("header names are trimmed of surrounding spaces")
     func trimmedHeaders() throws {
         let t = try CSVReader.read(text: " id , score \n1,2\n")

@@ -22,6 +22,16 @@ struct PanelTests {
         #expect(throws: PanelError.self) { try panel.wideComplete("lnincome") }
     }
 
+    @Test("school identifiers with leading zeros stay as written; zero-padded periods still order as numbers")
+    func zeroPaddedUnits() throws {
+        let t = try CSVReader.read(text: "school,year,y\n001,2019,1\n001,2020,2\n010,2019,3\n010,2020,4\n")
+        let panel = try Panel(t, unit: "school", time: "year")
+        #expect(Set(panel.units) == ["001", "010"])
+        #expect(panel.unitPosition("001") != nil && panel.unitPosition("1") == nil)
+        let months = try CSVReader.read(text: "u,m,y\na,09,1\na,10,2\n")
+        #expect(try Panel(months, unit: "u", time: "m").times == [9, 10])
+    }
+
     @Test("a repeated unit-period names the unit and period")
     func duplicate() throws {
         let t = try CSVReader.read(text: "u,t,y\na,1,1\na,2,2\na,1,3\n")
