@@ -5,6 +5,7 @@
 // The module graph, bottom to top (no module depends on one below it in this list's later lines):
 //
 //   _CLAPACK                 system library: OpenBLAS CBLAS + LAPACKE headers (internal)
+//   _CZlib                   system library: zlib, for gzip-compressed data files (internal)
 //   LinearAlgebra            Matrix type, BLAS products, LAPACK factorisations, typed errors
 //   Distributions            normal, Student t, chi-square, F: CDFs and quantiles
 //   EstimationCore           Estimate/Inference vocabulary, parallel map with per-task seeds,
@@ -44,10 +45,11 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapack-dev", "liblapacke-dev"])]
         ),
+        .systemLibrary(name: "_CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "LinearAlgebra", dependencies: ["_CLAPACK"]),
         .target(name: "Distributions"),
         .target(name: "EstimationCore", dependencies: ["LinearAlgebra", "Distributions"]),
-        .target(name: "Tabular", dependencies: ["LinearAlgebra"]),
+        .target(name: "Tabular", dependencies: ["LinearAlgebra", "_CZlib"]),
         .target(name: "Regression", dependencies: ["LinearAlgebra", "Distributions", "EstimationCore", "Tabular"]),
         .target(name: "Matching", dependencies: ["LinearAlgebra", "Distributions", "EstimationCore", "Tabular", "Regression"]),
         .target(name: "StaggeredDiD", dependencies: ["LinearAlgebra", "Distributions", "EstimationCore", "Tabular", "Regression"]),
@@ -82,7 +84,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "Tabular", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DistributionsTests", dependencies: ["Distributions"], exclude: ["Fixtures"]),
-        .testTarget(name: "TabularTests", dependencies: ["Tabular", "LinearAlgebra", "TestSupport"]),
+        .testTarget(name: "TabularTests", dependencies: ["Tabular", "LinearAlgebra", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "RegressionTests", dependencies: ["Regression", "EstimationCore", "Tabular", "LinearAlgebra", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(
             name: "MatchingTests", dependencies: ["Matching", "EstimationCore", "Regression", "Tabular", "LinearAlgebra", "TestSupport"], exclude: ["Fixtures"]),

@@ -1,4 +1,5 @@
 import Foundation
+import Tabular
 import Yams
 
 /// Decodes the top level of a config file.
@@ -41,10 +42,21 @@ struct DataSources: Decodable {
                     categorical: [], missing: nil, mark: sub.mark)
             }
             let m = try StrictMapping(sub, allowed: DataSourceSpec.keys, context: "data set '\(key.stringValue)'")
-            return DataSourceSpec(
+            var spec = DataSourceSpec(
                 name: key.stringValue, path: try m.required("path"), url: URL(fileURLWithPath: "/"),
                 categorical: try m.value("categorical", default: []),
                 missing: try m.optional("missing"), mark: sub.mark)
+            switch try m.optional("delimiter", String.self) {
+            case nil: break
+            case ",": spec.delimiter = UInt8(ascii: ",")
+            case ";": spec.delimiter = UInt8(ascii: ";")
+            case "|": spec.delimiter = UInt8(ascii: "|")
+            case "tab", "\t": spec.delimiter = UInt8(ascii: "\t")
+            case let other?: throw m.issue("delimiter", invalidChoice(other, [",", ";", "|", "tab"]))
+            }
+            let encoding = try m.choice("encoding", CSVOptions.TextEncoding.allCases.map(\.rawValue), default: "auto")
+            spec.encoding = CSVOptions.TextEncoding(rawValue: encoding) ?? .automatic
+            return spec
         }
         guard !sources.isEmpty else {
             throw DecodingIssue(codingPath: decoder.codingPath, message: "no data sets are listed")

@@ -1,4 +1,5 @@
 import Foundation
+import Tabular
 import Yams
 
 /// A decoded configuration file: data sources and the analyses to run on them.
@@ -54,10 +55,14 @@ public struct DataSourceSpec: Sendable {
     public var categorical: [String]
     /// Missing-value tokens, replacing the defaults when given.
     public var missing: [String]?
+    /// The field separator (`,`, `;`, `|` or `tab`); nil: detected from the header line.
+    public var delimiter: UInt8? = nil
+    /// The text encoding (`auto`, `utf-8`, `latin1`, `windows-1252`).
+    public var encoding: CSVOptions.TextEncoding = .automatic
     /// Where the source was declared, for messages.
     var mark: Mark?
 
-    static let keys = ["path", "categorical", "missing"]
+    static let keys = ["path", "categorical", "missing", "delimiter", "encoding"]
 }
 
 /// One analysis: a name, a method, the data it uses and the method's own settings.

@@ -52,7 +52,8 @@ public enum DataLoader {
         do { bytes = try Data(contentsOf: source.url) } catch {
             throw fail("cannot read data file '\(path)': \(error.localizedDescription)")
         }
-        var options = CSVOptions(categoricalColumns: Set(source.categorical))
+        var options = CSVOptions(delimiter: source.delimiter, categoricalColumns: Set(source.categorical))
+        options.encoding = source.encoding
         if let missing = source.missing { options.missingTokens = Set(missing) }
         do {
             let table = try CSVReader.read(data: bytes, source: path, options: options)

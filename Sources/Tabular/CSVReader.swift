@@ -8,6 +8,20 @@ public struct CSVOptions: Sendable {
     public var missingTokens: Set<String>
     /// Columns always read as categorical text, even when every value is a number (IDs such as "007").
     public var categoricalColumns: Set<String>
+    /// The text encoding: `.automatic` reads UTF-8 and falls back to Windows-1252 when the bytes are not UTF-8.
+    public var encoding: TextEncoding = .automatic
+
+    /// How the bytes of a file are read as text.
+    public enum TextEncoding: String, Sendable, CaseIterable {
+        /// UTF-8, or Windows-1252 when the bytes are not valid UTF-8 (the table records which).
+        case automatic = "auto"
+        /// UTF-8 only: invalid bytes are an error naming the line.
+        case utf8 = "utf-8"
+        /// ISO 8859-1: every byte is the character with that code.
+        case latin1
+        /// Windows-1252: Latin-1 with printable characters (€, ‘ ’, “ ”, –, …) in 0x80–0x9F.
+        case windows1252 = "windows-1252"
+    }
 
     /// `""`, `NA`, `N/A`, `NaN`, `nan`, `NULL`, `null`, `.` (Stata), `#N/A` (spreadsheets).
     public static let defaultMissingTokens: Set<String> = ["", "NA", "N/A", "NaN", "nan", "NULL", "null", ".", "#N/A"]
@@ -73,7 +87,8 @@ public enum CSVReader {
             throw .cannotRead(source: path, reason: reason)
         }
         var opts = options
-        if opts.delimiter == nil, ["tsv", "tab"].contains(url.pathExtension.lowercased()) {
+        let plain = url.pathExtension.lowercased() == "gz" ? url.deletingPathExtension() : url
+        if opts.delimiter == nil, ["tsv", "tab"].contains(plain.pathExtension.lowercased()) {
             opts.delimiter = UInt8(ascii: "\t")
         }
         return try parse(data, source: path, options: opts)
@@ -85,8 +100,13 @@ public enum CSVReader {
     }
 
     static func parse(_ data: Data, source: String, options: CSVOptions) throws(CSVError) -> Table {
-        if data.count >= 2 && data[data.startIndex] == 0x1F && data[data.startIndex + 1] == 0x8B {
-            throw .cannotRead(source: source, reason: "it is gzip-compressed; decompress it first (gunzip)")
+        if Gzip.isCompressed(data) {
+            let inflated: Data
+            do { inflated = try Gzip.decompress(data) } catch {
+                if case .cannotRead(_, let reason) = error { throw .cannotRead(source: source, reason: "it is gzip-compressed and " + reason) }
+                throw error
+            }
+            return try parse(inflated, source: source, options: options)
         }
         if data.count >= 4 && data.prefix(4) == Data([0x50, 0x4B, 0x03, 0x04]) {
             throw .cannotRead(source: source, reason: "it is a zip archive or an Excel workbook; export the sheet as CSV")
@@ -94,13 +114,30 @@ public enum CSVReader {
         if data.prefix(4096).contains(0) {
             throw .cannotRead(source: source, reason: "it holds binary data (NUL bytes), not delimited text (UTF-16 text: save it as UTF-8)")
         }
-        if String(validating: data, as: UTF8.self) == nil {
-            // Not UTF-8: read it as Windows-1252 (Latin-1 with the printable 0x80–0x9F), the usual
-            // encoding of exports from older Windows software, instead of replacing characters.
-            let recoded = Data(CSVReader.windows1252ToUTF8(data))
-            var table = try parse(recoded, source: source, options: options)
-            table.sourceEncoding = "windows-1252"
+        switch options.encoding {
+        case .latin1, .windows1252:
+            var utf8 = options
+            utf8.encoding = .utf8
+            var table = try parse(Data(CSVReader.transcode(data, windows1252: options.encoding == .windows1252)), source: source, options: utf8)
+            table.sourceEncoding = options.encoding.rawValue
             return table
+        case .utf8:
+            if String(validating: data, as: UTF8.self) == nil {
+                let line = CSVReader.firstInvalidUTF8Line(data)
+                throw .cannotRead(
+                    source: source,
+                    reason: "line \(line) is not valid UTF-8 (give the data set 'encoding: latin1' or 'windows-1252' if that is how it was saved)")
+            }
+        case .automatic:
+            if String(validating: data, as: UTF8.self) == nil {
+                // Not UTF-8: read it as Windows-1252 (Latin-1 with the printable 0x80–0x9F), the usual
+                // encoding of exports from older Windows software, instead of replacing characters.
+                var utf8 = options
+                utf8.encoding = .utf8
+                var table = try parse(Data(CSVReader.transcode(data, windows1252: true)), source: source, options: utf8)
+                table.sourceEncoding = "windows-1252"
+                return table
+            }
         }
         let result: Result<Table, CSVError> = data.withUnsafeBytes { raw in
             let bytes = raw.bindMemory(to: UInt8.self)
@@ -118,8 +155,20 @@ extension CSVReader {
         0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D, 0x017E, 0x0178
     ]
 
-    /// Transcodes Windows-1252 bytes to UTF-8.
-    static func windows1252ToUTF8(_ data: Data) -> [UInt8] {
+    /// The 1-based line of the first byte sequence that is not UTF-8.
+    static func firstInvalidUTF8Line(_ data: Data) -> Int {
+        var line = 1, start = data.startIndex
+        for (offset, byte) in data.enumerated() where byte == 0x0A {
+            let end = data.startIndex + offset
+            if String(validating: data[start..<end], as: UTF8.self) == nil { return line }
+            line += 1
+            start = end + 1
+        }
+        return line
+    }
+
+    /// Transcodes Latin-1 (or Windows-1252) bytes to UTF-8.
+    static func transcode(_ data: Data, windows1252: Bool) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(data.count + data.count / 8)
         for b in data {
@@ -127,7 +176,7 @@ extension CSVReader {
                 out.append(b)
                 continue
             }
-            let scalar = b < 0xA0 ? windows1252High[Int(b - 0x80)] : UInt32(b)
+            let scalar = windows1252 && b < 0xA0 ? windows1252High[Int(b - 0x80)] : UInt32(b)
             out.append(contentsOf: Array(String(Character(Unicode.Scalar(scalar)!)).utf8))
         }
         return out
@@ -435,7 +484,8 @@ extension CSVReader {
     /// Parses bytes already in memory; `source` names them in errors, and a `.tsv`/`.tab` source defaults to tabs.
     public static func read(data: Data, source: String, options: CSVOptions = CSVOptions()) throws(CSVError) -> Table {
         var opts = options
-        let ext = (source as NSString).pathExtension.lowercased()
+        var ext = (source as NSString).pathExtension.lowercased()
+        if ext == "gz" { ext = ((source as NSString).deletingPathExtension as NSString).pathExtension.lowercased() }
         if opts.delimiter == nil, ["tsv", "tab"].contains(ext) { opts.delimiter = UInt8(ascii: "\t") }
         return try parse(data, source: source, options: opts)
     }

@@ -147,6 +147,40 @@ struct ConfigValidationTests {
         } throws: { "\($0)".contains("Datasets/nope.tsv' does not exist") }
     }
 
+    @Test("data sets declare their encoding and delimiter; a wrong encoding names the line")
+    func encodingAndDelimiter() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("impact-encoding-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // Latin-1, semicolon-separated, as a French or German spreadsheet export: "Ecole Saint-Andr\u{E9}".
+        var bytes = Array("nom;n\nEcole A;1\nEcole Saint-Andr".utf8) + [0xE9] + Array(";2\n".utf8)
+        bytes += Array("Coll".utf8) + [0xE8] + Array("ge;3\n".utf8)
+        let file = folder.appendingPathComponent("ecoles.csv")
+        try Data(bytes).write(to: file)
+        func config(_ options: String) throws -> Config {
+            try parseExample(
+                """
+                seed: 1
+                data:
+                  ecoles: {path: \(file.path)\(options)}
+                analyses:
+                  - name: a
+                    method: ols
+                    data: ecoles
+                    outcome: n
+                    factors: [nom]
+                """)
+        }
+        let latin1 = try DataLoader.load(try config(", encoding: latin1, delimiter: ';'"))["ecoles"]!
+        #expect(try latin1.table.strings("nom") == ["Ecole A", "Ecole Saint-Andr\u{E9}", "Coll\u{E8}ge"])
+        #expect(latin1.table.sourceEncoding == "latin1")
+        #expect {
+            try DataLoader.load(try config(", encoding: utf-8"))
+        } throws: { "\($0)".contains("line 3 is not valid UTF-8") }
+        #expect(throws: (any Error).self) { try config(", delimiter: ':'") }
+        #expect(throws: (any Error).self) { try config(", encoding: ebcdic") }
+    }
+
     @Test("a folder given as data or as the config says so")
     func folders() throws {
         let c = try parseExample(validConfig.replacingOccurrences(of: "../Datasets/nsw_dehejia_wahba_445.tsv", with: "../Datasets"))
