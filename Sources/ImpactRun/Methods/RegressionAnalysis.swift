@@ -121,7 +121,8 @@ public struct RegressionAnalysis: AnalysisMethod {
     }
 
     public func check(_ data: LoadedData) -> [SettingIssue] {
-        DataChecks.referenceLevels(data, reference, key: "reference")
+        DataChecks.factorLevels(data, factors: factors, usedColumns: specification.columnsUsed, key: "factors")
+            + DataChecks.referenceLevels(data, reference, key: "reference")
             + (weights.map { DataChecks.weights(data, column: $0, key: "weights") } ?? [])
             + (inference.contains { $0.isClustered } || wild ? DataChecks.clusters(data, columns: cluster, key: "cluster") : [])
     }

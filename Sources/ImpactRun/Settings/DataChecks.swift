@@ -53,6 +53,19 @@ enum DataChecks {
         return []
     }
 
+    /// Each factor needs two levels among the rows the model uses (complete on `usedColumns`).
+    static func factorLevels(_ data: LoadedData, factors: [String], usedColumns: [String], key: String) -> [SettingIssue] {
+        guard !factors.isEmpty, let rows = try? data.table.completeRows(for: usedColumns.filter { data.table.hasColumn($0) }) else { return [] }
+        return factors.enumerated().compactMap { index, factor in
+            guard let column = data.table[factor] else { return nil }
+            let levels = column.groups(rows: rows).labels
+            guard levels.count == 1 else { return nil }
+            return SettingIssue(
+                key: "\(key)[\(index)]",
+                message: "factor '\(factor)' has one level ('\(levels[0])') in the \(rows.count) rows used, so it explains nothing; remove it")
+        }
+    }
+
     /// Each chosen reference level must occur in its factor.
     static func referenceLevels(_ data: LoadedData, _ reference: [String: String], key: String) -> [SettingIssue] {
         reference.keys.sorted().compactMap { factor in
