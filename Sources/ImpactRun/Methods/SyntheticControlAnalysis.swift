@@ -144,7 +144,12 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
         let named =
             (treated.map { [("treated", $0)] } ?? []) + (donors ?? []).enumerated().map { ("donors[\($0.offset)]", $0.element) }
             + exclude.enumerated().map { ("exclude[\($0.offset)]", $0.element) }
-        return PanelDesignCheck.issues(data, unit: unit, time: time, named: named, treatmentTime: treatmentTime)
+        let issues = PanelDesignCheck.issues(data, unit: unit, time: time, named: named, treatmentTime: treatmentTime)
+        guard issues.isEmpty else { return issues }
+        let donorSet = donors.map(Set.init), excluded = Set(exclude)
+        return PanelDesignCheck.completeOutcome(data, unit: unit, time: time, outcome: outcome) { u in
+            u == treated || (donorSet?.contains(u) ?? !excluded.contains(u))
+        }
     }
 
     public func run(_ context: RunContext) throws -> MethodOutput<SyntheticControlOutcome> {

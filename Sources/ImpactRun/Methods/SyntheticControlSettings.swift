@@ -115,6 +115,44 @@ enum PanelDesignCheck {
         return issues
     }
 
+    /// The outcome must be present for every unit the fit uses in every period of the data: each
+    /// missing cell (or absent unit-period row) is named with its line, up to five, with the count.
+    static func completeOutcome(
+        _ data: LoadedData, unit unitColumn: String, time timeColumn: String, outcome: String,
+        remedy: String = "leave those units out (exclude) or fill the gaps", units include: (String) -> Bool
+    ) -> [SettingIssue] {
+        guard let units = try? data.table.strings(unitColumn), let times = try? data.table.numeric(timeColumn),
+            let y = try? data.table.numeric(outcome)
+        else { return [] }
+        let periods = Set(times.filter { !$0.isNaN })
+        var seen: [String: Set<Double>] = [:]
+        var problems: [String] = []
+        var count = 0
+        for r in 0..<data.table.rowCount {
+            guard let u = units[r], include(u), !times[r].isNaN else { continue }
+            seen[u, default: []].insert(times[r])
+            if y[r].isNaN {
+                count += 1
+                if problems.count < 5 { problems.append("\(u) at \(formatNumber(times[r])) (line \(r + 2))") }
+            }
+        }
+        for (u, observed) in seen.sorted(by: { $0.key < $1.key }) where observed.count < periods.count {
+            let absent = periods.subtracting(observed).sorted()
+            count += absent.count
+            if problems.count < 5 {
+                problems.append("\(u) has no row for \(absent.prefix(3).map(formatNumber).joined(separator: ", "))\(absent.count > 3 ? ", …" : "")")
+            }
+        }
+        guard count > 0 else { return [] }
+        return [
+            SettingIssue(
+                key: "outcome",
+                message:
+                    "'\(outcome)' is missing in \(count) unit-period cell(s) of units the fit uses: \(problems.joined(separator: "; "))\(count > problems.count ? "; …" : ""); \(remedy)"
+            )
+        ]
+    }
+
     static func panel(_ data: LoadedData, unit: String, time: String) throws -> Panel {
         do { return try Panel(data.table, unit: unit, time: time) } catch { throw RunnerMessage("\(error)") }
     }

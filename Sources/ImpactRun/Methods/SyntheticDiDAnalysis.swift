@@ -47,9 +47,13 @@ public struct SyntheticDiDAnalysis: AnalysisMethod {
     }
 
     public func check(_ data: LoadedData) -> [SettingIssue] {
-        PanelDesignCheck.issues(
+        let issues = PanelDesignCheck.issues(
             data, unit: unit, time: time, named: treated.enumerated().map { ("treated[\($0.offset)]", $0.element) },
             treatmentTime: treatmentTime)
+        guard issues.isEmpty else { return issues }
+        return PanelDesignCheck.completeOutcome(
+            data, unit: unit, time: time, outcome: outcome, remedy: "synthetic DiD needs a balanced panel: drop those units from the data or fill the gaps"
+        ) { _ in true }
     }
 
     public func run(_ context: RunContext) throws -> MethodOutput<SyntheticDiDResult> {
