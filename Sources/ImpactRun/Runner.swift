@@ -16,9 +16,19 @@ public struct RunError: Error, Sendable, CustomStringConvertible, Encodable {
 /// kept in `RunOutput.failures`, written to `results.json` and the report, and the command exits
 /// non-zero. With `failFast: true` the first failure is thrown and nothing is written.
 public enum Runner {
-    /// Loads data and runs the analyses in `config` (all, or those named in `only`).
+    /// What a run reports while it works (for progress on a terminal; results never depend on it).
+    public enum Progress: Sendable {
+        /// Analysis `index` of `total` (counting those selected) has started.
+        case started(index: Int, total: Int, name: String, method: String)
+        /// It has finished (or failed) after `seconds`.
+        case finished(index: Int, total: Int, name: String, seconds: Double, failed: Bool)
+    }
+
+    /// Loads data and runs the analyses in `config` (all, or those named in `only`), calling
+    /// `progress` before and after each.
     public static func run(
-        _ config: Config, threads: Int = ProcessInfo.processInfo.activeProcessorCount, only: [String]? = nil, failFast: Bool = false
+        _ config: Config, threads: Int = ProcessInfo.processInfo.activeProcessorCount, only: [String]? = nil, failFast: Bool = false,
+        progress: (@Sendable (Progress) -> Void)? = nil
     ) throws -> RunOutput {
         if let only, let unknown = only.first(where: { name in !config.analyses.contains { $0.name == name } }) {
             throw RunError(
@@ -28,11 +38,17 @@ public enum Runner {
         let inputs = try DataLoader.load(config)
         var outputs: [AnalysisOutput] = []
         var failures: [RunError] = []
-        for analysis in config.analyses where only?.contains(analysis.name) ?? true {
+        let selected = config.analyses.filter { only?.contains($0.name) ?? true }
+        for (position, analysis) in selected.enumerated() {
             let data = inputs[analysis.data]!
+            progress?(.started(index: position + 1, total: selected.count, name: analysis.name, method: analysis.method))
+            let start = DispatchTime.now().uptimeNanoseconds
+            func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
             do {
                 outputs.append(try run(analysis, data: data, seed: seed(for: analysis, master: config.seed), threads: threads))
+                progress?(.finished(index: position + 1, total: selected.count, name: analysis.name, seconds: seconds(), failed: false))
             } catch {
+                progress?(.finished(index: position + 1, total: selected.count, name: analysis.name, seconds: seconds(), failed: true))
                 let failure = RunError(analysis: analysis.name, index: analysis.index, method: analysis.method, message: "\(error)")
                 if failFast { throw failure }
                 failures.append(failure)

@@ -18,6 +18,43 @@ struct Impact: ParsableCommand {
         defaultSubcommand: nil)
 }
 
+/// Progress on a terminal: one line per analysis, its elapsed seconds updated in place while it runs.
+final class ProgressReporter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var timer: DispatchSourceTimer?
+    private var label = ""
+    private var start = Date()
+
+    func handle(_ event: Runner.Progress) {
+        lock.lock()
+        defer { lock.unlock() }
+        switch event {
+        case .started(let index, let total, let name, let method):
+            label = "[\(index)/\(total)] \(name) (\(method))"
+            start = Date()
+            write("\(label)…")
+            let t = DispatchSource.makeTimerSource(queue: .global())
+            t.schedule(deadline: .now() + 1, repeating: 1)
+            t.setEventHandler { [weak self] in self?.tick() }
+            t.resume()
+            timer = t
+        case .finished(_, _, _, let seconds, let failed):
+            timer?.cancel()
+            timer = nil
+            write(String(format: "\r\u{1B}[K%@ %@ in %.1f s\n", label, failed ? "failed" : "done", seconds))
+        }
+    }
+
+    private func tick() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard timer != nil else { return }
+        write(String(format: "\r\u{1B}[K%@ %.0f s…", label, Date().timeIntervalSince(start)))
+    }
+
+    private func write(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
+}
+
 /// Prints `message` to standard error.
 func printError(_ message: String) {
     FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
@@ -45,6 +82,9 @@ struct Run: ParsableCommand {
     @Flag(help: "Stop at the first failing analysis and write nothing (default: write the others' results, record the failure, exit non-zero).")
     var failFast = false
 
+    @Flag(help: "No progress lines on stderr (they are shown only when stderr is a terminal).")
+    var quiet = false
+
     func run() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         let outURL = URL(fileURLWithPath: out ?? "impact-results/" + ((config as NSString).lastPathComponent as NSString).deletingPathExtension)
@@ -57,7 +97,12 @@ struct Run: ParsableCommand {
             for stale in try OutputWriter.preflight(outURL, force: force, config: cfg) {
                 FileHandle.standardError.write(Data("note: removed '\(stale)', left by an interrupted run\n".utf8))
             }
-            let output = try Runner.run(cfg, threads: threads, only: only.isEmpty ? nil : only, failFast: failFast)
+            var progress: (@Sendable (Runner.Progress) -> Void)? = nil
+            if !quiet && isatty(STDERR_FILENO) != 0 {
+                let reporter = ProgressReporter()
+                progress = { reporter.handle($0) }
+            }
+            let output = try Runner.run(cfg, threads: threads, only: only.isEmpty ? nil : only, failFast: failFast, progress: progress)
             let files = try OutputWriter.write(output, to: outURL, force: force, command: CommandLine.arguments, threads: threads)
             print("wrote \(files.count) files to \(outURL.path):")
             for a in output.analyses { print("  \(a.name) (\(a.method))") }

@@ -41,6 +41,30 @@ struct CommandLineTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.deletingLastPathComponent().path).isEmpty)
     }
 
+    @Test("progress: the library reports each analysis's start and end; the CLI prints nothing when stderr is not a terminal")
+    func progress() throws {
+        final class Events: @unchecked Sendable {
+            var list: [String] = []
+            let lock = NSLock()
+            func add(_ s: String) { lock.withLock { list.append(s) } }
+        }
+        let events = Events()
+        let config = try ConfigLoader.load(path: TestData.example("nsw_regression.yaml").path)
+        _ = try Runner.run(config, threads: 1) { event in
+            switch event {
+            case .started(let i, let n, let name, _): events.add("start \(i)/\(n) \(name)")
+            case .finished(let i, let n, let name, let seconds, let failed): events.add("end \(i)/\(n) \(name) \(seconds >= 0) \(failed)")
+            }
+        }
+        let n = config.analyses.count
+        #expect(events.list.count == 2 * n)
+        #expect(events.list.first == "start 1/\(n) \(config.analyses[0].name)")
+        #expect(events.list.last == "end \(n)/\(n) \(config.analyses[n - 1].name) true false")
+        let dir = TestData.temporaryDirectory().appendingPathComponent("out")
+        let r = try runImpact(["run", TestData.example("nsw_regression.yaml").path, "--out", dir.path])
+        #expect(r.status == 0 && !r.stderr.contains("[1/"), "\(r.stderr)")
+    }
+
     @Test("a missing input file fails naming the file, non-zero exit, nothing written")
     func missingInput() throws {
         let dir = TestData.temporaryDirectory().appendingPathComponent("out")
