@@ -116,6 +116,37 @@ enum DidRowsReference {
     static let rcFirst = -0.010503246220962475
 }
 
+@Suite("Synthetic control with cross-validated V in configs")
+struct CrossValidatedSynthConfigTests {
+    @Test("Examples/synth_inference.yaml gives ADH (2015) Table 2's weights and reports the training V")
+    func germany() throws {
+        let config = try ConfigLoader.load(path: TestData.example("synth_inference.yaml").path)
+        let output = try Runner.run(config, threads: 2)
+        guard case .single(let r) = try #require(output.analyses.first?.result as? SyntheticControlOutcome) else {
+            Issue.record("expected a single-unit result")
+            return
+        }
+        let w = Dictionary(uniqueKeysWithValues: r.weights.map { ($0.donor, $0.weight) })
+        for (country, weight) in ["Austria": 0.42, "USA": 0.22, "Japan": 0.16, "Switzerland": 0.11, "Netherlands": 0.09] {
+            // Within 0.01 (the training MSPE is flat near its minimum; see SyntheticControlTests).
+            #expect(abs((w[country] ?? 0) - weight) <= 0.01, "\(country): \(w[country] ?? 0)")
+        }
+        let cv = try #require(r.crossValidation)
+        #expect(cv.fitPeriods == Array(stride(from: 1981.0, through: 1990, by: 1)) && cv.predictors.count == 6)
+        // The main fit's V is the training V.
+        for (a, b) in zip(cv.predictors, r.predictors) { #expect(a.weight == b.weight) }
+    }
+
+    @Test("cross_validation needs one training predictor per main predictor")
+    func mismatch() throws {
+        var text = try String(contentsOf: TestData.example("synth_inference.yaml"), encoding: .utf8)
+        text = text.replacingOccurrences(of: "        - {variable: invest70, periods: [1980]}\n", with: "")
+        #expect {
+            try parseExample(text)
+        } throws: { "\($0)".contains("lists 5 training predictor(s) for 6 main predictor(s)") }
+    }
+}
+
 @Suite("Sensitivity to parallel trends in configs")
 struct SensitivityConfigTests {
     @Test("Examples/ehec_sensitivity.yaml reproduces the HonestDiD README through the event-study method")

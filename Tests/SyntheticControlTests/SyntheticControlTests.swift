@@ -144,3 +144,37 @@ struct AugmentedTests {
         #expect(fit.crossValidation == nil)
     }
 }
+
+@Suite("Cross-validated predictor weights")
+struct CrossValidationTests {
+    static let germanyPanel = try! Panel(try! CSVReader.read(contentsOf: TestData.dataset("germany.csv")), unit: "country", time: "year")
+
+    /// ADH (2015) as in their replication code: training predictors over 1971–1980 with V chosen on
+    /// 1981–1990 outcomes; main predictors over 1981–1990.
+    static func germany(training: Bool) throws -> SyntheticControlProblem {
+        let years = training ? Data.range(1971, 1980) : Data.range(1981, 1990)
+        var p = ["gdp", "trade", "infrate"].map { PredictorSpecification(variable: $0, periods: years) }
+        p.append(PredictorSpecification(variable: "industry", periods: years))
+        p.append(PredictorSpecification(variable: "schooling", periods: training ? [1970, 1975] : [1980, 1985]))
+        p.append(PredictorSpecification(variable: training ? "invest70" : "invest80", periods: [1980]))
+        return try SyntheticControlProblem(
+            panel: germanyPanel, outcome: "gdp", treated: "West Germany", treatmentTime: 1991, predictors: p,
+            fitPeriods: training ? Data.range(1981, 1990) : Data.range(1960, 1989))
+    }
+
+    @Test("West Germany: Austria 0.42, USA 0.22, Japan 0.16, Switzerland 0.11, Netherlands 0.09 (ADH 2015, Table 2, within 0.01)")
+    func germany() throws {
+        // The training V search has local optima (4 random starts can stop at an MSPE of 4928 with
+        // Netherlands at 0.106); 20 starts reach 4580, where the weights round to the published ones.
+        let cv = try CrossValidatedSyntheticControl(
+            training: Self.germany(training: true), main: Self.germany(training: false), options: .init(randomStarts: 20, seed: 7, threads: 2))
+        #expect(cv.training.lossV < 4581)
+        let w = Dictionary(uniqueKeysWithValues: zip(cv.main.problem.donors, cv.main.weights))
+        #expect(w.values.filter { $0 > 0.001 }.count == 5)
+        let published = ["Austria": 0.42, "USA": 0.22, "Japan": 0.16, "Switzerland": 0.11, "Netherlands": 0.09]
+        // To 0.01, as the issue states: the training MSPE is flat near its minimum, so V vectors whose
+        // losses agree to 1e-4 relative give weights that differ by up to 0.008 (seeds 1 and 7 here);
+        // R Synth's published V is one point of that ridge.
+        for (country, weight) in published { #expect(abs((w[country] ?? 0) - weight) <= 0.01, "\(country): \(w[country] ?? 0)") }
+    }
+}

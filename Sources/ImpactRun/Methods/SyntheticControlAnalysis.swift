@@ -25,6 +25,8 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
         let exclude = DefaultedKey<[String]>("exclude", "units left out of the donor pool", default: [])
         let predictors = DefaultedKey<[PredictorEntry]>("predictors", "list of {variable, periods, aggregate}", default: [])
         let fitPeriods = OptionalKey<PeriodSet>("fit_periods", "periods whose outcome MSPE chooses V", default: "every pre-treatment period")
+        let crossValidation = OptionalKey<CrossValidationSetting>(
+            "cross_validation", "choose V out of sample: {predictors (earlier years, same order), fit_periods}")
         let predictorWeights = OptionalKey<PredictorWeightsSetting>(
             "predictor_weights", "optimized, outcome-only, or custom V weights",
             default: "optimized (outcome-only when staggered without predictors)")
@@ -63,6 +65,7 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
     public var predictors: [PredictorSpecification]
     public var fitPeriods: [Double]?
     public var predictorWeights: SyntheticControlOptions.PredictorWeights
+    public var crossValidation: CrossValidationSetting?
     public var randomStarts: Int
     public var maximumEvaluations: Int
     public var placebo: Bool
@@ -125,6 +128,20 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
             }
         }
         if let donors, let treated, donors.contains(treated) { throw s.issue(\.donors, "the treated unit '\(treated)' is listed as a donor") }
+        crossValidation = try s(\.crossValidation)
+        if let cv = crossValidation {
+            if adoption != nil { throw s.issue(\.crossValidation, "cross-validation applies to a single treated unit") }
+            if s.has(\.predictorWeights) { throw s.issue(\.crossValidation, "cross-validation chooses V; remove predictor_weights") }
+            if cv.predictors.count != predictors.count {
+                throw s.issue(
+                    \.crossValidation,
+                    "lists \(cv.predictors.count) training predictor(s) for \(predictors.count) main predictor(s); give one per main predictor, in the same order"
+                )
+            }
+            if let t = treatmentTime, let late = cv.fitPeriods.first(where: { $0 >= t }) {
+                throw s.issue(\.crossValidation, "fit period \(formatNumber(late)) is not before the treatment time \(formatNumber(t))")
+            }
+        }
     }
 
     var options: SyntheticControlOptions {
@@ -166,6 +183,16 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
             panel: p, outcome: outcome, treated: treated, treatmentTime: treatmentTime,
             donors: donors, exclude: exclude, predictors: predictors, fitPeriods: fitPeriods)
         let window = PeriodSet.range(effectWindow)
+        var training: SyntheticControlFit? = nil
+        if let cv = crossValidation {
+            let trainingProblem = try SyntheticControlProblem(
+                panel: p, outcome: outcome, treated: treated, treatmentTime: treatmentTime,
+                donors: donors, exclude: exclude, predictors: cv.predictors, fitPeriods: cv.fitPeriods)
+            let validated = try CrossValidatedSyntheticControl(training: trainingProblem, main: problem, options: options)
+            training = validated.training
+            // The main fit, its placebos and leave-one-out refits all use the training V.
+            options.predictorWeights = .custom(validated.main.predictorWeights ?? [])
+        }
         let fit = try SyntheticControl.fit(problem, options: options)
         let v = fit.predictorWeights
         var placeboResult: PlaceboInSpace?
@@ -197,8 +224,38 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
             weights: fit.weights, synthetic: fit.synthetic, gaps: fit.gaps, predictors: predictorRows,
             lossV: fit.lossV, lossW: fit.lossW, starts: fit.starts, ridgeLambda: nil, effectWindow: effectWindow,
             placebo: placeboResult, placeboInTime: inTime, leaveOneOut: loo, level: level)
-        let out = SyntheticControlReport.output(context.analysis.name, problem: problem, result: result, placebo: placeboResult)
-        return MethodOutput(result: .single(result), blocks: out.blocks, attachments: out.attachments, warnings: out.warnings)
+        var cvResult = result
+        var cvBlocks: [ReportBlock] = []
+        if let training {
+            let tp = training.problem
+            let tx = tp.x0.multiplied(by: training.weights)
+            let trainingPredictors: [SyntheticControlResult.Predictor] = tp.predictors.indices.map { k in
+                let row = tp.x0.row(k)
+                return .init(
+                    predictor: tp.predictors[k].label, weight: training.predictorWeights?[k], treated: tp.x1[k], synthetic: tx[k],
+                    donorMean: row.reduce(0, +) / Double(row.count))
+            }
+            cvResult.crossValidation = .init(
+                fitPeriods: tp.fitPeriods, predictors: trainingPredictors,
+                weights: zip(tp.donors, training.weights).filter { $0.1 > 0 }.map { .init(donor: $0.0, weight: $0.1) }, lossV: training.lossV)
+            let span = "\(formatNumber(tp.fitPeriods.min() ?? .nan))–\(formatNumber(tp.fitPeriods.max() ?? .nan))"
+            cvBlocks = [
+                .paragraph(
+                    "Predictor weights V were chosen out of sample (Abadie, Diamond & Hainmueller 2015): on training predictors, V minimised the outcome's MSPE over \(span) (\(number: training.lossV)); the weights below use that V with the main predictors."
+                ),
+                .table(
+                    ReportTable(
+                        fileName: "cross_validation.csv", caption: "Training predictors and the V carried to the main fit",
+                        columns: [.init("training predictor", .left), .init("V"), .init("main predictor", .left)],
+                        rows: tp.predictors.indices.map { k in
+                            [.text(tp.predictors[k].label), .number(training.predictorWeights?[k]), .text(problem.predictors[k].label)]
+                        }))
+            ]
+        }
+        let out = SyntheticControlReport.output(context.analysis.name, problem: problem, result: cvResult, placebo: placeboResult)
+        return MethodOutput(
+            result: .single(cvResult), blocks: Array(out.blocks.prefix(1)) + cvBlocks + out.blocks.dropFirst(), attachments: out.attachments,
+            warnings: out.warnings)
     }
 }
 

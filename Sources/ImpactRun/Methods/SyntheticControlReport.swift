@@ -62,6 +62,16 @@ public struct SyntheticControlResult: Encodable, Sendable {
     public let placebo: Placebo?
     public let placeboInTime: InTime?
     public let leaveOneOut: [LeaveOneOut]?
+    /// With `cross_validation`: the training fit whose predictor weights V the main fit uses.
+    public var crossValidation: CrossValidation? = nil
+
+    /// The training half of a cross-validated fit (Abadie, Diamond & Hainmueller 2015).
+    public struct CrossValidation: Encodable, Sendable {
+        public let fitPeriods: [Double]
+        public let predictors: [Predictor]
+        public let weights: [Weight]
+        public let lossV: Double
+    }
 
     static func make(
         estimator: String, problem: SyntheticControlProblem, weights: [Double], synthetic: [Double], gaps: [Double],

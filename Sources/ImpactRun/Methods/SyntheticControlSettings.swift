@@ -60,6 +60,25 @@ public struct PredictorEntry: SettingValue, Decodable {
     }
 }
 
+/// `cross_validation`: choose V out of sample (Abadie, Diamond & Hainmueller 2015): `predictors`
+/// measured in earlier years (one per main predictor, same order) and the `fit_periods` whose outcome
+/// V is chosen on; the main fit then uses that V with the main `predictors`.
+public struct CrossValidationSetting: SettingValue, Decodable, Sendable {
+    public var predictors: [PredictorSpecification]
+    public var fitPeriods: [Double]
+    public static var expected: String { "a mapping {predictors, fit_periods}" }
+    public static func decode(_ decoder: any Decoder) throws -> CrossValidationSetting { try CrossValidationSetting(from: decoder) }
+    public var configText: String { "{predictors: [\(predictors.map(\.label).joined(separator: ", "))]}" }
+
+    public init(from decoder: any Decoder) throws {
+        let m = try StrictMapping(decoder, allowed: ["predictors", "fit_periods"], context: "cross_validation")
+        predictors = try m.required("predictors", [PredictorEntry].self).map(\.spec)
+        fitPeriods = try m.required("fit_periods", PeriodSet.self).values
+        guard !predictors.isEmpty else { throw m.issue("predictors", "list the training predictors (one per main predictor)") }
+        guard !fitPeriods.isEmpty else { throw m.issue("fit_periods", "list the periods whose outcome chooses V") }
+    }
+}
+
 /// `predictor_weights`: `optimized`, `outcome-only`, or a list of custom V weights.
 public struct PredictorWeightsSetting: SettingValue {
     public var value: SyntheticControlOptions.PredictorWeights
