@@ -87,25 +87,7 @@ extension CallawaySantAnna {
         }
         let times = Array(Set(rows.map { time[$0] })).sorted()
         guard times.count >= 2 else { throw .data("the data have only one period") }
-        let first = times[0]
-        let allGroups = Array(Set(unitGroup.filter { $0 > 0 })).sorted()
-        let droppedGroups = allGroups.filter { $0 <= first + Double(spec.anticipation) }
-        let groupList = allGroups.filter { $0 > first + Double(spec.anticipation) }
-        guard !groupList.isEmpty else { throw .data("no group is first treated after the first period \(formatNumber(first))") }
-        if spec.controlGroup == .never && !unitGroup.contains(0) {
-            throw .data("there are no never-treated units (0 or missing in '\(spec.adoption)'); use control_group: not-yet")
-        }
-        struct Task: Sendable { let group: Double, ti: Int, bi: Int, pre: Bool, isBase: Bool }
-        var tasks: [Task] = []
-        for group in groupList {
-            guard let preIndex = times.lastIndex(where: { $0 + Double(spec.anticipation) < group }) else { continue }
-            let periods = spec.basePeriod == .varying ? Array(1..<times.count) : Array(0..<times.count)
-            for ti in periods {
-                let isPre = times[ti] + Double(spec.anticipation) < group
-                let bi = (spec.basePeriod == .varying && isPre) ? ti - 1 : preIndex
-                tasks.append(Task(group: group, ti: ti, bi: bi, pre: isPre, isBase: spec.basePeriod == .universal && ti == preIndex))
-            }
-        }
+        let (tasks, droppedGroups) = try cells(times: times, unitGroups: unitGroup, spec: spec)
         let method = TwoPeriodDiD.Method(rawValue: spec.method.rawValue)!
         let cells = tasks, rowGroup = rows.map { adoption[$0] }, rowTime = rows.map { time[$0] }
         let estimates: [Result<(TwoPeriodDiD.Estimate, [Int]), DiDError>] = ParallelMap.map(tasks.count, threads: spec.threads) { k in
@@ -150,16 +132,52 @@ extension CallawaySantAnna {
         let influence = Matrix(rows: nUnits, columns: tasks.count, columnMajor: storage)
         var shares: [Double: Double] = [:]
         for (u, group) in unitGroup.enumerated() where group > 0 { shares[group, default: 0] += normalisedWeights[u] / Double(nUnits) }
-        let ses = standardErrors(influence, clusters: clusterCodes)
-        let inference = Inference(kind: .analytic, type: "influence function", df: .normal, clusters: clusterCodes.map { ($0.max() ?? -1) + 1 })
-        let groupTimes = results.enumerated().map { j, r in
-            guard r.effect.standardError == nil, ses[j] > 0 else { return r }
-            let e = Estimate.wald(
-                term: r.effect.term, estimate: r.effect.estimate, standardError: ses[j], degreesOfFreedom: nil, level: spec.level, inference: inference)
-            return GroupTime(group: r.group, time: r.time, basePeriod: r.basePeriod, pre: r.pre, effect: e, comparisonUnits: r.comparisonUnits)
-        }
+        let groupTimes = withStandardErrors(results, influence: influence, clusters: clusterCodes, level: spec.level)
         return Parts(
             groupTimes: groupTimes, influence: influence, units: unitNames, groups: unitGroup, weights: normalisedWeights, clusters: clusterCodes,
             droppedGroups: droppedGroups, groupShares: shares)
+    }
+
+    /// One ATT(g,t) to estimate: group g, period index `ti`, base-period index `bi`.
+    struct Cell: Sendable {
+        let group: Double, ti: Int, bi: Int, pre: Bool, isBase: Bool
+    }
+
+    /// The (g, t) cells of did's `att_gt` and the groups dropped for being treated in the first
+    /// period. Base period: `varying` uses t − 1 before treatment and the last period with
+    /// time + anticipation < g after it; `universal` always the latter (its own cell is ATT = 0).
+    static func cells(times: [Double], unitGroups: [Double], spec: Specification) throws(DiDError) -> (cells: [Cell], dropped: [Double]) {
+        let first = times[0]
+        let allGroups = Array(Set(unitGroups.filter { $0 > 0 })).sorted()
+        let dropped = allGroups.filter { $0 <= first + Double(spec.anticipation) }
+        let groupList = allGroups.filter { $0 > first + Double(spec.anticipation) }
+        guard !groupList.isEmpty else { throw .data("no group is first treated after the first period \(formatNumber(first))") }
+        if spec.controlGroup == .never && !unitGroups.contains(0) {
+            throw .data("there are no never-treated units (0 or missing in '\(spec.adoption)'); use control_group: not-yet")
+        }
+        var cells: [Cell] = []
+        for group in groupList {
+            guard let preIndex = times.lastIndex(where: { $0 + Double(spec.anticipation) < group }) else { continue }
+            let periods = spec.basePeriod == .varying ? Array(1..<times.count) : Array(0..<times.count)
+            for ti in periods {
+                let isPre = times[ti] + Double(spec.anticipation) < group
+                let bi = (spec.basePeriod == .varying && isPre) ? ti - 1 : preIndex
+                cells.append(Cell(group: group, ti: ti, bi: bi, pre: isPre, isBase: spec.basePeriod == .universal && ti == preIndex))
+            }
+        }
+        return (cells, dropped)
+    }
+
+    /// The ATT(g,t) with analytic standard errors √(Σ_c ψ_c²)/n and normal pointwise intervals
+    /// (cells with no variation, such as a universal base period's, keep no standard error).
+    static func withStandardErrors(_ results: [GroupTime], influence: Matrix, clusters: [Int]?, level: Double) -> [GroupTime] {
+        let ses = standardErrors(influence, clusters: clusters)
+        let inference = Inference(kind: .analytic, type: "influence function", df: .normal, clusters: clusters.map { ($0.max() ?? -1) + 1 })
+        return results.enumerated().map { j, r in
+            guard r.effect.standardError == nil, ses[j] > 0 else { return r }
+            let e = Estimate.wald(
+                term: r.effect.term, estimate: r.effect.estimate, standardError: ses[j], degreesOfFreedom: nil, level: level, inference: inference)
+            return GroupTime(group: r.group, time: r.time, basePeriod: r.basePeriod, pre: r.pre, effect: e, comparisonUnits: r.comparisonUnits)
+        }
     }
 }

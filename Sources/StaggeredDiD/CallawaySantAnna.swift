@@ -158,28 +158,8 @@ public struct CallawaySantAnna: Sendable {
             for r in 0..<table.rowCount where firstRow[panel.unitOfRow[r]] < 0 { firstRow[panel.unitOfRow[r]] = r }
             clusterCodes = column.groups(rows: firstRow).codes
         }
-        let first = times[0]
-        let allGroups = Array(Set(g.filter { $0 > 0 })).sorted()
-        droppedGroups = allGroups.filter { $0 <= first + Double(spec.anticipation) }
-        let groupList = allGroups.filter { $0 > first + Double(spec.anticipation) }
-        guard !groupList.isEmpty else { throw .data("no group is first treated after the first period \(formatNumber(first))") }
-        if spec.controlGroup == .never && !g.contains(0) {
-            throw .data("there are no never-treated units (0 or missing in '\(spec.adoption)'); use control_group: not-yet")
-        }
-
-        // The (g, t) cells, then their estimates in parallel (each depends only on its cell).
-        struct Task: Sendable { let group: Double, ti: Int, bi: Int, pre: Bool, isBase: Bool }
-        var tasks: [Task] = []
-        for group in groupList {
-            // The base period after treatment: the last period with time + anticipation < g.
-            guard let preIndex = times.lastIndex(where: { $0 + Double(spec.anticipation) < group }) else { continue }
-            let periods = spec.basePeriod == .varying ? Array(1..<times.count) : Array(0..<times.count)
-            for ti in periods {
-                let isPre = times[ti] + Double(spec.anticipation) < group
-                let bi = (spec.basePeriod == .varying && isPre) ? ti - 1 : preIndex
-                tasks.append(Task(group: group, ti: ti, bi: bi, pre: isPre, isBase: spec.basePeriod == .universal && ti == preIndex))
-            }
-        }
+        let (tasks, dropped) = try Self.cells(times: times, unitGroups: g, spec: spec)
+        droppedGroups = dropped
         let weightsGiven = spec.weights != nil
         let outcomes = y, covariates = covariateMatrices, unitGroups = g, sampling = w, cells = tasks
         let estimates: [Result<(TwoPeriodDiD.Estimate, [Int]), DiDError>] = ParallelMap.map(tasks.count, threads: spec.threads) { k in
@@ -233,16 +213,7 @@ public struct CallawaySantAnna: Sendable {
         for (u, group) in g.enumerated() where group > 0 { shares[group, default: 0] += w[u] / Double(nUnits) }
         groupShares = shares
         clusters = clusterCodes
-        // Analytic standard errors and normal pointwise intervals.
-        let ses = Self.standardErrors(influence, clusters: clusterCodes)
-        let inference = Inference(kind: .analytic, type: "influence function", df: .normal, clusters: clusterCodes.map { ($0.max() ?? -1) + 1 })
-        groupTimes = results.enumerated().map { j, r in
-            guard r.effect.standardError == nil, ses[j] > 0 else { return r }
-            let e = Estimate.wald(
-                term: r.effect.term, estimate: r.effect.estimate, standardError: ses[j], degreesOfFreedom: nil,
-                level: spec.level, inference: inference)
-            return GroupTime(group: r.group, time: r.time, basePeriod: r.basePeriod, pre: r.pre, effect: e, comparisonUnits: r.comparisonUnits)
-        }
+        groupTimes = Self.withStandardErrors(results, influence: influence, clusters: clusterCodes, level: spec.level)
     }
 
     /// The covariance `Σ_c ψ_c ψ_cᵀ / n²` of the columns of `influence`, with `ψ_c` the influence

@@ -311,9 +311,11 @@ struct ConditionalMomentTest {
         if !check(eta).honest { return (eta, .infinity) }
         let lowInitial = min(-100, eta - 20 * sigmaB), highInitial = max(100, eta + 20 * sigmaB)
         let maxIterations = 10_000, switchIterations = 10
-        var vup = Double.infinity, vlo = -Double.infinity
-        var probe = check(highInitial)
-        if !probe.honest {
+        // From a point outside [vlo, vup] (where the program's value is not c): a few fixed-point
+        // steps towards the end, then bisection between η (inside) and the last step (outside).
+        func end(from initial: Double, upward: Bool) -> Double {
+            var probe = check(initial)
+            if probe.honest { return upward ? .infinity : -.infinity }
             var dif = 0.0, iterations = 1
             var mid = nextMid(probe.x)
             while true {
@@ -326,38 +328,16 @@ struct ConditionalMomentTest {
                 }
                 mid = nextMid(probe.x)
             }
-            var low = eta, high = mid
+            var inside = eta, outside = mid
             while dif > tolerance && iterations < maxIterations {
                 iterations += 1
-                mid = (high + low) / 2
-                if check(mid).honest { low = mid } else { high = mid }
-                dif = high - low
+                mid = (inside + outside) / 2
+                if check(mid).honest { inside = mid } else { outside = mid }
+                dif = abs(outside - inside)
             }
-            vup = mid
+            return mid
         }
-        probe = check(lowInitial)
-        if !probe.honest {
-            var dif = 0.0, iterations = 1
-            var mid = nextMid(probe.x)
-            while true {
-                probe = check(mid)
-                if probe.honest || iterations >= maxIterations { break }
-                iterations += 1
-                if iterations >= switchIterations {
-                    dif = tolerance + 1
-                    break
-                }
-                mid = nextMid(probe.x)
-            }
-            var low = mid, high = eta
-            while dif > tolerance && iterations < maxIterations {
-                mid = (low + high) / 2
-                iterations += 1
-                if check(mid).honest { high = mid } else { low = mid }
-                dif = high - low
-            }
-            vlo = mid
-        }
+        let vup = end(from: highInitial, upward: true), vlo = end(from: lowInitial, upward: false)
         return (vlo, vup)
     }
 }
