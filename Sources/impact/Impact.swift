@@ -11,7 +11,8 @@ import LinearAlgebra
 struct Impact: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "impact",
-        abstract: "Impact evaluation from reproducible YAML configs: regression, matching and weighting, synthetic control, staggered DiD and its sensitivity to parallel trends.",
+        abstract:
+            "Impact evaluation from reproducible YAML configs: regression, matching and weighting, synthetic control, staggered DiD and its sensitivity to parallel trends.",
         discussion: "Methods (the 'method:' of an analysis):\n" + MethodRegistry.listing,
         version: ImpactEvalVersion.string,
         subcommands: [Run.self, Validate.self],
