@@ -59,10 +59,20 @@ public struct SimplexLeastSquares: Sendable {
             var inFree = [Bool](repeating: false, count: j)
             var free: [Int] = []
             if let warm = warmStart, !warm.isEmpty {
-                let candidate = warm // a support from an earlier solve: sorted, unique
-                if let z = subproblem(candidate, ap, v, &work), z.allSatisfy({ $0 > 0 }) {
-                    free = candidate
-                    for (k, i) in free.enumerated() { w[i] = z[k]; inFree[i] = true }
+                // A support from an earlier solve (sorted, unique). Weights that come out non-positive
+                // are dropped and the rest re-solved, until all are positive: a feasible point,
+                // optimal on its free set, from which the active-set loop below continues (rather
+                // than restarting from one donor, which redid most of the work).
+                var candidate = warm
+                while !candidate.isEmpty, let z = subproblem(candidate, ap, v, &work) {
+                    if z.allSatisfy({ $0 > 0 }) {
+                        free = candidate
+                        for (k, i) in free.enumerated() { w[i] = z[k]; inFree[i] = true }
+                        break
+                    }
+                    let kept = candidate.indices.filter { z[$0] > 0 }.map { candidate[$0] }
+                    if kept.count == candidate.count { break }
+                    candidate = kept
                 }
             }
             if free.isEmpty {
