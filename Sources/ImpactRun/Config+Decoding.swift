@@ -56,6 +56,7 @@ struct DataSources: Decodable {
             }
             let encoding = try m.choice("encoding", CSVOptions.TextEncoding.allCases.map(\.rawValue), default: "auto")
             spec.encoding = CSVOptions.TextEncoding(rawValue: encoding) ?? .automatic
+            spec.dates = try m.value("dates", default: [])
             return spec
         }
         guard !sources.isEmpty else {

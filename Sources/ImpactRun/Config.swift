@@ -59,10 +59,12 @@ public struct DataSourceSpec: Sendable {
     public var delimiter: UInt8? = nil
     /// The text encoding (`auto`, `utf-8`, `latin1`, `windows-1252`).
     public var encoding: CSVOptions.TextEncoding = .automatic
+    /// ISO date columns whose year, quarter, month and day counts are added (`Table.addDateParts`).
+    public var dates: [String] = []
     /// Where the source was declared, for messages.
     var mark: Mark?
 
-    static let keys = ["path", "categorical", "missing", "delimiter", "encoding"]
+    static let keys = ["path", "categorical", "missing", "delimiter", "encoding", "dates"]
 }
 
 /// One analysis: a name, a method, the data it uses and the method's own settings.

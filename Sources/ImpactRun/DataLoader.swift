@@ -56,9 +56,14 @@ public enum DataLoader {
         options.encoding = source.encoding
         if let missing = source.missing { options.missingTokens = Set(missing) }
         do {
-            let table = try CSVReader.read(data: bytes, source: path, options: options)
+            var table = try CSVReader.read(data: bytes, source: path, options: options)
             for c in source.categorical where !table.hasColumn(c) {
                 throw fail("'categorical' names column '\(c)', which '\(path)' does not have")
+            }
+            for c in source.dates {
+                do throws(TableError) { try table.addDateParts(of: c) } catch {
+                    throw fail("dates: \(error)")
+                }
             }
             return LoadedData(name: source.name, url: source.url, sha256: SHA256.hex(bytes), bytes: bytes.count, table: table)
         } catch let e as CSVError {

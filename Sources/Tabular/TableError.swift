@@ -8,6 +8,8 @@ public enum TableError: Error, Equatable, Sendable {
     case duplicateColumn(name: String)
     /// Columns have different lengths.
     case lengthMismatch(name: String, expected: Int, found: Int)
+    /// A cell that cannot be read as the column requires (row is 0-based).
+    case invalidValue(column: String, row: Int, value: String, expected: String)
 }
 
 extension TableError: CustomStringConvertible {
@@ -25,6 +27,8 @@ extension TableError: CustomStringConvertible {
             return "more than one column is named '\(name)'"
         case let .lengthMismatch(name, expected, found):
             return "column '\(name)' has \(found) values, expected \(expected)"
+        case let .invalidValue(column, row, value, expected):
+            return "column '\(column)', row \(row + 1) (line \(row + 2) of the file) holds '\(value)'; expected \(expected)"
         }
     }
 }

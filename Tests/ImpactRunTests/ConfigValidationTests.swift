@@ -178,6 +178,10 @@ struct ConfigValidationTests {
             try DataLoader.load(try config(", encoding: utf-8"))
         } throws: { "\($0)".contains("line 3 is not valid UTF-8") }
         #expect(throws: (any Error).self) { try config(", delimiter: ':'") }
+        // A date column that is not a date is named with its line.
+        #expect {
+            try DataLoader.load(try config(", encoding: latin1, delimiter: ';', dates: [nom]"))
+        } throws: { "\($0)".contains("dates: column 'nom', row 1 (line 2 of the file) holds 'Ecole A'; expected an ISO date") }
         #expect(throws: (any Error).self) { try config(", encoding: ebcdic") }
     }
 

@@ -36,6 +36,23 @@ struct CSVReaderTests {
         #expect(throws: TableError.self) { try CSVReader.read(text: "a\n007\nx\n").numeric("a") }
     }
 
+    @Test("ISO dates give year, quarter, month and day counts; a bad date names its row, line and value")
+    func dates() throws {
+        var t = try CSVReader.read(text: "school,visit\nA,2019-09-01\nB,2020-02-29\nC,\nD,1900-03-01\nE,2021-01\n")
+        try t.addDateParts(of: "visit")
+        #expect(try t.numeric("visit_year").prefix(2) == [2019, 2020])
+        #expect(try t.numeric("visit_quarter")[0] == 8078 && t.numeric("visit_quarter")[1] == 8080)
+        #expect(try t.numeric("visit_month")[0] == 24236 && t.numeric("visit_month")[4] == 24252)
+        let day = try t.numeric("visit_day")
+        #expect(day[0] == 18140 && day[3] == -25508 && day[2].isNaN && day[4].isNaN)
+        for bad in ["2019-02-29", "2019-9-1", "01/09/2019", "2019-13-01"] {
+            var u = try CSVReader.read(text: "visit\n2019-01-01\n\(bad)\n")
+            #expect(throws: TableError.invalidValue(column: "visit", row: 1, value: bad, expected: "an ISO date such as 2019-09-01 (or 2019-09 for a month)")) {
+                try u.addDateParts(of: "visit")
+            }
+        }
+    }
+
     @Test("header names are trimmed of surrounding spaces")
     func trimmedHeaders() throws {
         let t = try CSVReader.read(text: " id , score \n1,2\n")
