@@ -81,8 +81,12 @@ public enum AbadieImbens {
         let m = min(spec.matches, spec.estimand == .ate ? min(nt, n - nt) : (flip ? nt : n - nt))
         // Matches of every target unit in the other group.
         var matchSets: [[Int]] = Array(repeating: [], count: n)
+        // The two groups once (ascending, as the per-unit filters built them before), and the
+        // covariates row by row for the distance loops.
+        let treatedPool = (0..<n).filter { sample.treated[$0] }, controlPool = (0..<n).filter { !sample.treated[$0] }
+        let rows = (0..<n).map { x.row($0) }
         for i in 0..<n where isTarget(i) {
-            matchSets[i] = nearest(i, in: (0..<n).filter { sample.treated[$0] != sample.treated[i] }, x: x, count: m)
+            matchSets[i] = nearest(i, in: sample.treated[i] ? controlPool : treatedPool, rows: rows, count: m)
         }
         // K: times each unit is used as a match, weighted by 1/#matches; KK with squared weights.
         var k = [Double](repeating: 0, count: n), kk = [Double](repeating: 0, count: n)
@@ -132,8 +136,8 @@ public enum AbadieImbens {
             sigma2 = [Double](repeating: s, count: n)
         } else {
             sigma2 = (0..<n).map { i in
-                let own = (0..<n).filter { $0 != i && sample.treated[$0] == sample.treated[i] }
-                let group = [i] + nearest(i, in: own, x: x, count: min(spec.varianceMatches, own.count))
+                let own = sample.treated[i] ? treatedPool : controlPool
+                let group = [i] + nearest(i, in: own, rows: rows, count: min(spec.varianceMatches, own.count - 1), excluding: i)
                 let c = Double(group.count)
                 let mean = group.reduce(0) { $0 + y[$1] } / c
                 return group.reduce(0) { $0 + (y[$1] - mean) * (y[$1] - mean) } / (c - 1)
@@ -173,17 +177,42 @@ public enum AbadieImbens {
     }
 
     /// Units of `pool` at squared standardised distance <= the `count`-th smallest (+ tolerance) from unit `i`.
-    static func nearest(_ i: Int, in pool: [Int], x: Matrix, count: Int) -> [Int] {
+    static func nearest(_ i: Int, in pool: [Int], rows: [[Double]], count: Int, excluding: Int? = nil) -> [Int] {
         guard count > 0, !pool.isEmpty else { return [] }
-        let p = x.columns
-        let d = pool.map { j -> Double in
+        let xi = rows[i], p = xi.count
+        var candidates: [Int] = []
+        var d: [Double] = []
+        candidates.reserveCapacity(pool.count)
+        d.reserveCapacity(pool.count)
+        for j in pool where j != excluding {
+            let xj = rows[j]
             var s = 0.0
-            for q in 0..<p { let diff = x[j, q] - x[i, q]; s += diff * diff }
-            return s
+            for q in 0..<p {
+                let diff = xj[q] - xi[q]
+                s += diff * diff
+            }
+            candidates.append(j)
+            d.append(s)
         }
-        let kth = d.sorted()[min(count, d.count) - 1]
+        guard !d.isEmpty else { return [] }
+        let kth = kthSmallest(d, min(count, d.count))
         let limit = kth + distanceTolerance + comparisonTolerance
-        return pool.indices.filter { d[$0] <= limit }.map { pool[$0] }
+        return candidates.indices.filter { d[$0] <= limit }.map { candidates[$0] }
+    }
+
+    /// The k-th smallest value (1-based) of `values`: a sorted buffer of k for small k (O(nk)),
+    /// a full sort otherwise; the same number either way.
+    static func kthSmallest(_ values: [Double], _ k: Int) -> Double {
+        guard k <= 16 else { return values.sorted()[k - 1] }
+        var smallest: [Double] = []
+        smallest.reserveCapacity(k + 1)
+        for v in values where smallest.count < k || v < smallest[k - 1] {
+            var position = smallest.count
+            while position > 0 && smallest[position - 1] > v { position -= 1 }
+            smallest.insert(v, at: position)
+            if smallest.count > k { smallest.removeLast() }
+        }
+        return smallest[k - 1]
     }
 
     /// Weighted least squares of y on [1, X] with weights w (units with w = 0 excluded); the slopes.
