@@ -42,7 +42,7 @@ extension ParallelTrendsSensitivity {
                 return try relativeMagnitudes([bound], gridPoints: gridPoints, threads: threads)[0].containsZero
             case .smoothness:
                 let (v, half) = try smoothnessProblem!.optimalInterval(m: bound, criticalValue: cv)
-                let centre = zip(v, estimates).reduce(0) { $0 + $1.0 * $1.1 }
+                let centre = Vector.dot(v, estimates)
                 return centre - half <= 0 && centre + half >= 0
             }
         }

@@ -101,11 +101,11 @@ struct RelativeMagnitudesPolyhedron {
         let pre = s.preperiods, post = s.postperiods
         let kappa = alpha / 10
         // Only moments that involve post-period coefficients.
-        var selected = rows.filter { row in (pre..<(pre + post)).contains { row[$0] != 0 } }
+        let selected = rows.filter { row in (pre..<(pre + post)).contains { row[$0] != 0 } }
         if selected.isEmpty { return Array(repeating: true, count: grid.count) }
         let sigma = s.covariance
-        let sigmaY = Self.sandwich(selected, sigma)
-        let y0 = selected.map { row in zip(row, s.estimates).reduce(0) { $0 + $1.0 * $1.1 } }
+        let sigmaY = Matrix(rows: selected.count, columns: sigma.rows, rowMajor: selected.flatMap { $0 }).sandwiching(sigma)
+        let y0 = selected.map { row in Vector.dot(row, s.estimates) }
         if post == 1 {
             let lfCV = ConditionalMomentTest.leastFavourableCriticalValueWithoutNuisance(sigma: sigmaY, kappa: kappa)
             let test = NoNuisanceTest(rows: selected, sigma: sigma, sigmaY: sigmaY, lfCV: lfCV, alpha: alpha, kappa: kappa)
@@ -128,21 +128,11 @@ struct RelativeMagnitudesPolyhedron {
                 if c == 0 { one[i] = v } else { nuisance[i][c - 1] = v }
             }
         }
-        selected = []
         let test = ConditionalMomentTest(nuisance: nuisance, sigma: sigmaY, alpha: alpha, kappa: kappa)
         return grid.map { theta in
             let y = zip(y0, one).map { $0 - $1 * theta }
             return !test.rejects(y)
         }
-    }
-
-    static func sandwich(_ a: [[Double]], _ sigma: Matrix) -> Matrix {
-        let m = a.count, n = sigma.rows
-        var out = Matrix(rows: m, columns: m)
-        var left = [[Double]](repeating: [Double](repeating: 0, count: n), count: m)
-        for i in 0..<m { for j in 0..<n { left[i][j] = (0..<n).reduce(0) { $0 + a[i][$1] * sigma[$1, j] } } }
-        for i in 0..<m { for k in 0..<m { out[i, k] = (0..<n).reduce(0) { $0 + left[i][$1] * a[k][$1] } } }
-        return out
     }
 
     /// HonestDiD's `.construct_Gamma`: `lᵀ` then the unit vectors that are pivots of the
@@ -241,14 +231,14 @@ struct ConditionalMomentTest {
         }
         let sigmaGamma: (([Double]) -> (variance: Double, product: [Double])) = { g in
             let p = self.sigma * g
-            return (zip(g, p).reduce(0) { $0 + $1.0 * $1.1 }, p)
+            return (Vector.dot(g, p), p)
         }
         var zlo: Double, zup: Double, maxstat: Double
         if !fullRank || degenerate {
             let (variance, product) = sigmaGamma(lambda)
             if abs(variance) < .ulpOfOne { return eta > 0 }
             let sigmaB = variance.squareRoot()
-            let gy = zip(lambda, y).reduce(0) { $0 + $1.0 * $1.1 }
+            let gy = Vector.dot(lambda, y)
             let sT = (0..<m).map { y[$0] - product[$0] / variance * gy }
             let b = product.map { $0 / variance }
             let (vlo, vup) = dualTruncation(eta: eta, sT: sT, b: b, sigmaB: sigmaB)
@@ -273,11 +263,11 @@ struct ConditionalMomentTest {
             }
             let (variance, product) = sigmaGamma(vB)
             let sigmaB = variance.squareRoot()
-            let vy = zip(vB, y).reduce(0) { $0 + $1.0 * $1.1 }
+            let vy = Vector.dot(vB, y)
             var vlo = -Double.infinity, vup = Double.infinity
             for row in gammaB {
-                let rho = zip(row, product).reduce(0) { $0 + $1.0 * $1.1 } / variance
-                let value = -zip(row, y).reduce(0) { $0 + $1.0 * $1.1 } / rho + vy
+                let rho = Vector.dot(row, product) / variance
+                let value = -Vector.dot(row, y) / rho + vy
                 if rho > 0 { vlo = max(vlo, value) } else if rho < 0 { vup = min(vup, value) }
             }
             maxstat = eta / sigmaB
@@ -306,7 +296,7 @@ struct ConditionalMomentTest {
         }
         func roundEps(_ x: Double) -> Double { abs(x) < pow(Double.ulpOfOne, 0.75) ? 0 : x }
         func nextMid(_ x: [Double]) -> Double {
-            roundEps(zip(x, sT).reduce(0) { $0 + $1.0 * $1.1 }) / (1 - zip(x, b).reduce(0) { $0 + $1.0 * $1.1 })
+            roundEps(Vector.dot(x, sT)) / (1 - Vector.dot(x, b))
         }
         if !check(eta).honest { return (eta, .infinity) }
         let lowInitial = min(-100, eta - 20 * sigmaB), highInitial = max(100, eta + 20 * sigmaB)
@@ -363,22 +353,22 @@ struct NoNuisanceTest {
 
     func rejects(_ beta: [Double]) -> Bool {
         let a = rows.indices.map { i in rows[i].map { $0 / sigmaTilde[i] } }
-        let moments = a.map { zip($0, beta).reduce(0) { $0 + $1.0 * $1.1 } }
+        let moments = a.map { Vector.dot($0, beta) }
         var location = 0
         for i in moments.indices where moments[i] > moments[location] { location = i }
         let maxMoment = moments[location]
         if maxMoment > lfCV { return true }
         let gamma = a[location]
         let product = sigma * gamma
-        let variance = zip(gamma, product).reduce(0) { $0 + $1.0 * $1.1 }
+        let variance = Vector.dot(gamma, product)
         let c = product.map { $0 / variance }
-        let gy = zip(gamma, beta).reduce(0) { $0 + $1.0 * $1.1 }
+        let gy = Vector.dot(gamma, beta)
         let z = zip(beta, c).map { $0 - $1 * gy }
         var vlo = -Double.infinity, vup = Double.infinity
         for i in a.indices {
             let row = zip(a[i], gamma).map { $0 - $1 }
-            let ac = zip(row, c).reduce(0) { $0 + $1.0 * $1.1 }
-            let value = -zip(row, z).reduce(0) { $0 + $1.0 * $1.1 } / ac
+            let ac = Vector.dot(row, c)
+            let value = -Vector.dot(row, z) / ac
             if ac < 0 { vlo = max(vlo, value) } else if ac > 0 { vup = min(vup, value) }
         }
         let alphaTilde = (alpha - kappa) / (1 - kappa)

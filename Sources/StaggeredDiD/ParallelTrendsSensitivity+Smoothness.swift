@@ -34,7 +34,7 @@ extension ParallelTrendsSensitivity {
         for m in bounds {
             guard m >= 0, m.isFinite else { throw .data("sensitivity: smoothness bound M must be finite and non-negative, got \(m)") }
             let (v, halfLength) = try problem.optimalInterval(m: m, criticalValue: cv)
-            let centre = zip(v, estimates).reduce(0) { $0 + $1.0 * $1.1 }
+            let centre = Vector.dot(v, estimates)
             out.append(
                 RobustInterval(
                     restriction: .smoothness, bound: m, lower: centre - halfLength, upper: centre + halfLength, method: "FLCI", openAtGridEnd: false))

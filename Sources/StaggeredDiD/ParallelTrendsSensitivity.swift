@@ -94,7 +94,7 @@ public struct ParallelTrendsSensitivity: Sendable {
 
     /// `θ̂ = lᵀβ̂_post`.
     public var targetEstimate: Double {
-        zip(target, estimates[preperiods...]).reduce(0) { $0 + $1.0 * $1.1 }
+        Vector.dot(target, Array(estimates[preperiods...]))
     }
 
     /// `sd(θ̂) = √(lᵀ Σ_post l)`.
