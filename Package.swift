@@ -16,6 +16,7 @@
 //   StaggeredDiD             Callaway–Sant'Anna group-time effects, aggregations, multiplier bootstrap,
 //                            imputation estimator, sensitivity to parallel trends (HonestDiD)
 //   SyntheticControlMethods  synthetic control, augmented SCM, synthetic DiD, staggered SCM
+//   DoseResponse             continuous doses: GPS, weighting, doubly robust curves, DiD with a dose
 //   Plotting                 SVG charts
 //   Reporting                report model (text, tables, figures) and its Markdown/CSV renderers
 //   ImpactRun                YAML configs, the method registry, runs, outputs and manifests
@@ -54,20 +55,23 @@ let package = Package(
         .target(name: "Matching", dependencies: ["LinearAlgebra", "Distributions", "EstimationCore", "Tabular", "Regression"]),
         .target(name: "StaggeredDiD", dependencies: ["LinearAlgebra", "Distributions", "EstimationCore", "Tabular", "Regression"]),
         .target(name: "SyntheticControlMethods", dependencies: ["LinearAlgebra", "Distributions", "EstimationCore", "Tabular"]),
+        .target(
+            name: "DoseResponse",
+            dependencies: ["LinearAlgebra", "Distributions", "EstimationCore", "Tabular", "Regression", "Matching", "StaggeredDiD"]),
         .target(name: "Plotting"),
         .target(name: "Reporting", dependencies: ["EstimationCore", "Tabular"]),
         .target(
             name: "ImpactRun",
             dependencies: [
                 "LinearAlgebra", "Distributions", "EstimationCore", "Tabular", "Regression", "Matching", "SyntheticControlMethods",
-                "StaggeredDiD", "Plotting", "Reporting",
+                "StaggeredDiD", "DoseResponse", "Plotting", "Reporting",
                 .product(name: "Yams", package: "Yams")
             ]),
         .target(
             name: "ImpactEval",
             dependencies: [
                 "LinearAlgebra", "Distributions", "EstimationCore", "Tabular", "Regression", "Matching", "SyntheticControlMethods",
-                "StaggeredDiD", "Plotting", "Reporting", "ImpactRun"
+                "StaggeredDiD", "DoseResponse", "Plotting", "Reporting", "ImpactRun"
             ]),
         .executableTarget(
             name: "impact",
@@ -77,7 +81,9 @@ let package = Package(
             ]),
         .executableTarget(
             name: "impact-bench",
-            dependencies: ["LinearAlgebra", "EstimationCore", "Tabular", "Regression", "Matching", "StaggeredDiD", "SyntheticControlMethods"],
+            dependencies: [
+                "LinearAlgebra", "EstimationCore", "Tabular", "Regression", "Matching", "StaggeredDiD", "SyntheticControlMethods", "DoseResponse"
+            ],
             path: "Benchmarks/impact-bench"
         ),
 
@@ -96,6 +102,9 @@ let package = Package(
         .testTarget(
             name: "StaggeredDiDTests", dependencies: ["StaggeredDiD", "Regression", "EstimationCore", "Tabular", "LinearAlgebra", "TestSupport"],
             exclude: ["Fixtures"]),
+        .testTarget(
+            name: "DoseResponseTests",
+            dependencies: ["DoseResponse", "Matching", "EstimationCore", "Tabular", "LinearAlgebra", "TestSupport"], exclude: ["Fixtures"]),
         // The public API as a user sees it: `import ImpactEval`, no @testable.
         .testTarget(name: "PublicAPITests", dependencies: ["ImpactEval", "TestSupport"])
     ]

@@ -9,6 +9,7 @@
 // let hc1 = try fit.coefficientTable(.hc1, level: 0.95)
 // ```
 @_exported import Distributions
+@_exported import DoseResponse
 @_exported import EstimationCore
 @_exported import ImpactRun
 @_exported import LinearAlgebra

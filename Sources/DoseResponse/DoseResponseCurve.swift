@@ -1,0 +1,60 @@
+import EstimationCore
+
+/// One dose of a dose–response curve: the effect (the curve's level) and, where the estimator gives
+/// it, the slope, each with a pointwise interval and a simultaneous band.
+public struct DoseResponsePoint: Sendable, Codable, Equatable {
+    public var dose: Double
+    /// The curve at `dose`, with its pointwise interval at `level`.
+    public var effect: Estimate
+    /// The simultaneous band over the whole grid (nil without one).
+    public var bandLower: Double?
+    public var bandUpper: Double?
+    /// The derivative of the curve at `dose` (nil when the estimator gives none).
+    public var slope: Estimate?
+    public var slopeBandLower: Double?
+    public var slopeBandUpper: Double?
+}
+
+/// A dose–response curve on a grid of doses, with pointwise intervals and simultaneous bands.
+///
+/// JSON: `{"level": 0.95, "points": [{"dose": 0.1, "effect": {…Estimate…}, "bandLower": …}, …],
+/// "criticalValue": 2.71, "slopeCriticalValue": 2.9}`.
+public struct DoseResponseCurve: Sendable, Codable, Equatable {
+    public var points: [DoseResponsePoint]
+    public var level: Double
+    /// The simultaneous critical value of the curve's band (nil without a band).
+    public var criticalValue: Double?
+    /// The simultaneous critical value of the slope's band.
+    public var slopeCriticalValue: Double?
+
+    public var doses: [Double] { points.map(\.dose) }
+    public var effects: [Double] { points.map(\.effect.estimate) }
+    public var slopes: [Double?] { points.map { $0.slope?.estimate } }
+
+    /// A curve from estimates and standard errors: normal pointwise intervals, and bands at
+    /// `critical`/`slopeCritical` standard errors when given.
+    static func normal(
+        doses: [Double], effects: [Double], standardErrors: [Double], slopes: [Double]? = nil, slopeStandardErrors: [Double]? = nil,
+        critical: Double?, slopeCritical: Double?, level: Double, inference: Inference
+    ) -> DoseResponseCurve {
+        let points = doses.indices.map { k -> DoseResponsePoint in
+            let e = Estimate.wald(estimate: effects[k], standardError: standardErrors[k], degreesOfFreedom: nil, level: level, inference: inference)
+            var p = DoseResponsePoint(dose: doses[k], effect: e)
+            if let c = critical, e.standardError != nil {
+                p.bandLower = effects[k] - c * standardErrors[k]
+                p.bandUpper = effects[k] + c * standardErrors[k]
+            }
+            if let s = slopes, let sse = slopeStandardErrors {
+                p.slope = .wald(estimate: s[k], standardError: sse[k], degreesOfFreedom: nil, level: level, inference: inference)
+                if let c = slopeCritical, p.slope?.standardError != nil {
+                    p.slopeBandLower = s[k] - c * sse[k]
+                    p.slopeBandUpper = s[k] + c * sse[k]
+                }
+            } else if let s = slopes {
+                p.slope = .point(s[k], level: level)
+            }
+            return p
+        }
+        return DoseResponseCurve(points: points, level: level, criticalValue: critical, slopeCriticalValue: slopeCritical)
+    }
+}
