@@ -1,5 +1,6 @@
 import EstimationCore
 import Foundation
+import LinearAlgebra
 import Tabular
 
 extension EntropyBalancing {
@@ -22,9 +23,22 @@ extension EntropyBalancing {
     ) throws(MatchingError) -> WeightedSample {
         let sample = try AnalysisSample(table, treatment: treatment, columns: covariates + factors, kind: .continuous)
         let columns = try constraintColumns(sample, covariates: covariates, factors: factors)
-        let d = sample.treatment
+        let w = try weights(dose: sample.treatment, columns: columns, doseName: treatment)
+        return WeightedSample(
+            sample, estimand: .ate, weights: w.weights, convergence: w.convergence,
+            method: "entropy balancing for a continuous treatment (zero dose–covariate covariances, means preserved)")
+    }
+
+    /// The same weights for a dose and an n × p covariate matrix (columns named by `names`), scaled to mean 1.
+    public static func doseWeights(dose: [Double], covariates: Matrix, names: [String]) throws(MatchingError) -> [Double] {
+        try weights(dose: dose, columns: names.indices.map { (names[$0], covariates.column($0)) }, doseName: "the dose").weights
+    }
+
+    private static func weights(
+        dose d: [Double], columns: [(String, [Double])], doseName: String
+    ) throws(MatchingError) -> (weights: [Double], convergence: Convergence) {
         let dbar = WeightedStatistics.mean(d)
-        var constraints: [[Double]] = [d], targets = [dbar], labels = ["the mean of '\(treatment)'"]
+        var constraints: [[Double]] = [d], targets = [dbar], labels = ["the mean of '\(doseName)'"]
         for (name, x) in columns {
             let xbar = WeightedStatistics.mean(x)
             constraints.append(x)
@@ -32,12 +46,10 @@ extension EntropyBalancing {
             labels.append("the mean of '\(name)'")
             constraints.append(zip(x, d).map { ($0 - xbar) * ($1 - dbar) })
             targets.append(0)
-            labels.append("the covariance of '\(name)' with '\(treatment)'")
+            labels.append("the covariance of '\(name)' with '\(doseName)'")
         }
         let (w, convergence) = try solve(constraints: constraints, targets: targets, labels: labels)
         let scale = Double(w.count) / w.reduce(0, +)
-        return WeightedSample(
-            sample, estimand: .ate, weights: w.map { $0 * scale }, convergence: convergence,
-            method: "entropy balancing for a continuous treatment (zero dose–covariate covariances, means preserved)")
+        return (w.map { $0 * scale }, convergence)
     }
 }

@@ -7,8 +7,9 @@
 #
 # Two runs:
 # 1. contdid as shipped: the overall ATT and ACRT (the README prints -0.0265 and 0.1341), and the
-#    event-study aggregations (level and slope).
-# 2. contdid with one line patched (PATCH below): each (g,t) regression's B-spline basis takes the
+#    event-study aggregations as shipped (level, which the README prints, and slope).
+# 2. contdid with two corrections (PATCH 1 and 2 below), for the curve and its standard errors.
+#    PATCH 1: each (g,t) regression's B-spline basis takes the
 #    boundary knots of the dose grid instead of the range of that cell's doses. As shipped, cont_did_acrt
 #    fits on a basis whose boundary knots are the cell's dose range and then evaluates the fitted
 #    coefficients on splines2::bSpline(dvals), whose boundary knots are range(dvals): a different basis,
@@ -16,6 +17,17 @@
 #    function itself does not depend on the boundary knots (with an intercept, the B-splines span the
 #    same piecewise polynomials whenever the boundary covers the data), so with dvals spanning every
 #    dose and the patch, run 2 evaluates the fitted spline exactly; the overall ATT and ACRT equal run 1's.
+#    PATCH 2: ptetools' process_dose_gt negates the comparison units' influence function
+#    (`-replicate(...)`) although DRDID's is already that of a subtracted mean; the sign is restored,
+#    which changes the ATT(d) standard errors by 1-6% here (ACRT(d) has no comparison part).
+# Also: the level event study as shipped passes the continuous dose to DRDID's drdid_panel as if it
+# were the 0/1 treatment (cont_two_by_two_subset keeps D as the dose), which weights units by dose and
+# lets treated units into the comparison; e = -2 is then -0.0222 where the cell's DiD is -0.0297. The
+# fixture also records ptetools::pte_default's binary event study on the same data (the correct one).
+# Not used as a reference: R's standard error of the overall ACRT. ptetools scales each cell's
+# influence function by n / (units in the cell), but cont_did_acrt's is centred over the cell's treated
+# units only, so the overall ACRT's standard error comes out about 2.2 times too small here (0.061,
+# where a nonparametric bootstrap over units gives 0.136); the tests check ours against a bootstrap.
 # Not used: R's uniform band (mboot2 divides the sup-t statistic by sqrt(n) twice, so it always falls
 # back to the pointwise value); the tests compare our analytic and bootstrap standard errors with the
 # standard deviation of R's influence functions instead.
@@ -45,15 +57,25 @@ body <- gsub("splines2::dbs(dose[dose > 0], degree = degree, knots = knots)",
 stopifnot(sum(grepl("Boundary.knots = range(dvals)", body, fixed = TRUE)) == 3)
 unlockBinding("cont_did_acrt", env)
 assign("cont_did_acrt", eval(parse(text = body), envir = env), envir = env)
+# PATCH 2: the comparison units' influence function with its own sign.
+penv <- asNamespace("ptetools")
+pbody <- deparse(get("process_dose_gt", penv), width.cutoff = 500L)
+pbody <- sub("out_inffunc[keep_mat2[, i], ] <- -replicate(", "out_inffunc[keep_mat2[, i], ] <- replicate(", pbody, fixed = TRUE)
+stopifnot(sum(grepl("<- replicate(n = ncol(out_inffunc)", pbody, fixed = TRUE)) == 1)
+unlockBinding("process_dose_gt", penv)
+assign("process_dose_gt", eval(parse(text = pbody), envir = penv), envir = penv)
 set.seed(1)
 patched <- fit("dose", "slope", dvals = unname(dvals))
+binary <- suppressWarnings(ptetools::pte_default(yname = "Y", gname = "G", tname = "time_period", idname = "id", data = df,
+  d_outcome = TRUE, control_group = "notyettreated", biters = 100))
 n <- nrow(patched$att.d_inffunc)
 sdif <- function(m) sqrt(colSums(as.matrix(m)^2)) / n
 es <- function(r) { a <- r$event_study; list(e = a$e, estimate = num(a$att.e)) }
 json <- paste0('{\n',
   '  "generator": "contdid_r.sh / contdid_r.R: R contdid 0.1.0 (443c1c1) + ptetools (bda4aa5), R 4.2.2, splines2 0.4.7",\n',
   '  "shipped": {"overall_att": ', num(shipped$overall_att), ', "overall_acrt": ', num(shipped$overall_acrt), '},\n',
-  '  "event_study_level": {"e": [', paste(es_level$event_study$egt, collapse = ", "), '], "estimate": [', paste(num(es_level$event_study$att.egt), collapse = ", "), ']},\n',
+  '  "event_study_level_shipped": {"e": [', paste(es_level$event_study$egt, collapse = ", "), '], "estimate": [', paste(num(es_level$event_study$att.egt), collapse = ", "), ']},\n',
+  '  "event_study_binary": {"e": [', paste(binary$event_study$egt, collapse = ", "), '], "estimate": [', paste(num(binary$event_study$att.egt), collapse = ", "), ']},\n',
   '  "event_study_slope": {"e": [', paste(es_slope$event_study$egt, collapse = ", "), '], "estimate": [', paste(num(es_slope$event_study$att.egt), collapse = ", "), ']},\n',
   '  "patched": {\n',
   '    "overall_att": ', num(patched$overall_att), ', "overall_acrt": ', num(patched$overall_acrt), ',\n',

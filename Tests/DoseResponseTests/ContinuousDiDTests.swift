@@ -1,0 +1,113 @@
+import EstimationCore
+import Foundation
+import Tabular
+import TestSupport
+import Testing
+
+@testable import DoseResponse
+
+/// R contdid on its README data (`Fixtures/contdid_r.sh`).
+struct ContdidReference: Decodable {
+    struct Overall: Decodable { let overall_att: Double, overall_acrt: Double }
+    struct EventStudy: Decodable { let e: [Int], estimate: [Double] }
+    struct Patched: Decodable {
+        let overall_att: Double, overall_acrt: Double, overall_acrt_if_se: Double
+        let knots: [Double], dose: [Double], att: [Double], acrt: [Double], att_if_se: [Double], acrt_if_se: [Double]
+    }
+    let shipped: Overall
+    let event_study_level_shipped: EventStudy
+    let event_study_binary: EventStudy
+    let event_study_slope: EventStudy
+    let patched: Patched
+
+    static let value = try! JSONDecoder().decode(
+        ContdidReference.self, from: Data(contentsOf: TestData.fixture("DoseResponseTests", "contdid_r.json")))
+}
+
+@Suite("Difference-in-differences with a continuous dose (contdid)")
+struct ContinuousDiDTests {
+    static let readme = try! CSVReader.read(contentsOf: TestData.dataset("contdid_readme.csv"))
+    static func spec() -> ContinuousDiD.Specification {
+        var s = ContinuousDiD.Specification(outcome: "Y", unit: "id", time: "time_period", adoption: "G", dose: "D")
+        s.replications = 0
+        return s
+    }
+
+    @Test("the README's overall ATT −0.0265 and ACRT 0.1341 (printed), and R's values to 1e-10")
+    func overall() throws {
+        let r = ContdidReference.value
+        let fit = try ContinuousDiD.estimate(Self.spec(), table: Self.readme)
+        #expect(abs(fit.overallATT.estimate - -0.0265) < 5e-5)
+        #expect(abs(fit.overallACRT.estimate - 0.1341) < 5e-5)
+        #expect(abs(fit.overallATT.estimate - r.shipped.overall_att) < 1e-10)
+        #expect(abs(fit.overallACRT.estimate - r.shipped.overall_acrt) < 1e-10)
+        #expect(fit.units == 5000 && fit.cells.filter { !$0.pre }.count == 6)
+        #expect(fit.basis.interiorKnots.count == 1 && abs(fit.basis.interiorKnots[0] - r.patched.knots[0]) < 1e-15)
+    }
+
+    @Test("the overall ACRT's standard error agrees with a nonparametric bootstrap over units (R's is 2.2 times too small)")
+    func overallStandardError() throws {
+        var s = Self.spec()
+        s.grid = [0.5]
+        let fit = try ContinuousDiD.estimate(s, table: Self.readme)
+        let panel = try Panel(Self.readme, unit: "id", time: "time_period")
+        // 100 draws of whole units; the Monte Carlo error of a standard deviation from 100 draws is about 7%.
+        let rowsOfUnit = Dictionary(grouping: 0..<Self.readme.rowCount, by: { panel.unitOfRow[$0] })
+        let draws: [Double] = try (0..<100).map { b in
+            var rng = SplitMix64(seed: SplitMix64.derive(7, b))
+            var rows: [Int] = [], ids: [Double] = []
+            for k in 0..<panel.units.count {
+                let u = Int(rng.next() % UInt64(panel.units.count))
+                rows += rowsOfUnit[u]!
+                ids += [Double](repeating: Double(k), count: rowsOfUnit[u]!.count)
+            }
+            var t = Self.readme.selectingRows(rows)
+            try t.setColumn("id", .numeric(ids))
+            return try ContinuousDiD.estimate(s, table: t).overallACRT.estimate
+        }
+        let bootstrap = WeightedStatistics.standardDeviation(draws)
+        let se = try #require(fit.overallACRT.standardError)
+        #expect(abs(se / bootstrap - 1) < 0.25, "influence function \(se), bootstrap \(bootstrap)")
+        #expect(ContdidReference.value.patched.overall_acrt_if_se < 0.6 * bootstrap)
+    }
+
+    @Test("ATT(d) and ACRT(d) equal R contdid's fitted spline to 1e-8, with R's influence-function standard errors (comparison sign restored)")
+    func curve() throws {
+        let r = ContdidReference.value.patched
+        var s = Self.spec()
+        s.grid = r.dose
+        let fit = try ContinuousDiD.estimate(s, table: Self.readme)
+        for k in r.dose.indices {
+            let point = fit.curve.points[k]
+            #expect(abs(point.effect.estimate - r.att[k]) < 1e-8, "ATT(\(r.dose[k]))")
+            #expect(abs(point.slope!.estimate - r.acrt[k]) < 1e-8, "ACRT(\(r.dose[k]))")
+            #expect(relativeError(point.effect.standardError!, r.att_if_se[k]) < 1e-8)
+            #expect(relativeError(point.slope!.standardError!, r.acrt_if_se[k]) < 1e-8)
+        }
+    }
+
+    @Test("the event study: ACRT(e) equals R contdid's, ATT(e) ptetools' binary event study (contdid's own weights units by dose), to 1e-10")
+    func eventStudy() throws {
+        let r = ContdidReference.value
+        let fit = try ContinuousDiD.estimate(Self.spec(), table: Self.readme)
+        #expect(fit.eventStudy.map(\.eventTime) == r.event_study_binary.e)
+        for (row, value) in zip(fit.eventStudy, r.event_study_binary.estimate) { #expect(abs(row.att.estimate - value) < 1e-10) }
+        // contdid 0.1.0's level event study (the README's −0.0222 at e = −2) passes the dose as DRDID's 0/1 treatment.
+        #expect(abs(fit.eventStudy[0].att.estimate - r.event_study_level_shipped.estimate[0]) > 5e-3)
+        for (row, value) in zip(fit.eventStudy, r.event_study_slope.estimate) { #expect(abs(row.acrt.estimate - value) < 1e-10) }
+    }
+
+    @Test("the multiplier bootstrap's sup-t band is wider than pointwise and identical for any thread count")
+    func bands() throws {
+        var s = Self.spec()
+        s.replications = 999
+        s.grid = ContdidReference.value.patched.dose
+        let one = try ContinuousDiD.estimate(s, table: Self.readme)
+        s.threads = 2
+        let two = try ContinuousDiD.estimate(s, table: Self.readme)
+        #expect(one == two)
+        let c = try #require(one.curve.criticalValue)
+        #expect(c > 1.96 && c < 4)
+        #expect(one.warnings.contains { $0.contains("strong parallel trends") })
+    }
+}
