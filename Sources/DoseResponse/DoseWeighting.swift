@@ -10,8 +10,8 @@ import Matching
 /// Weights:
 /// - `inverseDensity`: stabilised inverse-density weights wᵢ = f(Tᵢ)/f(Tᵢ | Xᵢ) (Robins, Hernán &
 ///   Brumback 2000), both normal: the numerator N(T̄, s²_T), the denominator the least-squares model
-///   T = [1, X]γ + ε with s the residuals' standard deviation (n − 1 form), as WeightIt's `glm` method
-///   for a continuous treatment.
+///   T = [1, X]γ + ε with s² the mean squared residual (n form, as WeightIt's `glm` method for a
+///   continuous treatment; WeightIt ≥ 1.0 replaces the numerator by the average conditional density).
 /// - `entropy`: entropy balancing for a continuous dose (`EntropyBalancing.doseWeights`: every weighted
 ///   covariate–dose covariance zero, covariate and dose means preserved; Tübbicke 2022).
 ///
@@ -27,6 +27,8 @@ public struct DoseWeighting: Sendable {
     public enum Method: String, Sendable, Codable, CaseIterable {
         case inverseDensity = "inverse-density"
         case entropy
+        /// No weights: the outcome model alone, as a reference for what the adjustment changes.
+        case unadjusted
     }
 
     public struct Specification: Sendable {
@@ -34,6 +36,8 @@ public struct DoseWeighting: Sendable {
         /// Interior knots of the outcome model's cubic B-spline in the dose.
         public var knots = 1
         public var degree = 3
+        /// Entropy balancing: 1 balances means and dose covariances, 2 also holds covariate variances.
+        public var moments = 1
         public var grid: [Double]? = nil
         public var level = ConfidenceLevel.standard
         public var replications = 200
@@ -101,7 +105,7 @@ public struct DoseWeighting: Sendable {
         let gamma = try LeastSquares.fit(x, data.dose, what: "the dose model")
         let fitted = x.multiplied(by: gamma)
         let residuals = zip(data.dose, fitted).map { $0 - $1 }
-        let sDenominator = WeightedStatistics.standardDeviation(residuals)
+        let sDenominator = (residuals.reduce(0) { $0 + $1 * $1 } / Double(residuals.count)).squareRoot()
         let mean = WeightedStatistics.mean(data.dose), sNumerator = WeightedStatistics.standardDeviation(data.dose)
         guard sDenominator > 0 else { throw .estimation("the dose model fits the dose exactly; inverse-density weights are undefined") }
         return data.dose.indices.map { i in
@@ -111,16 +115,21 @@ public struct DoseWeighting: Sendable {
     }
 
     /// Entropy-balancing weights for a continuous dose on the data's covariate columns (mean 1).
-    public static func entropyWeights(_ data: DoseData) throws(DoseResponseError) -> [Double] {
+    public static func entropyWeights(_ data: DoseData, moments: Int = 1) throws(DoseResponseError) -> [Double] {
         do {
-            return try EntropyBalancing.doseWeights(dose: data.dose, covariates: data.covariates, names: data.covariateNames)
+            return try EntropyBalancing.doseWeights(dose: data.dose, covariates: data.covariates, names: data.covariateNames, moments: moments)
         } catch { throw .matching(error) }
     }
 
     static func fitAndEvaluate(
         _ data: DoseData, _ spec: Specification, basis: BSplineBasis, grid: [Double]
     ) throws(DoseResponseError) -> (weights: [Double], beta: [Double], values: [Double]) {
-        let w = spec.method == .entropy ? try entropyWeights(data) : try inverseDensityWeights(data)
+        let w: [Double]
+        switch spec.method {
+        case .entropy: w = try entropyWeights(data, moments: spec.moments)
+        case .inverseDensity: w = try inverseDensityWeights(data)
+        case .unadjusted: w = [Double](repeating: 1, count: data.count)
+        }
         let b = basis.matrix(data.dose)
         var z = Matrix(rows: data.count, columns: b.columns + 1, repeating: 1)
         for j in 0..<b.columns { z.setColumn(j + 1, to: b.column(j)) }

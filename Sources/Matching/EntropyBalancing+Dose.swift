@@ -30,12 +30,18 @@ extension EntropyBalancing {
     }
 
     /// The same weights for a dose and an n × p covariate matrix (columns named by `names`), scaled to mean 1.
-    public static func doseWeights(dose: [Double], covariates: Matrix, names: [String]) throws(MatchingError) -> [Double] {
-        try weights(dose: dose, columns: names.indices.map { (names[$0], covariates.column($0)) }, doseName: "the dose").weights
+    /// With `moments: 2` the weighted variance (n form) of every non-binary covariate is also held at its
+    /// unweighted value, as WeightIt's `moments = 2` for entropy balancing: with jointly normal covariates
+    /// and dose this makes them independent under the weights, not only uncorrelated.
+    public static func doseWeights(dose: [Double], covariates: Matrix, names: [String], moments: Int = 1) throws(MatchingError) -> [Double] {
+        guard moments == 1 || moments == 2 else { throw .invalidOption("moments must be 1 or 2; got \(moments)") }
+        return try weights(
+            dose: dose, columns: names.indices.map { (names[$0], covariates.column($0)) }, doseName: "the dose", variances: moments == 2
+        ).weights
     }
 
     private static func weights(
-        dose d: [Double], columns: [(String, [Double])], doseName: String
+        dose d: [Double], columns: [(String, [Double])], doseName: String, variances: Bool = false
     ) throws(MatchingError) -> (weights: [Double], convergence: Convergence) {
         let dbar = WeightedStatistics.mean(d)
         var constraints: [[Double]] = [d], targets = [dbar], labels = ["the mean of '\(doseName)'"]
@@ -47,6 +53,12 @@ extension EntropyBalancing {
             constraints.append(zip(x, d).map { ($0 - xbar) * ($1 - dbar) })
             targets.append(0)
             labels.append("the covariance of '\(name)' with '\(doseName)'")
+            if variances && !BalanceVariable(name: name, values: x).isBinary {
+                let squares = x.map { ($0 - xbar) * ($0 - xbar) }
+                constraints.append(squares)
+                targets.append(WeightedStatistics.mean(squares))
+                labels.append("the variance of '\(name)'")
+            }
         }
         let (w, convergence) = try solve(constraints: constraints, targets: targets, labels: labels)
         let scale = Double(w.count) / w.reduce(0, +)
