@@ -79,6 +79,19 @@ public struct DoseData: Sendable {
         self.balanceVariables = variables
         self.rows = sample.rows
         self.droppedRows = sample.droppedRows
+        // Exactly collinear covariates make every dose model singular: name them here.
+        // Columns scaled to unit norm first, so that the rank decision does not depend on their units.
+        let unscaled = designWithIntercept
+        let norms = unscaled.columnNorms()
+        let design = unscaled.scalingColumns(by: norms.map { $0 > 0 ? 1 / $0 : 1 })
+        if design.columns > 1, let qr = try? design.pivotedQR() {
+            let rank = qr.rank(relativeTolerance: 1e-9)
+            if rank < design.columns {
+                let redundant = qr.permutation[rank...].sorted().map { $0 == 0 ? "(Intercept)" : "'\(names[$0 - 1])'" }
+                throw .data(
+                    "the covariates are collinear: \(redundant.joined(separator: ", ")) \(redundant.count == 1 ? "is a linear combination" : "are linear combinations") of the others among the \(sample.count) complete units; drop \(redundant.count == 1 ? "it" : "them") or the columns they repeat")
+            }
+        }
         guard sample.count > covariateNames.count + 4 else {
             throw .data("\(sample.count) complete units are too few for a dose–response curve with \(covariateNames.count) covariate columns")
         }

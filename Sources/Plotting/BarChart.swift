@@ -34,7 +34,8 @@ public struct BarChart: Sendable {
             let v = values[i].isFinite ? values[i] : 0
             c.rect(min(sx(0), sx(v)), y + 3, abs(sx(v) - sx(0)), rowHeight - 6, fill: color)
             c.text(left - 8, y + rowHeight / 2 + 4, name, size: 11, anchor: .end)
-            c.text(max(sx(0), sx(v)) + 4, y + rowHeight / 2 + 4, String(format: "%.3f", values[i]), size: 10)
+            let whole = values.allSatisfy { $0.isFinite && $0 == $0.rounded() && abs($0) < 1e15 }
+            c.text(max(sx(0), sx(v)) + 4, y + rowHeight / 2 + 4, whole ? String(Int(values[i])) : String(format: "%.3f", values[i]), size: 10)
         }
         c.text((left + right) / 2, height - 10, xLabel, size: 12, anchor: .middle)
         return c.render()

@@ -38,6 +38,24 @@ public struct LineChart: Sendable {
     public var horizontalLines: [(y: Double, label: String)] = []
     /// Vertical error bars (x, low, high), e.g. confidence intervals at each point.
     public var errorBars: [(x: Double, low: Double, high: Double)] = []
+    /// Shaded bands (confidence bands) drawn under the lines: `low`/`high` at each `x`.
+    public var bands: [Band] = []
+
+    /// A shaded band between two curves.
+    public struct Band: Sendable {
+        public var x: [Double]
+        public var low: [Double]
+        public var high: [Double]
+        public var color: String
+        public var opacity: Double
+        public init(x: [Double], low: [Double], high: [Double], color: String, opacity: Double = 0.18) {
+            self.x = x
+            self.low = low
+            self.high = high
+            self.color = color
+            self.opacity = opacity
+        }
+    }
     public var width: Double = 720
     public var height: Double = 420
 
@@ -55,6 +73,7 @@ public struct LineChart: Sendable {
         let xs = series.flatMap(\.x).filter(\.isFinite) + verticalLines.map(\.x)
         var ys = series.flatMap(\.y).filter(\.isFinite) + horizontalLines.map(\.y)
         ys += errorBars.flatMap { [$0.low, $0.high] }.filter(\.isFinite)
+        ys += bands.flatMap { $0.low + $0.high }.filter(\.isFinite)
         let xd = LinearScale.niceDomain(xs.min() ?? 0, xs.max() ?? 1, padding: 0.02)
         let yd = LinearScale.niceDomain(ys.min() ?? 0, ys.max() ?? 1)
         let sx = LinearScale(domain: xd, range: (left, right))
@@ -80,6 +99,11 @@ public struct LineChart: Sendable {
         for v in verticalLines {
             c.line(sx(v.x), top + 14, sx(v.x), bottom, stroke: "#555", dash: "4 3")
             c.text(sx(v.x) + 4, top + 26, v.label, size: 11)
+        }
+        for band in bands {
+            let points = zip(band.x, zip(band.low, band.high)).filter { $0.0.isFinite && $0.1.0.isFinite && $0.1.1.isFinite }
+            let upper = points.map { (sx($0.0), sy($0.1.1)) }, lower = points.reversed().map { (sx($0.0), sy($0.1.0)) }
+            c.polygon(upper + lower, fill: band.color, opacity: band.opacity)
         }
         for b in errorBars where b.low.isFinite && b.high.isFinite {
             c.line(sx(b.x), sy(b.low), sx(b.x), sy(b.high), stroke: "#444", width: 1.2)

@@ -50,6 +50,15 @@ public struct SVGCanvas: Sendable {
         elements.append(s + "/>")
     }
 
+    /// A closed, filled shape (a confidence band), with no outline.
+    public mutating func polygon(_ points: [(Double, Double)], fill: String, opacity: Double = 1) {
+        guard points.count > 2 else { return }
+        let pts = points.map { "\(Self.n($0.0)),\(Self.n($0.1))" }.joined(separator: " ")
+        var s = "<polygon points=\"\(pts)\" fill=\"\(fill)\" stroke=\"none\""
+        if opacity < 1 { s += " fill-opacity=\"\(Self.n(opacity))\"" }
+        elements.append(s + "/>")
+    }
+
     public mutating func circle(_ cx: Double, _ cy: Double, r: Double, fill: String, stroke: String? = nil) {
         var s = "<circle cx=\"\(Self.n(cx))\" cy=\"\(Self.n(cy))\" r=\"\(Self.n(r))\" fill=\"\(fill)\""
         if let stroke { s += " stroke=\"\(stroke)\"" }

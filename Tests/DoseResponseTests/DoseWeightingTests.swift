@@ -1,5 +1,6 @@
 import EstimationCore
 import Foundation
+import LinearAlgebra
 import Matching
 import Tabular
 import TestSupport
@@ -10,7 +11,7 @@ import Testing
 @Suite("Weighting for a continuous dose")
 struct DoseWeightingTests {
     /// cobalt's continuous example: re75 as the dose, with race as three indicators and re74².
-    static func lalonde(white: Bool = true) throws -> DoseData {
+    static func lalonde(white: Bool) throws -> DoseData {
         var t = try CSVReader.read(contentsOf: TestData.dataset("lalonde_matchit.csv"))
         let black = try t.numeric("black"), hispan = try t.numeric("hispan"), re74 = try t.numeric("re74")
         try t.addColumn("white", .numeric(zip(black, hispan).map { 1 - $0 - $1 }))
@@ -22,8 +23,14 @@ struct DoseWeightingTests {
 
     @Test("lalonde: unweighted treatment–covariate correlations equal cobalt's printed values (to 5e-5)")
     func cobaltCorrelations() throws {
-        let data = try Self.lalonde()
-        let table = Balance.doseTable(data.balanceVariables, dose: data.dose)
+        // All three race indicators, as cobalt lists them (collinear with the intercept, so not a DoseData).
+        var t = try CSVReader.read(contentsOf: TestData.dataset("lalonde_matchit.csv"))
+        let black = try t.numeric("black"), hispan = try t.numeric("hispan"), re74 = try t.numeric("re74")
+        try t.addColumn("white", .numeric(zip(black, hispan).map { 1 - $0 - $1 }))
+        try t.addColumn("re74_2", .numeric(re74.map { $0 * $0 }))
+        let names = ["age", "educ", "black", "hispan", "white", "married", "nodegree", "re74", "re74_2"]
+        let variables = try BalanceVariable.from(t, rows: Array(0..<t.rowCount), covariates: names, factors: [])
+        let table = Balance.doseTable(variables, dose: try t.numeric("re75"))
         let cobalt: [String: Double] = [
             "age": 0.1400, "educ": 0.0183, "black": -0.1405, "hispan": 0.0616, "white": 0.0978, "married": 0.3541, "nodegree": -0.0705,
             "re74": 0.5520, "re74_2": 0.4607
@@ -36,7 +43,7 @@ struct DoseWeightingTests {
 
     @Test("entropy balancing through DoseWeighting: every weighted correlation below 1e-8, means (and with moments 2, variances) kept")
     func entropy() throws {
-        let data = try Self.lalonde()
+        let data = try Self.lalonde(white: false)
         for moments in [1, 2] {
             var s = DoseWeighting.Specification()
             s.method = .entropy
@@ -49,7 +56,7 @@ struct DoseWeightingTests {
                 #expect(abs(after.mean - before.mean) <= 1e-8 * max(1, abs(before.mean)), "\(after.variable)")
             }
             if moments == 2 {
-                for (j, name) in data.covariateNames.enumerated() where !["black", "hispan", "white", "married", "nodegree"].contains(name) {
+                for (j, name) in data.covariateNames.enumerated() where !["black", "hispan", "married", "nodegree"].contains(name) {
                     let x = data.covariates.column(j)
                     let m = WeightedStatistics.mean(x)
                     let unweighted = x.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(x.count)
@@ -63,8 +70,8 @@ struct DoseWeightingTests {
 
     @Test("inverse-density weights: f(T)/f(T | X) from the two normal models")
     func inverseDensity() throws {
-        // With all three race indicators the dose model is collinear, which is an error naming the model.
-        #expect(throws: DoseResponseError.self) { try DoseWeighting.inverseDensityWeights(try Self.lalonde()) }
+        // With all three race indicators the covariates are collinear with the intercept: an error naming them.
+        #expect(throws: DoseResponseError.self) { try Self.lalonde(white: true) }
         let data = try Self.lalonde(white: false)
         let w = try DoseWeighting.inverseDensityWeights(data)
         // By hand for one unit: the marginal normal over the conditional normal at its dose.
@@ -96,5 +103,23 @@ struct DoseWeightingTests {
         let c = try #require(one.curve.criticalValue)
         #expect(c >= 1.959964)
         for p in one.curve.points { #expect(p.bandLower! <= p.effect.lower! && p.bandUpper! >= p.effect.upper!) }
+    }
+}
+
+@Suite("Dose bands as categories")
+struct DoseBandsTests {
+    @Test("without covariates each band's effect is its difference in mean outcome from the lowest band")
+    func differenceInMeans() throws {
+        let data = DoseSimulation.crossSection(n: 300, replication: 2, design: .linear)
+        let plain = DoseData(dose: data.dose, outcome: data.outcome, covariates: LinearAlgebra.Matrix(rows: data.count, columns: 0))
+        let lo = data.dose.min()!, hi = data.dose.max()!
+        let r = try DoseBands.compare(plain, cutpoints: [lo, -0.3, 0.3, hi])
+        #expect(r.bands.count == 3 && r.bands.map(\.count).reduce(0, +) == 300)
+        for b in r.bands.dropFirst() {
+            let e = try #require(b.effect)
+            #expect(abs(e.estimate - (b.meanOutcome - r.bands[0].meanOutcome)) < 1e-10)
+            #expect(e.inference.type == "HC1")
+        }
+        #expect(throws: DoseResponseError.self) { try DoseBands.compare(plain, cutpoints: [lo + 0.01, 0, hi]) }
     }
 }

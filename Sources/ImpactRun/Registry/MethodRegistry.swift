@@ -13,7 +13,8 @@ public enum MethodRegistry {
         SyntheticDiDAnalysis.self,
         EventStudyAnalysis.self,
         StaggeredDiDAnalysis.self,
-        SensitivityAnalysis.self
+        SensitivityAnalysis.self,
+        DoseAnalysis.self
     ]
 
     /// Every method name, in registry order.
