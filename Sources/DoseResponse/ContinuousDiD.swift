@@ -143,7 +143,8 @@ public struct ContinuousDiD: Sendable {
                 if out[u].isNaN {
                     out[u] = v
                 } else if !v.isNaN && v != out[u] {
-                    throw .data("'\(column)' must be constant within a unit (\(what)); unit '\(panel.units[u])' has \(formatNumber(out[u])) and \(formatNumber(v))")
+                    throw .data(
+                        "'\(column)' must be constant within a unit (\(what)); unit '\(panel.units[u])' has \(formatNumber(out[u])) and \(formatNumber(v))")
                 }
             }
             return out
@@ -183,7 +184,9 @@ public struct ContinuousDiD: Sendable {
         let basis = BSplineBasis(degree: spec.degree, quantileKnots: spec.knots, of: positive)
         let grid = spec.grid ?? stride(from: 10, through: 99, by: 1).map { WeightedStatistics.quantile(positive, Double($0) / 100) }
         if let out = grid.first(where: { $0 < lo || $0 > hi }) {
-            warnings.append("The dose grid reaches \(formatNumber(out)), outside the treated doses [\(formatNumber(lo)), \(formatNumber(hi))]: the curve there is extrapolated.")
+            warnings.append(
+                "The dose grid reaches \(formatNumber(out)), outside the treated doses [\(formatNumber(lo)), \(formatNumber(hi))]: the curve there is extrapolated."
+            )
         }
         let q = basis.count
         let gridLevel = Matrix(rows: grid.count, columns: q + 1, rowMajor: grid.flatMap { [1] + basis.values(at: $0) })
@@ -331,7 +334,8 @@ public struct ContinuousDiD: Sendable {
                 comparison: fits[k].comparison, weight: weights[k], att: fits[k].att.value, acrt: fits[k].acrt.value)
         }
         warnings.append(
-            "ATT(d) at a dose needs parallel trends; comparing ATT(d) across doses, and reading ACRT(d) as the effect of a marginal increase in dose, needs strong parallel trends (no selection into dose on the gains).")
+            "ATT(d) at a dose needs parallel trends; comparing ATT(d) across doses, and reading ACRT(d) as the effect of a marginal increase in dose, needs strong parallel trends (no selection into dose on the gains)."
+        )
         return Result(
             overallATT: estimate(overallATT, "overall ATT"), overallACRT: estimate(overallACRT, "overall ACRT"), curve: curve,
             eventStudy: eventStudy,

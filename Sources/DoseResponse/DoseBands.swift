@@ -43,7 +43,8 @@ public enum DoseBands {
             let d = data.dose[i]
             guard d >= cuts[0] && d <= cuts[b] else {
                 throw .data(
-                    "dose \(formatNumber(d)) (row \(data.rows[i] + 1)) lies outside the bands [\(formatNumber(cuts[0])), \(formatNumber(cuts[b]))]; widen the cut points")
+                    "dose \(formatNumber(d)) (row \(data.rows[i] + 1)) lies outside the bands [\(formatNumber(cuts[0])), \(formatNumber(cuts[b]))]; widen the cut points"
+                )
             }
             band[i] = d == cuts[b] ? b - 1 : (cuts.lastIndex { $0 <= d })!
         }

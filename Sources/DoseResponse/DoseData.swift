@@ -89,7 +89,8 @@ public struct DoseData: Sendable {
             if rank < design.columns {
                 let redundant = qr.permutation[rank...].sorted().map { $0 == 0 ? "(Intercept)" : "'\(names[$0 - 1])'" }
                 throw .data(
-                    "the covariates are collinear: \(redundant.joined(separator: ", ")) \(redundant.count == 1 ? "is a linear combination" : "are linear combinations") of the others among the \(sample.count) complete units; drop \(redundant.count == 1 ? "it" : "them") or the columns they repeat")
+                    "the covariates are collinear: \(redundant.joined(separator: ", ")) \(redundant.count == 1 ? "is a linear combination" : "are linear combinations") of the others among the \(sample.count) complete units; drop \(redundant.count == 1 ? "it" : "them") or the columns they repeat"
+                )
             }
         }
         guard sample.count > covariateNames.count + 4 else {

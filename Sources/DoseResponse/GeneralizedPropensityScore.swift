@@ -113,15 +113,6 @@ public struct GeneralizedPropensityScore: Sendable {
         return ["(Intercept)"] + (1...degree).map { "T" + power[$0 - 1] } + (1...degree).map { "GPS" + power[$0 - 1] } + ["T×GPS"]
     }
 
-    /// The outcome-model row z(t, r) = [1, t … tᵏ, r … rᵏ, t·r].
-    private static func row(_ t: Double, _ r: Double, degree k: Int) -> [Double] {
-        var z: [Double] = [1]
-        for p in 1...k { z.append(pow(t, Double(p))) }
-        for p in 1...k { z.append(pow(r, Double(p))) }
-        z.append(t * r)
-        return z
-    }
-
     /// Fits both models (with trimming) and returns the fit and [μ(grid) …, μ′(grid) …].
     static func fitAndEvaluate(_ data0: DoseData, _ spec: Specification, grid: [Double]) throws(DoseResponseError) -> (Fit, [Double]) {
         let f: (Double) -> Double = spec.transform == .log ? { Foundation.log($0) } : { $0 }
@@ -178,8 +169,20 @@ public struct GeneralizedPropensityScore: Sendable {
         let gps = used.map { density(f(data.dose[$0]), model.mean[$0], model.sigma) }
         let k = spec.degree
         var z = Matrix(rows: n, columns: 2 * k + 2)
-        for (i, u) in used.enumerated() {
-            for (j, v) in row(data.dose[u], gps[i], degree: k).enumerated() { z[i, j] = v }
+        z.withUnsafeMutableBufferPointer { zp in
+            // Column-major: entry (i, j) at j·n + i.
+            for (i, u) in used.enumerated() {
+                let t = data.dose[u], r = gps[i]
+                var tp = 1.0, rp = 1.0
+                zp[i] = 1
+                for p in 1...k {
+                    tp *= t
+                    rp *= r
+                    zp[p * n + i] = tp
+                    zp[(k + p) * n + i] = rp
+                }
+                zp[(2 * k + 1) * n + i] = t * r
+            }
         }
         let beta = try LeastSquares.fit(z, used.map { data.outcome[$0] }, what: "the GPS outcome model")
         var values = [Double](repeating: 0, count: 2 * grid.count)

@@ -8,20 +8,23 @@ import Testing
 
 /// R contdid on its README data (`Fixtures/contdid_r.sh`).
 struct ContdidReference: Decodable {
-    struct Overall: Decodable { let overall_att: Double, overall_acrt: Double }
+    struct Overall: Decodable { let overallAtt: Double, overallAcrt: Double }
     struct EventStudy: Decodable { let e: [Int], estimate: [Double] }
     struct Patched: Decodable {
-        let overall_att: Double, overall_acrt: Double, overall_acrt_if_se: Double
-        let knots: [Double], dose: [Double], att: [Double], acrt: [Double], att_if_se: [Double], acrt_if_se: [Double]
+        let overallAtt: Double, overallAcrt: Double, overallAcrtIfSe: Double
+        let knots: [Double], dose: [Double], att: [Double], acrt: [Double], attIfSe: [Double], acrtIfSe: [Double]
     }
     let shipped: Overall
-    let event_study_level_shipped: EventStudy
-    let event_study_binary: EventStudy
-    let event_study_slope: EventStudy
+    let eventStudyLevelShipped: EventStudy
+    let eventStudyBinary: EventStudy
+    let eventStudySlope: EventStudy
     let patched: Patched
 
-    static let value = try! JSONDecoder().decode(
-        ContdidReference.self, from: Data(contentsOf: TestData.fixture("DoseResponseTests", "contdid_r.json")))
+    static let value: ContdidReference = {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try! decoder.decode(ContdidReference.self, from: Data(contentsOf: TestData.fixture("DoseResponseTests", "contdid_r.json")))
+    }()
 }
 
 @Suite("Difference-in-differences with a continuous dose (contdid)")
@@ -39,8 +42,8 @@ struct ContinuousDiDTests {
         let fit = try ContinuousDiD.estimate(Self.spec(), table: Self.readme)
         #expect(abs(fit.overallATT.estimate - -0.0265) < 5e-5)
         #expect(abs(fit.overallACRT.estimate - 0.1341) < 5e-5)
-        #expect(abs(fit.overallATT.estimate - r.shipped.overall_att) < 1e-10)
-        #expect(abs(fit.overallACRT.estimate - r.shipped.overall_acrt) < 1e-10)
+        #expect(abs(fit.overallATT.estimate - r.shipped.overallAtt) < 1e-10)
+        #expect(abs(fit.overallACRT.estimate - r.shipped.overallAcrt) < 1e-10)
         #expect(fit.units == 5000 && fit.cells.filter { !$0.pre }.count == 6)
         #expect(fit.basis.interiorKnots.count == 1 && abs(fit.basis.interiorKnots[0] - r.patched.knots[0]) < 1e-15)
     }
@@ -68,7 +71,7 @@ struct ContinuousDiDTests {
         let bootstrap = WeightedStatistics.standardDeviation(draws)
         let se = try #require(fit.overallACRT.standardError)
         #expect(abs(se / bootstrap - 1) < 0.25, "influence function \(se), bootstrap \(bootstrap)")
-        #expect(ContdidReference.value.patched.overall_acrt_if_se < 0.6 * bootstrap)
+        #expect(ContdidReference.value.patched.overallAcrtIfSe < 0.6 * bootstrap)
     }
 
     @Test("ATT(d) and ACRT(d) equal R contdid's fitted spline to 1e-8, with R's influence-function standard errors (comparison sign restored)")
@@ -81,8 +84,8 @@ struct ContinuousDiDTests {
             let point = fit.curve.points[k]
             #expect(abs(point.effect.estimate - r.att[k]) < 1e-8, "ATT(\(r.dose[k]))")
             #expect(abs(point.slope!.estimate - r.acrt[k]) < 1e-8, "ACRT(\(r.dose[k]))")
-            #expect(relativeError(point.effect.standardError!, r.att_if_se[k]) < 1e-8)
-            #expect(relativeError(point.slope!.standardError!, r.acrt_if_se[k]) < 1e-8)
+            #expect(relativeError(point.effect.standardError!, r.attIfSe[k]) < 1e-8)
+            #expect(relativeError(point.slope!.standardError!, r.acrtIfSe[k]) < 1e-8)
         }
     }
 
@@ -90,11 +93,11 @@ struct ContinuousDiDTests {
     func eventStudy() throws {
         let r = ContdidReference.value
         let fit = try ContinuousDiD.estimate(Self.spec(), table: Self.readme)
-        #expect(fit.eventStudy.map(\.eventTime) == r.event_study_binary.e)
-        for (row, value) in zip(fit.eventStudy, r.event_study_binary.estimate) { #expect(abs(row.att.estimate - value) < 1e-10) }
+        #expect(fit.eventStudy.map(\.eventTime) == r.eventStudyBinary.e)
+        for (row, value) in zip(fit.eventStudy, r.eventStudyBinary.estimate) { #expect(abs(row.att.estimate - value) < 1e-10) }
         // contdid 0.1.0's level event study (the README's −0.0222 at e = −2) passes the dose as DRDID's 0/1 treatment.
-        #expect(abs(fit.eventStudy[0].att.estimate - r.event_study_level_shipped.estimate[0]) > 5e-3)
-        for (row, value) in zip(fit.eventStudy, r.event_study_slope.estimate) { #expect(abs(row.acrt.estimate - value) < 1e-10) }
+        #expect(abs(fit.eventStudy[0].att.estimate - r.eventStudyLevelShipped.estimate[0]) > 5e-3)
+        for (row, value) in zip(fit.eventStudy, r.eventStudySlope.estimate) { #expect(abs(row.acrt.estimate - value) < 1e-10) }
     }
 
     @Test("the multiplier bootstrap's sup-t band is wider than pointwise and identical for any thread count")

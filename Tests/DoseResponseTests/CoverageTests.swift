@@ -30,7 +30,8 @@ struct CoverageTests {
     static func crossSectionCoverage(
         _ design: DoseSimulation.Design, _ estimate: @escaping (DoseData) throws -> DoseResponseCurve
     ) throws -> [Double] {
-        try coverage({ DoseSimulation.truth($0, design) }, grid: DoseSimulation.grid) { r in
+        let truth = { (t: Double) in DoseSimulation.truth(t, design) }
+        return try coverage(truth, grid: DoseSimulation.grid) { r in
             try estimate(DoseSimulation.crossSection(n: 500, replication: r, design: design))
         }
     }

@@ -95,7 +95,9 @@ enum DoseReport {
                 .paragraph(
                     "Difference-in-differences with a continuous dose (Callaway, Goodman-Bacon & Sant'Anna 2024, as R contdid): \(r.treatedUnits) treated units with a positive \(code: a.dose) and \(r.units - r.treatedUnits) never-treated units, compared with \(a.controlGroup == .never ? "the never-treated units" : "units not yet treated (never-treated ones included)"); ATT(d) and ACRT(d) from a degree-\(spec.degree) B-spline with \(r.basis.interiorKnots.count) interior knot(s), averaged over post-treatment (group, period) cells with weights P(G = g | treated)/(post periods of g)."
                         + (a.covariates.isEmpty
-                            ? "" : " Covariates (base-period values) enter by regression adjustment within each cell: the comparison units' change in the outcome is regressed on them, and the treated units' change less its prediction is modelled in the dose.")))
+                            ? ""
+                            : " Covariates (base-period values) enter by regression adjustment within each cell: the comparison units' change in the outcome is regressed on them, and the treated units' change less its prediction is modelled in the dose.")
+                ))
             blocks.append(
                 .table(
                     ReportTable(
@@ -130,7 +132,9 @@ enum DoseReport {
                 gps = r.fit
                 draws = r.bootstrapDraws
                 if r.failedDraws > 0 { warnings.append("\(r.failedDraws) of \(a.replications) bootstrap draws could not be fitted and were left out.") }
-                if r.fit.trimmed > 0 { notes.append("Common support: \(r.fit.trimmed) units outside the overlap of the generalised propensity score were left out.") }
+                if r.fit.trimmed > 0 {
+                    notes.append("Common support: \(r.fit.trimmed) units outside the overlap of the generalised propensity score were left out.")
+                }
                 blocks.append(
                     .paragraph(
                         "Generalised propensity score (Hirano & Imbens 2004): a normal linear model of \(a.transform == .log ? "log " : "")\(code: doseLabel) on the covariates (σ̂² = SSR/n); the outcome modelled in the dose and the score (polynomials of degree \(s.degree) and their product); the curve averages the outcome model over all units at each dose. \(units) units in the outcome model."
@@ -158,7 +162,8 @@ enum DoseReport {
                 if r.failedDraws > 0 { warnings.append("\(r.failedDraws) of \(a.replications) bootstrap draws could not be fitted and were left out.") }
                 let worst = r.balanceAfter.rows.map { abs($0.correlation) }.max() ?? 0
                 if worst > 0.1 {
-                    warnings.append("Weighting leaves a treatment–covariate correlation of \(ReportFormat.number(worst)) (above 0.1): the curve may still be confounded.")
+                    warnings.append(
+                        "Weighting leaves a treatment–covariate correlation of \(ReportFormat.number(worst)) (above 0.1): the curve may still be confounded.")
                 }
                 let ess = r.balanceAfter.effectiveSampleSize
                 if ess < 0.1 * Double(data.count) {
@@ -178,13 +183,16 @@ enum DoseReport {
                         [.code(b.variable), .number(b.mean), .number(b.correlation), .number(w.correlation)]
                     })
                 blocks.append(.table(balance))
-                var chart = DotChart(title: "\(name): treatment–covariate correlations", xLabel: "correlation with \(doseLabel)", categories: r.balanceBefore.rows.map(\.variable))
+                var chart = DotChart(
+                    title: "\(name): treatment–covariate correlations", xLabel: "correlation with \(doseLabel)",
+                    categories: r.balanceBefore.rows.map(\.variable))
                 chart.markers = [
                     .init(name: "before", values: r.balanceBefore.rows.map(\.correlation), color: Palette.color(1), filled: false),
                     .init(name: "after", values: r.balanceAfter.rows.map(\.correlation), color: Palette.color(0))
                 ]
                 chart.referenceLines = [(0, false), (-0.1, true), (0.1, true)]
-                blocks.append(.figure(ReportFigure(fileName: "balance.svg", caption: "Correlations with the dose before and after weighting", svg: chart.render())))
+                blocks.append(
+                    .figure(ReportFigure(fileName: "balance.svg", caption: "Correlations with the dose before and after weighting", svg: chart.render())))
                 attachments.append(
                     ReportTable(
                         fileName: "weights.csv", headers: ["row", "dose", "weight"],
@@ -203,7 +211,9 @@ enum DoseReport {
                 draws = r.bootstrapDraws
                 dr = .init(bandwidth: r.bandwidth, undersmoothed: a.bandwidth == nil, bandwidths: r.bandwidths, risks: r.risks)
                 if r.bandwidthAtBoundary {
-                    warnings.append("Cross-validation chose the \(r.bandwidth == r.bandwidths.first ? "smallest" : "largest") bandwidth tried: set 'bandwidth' after inspecting the curve.")
+                    warnings.append(
+                        "Cross-validation chose the \(r.bandwidth == r.bandwidths.first ? "smallest" : "largest") bandwidth tried: set 'bandwidth' after inspecting the curve."
+                    )
                 }
                 blocks.append(
                     .paragraph(
@@ -254,7 +264,8 @@ enum DoseReport {
         }
         if let c = curve.criticalValue {
             notes.append(
-                "Shaded: the pointwise \(percent) interval (dark) and the simultaneous \(percent) band over the whole grid (light; sup-t critical value \(ReportFormat.number(c)) instead of \(ReportFormat.number(ConfidenceLevel.normalCritical(a.level)))).")
+                "Shaded: the pointwise \(percent) interval (dark) and the simultaneous \(percent) band over the whole grid (light; sup-t critical value \(ReportFormat.number(c)) instead of \(ReportFormat.number(ConfidenceLevel.normalCritical(a.level))))."
+            )
         } else {
             notes.append("Shaded: the pointwise \(percent) interval at each dose; it is not a band for the whole curve.")
         }
@@ -265,7 +276,9 @@ enum DoseReport {
             mean: WeightedStatistics.mean(doses))
         let lo = doses.min() ?? 0, hi = doses.max() ?? 0
         if let out = curve.doses.first(where: { $0 < lo || $0 > hi }), a.estimator != .did {
-            warnings.append("The grid reaches \(ReportFormat.number(out)), outside the observed doses [\(ReportFormat.number(lo)), \(ReportFormat.number(hi))]: the curve there is extrapolated.")
+            warnings.append(
+                "The grid reaches \(ReportFormat.number(out)), outside the observed doses [\(ReportFormat.number(lo)), \(ReportFormat.number(hi))]: the curve there is extrapolated."
+            )
         }
         blocks.insert(
             .paragraph(
@@ -314,7 +327,9 @@ enum DoseReport {
     static func curveFigure(_ curve: DoseResponseCurve, name: String, dose: String, outcome: String, slope: Bool, did: Bool) -> ReportFigure {
         let x = curve.doses
         let what = slope ? (did ? "ACRT(d), the slope" : "slope of the curve") : (did ? "ATT(d)" : "mean \(outcome)")
-        var chart = LineChart(title: "\(name): \(slope ? (did ? "average causal response" : "slope") : (did ? "effect by dose" : "dose–response curve"))", xLabel: dose, yLabel: what)
+        var chart = LineChart(
+            title: "\(name): \(slope ? (did ? "average causal response" : "slope") : (did ? "effect by dose" : "dose–response curve"))", xLabel: dose,
+            yLabel: what)
         let estimates = slope ? curve.points.map { $0.slope?.estimate ?? .nan } : curve.effects
         let lower = curve.points.map { (slope ? $0.slope?.lower : $0.effect.lower) ?? .nan }
         let upper = curve.points.map { (slope ? $0.slope?.upper : $0.effect.upper) ?? .nan }
@@ -326,7 +341,8 @@ enum DoseReport {
         chart.bands.append(.init(x: x, low: lower, high: upper, color: Palette.color(0), opacity: 0.25))
         chart.series = [.init(name: slope ? "slope" : (did ? "ATT(d)" : "curve"), x: x, y: estimates, color: Palette.color(0), width: 2.2)]
         if slope || did { chart.horizontalLines = [(0, "")] }
-        let caption = slope
+        let caption =
+            slope
             ? "The slope with its pointwise interval (dark) and simultaneous band (light)"
             : "The curve with its pointwise interval (dark) and simultaneous band (light)"
         return ReportFigure(fileName: slope ? "slope.svg" : "curve.svg", caption: caption, svg: chart.render())
