@@ -37,6 +37,22 @@ struct PublicAPITests {
         #expect(Balance.doseTable(variables, dose: sample.treatment, weights: weighted.weights).rows.allSatisfy { abs($0.correlation) < 1e-8 })
     }
 
+    @Test("dose–response: DiD with a dose on the contdid README data and a GPS curve, from outside the module")
+    func dose() throws {
+        let panel = try CSVReader.read(contentsOf: TestData.dataset("contdid_readme.csv"))
+        var spec = ContinuousDiD.Specification(outcome: "Y", unit: "id", time: "time_period", adoption: "G", dose: "D")
+        spec.replications = 0
+        let did = try ContinuousDiD.estimate(spec, table: panel)
+        #expect(abs(did.overallATT.estimate - -0.0265) < 5e-5 && abs(did.overallACRT.estimate - 0.1341) < 5e-5)
+        let lottery = try CSVReader.read(contentsOf: TestData.dataset("lottery_hirano_imbens.csv"))
+        let data = try DoseData(lottery, dose: "prize", outcome: "year6", covariates: ["agew", "male", "tixbot"], outcomeMayBeMissing: true)
+        var gps = GeneralizedPropensityScore.Specification()
+        gps.transform = .log
+        gps.replications = 50
+        let curve: DoseResponseCurve = try GeneralizedPropensityScore.estimate(data, gps).curve
+        #expect(curve.points.count == 20 && curve.points.allSatisfy { $0.effect.inference.kind == .bootstrap && $0.bandLower != nil })
+    }
+
     @Test("1:1 nearest-neighbour matching on lalonde: 185 treated matched, effect with CR1 on matched sets")
     func match() throws {
         let table = try CSVReader.read(contentsOf: TestData.dataset("lalonde_matchit.csv"))
