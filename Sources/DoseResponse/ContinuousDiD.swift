@@ -135,19 +135,7 @@ public struct ContinuousDiD: Sendable {
         guard times.count >= 2 else { throw .data("DiD needs at least two periods; '\(spec.time)' has \(times.count)") }
         let unitCount = panel.units.count
         func unitConstant(_ column: String, what: String) throws(DoseResponseError) -> [Double] {
-            let values: [Double]
-            do { values = try table.numeric(column) } catch { throw .table(error) }
-            var out = [Double](repeating: .nan, count: unitCount)
-            for r in 0..<table.rowCount {
-                let u = panel.unitOfRow[r], v = values[r]
-                if out[u].isNaN {
-                    out[u] = v
-                } else if !v.isNaN && v != out[u] {
-                    throw .data(
-                        "'\(column)' must be constant within a unit (\(what)); unit '\(panel.units[u])' has \(formatNumber(out[u])) and \(formatNumber(v))")
-                }
-            }
-            return out
+            do { return try panel.unitConstant(column, what: what) } catch { throw .data("\(error)") }
         }
         var group = try unitConstant(spec.adoption, what: "the first treated period").map { $0.isNaN ? 0 : $0 }
         var dose = try unitConstant(spec.dose, what: "a time-invariant dose")

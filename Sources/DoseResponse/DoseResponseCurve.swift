@@ -1,5 +1,15 @@
 import EstimationCore
 
+/// The settings every cross-sectional dose–response estimator shares: where the curve is reported,
+/// the confidence level, and the bootstrap (draws, seed, threads).
+public protocol DoseCurveSettings {
+    var grid: [Double]? { get set }
+    var level: Double { get set }
+    var replications: Int { get set }
+    var seed: UInt64 { get set }
+    var threads: Int { get set }
+}
+
 /// One dose of a dose–response curve: the effect (the curve's level) and, where the estimator gives
 /// it, the slope, each with a pointwise interval and a simultaneous band.
 public struct DoseResponsePoint: Sendable, Codable, Equatable {
@@ -56,5 +66,30 @@ public struct DoseResponseCurve: Sendable, Codable, Equatable {
             return p
         }
         return DoseResponseCurve(points: points, level: level, criticalValue: critical, slopeCriticalValue: slopeCritical)
+    }
+
+    /// The curve and its slope from `values` = [curve at each dose …, slope at each dose …], with bootstrap
+    /// standard errors and sup-t bands when `replications > 0`: `draw(b)` refits bootstrap sample b
+    /// (nil when it cannot be fitted), run on `threads` threads. Also returns the draws used and failed.
+    static func bootstrapped(
+        doses: [Double], values: [Double], replications: Int, threads: Int, level: Double, type: String,
+        _ draw: @Sendable (Int) -> [Double]?
+    ) -> (curve: DoseResponseCurve, draws: Int, failed: Int) {
+        let g = doses.count
+        let effects = Array(values[..<g]), slopes = Array(values[g...])
+        guard replications > 0 else {
+            let points = doses.indices.map { k in
+                DoseResponsePoint(dose: doses[k], effect: .point(effects[k], level: level), slope: .point(slopes[k], level: level))
+            }
+            return (DoseResponseCurve(points: points, level: level), 0, 0)
+        }
+        let draws = ParallelMap.map(replications, threads: threads, draw)
+        let curve = BootstrapSummary(estimates: effects, draws: draws.map { $0.map { Array($0[..<g]) } }, level: level)
+        let slope = BootstrapSummary(estimates: slopes, draws: draws.map { $0.map { Array($0[g...]) } }, level: level)
+        let inference = Inference(kind: .bootstrap, type: type, df: .normal, replications: curve.draws)
+        let result = normal(
+            doses: doses, effects: effects, standardErrors: curve.standardErrors, slopes: slopes, slopeStandardErrors: slope.standardErrors,
+            critical: curve.criticalValue, slopeCritical: slope.criticalValue, level: level, inference: inference)
+        return (result, curve.draws, curve.failedDraws)
     }
 }

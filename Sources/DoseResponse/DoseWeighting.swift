@@ -31,7 +31,7 @@ public struct DoseWeighting: Sendable {
         case unadjusted
     }
 
-    public struct Specification: Sendable {
+    public struct Specification: Sendable, DoseCurveSettings {
         public var method = Method.inverseDensity
         /// Interior knots of the outcome model's cubic B-spline in the dose.
         public var knots = 1
@@ -69,30 +69,12 @@ public struct DoseWeighting: Sendable {
         let (weights, beta, values) = try fitAndEvaluate(data, spec, basis: basis, grid: grid)
         let before = Balance.doseTable(data.balanceVariables, dose: data.dose)
         let after = Balance.doseTable(data.balanceVariables, dose: data.dose, weights: weights)
-        let g = grid.count
-        var curve: DoseResponseCurve
-        var used = 0, failed = 0
-        if spec.replications > 0 {
-            let n = data.count
-            let draws: [[Double]?] = ParallelMap.map(spec.replications, threads: spec.threads) { b in
-                let resample = data.resampled(DoseData.bootstrapIndex(count: n, seed: spec.seed, draw: b))
-                return try? fitAndEvaluate(resample, spec, basis: basis, grid: grid).values
-            }
-            let level = BootstrapSummary(estimates: Array(values[..<g]), draws: draws.map { $0.map { Array($0[..<g]) } }, level: spec.level)
-            let slope = BootstrapSummary(estimates: Array(values[g...]), draws: draws.map { $0.map { Array($0[g...]) } }, level: spec.level)
-            let inference = Inference(
-                kind: .bootstrap, type: "nonparametric bootstrap over units, weights re-estimated", df: .normal, replications: level.draws)
-            curve = .normal(
-                doses: grid, effects: Array(values[..<g]), standardErrors: level.standardErrors, slopes: Array(values[g...]),
-                slopeStandardErrors: slope.standardErrors, critical: level.criticalValue, slopeCritical: slope.criticalValue,
-                level: spec.level, inference: inference)
-            used = level.draws
-            failed = level.failedDraws
-        } else {
-            curve = DoseResponseCurve(
-                points: grid.indices.map {
-                    DoseResponsePoint(dose: grid[$0], effect: .point(values[$0], level: spec.level), slope: .point(values[g + $0], level: spec.level))
-                }, level: spec.level)
+        let n = data.count
+        let (curve, used, failed) = DoseResponseCurve.bootstrapped(
+            doses: grid, values: values, replications: spec.replications, threads: spec.threads, level: spec.level,
+            type: "nonparametric bootstrap over units, weights re-estimated"
+        ) { b in
+            try? fitAndEvaluate(data.resampled(DoseData.bootstrapIndex(count: n, seed: spec.seed, draw: b)), spec, basis: basis, grid: grid).values
         }
         return Result(
             method: spec.method, curve: curve, weights: weights, balanceBefore: before, balanceAfter: after, basis: basis, coefficients: beta,

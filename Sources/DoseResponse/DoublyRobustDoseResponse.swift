@@ -32,7 +32,7 @@ import LinearAlgebra
 ///
 /// Complexity: O(n · (grid + 100 · 30)) for the fit and bandwidth, O(n · (grid + 100)) per bootstrap draw.
 public struct DoublyRobustDoseResponse: Sendable {
-    public struct Specification: Sendable {
+    public struct Specification: Sendable, DoseCurveSettings {
         /// The bandwidth; nil: leave-one-out cross-validation.
         public var bandwidth: Double? = nil
         /// Interior knots of the outcome regression's cubic B-spline in the dose.

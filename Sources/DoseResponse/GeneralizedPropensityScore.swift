@@ -31,7 +31,7 @@ public struct GeneralizedPropensityScore: Sendable {
         case identity, log
     }
 
-    public struct Specification: Sendable {
+    public struct Specification: Sendable, DoseCurveSettings {
         public var transform = Transform.identity
         /// The polynomial degree in the dose and in the GPS of the outcome model (1–3).
         public var degree = 2
@@ -82,29 +82,14 @@ public struct GeneralizedPropensityScore: Sendable {
             throw .data("a log-transformed dose needs a positive grid; the grid has \(bad)")
         }
         let (fit, values) = try fitAndEvaluate(data, spec, grid: grid)
-        guard spec.replications > 0 else {
-            let points = grid.indices.map { k in
-                DoseResponsePoint(dose: grid[k], effect: .point(values[k], level: spec.level), slope: .point(values[grid.count + k], level: spec.level))
-            }
-            return Result(
-                fit: fit, curve: DoseResponseCurve(points: points, level: spec.level), transform: spec.transform, degree: spec.degree,
-                bootstrapDraws: 0, failedDraws: 0)
-        }
         let n = data.count
-        let draws: [[Double]?] = ParallelMap.map(spec.replications, threads: spec.threads) { b in
-            let resample = data.resampled(DoseData.bootstrapIndex(count: n, seed: spec.seed, draw: b))
-            return try? fitAndEvaluate(resample, spec, grid: grid).1
+        let (curve, draws, failed) = DoseResponseCurve.bootstrapped(
+            doses: grid, values: values, replications: spec.replications, threads: spec.threads, level: spec.level,
+            type: "nonparametric bootstrap over units"
+        ) { b in
+            try? fitAndEvaluate(data.resampled(DoseData.bootstrapIndex(count: n, seed: spec.seed, draw: b)), spec, grid: grid).1
         }
-        let g = grid.count
-        let level = BootstrapSummary(estimates: Array(values[..<g]), draws: draws.map { $0.map { Array($0[..<g]) } }, level: spec.level)
-        let slope = BootstrapSummary(estimates: Array(values[g...]), draws: draws.map { $0.map { Array($0[g...]) } }, level: spec.level)
-        let inference = Inference(kind: .bootstrap, type: "nonparametric bootstrap over units", df: .normal, replications: level.draws)
-        let curve = DoseResponseCurve.normal(
-            doses: grid, effects: Array(values[..<g]), standardErrors: level.standardErrors, slopes: Array(values[g...]),
-            slopeStandardErrors: slope.standardErrors, critical: level.criticalValue, slopeCritical: slope.criticalValue, level: spec.level,
-            inference: inference)
-        return Result(
-            fit: fit, curve: curve, transform: spec.transform, degree: spec.degree, bootstrapDraws: level.draws, failedDraws: level.failedDraws)
+        return Result(fit: fit, curve: curve, transform: spec.transform, degree: spec.degree, bootstrapDraws: draws, failedDraws: failed)
     }
 
     /// The outcome model's terms for `degree`.

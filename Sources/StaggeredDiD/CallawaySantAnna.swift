@@ -126,19 +126,7 @@ public struct CallawaySantAnna: Sendable {
             do { covariateMatrices.append(try panel.wideComplete(c)) } catch { throw .data("covariate '\(c)': \(error)") }
         }
         func unitConstant(_ column: String, what: String) throws(DiDError) -> [Double] {
-            let values: [Double]
-            do { values = try table.numeric(column) } catch { throw .data("\(error)") }
-            var out = [Double](repeating: .nan, count: nUnits)
-            for r in 0..<table.rowCount {
-                let u = panel.unitOfRow[r], v = values[r]
-                if out[u].isNaN {
-                    out[u] = v
-                } else if !v.isNaN && v != out[u] {
-                    throw .data(
-                        "'\(column)' must be constant within a unit (\(what)); unit '\(panel.units[u])' has \(formatNumber(out[u])) and \(formatNumber(v))")
-                }
-            }
-            return out
+            do { return try panel.unitConstant(column, what: what) } catch { throw .data("\(error)") }
         }
         let g = try unitConstant(spec.adoption, what: "the first treated period").map { $0.isNaN ? 0 : $0 }
         var w = [Double](repeating: 1, count: nUnits)

@@ -8,6 +8,8 @@ public enum PanelError: Error, Equatable, Sendable {
     case unbalanced(variable: String, missing: [(unit: String, time: Double)])
     /// An adoption (first treated period) column that cannot be used; the message names the unit and the likely fix.
     case invalidAdoption(column: String, message: String)
+    /// A column that must hold one value per unit (an adoption time, a dose, a weight) has two.
+    case notConstant(column: String, what: String, unit: String, first: Double, second: Double)
 
     public static func == (lhs: PanelError, rhs: PanelError) -> Bool { lhs.description == rhs.description }
 }
@@ -24,6 +26,8 @@ extension PanelError: CustomStringConvertible {
             let shown = missing.prefix(5).map { "\($0.unit) at \(formatNumber($0.time))" }.joined(separator: ", ")
             return "'\(variable)' is missing for \(missing.count) unit-period cell(s): \(shown)" + (missing.count > 5 ? ", …" : "")
         case let .invalidAdoption(_, message): return message
+        case let .notConstant(column, what, unit, first, second):
+            return "'\(column)' must be constant within a unit (\(what)); unit '\(unit)' has \(formatNumber(first)) and \(formatNumber(second))"
         }
     }
 }
@@ -123,5 +127,24 @@ public struct Panel: Sendable {
         for u in units.indices { for t in cols where m[u, t].isNaN { missing.append((units[u], times[t])) } }
         guard missing.isEmpty else { throw .unbalanced(variable: variable, missing: missing) }
         return subset == nil ? m : m.selectingColumns(cols)
+    }
+
+    /// Each unit's value of a column that must be constant within the unit (an adoption time, a dose,
+    /// a sampling weight), NaN for a unit with no value; `what` says what the column is, for the error.
+    ///
+    /// Complexity: O(rows).
+    public func unitConstant(_ column: String, what: String) throws(PanelError) -> [Double] {
+        let values: [Double]
+        do { values = try table.numeric(column) } catch { throw .table(error) }
+        var out = [Double](repeating: .nan, count: units.count)
+        for r in 0..<table.rowCount {
+            let u = unitOfRow[r], v = values[r]
+            if out[u].isNaN {
+                out[u] = v
+            } else if !v.isNaN && v != out[u] {
+                throw .notConstant(column: column, what: what, unit: units[u], first: out[u], second: v)
+            }
+        }
+        return out
     }
 }

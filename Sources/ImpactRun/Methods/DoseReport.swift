@@ -122,11 +122,7 @@ enum DoseReport {
                 s.transform = a.transform
                 s.degree = a.degree ?? 2
                 s.commonSupportGroups = a.commonSupport
-                s.grid = a.grid
-                s.level = a.level
-                s.replications = a.replications
-                s.seed = context.seed
-                s.threads = context.threads
+                Self.share(a, context, &s)
                 let r = try GeneralizedPropensityScore.estimate(data, s)
                 curve = r.curve
                 gps = r.fit
@@ -150,11 +146,7 @@ enum DoseReport {
                 s.method = a.estimator == .entropy ? .entropy : .inverseDensity
                 s.moments = a.moments
                 s.knots = a.knots
-                s.grid = a.grid
-                s.level = a.level
-                s.replications = a.replications
-                s.seed = context.seed
-                s.threads = context.threads
+                Self.share(a, context, &s)
                 let r = try DoseWeighting.estimate(data, s)
                 curve = r.curve
                 draws = r.bootstrapDraws
@@ -201,11 +193,7 @@ enum DoseReport {
                 var s = DoublyRobustDoseResponse.Specification()
                 s.bandwidth = a.bandwidth
                 s.knots = a.knots
-                s.grid = a.grid
-                s.level = a.level
-                s.replications = a.replications
-                s.seed = context.seed
-                s.threads = context.threads
+                Self.share(a, context, &s)
                 let r = try DoublyRobustDoseResponse.estimate(data, s)
                 curve = r.curve
                 draws = r.bootstrapDraws
@@ -290,6 +278,15 @@ enum DoseReport {
             curve: curve, bootstrapDraws: draws, gps: gps, weighting: weighting, doublyRobust: dr, did: did, bands: bands,
             notes: notes.filter { !$0.isEmpty })
         return MethodOutput(result: result, blocks: blocks, attachments: attachments, warnings: warnings)
+    }
+
+    /// The settings every cross-sectional estimator takes from the analysis and the run.
+    static func share<S: DoseCurveSettings>(_ a: DoseAnalysis, _ context: RunContext, _ s: inout S) {
+        s.grid = a.grid
+        s.level = a.level
+        s.replications = a.replications
+        s.seed = context.seed
+        s.threads = context.threads
     }
 
     /// Each unit's dose (first row of the unit) among treated units, for the dose distribution of a panel.
