@@ -104,7 +104,7 @@ let package = Package(
             exclude: ["Fixtures"]),
         .testTarget(
             name: "DoseResponseTests",
-            dependencies: ["DoseResponse", "Matching", "EstimationCore", "Tabular", "LinearAlgebra", "TestSupport"], exclude: ["Fixtures"]),
+            dependencies: ["DoseResponse", "Matching", "StaggeredDiD", "EstimationCore", "Tabular", "LinearAlgebra", "TestSupport"], exclude: ["Fixtures"]),
         // The public API as a user sees it: `import ImpactEval`, no @testable.
         .testTarget(name: "PublicAPITests", dependencies: ["ImpactEval", "TestSupport"])
     ]
