@@ -59,7 +59,9 @@ public enum AbadieImbens {
         let y: [Double]
         do { y = try sample.table.numeric(spec.outcome) } catch { throw .table(error) }
         let raw = try sample.matrix(spec.covariates)
-        let tr = sample.treated.map { $0 ? 1.0 : 0.0 }
+        // `AnalysisSample.treated` is computed on each access: read it once.
+        let treated = sample.treated
+        let tr = treated.map { $0 ? 1.0 : 0.0 }
         // Standardise each covariate by its SD (n − 1).
         var x = raw
         for j in 0..<raw.columns {
@@ -73,20 +75,32 @@ public enum AbadieImbens {
         let isTarget: (Int) -> Bool = { i in
             switch spec.estimand {
             case .ate: return true
-            case .att: return sample.treated[i]
-            case .atc: return !sample.treated[i]
+            case .att: return treated[i]
+            case .atc: return !treated[i]
             }
         }
-        let nt = sample.treated.filter { $0 }.count
+        let nt = treated.filter { $0 }.count
         let m = min(spec.matches, spec.estimand == .ate ? min(nt, n - nt) : (flip ? nt : n - nt))
         // Matches of every target unit in the other group.
         var matchSets: [[Int]] = Array(repeating: [], count: n)
         // The two groups once (ascending, as the per-unit filters built them before), and the
         // covariates row by row for the distance loops.
-        let treatedPool = (0..<n).filter { sample.treated[$0] }, controlPool = (0..<n).filter { !sample.treated[$0] }
+        let treatedPool = (0..<n).filter { treated[$0] }, controlPool = (0..<n).filter { !treated[$0] }
         let rows = (0..<n).map { x.row($0) }
+        // A k-d tree per group: matches (and the variance step's within-group matches) are the units at
+        // squared distance ≤ the M-th smallest + the tolerance, as the full scan finds them.
+        let treatedTree = KDTree(coordinates: treatedPool.flatMap { rows[$0] }, dimension: x.columns)
+        let controlTree = KDTree(coordinates: controlPool.flatMap { rows[$0] }, dimension: x.columns)
+        let tolerance = distanceTolerance + comparisonTolerance
+        func nearest(_ i: Int, treated: Bool, count: Int, excludingSelf: Bool = false) -> [Int] {
+            let (tree, pool) = treated ? (treatedTree, treatedPool) : (controlTree, controlPool)
+            let available = pool.count - (excludingSelf ? 1 : 0)
+            guard count > 0, available > 0 else { return [] }
+            let ids = tree.candidates(near: rows[i], k: min(count, available), slack: 0, absoluteSlack: tolerance) { excludingSelf && pool[$0] == i }
+            return ids.map { pool[$0] }
+        }
         for i in 0..<n where isTarget(i) {
-            matchSets[i] = nearest(i, in: sample.treated[i] ? controlPool : treatedPool, rows: rows, count: m)
+            matchSets[i] = nearest(i, treated: !treated[i], count: m)
         }
         // K: times each unit is used as a match, weighted by 1/#matches; KK with squared weights.
         var k = [Double](repeating: 0, count: n), kk = [Double](repeating: 0, count: n)
@@ -100,10 +114,10 @@ public enum AbadieImbens {
         if spec.biasAdjustment {
             // Adjust the outcomes of the group that supplies matches (controls for the ATT, treated for the ATC).
             if spec.estimand != .atc {
-                alphaControl = try adjustmentCoefficients(y: y, x: raw, weights: (0..<n).map { sample.treated[$0] ? 0 : k[$0] })
+                alphaControl = try adjustmentCoefficients(y: y, x: raw, weights: (0..<n).map { treated[$0] ? 0 : k[$0] })
             }
             if spec.estimand != .att {
-                alphaTreated = try adjustmentCoefficients(y: y, x: raw, weights: (0..<n).map { sample.treated[$0] ? k[$0] : 0 })
+                alphaTreated = try adjustmentCoefficients(y: y, x: raw, weights: (0..<n).map { treated[$0] ? k[$0] : 0 })
             }
         }
         // Matched differences (treated − control), one per (unit, match) with weight 1/#matches.
@@ -113,7 +127,7 @@ public enum AbadieImbens {
             let share = 1 / Double(matchSets[i].count)
             var sum = 0.0
             for j in matchSets[i] {
-                let (t, c) = sample.treated[i] ? (i, j) : (j, i)
+                let (t, c) = treated[i] ? (i, j) : (j, i)
                 var yt = y[t], yc = y[c]
                 if spec.biasAdjustment {
                     for q in 0..<raw.columns {
@@ -136,8 +150,8 @@ public enum AbadieImbens {
             sigma2 = [Double](repeating: s, count: n)
         } else {
             sigma2 = (0..<n).map { i in
-                let own = sample.treated[i] ? treatedPool : controlPool
-                let group = [i] + nearest(i, in: own, rows: rows, count: min(spec.varianceMatches, own.count - 1), excluding: i)
+                let own = treated[i] ? treatedPool : controlPool
+                let group = [i] + nearest(i, treated: treated[i], count: min(spec.varianceMatches, own.count - 1), excludingSelf: true)
                 let c = Double(group.count)
                 let mean = group.reduce(0) { $0 + y[$1] } / c
                 return group.reduce(0) { $0 + (y[$1] - mean) * (y[$1] - mean) } / (c - 1)
@@ -174,45 +188,6 @@ public enum AbadieImbens {
         return EffectEstimate(
             estimand: spec.estimand, method: "Abadie-Imbens matching (M = \(spec.matches)\(spec.biasAdjustment ? ", bias-adjusted" : ""))",
             observations: n, effect: .wald(estimate: est, standardError: se, degreesOfFreedom: nil, level: level, inference: inference))
-    }
-
-    /// Units of `pool` at squared standardised distance <= the `count`-th smallest (+ tolerance) from unit `i`.
-    static func nearest(_ i: Int, in pool: [Int], rows: [[Double]], count: Int, excluding: Int? = nil) -> [Int] {
-        guard count > 0, !pool.isEmpty else { return [] }
-        let xi = rows[i], p = xi.count
-        var candidates: [Int] = []
-        var d: [Double] = []
-        candidates.reserveCapacity(pool.count)
-        d.reserveCapacity(pool.count)
-        for j in pool where j != excluding {
-            let xj = rows[j]
-            var s = 0.0
-            for q in 0..<p {
-                let diff = xj[q] - xi[q]
-                s += diff * diff
-            }
-            candidates.append(j)
-            d.append(s)
-        }
-        guard !d.isEmpty else { return [] }
-        let kth = kthSmallest(d, min(count, d.count))
-        let limit = kth + distanceTolerance + comparisonTolerance
-        return candidates.indices.filter { d[$0] <= limit }.map { candidates[$0] }
-    }
-
-    /// The k-th smallest value (1-based) of `values`: a sorted buffer of k for small k (O(nk)),
-    /// a full sort otherwise; the same number either way.
-    static func kthSmallest(_ values: [Double], _ k: Int) -> Double {
-        guard k <= 16 else { return values.sorted()[k - 1] }
-        var smallest: [Double] = []
-        smallest.reserveCapacity(k + 1)
-        for v in values where smallest.count < k || v < smallest[k - 1] {
-            var position = smallest.count
-            while position > 0 && smallest[position - 1] > v { position -= 1 }
-            smallest.insert(v, at: position)
-            if smallest.count > k { smallest.removeLast() }
-        }
-        return smallest[k - 1]
     }
 
     /// Weighted least squares of y on [1, X] with weights w (units with w = 0 excluded); the slopes.

@@ -23,8 +23,8 @@ public struct AnalysisSample: Sendable {
     /// Rows of the original table left out for a missing value.
     public let droppedRows: Int
 
-    /// For a binary treatment, whether each row is treated.
-    public var treated: [Bool] { treatment.map { $0 == 1 } }
+    /// For a binary treatment, whether each row is treated (stored: loops index it per unit).
+    public let treated: [Bool]
     public var count: Int { rows.count }
 
     /// The complete rows of `table` on `treatment` and `columns`, with the treatment checked for `kind`.
@@ -58,6 +58,7 @@ public struct AnalysisSample: Sendable {
         self.table = sub
         self.rows = rows
         self.treatment = t
+        self.treated = t.map { $0 == 1 }
         self.kind = kind
         self.droppedRows = table.rowCount - rows.count
     }

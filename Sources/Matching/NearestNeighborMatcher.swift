@@ -1,3 +1,4 @@
+import EstimationCore
 import Foundation
 import LinearAlgebra
 
@@ -7,8 +8,12 @@ import LinearAlgebra
 /// exact-matching stratum are sorted by (distance, position) and matched
 /// controls are skipped with two union-find "next available" arrays, so each
 /// match costs O(α(n)) after an O(log n) search: O(n log n) in all. With
-/// Mahalanobis distances each treated unit scans the candidate controls (those
-/// inside the propensity-score caliper when one is given): O(n₁ n₀ p).
+/// Mahalanobis distances and no caliper, the covariates are whitened once (z = xU⁻¹, so that the
+/// distance is Euclidean) and each stratum's controls go into a k-d tree with removal; the tree
+/// proposes the controls within 1e-9 of the nearest whitened distance and the choice among them is
+/// made on the exact distance formed from the raw difference, so the matches are those of a full
+/// scan: about O(n log n) for well-spread covariates. Inside a propensity-score caliper each treated
+/// unit scans the controls in its caliper window: O(n₁ n_window p²).
 struct NearestNeighborMatcher {
     let isTreated: [Bool]
     /// Positions of treated units in processing order.
@@ -41,12 +46,25 @@ struct NearestNeighborMatcher {
             }
         }
         var pools = members.map { ControlPool(controls: $0, score: score) }
+        // Mahalanobis without a caliper: one k-d tree per stratum on the whitened covariates, keyed by sorted index.
+        var trees: [KDTree] = []
+        if let mahalanobis, caliper == nil {
+            let z = Self.whitened(mahalanobis.x, mahalanobis.inverseFactor)
+            let p = mahalanobis.x.columns
+            trees = pools.map { pool in KDTree(coordinates: pool.sorted.flatMap { z[($0 * p)..<($0 * p + p)] }, dimension: p) }
+        }
         for _ in 0..<ratio {
             for t in order {
                 guard let p = poolIndex[strata[t]], pools[p].availableCount > 0 else { continue }
                 let already = matches[t] ?? []
                 let chosen: Int?
-                if let mahalanobis {
+                if let mahalanobis, !trees.isEmpty {
+                    let z = Self.whitenedRow(t, mahalanobis.x, mahalanobis.inverseFactor)
+                    let pool = pools[p]
+                    let candidates = trees[p].candidates(near: z, slack: 1e-9, absoluteSlack: 1e-12) { already.contains(pool.sorted[$0]) }
+                    chosen = nearestMahalanobis(
+                        t, among: candidates, pool: pool, x: mahalanobis.x, inverseFactor: mahalanobis.inverseFactor)
+                } else if let mahalanobis {
                     chosen = nearestMahalanobis(
                         t, pool: pools[p], x: mahalanobis.x, inverseFactor: mahalanobis.inverseFactor,
                         excluding: already)
@@ -55,10 +73,52 @@ struct NearestNeighborMatcher {
                 }
                 guard let k = chosen else { continue }
                 matches[t, default: []].append(pools[p].sorted[k])
-                if !replace { pools[p].remove(atIndex: k) }
+                if !replace {
+                    pools[p].remove(atIndex: k)
+                    if !trees.isEmpty { trees[p].remove(k) }
+                }
             }
         }
         return matches
+    }
+
+    /// zᵢ = xᵢU⁻¹ for every unit, row-major (n × p).
+    static func whitened(_ x: Matrix, _ u: Matrix) -> [Double] {
+        (0..<x.rows).flatMap { whitenedRow($0, x, u) }
+    }
+
+    static func whitenedRow(_ i: Int, _ x: Matrix, _ u: Matrix) -> [Double] {
+        let p = x.columns
+        return (0..<p).map { j in (0...j).reduce(0.0) { $0 + x[i, $1] * u[$1, j] } }
+    }
+
+    /// The squared Mahalanobis distance from the exact difference, ‖(xₜ − x_c)U⁻¹‖².
+    private func exactDistance(_ t: Int, _ c: Int, x: Matrix, u: Matrix, diff: inout [Double]) -> Double {
+        let p = x.columns
+        for j in 0..<p { diff[j] = x[t, j] - x[c, j] }
+        var d = 0.0
+        for j in 0..<p {
+            var y = 0.0
+            for q in 0...j { y += diff[q] * u[q, j] }
+            d += y * y
+        }
+        return d
+    }
+
+    /// Among the sorted indices `candidates`, the control nearest by the exact distance (ties: first in the data).
+    func nearestMahalanobis(_ t: Int, among candidates: [Int], pool: ControlPool, x: Matrix, inverseFactor u: Matrix) -> Int? {
+        var best: Int?, bestPosition = Int.max, bestDistance = Double.infinity
+        var diff = [Double](repeating: 0, count: x.columns)
+        for k in candidates {
+            let c = pool.sorted[k]
+            let d = exactDistance(t, c, x: x, u: u, diff: &diff)
+            if d < bestDistance || (d == bestDistance && c < bestPosition) {
+                bestDistance = d
+                best = k
+                bestPosition = c
+            }
+        }
+        return best
     }
 
     /// The sorted index of the available control nearest in Mahalanobis distance (ties: first in the

@@ -14,8 +14,8 @@ public struct WeightedSample: Sendable {
     /// A description of the method, for reports.
     public let method: String
 
-    /// For a binary treatment, whether each unit is treated.
-    public var treated: [Bool] { treatment.map { $0 == 1 } }
+    /// For a binary treatment, whether each unit is treated (stored: loops index it per unit).
+    public let treated: [Bool]
 
     public init(
         rows: [Int], treatment: [Double], kind: TreatmentKind = .binary, droppedRows: Int, estimand: Estimand,
@@ -25,6 +25,7 @@ public struct WeightedSample: Sendable {
         precondition(treatment.count == rows.count && weights.count == rows.count, "one treatment value and weight per row")
         self.rows = rows
         self.treatment = treatment
+        self.treated = treatment.map { $0 == 1 }
         self.kind = kind
         self.droppedRows = droppedRows
         self.estimand = estimand

@@ -1,0 +1,206 @@
+/// A k-d tree over points in p dimensions for nearest-neighbour searches, with removal of points
+/// (Bentley 1975; Friedman, Bentley & Finkel 1977).
+///
+/// Built once by median splits on the coordinate of largest spread, down to leaves of at most 8
+/// points; every node keeps its bounding box and a count of the points still present, so removed
+/// points and emptied subtrees cost nothing in later searches. Distances are squared Euclidean.
+///
+/// Searches return *candidates*: every present point whose squared distance is within a relative
+/// `slack` of the k-th smallest (and any at exactly that distance), so that a caller recomputing exact
+/// distances in its own way (a Mahalanobis form from the raw difference, a tolerance for ties)
+/// chooses exactly as a full scan would.
+///
+/// Complexity: O(n log n) to build; a search visits O(log n) nodes for well-spread data (worse in
+/// high dimensions); removal O(log n).
+public struct KDTree: Sendable {
+    private struct Node: Sendable {
+        var start: Int, end: Int
+        var left: Int, right: Int // child node indices, −1 for a leaf
+        var parent: Int
+        var present: Int
+    }
+
+    public let dimension: Int
+    /// Coordinates, row-major: point i's coordinate j at i·p + j.
+    private let coordinates: [Double]
+    /// Point identifiers in tree order (leaves own contiguous ranges).
+    private var order: [Int]
+    private var nodes: [Node] = []
+    /// Bounding boxes, node k's lower corner at 2kp, upper at 2kp + p.
+    private var boxes: [Double] = []
+    private var leafOf: [Int]
+    private var present: [Bool]
+    /// The coordinates again in tree order (row i of `sorted` is point `order[i]`), so that a leaf's
+    /// points are contiguous in memory.
+    private var sorted: [Double] = []
+
+    /// A tree over `count` points with coordinates `coordinates` (row-major, `dimension` per point);
+    /// points are identified by 0..<count.
+    public init(coordinates: [Double], dimension p: Int) {
+        precondition(p > 0 && coordinates.count % p == 0, "coordinates hold whole points")
+        let n = coordinates.count / p
+        dimension = p
+        self.coordinates = coordinates
+        order = Array(0..<n)
+        leafOf = [Int](repeating: -1, count: n)
+        present = [Bool](repeating: true, count: n)
+        if n > 0 { _ = build(0, n, parent: -1) }
+        sorted = order.flatMap { coordinates[($0 * p)..<($0 * p + p)] }
+    }
+
+    /// The number of points still present.
+    public var count: Int { nodes.first?.present ?? 0 }
+
+    private mutating func build(_ start: Int, _ end: Int, parent: Int) -> Int {
+        let p = dimension
+        let k = nodes.count
+        nodes.append(Node(start: start, end: end, left: -1, right: -1, parent: parent, present: end - start))
+        var lo = [Double](repeating: .infinity, count: p), hi = [Double](repeating: -.infinity, count: p)
+        for i in start..<end {
+            let base = order[i] * p
+            for j in 0..<p {
+                let v = coordinates[base + j]
+                if v < lo[j] { lo[j] = v }
+                if v > hi[j] { hi[j] = v }
+            }
+        }
+        boxes += lo
+        boxes += hi
+        guard end - start > 8 else {
+            for i in start..<end { leafOf[order[i]] = k }
+            return k
+        }
+        var axis = 0
+        for j in 1..<p where hi[j] - lo[j] > hi[axis] - lo[axis] { axis = j }
+        guard hi[axis] > lo[axis] else {
+            for i in start..<end { leafOf[order[i]] = k }
+            return k
+        }
+        let mid = (start + end) / 2
+        let c = coordinates
+        // Partial sort around the median of the axis (ties by identifier, for determinism).
+        var slice = Array(order[start..<end])
+        slice.sort { a, b in
+            let va = c[a * p + axis], vb = c[b * p + axis]
+            return va != vb ? va < vb : a < b
+        }
+        order.replaceSubrange(start..<end, with: slice)
+        let left = build(start, mid, parent: k)
+        let right = build(mid, end, parent: k)
+        nodes[k].left = left
+        nodes[k].right = right
+        return k
+    }
+
+    /// Whether point `id` is still present.
+    public func contains(_ id: Int) -> Bool { present[id] }
+
+    /// Removes point `id` from later searches.
+    public mutating func remove(_ id: Int) {
+        guard present[id] else { return }
+        present[id] = false
+        var k = leafOf[id]
+        while k >= 0 {
+            nodes[k].present -= 1
+            k = nodes[k].parent
+        }
+    }
+
+    private func lowerBound(_ k: Int, _ q: [Double]) -> Double {
+        let p = dimension, base = 2 * k * p
+        return boxes.withUnsafeBufferPointer { b in
+            q.withUnsafeBufferPointer { qp in
+                var d = 0.0
+                for j in 0..<p {
+                    let lo = b[base + j], hi = b[base + p + j], v = qp[j]
+                    let t = v < lo ? lo - v : (v > hi ? v - hi : 0)
+                    d += t * t
+                }
+                return d
+            }
+        }
+    }
+
+    /// The present points (not `excluded`) whose squared distance from `q` is at most
+    /// (1 + slack)·d²ₖ + absoluteSlack, with d²ₖ the k-th smallest squared distance among them; fewer
+    /// than k points give all of them. Identifiers in ascending order.
+    public func candidates(
+        near q: [Double], k: Int = 1, slack: Double = 1e-9, absoluteSlack: Double = 0, excluding excluded: (Int) -> Bool = { _ in false }
+    ) -> [Int] {
+        precondition(q.count == dimension && k >= 1, "a query of the tree's dimension and k ≥ 1")
+        guard count > 0 else { return [] }
+        // Best-first: nodes popped in order of their boxes' distance from q (a binary heap), so the
+        // search stops as soon as the nearest unvisited box lies beyond the k-th best (with slack).
+        // Points within the current threshold are collected on the way and filtered at the end.
+        var best: [Double] = []
+        func threshold() -> Double { best.count < k ? .infinity : best[k - 1] * (1 + slack) + absoluteSlack }
+        var found: [(id: Int, d: Double)] = []
+        var heap: [(bound: Double, node: Int)] = [(lowerBound(0, q), 0)]
+        func push(_ item: (bound: Double, node: Int)) {
+            heap.append(item)
+            var i = heap.count - 1
+            while i > 0 {
+                let parent = (i - 1) / 2
+                if heap[parent].bound <= heap[i].bound { break }
+                heap.swapAt(parent, i)
+                i = parent
+            }
+        }
+        func pop() -> (bound: Double, node: Int) {
+            let top = heap[0]
+            let last = heap.removeLast()
+            if !heap.isEmpty {
+                heap[0] = last
+                var i = 0
+                while true {
+                    let l = 2 * i + 1, r = l + 1
+                    var m = i
+                    if l < heap.count && heap[l].bound < heap[m].bound { m = l }
+                    if r < heap.count && heap[r].bound < heap[m].bound { m = r }
+                    if m == i { break }
+                    heap.swapAt(i, m)
+                    i = m
+                }
+            }
+            return top
+        }
+        while !heap.isEmpty {
+            let (bound, node) = pop()
+            if bound > threshold() { break }
+            let n = nodes[node]
+            if n.present == 0 { continue }
+            if n.left < 0 {
+                for i in n.start..<n.end {
+                    let id = order[i]
+                    guard present[id], !excluded(id) else { continue }
+                    let d = sorted.withUnsafeBufferPointer { c in
+                        q.withUnsafeBufferPointer { qp in
+                            var sum = 0.0
+                            let base = i * dimension
+                            for j in 0..<dimension {
+                                let t = c[base + j] - qp[j]
+                                sum += t * t
+                            }
+                            return sum
+                        }
+                    }
+                    if d > threshold() { continue }
+                    found.append((id, d))
+                    if best.count < k || d < best[k - 1] {
+                        var at = best.count
+                        while at > 0 && best[at - 1] > d { at -= 1 }
+                        best.insert(d, at: at)
+                        if best.count > k { best.removeLast() }
+                    }
+                }
+            } else {
+                for child in [n.left, n.right] where nodes[child].present > 0 {
+                    let b = lowerBound(child, q)
+                    if b <= threshold() { push((b, child)) }
+                }
+            }
+        }
+        let limit = threshold()
+        return found.filter { $0.d <= limit }.map(\.id).sorted()
+    }
+}
