@@ -57,7 +57,7 @@ enum MatchingBenchmark {
     }
 
     /// Deterministic covariates (approximately normal) and a logistic treatment with ~10% treated.
-    static func data(writingTo url: URL) throws -> Table {
+    static func data(writingTo url: URL?, units n: Int = n) throws -> Table {
         var state: UInt64 = 424_242
         func uniform() -> Double {
             state &+= 0x9E37_79B9_7F4A_7C15
@@ -81,11 +81,42 @@ enum MatchingBenchmark {
         var table = Table(rowCount: n)
         try table.addColumn("treat", .numeric(treat))
         for j in 0..<p { try table.addColumn("x\(j)", .numeric(columns[j])) }
-        if !FileManager.default.fileExists(atPath: url.path) {
+        if let url, !FileManager.default.fileExists(atPath: url.path) {
             var text = "treat," + (0..<p).map { "x\($0)" }.joined(separator: ",") + "\n"
             for i in 0..<n { text += String(Int(treat[i])) + "," + (0..<p).map { "\(columns[$0][i])" }.joined(separator: ",") + "\n" }
             try text.write(to: url, atomically: true, encoding: .utf8)
         }
         return table
+    }
+
+    /// The `scale` job: Abadie–Imbens (3 covariates, bias-adjusted, 4 variance matches) and Mahalanobis
+    /// matching (10 covariates) at n = 10,000, 30,000 and 100,000 (the first rows of the same stream),
+    /// each the faster of two runs, with the growth exponent log(t₂/t₁)/log(n₂/n₁) between sizes.
+    static func scale() throws {
+        let sizes = [10_000, 30_000, 100_000]
+        let full = try data(writingTo: nil, units: sizes.last!)
+        var ai = AbadieImbens.Specification(outcome: "x9", treatment: "treat", covariates: ["x0", "x1", "x2"])
+        ai.biasAdjustment = true
+        ai.varianceMatches = 4
+        let mahalanobis = MatchingSpecification(treatment: "treat", covariates: [], mahalanobis: (0..<p).map { "x\($0)" }, usePropensityScore: false)
+        let jobs: [(String, (Table) throws -> Void)] = [
+            ("abadie-imbens", { _ = try AbadieImbens.estimate($0, ai) }),
+            ("mahalanobis", { _ = try NearestNeighborMatching.match($0, mahalanobis) })
+        ]
+        for (name, job) in jobs {
+            var previous: (n: Int, t: Double)?, first: (n: Int, t: Double)?
+            for size in sizes {
+                let table = full.selectingRows(Array(0..<size))
+                let t = try Timing.median(repeats: 1) { try job(table) }
+                var line = String(format: "scale: %@ n = %d: %.3f s", name, size, t)
+                if let (n0, t0) = previous { line += String(format: " (exponent %.2f)", log(t / t0) / log(Double(size) / Double(n0))) }
+                print(line)
+                previous = (size, t)
+                if first == nil { first = (size, t) }
+            }
+            if let (n0, t0) = first, let (n1, t1) = previous {
+                print(String(format: "scale: %@ growth exponent from n = %d to %d: %.2f", name, n0, n1, log(t1 / t0) / log(Double(n1) / Double(n0))))
+            }
+        }
     }
 }
