@@ -6,6 +6,7 @@
 //
 //   _CLAPACK                 system library: OpenBLAS CBLAS + LAPACKE headers (internal)
 //   _CZlib                   system library: zlib, for gzip-compressed data files (internal)
+//   _CReadStat               system library: ReadStat, for Stata/SPSS/SAS data files (internal)
 //   LinearAlgebra            Matrix type, BLAS products, LAPACK factorisations, typed errors
 //   Distributions            normal, Student t, chi-square, F: CDFs and quantiles
 //   EstimationCore           Estimate/Inference vocabulary, parallel map with per-task seeds,
@@ -47,10 +48,11 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "liblapack-dev", "liblapacke-dev"])]
         ),
         .systemLibrary(name: "_CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "_CReadStat", providers: [.apt(["libreadstat-dev"])]),
         .target(name: "LinearAlgebra", dependencies: ["_CLAPACK"]),
         .target(name: "Distributions"),
         .target(name: "EstimationCore", dependencies: ["LinearAlgebra", "Distributions"]),
-        .target(name: "Tabular", dependencies: ["LinearAlgebra", "_CZlib"]),
+        .target(name: "Tabular", dependencies: ["LinearAlgebra", "_CZlib", "_CReadStat"]),
         .target(name: "Regression", dependencies: ["LinearAlgebra", "Distributions", "EstimationCore", "Tabular"]),
         .target(name: "Matching", dependencies: ["LinearAlgebra", "Distributions", "EstimationCore", "Tabular", "Regression"]),
         .target(name: "StaggeredDiD", dependencies: ["LinearAlgebra", "Distributions", "EstimationCore", "Tabular", "Regression"]),

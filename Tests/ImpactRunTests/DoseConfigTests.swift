@@ -91,3 +91,37 @@ struct DoseConfigTests {
         #expect(single.analyses[0].settings.check(data).contains { $0.key == "dose" && $0.message.contains("single value 1") })
     }
 }
+
+@Suite("Stata, SPSS and SAS files in configs")
+struct StatisticalFileConfigTests {
+    static func config(_ data: String) -> String {
+        """
+        seed: 1
+        data:
+          schools: \(data)
+        analyses:
+          - name: r
+            method: ols
+            data: schools
+            outcome: referrals
+            covariates: [wave]
+        """
+    }
+
+    @Test("a .dta file is read by ReadStat; 'categorical' turns a labelled code into a factor; CSV options are refused")
+    func stata() throws {
+        let config = try parseExample(
+            Self.config("{path: ../Tests/TabularTests/Fixtures/schools.sav, categorical: [region]}"))
+        let loaded = try DataLoader.load(config)
+        let table = try #require(loaded["schools"]).table
+        let regions = try table.strings("region")
+        #expect(table.rowCount == 5 && regions == ["1", "2", "2", "1", "3"])
+        let out = try Runner.run(config, threads: 1)
+        #expect(out.failures.isEmpty, "\(out.failures)")
+        let refused = try parseExample(Self.config("{path: ../Tests/TabularTests/Fixtures/schools.dta, delimiter: ';'}"))
+        do {
+            _ = try DataLoader.load(refused)
+            Issue.record("a delimiter on a .dta file was accepted")
+        } catch { #expect("\(error)".contains("'delimiter' applies to delimited text"), "\(error)") }
+    }
+}

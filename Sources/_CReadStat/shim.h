@@ -1,0 +1,2 @@
+// ReadStat (Debian libreadstat-dev): Stata, SPSS and SAS data files.
+#include <readstat.h>
