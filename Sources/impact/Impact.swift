@@ -12,7 +12,7 @@ struct Impact: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "impact",
         abstract:
-            "Impact evaluation from reproducible YAML configs: regression, matching and weighting, synthetic control, staggered DiD and its sensitivity to parallel trends.",
+            "Impact evaluation from reproducible YAML configs: regression, matching and weighting, synthetic control, staggered DiD and its sensitivity to parallel trends, and dose–response curves.",
         discussion: "Methods (the 'method:' of an analysis):\n" + MethodRegistry.listing,
         version: ImpactEvalVersion.string,
         subcommands: [Run.self, Validate.self],
