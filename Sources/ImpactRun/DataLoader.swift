@@ -48,35 +48,12 @@ public enum DataLoader {
             throw fail("data file '\(path)' does not exist (paths are relative to the config file's folder)")
         }
         guard !isDirectory.boolValue else { throw fail("'\(path)' is a folder; give the path of a CSV or TSV file") }
-        if StatisticalFileReader.handles(source.url) {
+        let statistical = StatisticalFileReader.handles(source.url)
+        if statistical {
             // Stata, SPSS and SAS files: read by ReadStat; the CSV options do not apply.
             for (key, given) in [("delimiter", source.delimiter != nil), ("encoding", source.encoding != .automatic), ("missing", source.missing != nil)]
             where given {
                 throw fail("'\(key)' applies to delimited text, not to the \(source.url.pathExtension) file '\(path)'")
-            }
-            let bytes: Data
-            do { bytes = try Data(contentsOf: source.url) } catch {
-                throw fail("cannot read data file '\(path)': \(error.localizedDescription)")
-            }
-            do {
-                var table = try StatisticalFileReader.read(contentsOf: source.url)
-                for c in source.categorical {
-                    guard table.hasColumn(c) else { throw fail("'categorical' names column '\(c)', which '\(path)' does not have") }
-                    // A numeric code read as categories (e.g. a labelled region): its values as text.
-                    if case .numeric(let v)? = table[c] {
-                        try table.setColumn(c, .categorical(Categorical(v.map { $0.isNaN ? nil : formatNumber($0) })))
-                    }
-                }
-                for c in source.dates {
-                    do throws(TableError) { try table.addDateParts(of: c) } catch { throw fail("dates: \(error)") }
-                }
-                return LoadedData(name: source.name, url: source.url, sha256: SHA256.hex(bytes), bytes: bytes.count, table: table)
-            } catch let e as CSVError {
-                throw fail(e.description)
-            } catch let e as ConfigError {
-                throw e
-            } catch {
-                throw fail("\(error)")
             }
         }
         let bytes: Data
@@ -87,9 +64,15 @@ public enum DataLoader {
         options.encoding = source.encoding
         if let missing = source.missing { options.missingTokens = Set(missing) }
         do {
-            var table = try CSVReader.read(data: bytes, source: path, options: options)
-            for c in source.categorical where !table.hasColumn(c) {
-                throw fail("'categorical' names column '\(c)', which '\(path)' does not have")
+            var table =
+                statistical
+                ? try StatisticalFileReader.read(contentsOf: source.url) : try CSVReader.read(data: bytes, source: path, options: options)
+            for c in source.categorical {
+                guard table.hasColumn(c) else { throw fail("'categorical' names column '\(c)', which '\(path)' does not have") }
+                // A numeric code read as categories (a labelled region in a .dta): its values as text.
+                if case .numeric(let v)? = table[c] {
+                    try table.setColumn(c, .categorical(Categorical(v.map { $0.isNaN ? nil : formatNumber($0) })))
+                }
             }
             for c in source.dates {
                 do throws(TableError) { try table.addDateParts(of: c) } catch {
