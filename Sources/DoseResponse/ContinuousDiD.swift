@@ -235,21 +235,22 @@ public struct ContinuousDiD: Sendable {
             func linear(_ l: [Double], centred: [Double]?) -> Linear {
                 // value = L·β̂ (+ a centred per-unit term whose mean is the value, for cell means)
                 var inf = [Double](repeating: 0, count: n)
-                let al = bread.multiplied(by: l)
+                let fitted = z.multiplied(by: bread.multiplied(by: l)) // zₖᵀA·L for every treated unit
                 for (k, i) in treated.enumerated() {
-                    var v = e[k] * Vector.dot(z.row(k), al)
+                    var v = e[k] * fitted[k]
                     if let c = centred { v += c[k] }
                     inf[i] = nD / nT * v
                 }
-                let control = chain.multiplied(by: l, transposingSelf: true) // (p+1)
-                for (k, i) in comparison.enumerated() { inf[i] = -nD / n0 * Vector.dot(control, xc0.row(k)) * r[k] }
+                let control = xc0.multiplied(by: chain.multiplied(by: l, transposingSelf: true)) // xᵢᵀ·c for every comparison unit
+                for (k, i) in comparison.enumerated() { inf[i] = -nD / n0 * control[k] * r[k] }
                 return Linear(value: Vector.dot(l, beta), influence: inf)
             }
             // Cell ATT: the mean adjusted outcome of the group (= mean fitted value).
             let attValue = WeightedStatistics.mean(adjusted)
             var attInf = [Double](repeating: 0, count: n)
             for (k, i) in treated.enumerated() { attInf[i] = nD / nT * (adjusted[k] - attValue) }
-            for (k, i) in comparison.enumerated() { attInf[i] = -nD / n0 * Vector.dot(meanChain, xc0.row(k)) * r[k] }
+            let meanControl = xc0.multiplied(by: meanChain)
+            for (k, i) in comparison.enumerated() { attInf[i] = -nD / n0 * meanControl[k] * r[k] }
             // Cell ACRT: the mean of B′(Dᵢ)β̂ over the group.
             let slopes = treated.map { [0] + basis.derivatives(at: dose[$0]) }
             let lBar = (0..<(q + 1)).map { j in slopes.reduce(0.0) { $0 + $1[j] } / nT }

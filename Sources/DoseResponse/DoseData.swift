@@ -63,15 +63,8 @@ public struct DoseData: Sendable {
         do {
             variables = try BalanceVariable.from(sample.table, rows: Array(0..<sample.count), covariates: covariates, factors: factors)
         } catch { throw .matching(error) }
-        var columns: [[Double]] = [], names: [String] = []
-        var seenFactor = Set<String>()
-        for v in variables {
-            if let f = factors.first(where: { v.name.hasPrefix($0 + "_") }), !covariates.contains(v.name) {
-                if seenFactor.insert(f).inserted { continue }
-            }
-            columns.append(v.values)
-            names.append(v.name)
-        }
+        let model = BalanceVariable.droppingFirstLevels(variables, covariates: covariates, factors: factors)
+        let columns = model.map(\.values), names = model.map(\.name)
         do { self.outcome = try sample.table.numeric(outcome) } catch { throw .table(error) }
         self.dose = sample.treatment
         self.covariates = columns.isEmpty ? Matrix(rows: sample.count, columns: 0) : Matrix(columns: columns)

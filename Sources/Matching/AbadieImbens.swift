@@ -59,7 +59,6 @@ public enum AbadieImbens {
         let y: [Double]
         do { y = try sample.table.numeric(spec.outcome) } catch { throw .table(error) }
         let raw = try sample.matrix(spec.covariates)
-        // `AnalysisSample.treated` is computed on each access: read it once.
         let treated = sample.treated
         let tr = treated.map { $0 ? 1.0 : 0.0 }
         // Standardise each covariate by its SD (n − 1).

@@ -38,6 +38,18 @@ public struct BalanceVariable: Sendable {
     }
 }
 
+extension BalanceVariable {
+    /// `variables` (from `from(_:rows:covariates:factors:)`) with the first level of each factor left
+    /// out: the model columns of treatment contrasts, whose levels would otherwise sum to the intercept.
+    public static func droppingFirstLevels(_ variables: [BalanceVariable], covariates: [String], factors: [String]) -> [BalanceVariable] {
+        var seenFactor = Set<String>()
+        return variables.filter { v in
+            guard let f = factors.first(where: { v.name.hasPrefix($0 + "_") }), !covariates.contains(v.name) else { return true }
+            return !seenFactor.insert(f).inserted
+        }
+    }
+}
+
 /// Balance statistics for one variable.
 public struct BalanceRow: Sendable, Codable, Equatable {
     public let variable: String

@@ -65,15 +65,7 @@ public enum EntropyBalancing {
     /// which Σw = 1 already fixes.
     static func constraintColumns(_ sample: AnalysisSample, covariates: [String], factors: [String]) throws(MatchingError) -> [(String, [Double])] {
         let variables = try BalanceVariable.from(sample.table, rows: Array(0..<sample.count), covariates: covariates, factors: factors)
-        var columns: [(String, [Double])] = []
-        var seenFactor = Set<String>()
-        for v in variables {
-            if let f = factors.first(where: { v.name.hasPrefix($0 + "_") }), !covariates.contains(v.name) {
-                if seenFactor.insert(f).inserted { continue }
-            }
-            columns.append((v.name, v.values))
-        }
-        return columns
+        return BalanceVariable.droppingFirstLevels(variables, covariates: covariates, factors: factors).map { ($0.name, $0.values) }
     }
 
     /// Weights (summing to 1) for units whose constraint values are `constraints[j][i]`, meeting `targets`;

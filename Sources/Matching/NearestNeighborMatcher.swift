@@ -92,47 +92,16 @@ struct NearestNeighborMatcher {
         return (0..<p).map { j in (0...j).reduce(0.0) { $0 + x[i, $1] * u[$1, j] } }
     }
 
-    /// The squared Mahalanobis distance from the exact difference, ‖(xₜ − x_c)U⁻¹‖².
-    private func exactDistance(_ t: Int, _ c: Int, x: Matrix, u: Matrix, diff: inout [Double]) -> Double {
-        let p = x.columns
-        for j in 0..<p { diff[j] = x[t, j] - x[c, j] }
-        var d = 0.0
-        for j in 0..<p {
-            var y = 0.0
-            for q in 0...j { y += diff[q] * u[q, j] }
-            d += y * y
-        }
-        return d
-    }
-
-    /// Among the sorted indices `candidates`, the control nearest by the exact distance (ties: first in the data).
+    /// Among the sorted indices `candidates`, the control nearest in Mahalanobis distance (ties: first
+    /// in the data), the squared distance ‖(xₜ − x_c)U⁻¹‖² formed from the exact difference.
     func nearestMahalanobis(_ t: Int, among candidates: [Int], pool: ControlPool, x: Matrix, inverseFactor u: Matrix) -> Int? {
-        var best: Int?, bestPosition = Int.max, bestDistance = Double.infinity
-        var diff = [Double](repeating: 0, count: x.columns)
-        for k in candidates {
-            let c = pool.sorted[k]
-            let d = exactDistance(t, c, x: x, u: u, diff: &diff)
-            if d < bestDistance || (d == bestDistance && c < bestPosition) {
-                bestDistance = d
-                best = k
-                bestPosition = c
-            }
-        }
-        return best
-    }
-
-    /// The sorted index of the available control nearest in Mahalanobis distance (ties: first in the
-    /// data), within the score caliper if any.
-    func nearestMahalanobis(_ t: Int, pool: ControlPool, x: Matrix, inverseFactor u: Matrix, excluding: [Int]) -> Int? {
         let p = x.columns, n = x.rows
-        var best: Int?
-        var bestPosition = Int.max
-        var bestDistance = Double.infinity
+        var best: Int?, bestPosition = Int.max, bestDistance = Double.infinity
         var diff = [Double](repeating: 0, count: p)
         x.withUnsafeBufferPointer { xp in
             u.withUnsafeBufferPointer { up in
-                pool.forEachAvailable(around: score?[t], within: caliper) { k, c in
-                    if excluding.contains(c) { return }
+                for k in candidates {
+                    let c = pool.sorted[k]
                     for j in 0..<p { diff[j] = xp[t + j * n] - xp[c + j * n] }
                     var d = 0.0
                     for j in 0..<p {
@@ -149,6 +118,14 @@ struct NearestNeighborMatcher {
             }
         }
         return best
+    }
+
+    /// The sorted index of the available control nearest in Mahalanobis distance (ties: first in the
+    /// data), among those within the score caliper if any.
+    func nearestMahalanobis(_ t: Int, pool: ControlPool, x: Matrix, inverseFactor u: Matrix, excluding: [Int]) -> Int? {
+        var candidates: [Int] = []
+        pool.forEachAvailable(around: score?[t], within: caliper) { k, c in if !excluding.contains(c) { candidates.append(k) } }
+        return nearestMahalanobis(t, among: candidates, pool: pool, x: x, inverseFactor: u)
     }
 }
 
