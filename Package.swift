@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "LinearAlgebra", dependencies: ["_CLAPACK"]),
         .target(name: "Distributions"),
         .target(name: "EstimationCore", dependencies: ["LinearAlgebra", "Distributions"]),
-        .target(name: "Tabular", dependencies: ["LinearAlgebra", "_CZlib", "_CReadStat"]),
+        .target(name: "Tabular", dependencies: ["LinearAlgebra", "EstimationCore", "_CZlib", "_CReadStat"]),
         .target(name: "Regression", dependencies: ["LinearAlgebra", "Distributions", "EstimationCore", "Tabular"]),
         .target(name: "Matching", dependencies: ["LinearAlgebra", "Distributions", "EstimationCore", "Tabular", "Regression"]),
         .target(name: "StaggeredDiD", dependencies: ["LinearAlgebra", "Distributions", "EstimationCore", "Tabular", "Regression"]),

@@ -7,7 +7,7 @@ enum CSVBenchmark {
         let url = directory.appendingPathComponent("bench_1e6x10.csv")
         if !FileManager.default.fileExists(atPath: url.path) { try write(url, rows: 1_000_000, columns: 10) }
         var rows = 0
-        let seconds = try Timing.median(repeats: 3) {
+        let seconds = try Timing.median(repeats: 7) {
             let t = try CSVReader.read(contentsOf: url)
             rows = t.rowCount
         }

@@ -11,6 +11,7 @@ enum Timing {
             try body()
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
+        if ProcessInfo.processInfo.environment["BENCH_TIMES"] != nil { print(times.map { String(format: "%.3f", $0) }) }
         return times.sorted()[times.count / 2]
     }
 

@@ -1,3 +1,4 @@
+import EstimationCore
 import Foundation
 
 /// Options for reading delimited text.
@@ -10,6 +11,8 @@ public struct CSVOptions: Sendable {
     public var categoricalColumns: Set<String>
     /// The text encoding: `.automatic` reads UTF-8 and falls back to Windows-1252 when the bytes are not UTF-8.
     public var encoding: TextEncoding = .automatic
+    /// Threads that parse a large file's rows (each at least 1 MB of it); the table is the same for any count.
+    public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     /// How the bytes of a file are read as text.
     public enum TextEncoding: String, Sendable, CaseIterable {
@@ -81,7 +84,7 @@ public enum CSVReader {
         let path = url.path
         let data: Data
         do {
-            data = try Data(contentsOf: url, options: .mappedIfSafe)
+            data = try Data(contentsOf: url, options: .alwaysMapped)
         } catch {
             let reason = FileManager.default.fileExists(atPath: path) ? error.localizedDescription : "no such file"
             throw .cannotRead(source: path, reason: reason)
@@ -122,14 +125,14 @@ public enum CSVReader {
             table.sourceEncoding = options.encoding.rawValue
             return table
         case .utf8:
-            if String(validating: data, as: UTF8.self) == nil {
+            if !CSVReader.isValidUTF8(data, threads: options.threads) {
                 let line = CSVReader.firstInvalidUTF8Line(data)
                 throw .cannotRead(
                     source: source,
                     reason: "line \(line) is not valid UTF-8 (give the data set 'encoding: latin1' or 'windows-1252' if that is how it was saved)")
             }
         case .automatic:
-            if String(validating: data, as: UTF8.self) == nil {
+            if !CSVReader.isValidUTF8(data, threads: options.threads) {
                 // Not UTF-8: read it as Windows-1252 (Latin-1 with the printable 0x80–0x9F), the usual
                 // encoding of exports from older Windows software, instead of replacing characters.
                 var utf8 = options
@@ -154,6 +157,39 @@ extension CSVReader {
         0x20AC, 0x81, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8D, 0x017D, 0x8F,
         0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D, 0x017E, 0x0178
     ]
+
+    /// Whether `data` is UTF-8: ASCII is checked eight bytes at a time, and the rest from the start of
+    /// the line holding the first non-ASCII byte (a character boundary) by the standard library. A
+    /// large file is checked in `threads` pieces split after line feeds.
+    ///
+    /// Complexity: O(n), without a copy when the data are ASCII.
+    static func isValidUTF8(_ data: Data, threads: Int = 1) -> Bool {
+        data.withUnsafeBytes { raw -> Bool in
+            let pieces = max(1, min(threads, raw.count / CSVParser.minimumChunkBytes))
+            var bounds = [0]
+            for k in 1..<max(pieces, 1) {
+                var b = raw.count * k / pieces
+                while b < raw.count && raw[b - 1] != 0x0A { b += 1 }
+                if b > bounds[bounds.count - 1] && b < raw.count { bounds.append(b) }
+            }
+            bounds.append(raw.count)
+            let bytes = UncheckedSendable(raw), splits = bounds
+            return ParallelMap.map(splits.count - 1, threads: pieces) { k in
+                isValidUTF8(UnsafeRawBufferPointer(rebasing: bytes.value[splits[k]..<splits[k + 1]]))
+            }.allSatisfy { $0 }
+        }
+    }
+
+    /// Whether `raw`, which starts at a character boundary, is UTF-8.
+    static func isValidUTF8(_ raw: UnsafeRawBufferPointer) -> Bool {
+        let n = raw.count
+        var i = 0
+        while i + 8 <= n, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8 }
+        while i < n && raw[i] < 0x80 { i += 1 }
+        if i == n { return true }
+        while i > 0 && raw[i - 1] != 0x0A { i -= 1 }
+        return String(validating: UnsafeRawBufferPointer(rebasing: raw[i...]), as: UTF8.self) != nil
+    }
 
     /// The 1-based line of the first byte sequence that is not UTF-8.
     static func firstInvalidUTF8Line(_ data: Data) -> Int {
@@ -184,7 +220,7 @@ extension CSVReader {
 }
 
 /// A field's byte range; `escaped` when it was quoted and holds doubled quotes.
-struct FieldSpan {
+struct FieldSpan: Sendable {
     var start: Int
     var end: Int
     var escaped: Bool
@@ -209,7 +245,7 @@ struct CSVParser {
     }
 
     /// How a column is being built: numbers until a field is not one, then text spans.
-    struct ColumnBuilder {
+    struct ColumnBuilder: Sendable {
         var numbers: [Double] = []
         var spans: [FieldSpan] = []
         var isText = false
@@ -235,8 +271,7 @@ struct CSVParser {
             guard seen.insert(name).inserted else { throw .duplicateHeader(source: source, name: name) }
             names.append(name)
         }
-        let ncol = names.count
-        var builders = names.map { name -> ColumnBuilder in
+        let template = names.map { name -> ColumnBuilder in
             var b = ColumnBuilder()
             b.isText = options.categoricalColumns.contains(name)
             return b
@@ -247,34 +282,77 @@ struct CSVParser {
         let numericMissing = missing.contains { t in
             !t.isEmpty && t.withUnsafeBufferPointer { FastFloat.parse($0.baseAddress!, 0, t.count) != nil }
         }
+        let context = RowContext(missing: missing, numericMissing: numericMissing)
+        // Several threads when the file is large enough for it to pay: each parses the rows that start
+        // in its byte range, and the ranges are joined if each ended exactly where the next began.
+        let chunks = max(1, min(options.threads, (end - pos) / CSVParser.minimumChunkBytes))
+        if chunks > 1, let table = parallelRows(from: pos, chunks: chunks, template: template, context: context) {
+            return table
+        }
+        var rows = RowsChunk(builders: template)
+        let stop = try parseRows(from: pos, until: end, line: line, into: &rows, context)
+        precondition(stop == end)
+        var parts = [rows]
+        return try table(from: &parts)
+    }
+
+    /// The bytes below which a file is read on one thread.
+    static let minimumChunkBytes = 1 << 20
+
+    /// What every row of a file is parsed with: the missing tokens, and whether one reads as a number.
+    struct RowContext: Sendable {
+        let missing: [[UInt8]]
+        let numericMissing: Bool
+    }
+
+    /// The columns of the rows read from one byte range, and where each of those rows starts.
+    struct RowsChunk {
+        var builders: [ColumnBuilder]
         var rowStarts: [Int] = []
+    }
+
+    /// Parses the rows that start in `start..<stop` into `rows`; returns the position after the last
+    /// one (beyond `stop` when that row ran past it, as a quoted field with a line break can).
+    ///
+    /// Complexity: one pass over the bytes read.
+    /// `reserveUntil` sizes the columns for the rows up to that position instead (the first range
+    /// reserves room for the whole file, so that the others are appended to it in place).
+    func parseRows(
+        from start: Int, until stop: Int, reserveUntil: Int? = nil, line firstLine: Int, into rows: inout RowsChunk, _ context: RowContext
+    ) throws(CSVError) -> Int {
+        var pos = start, line = firstLine
+        let ncol = names.count
+        let missing = context.missing, numericMissing = context.numericMissing
         // Reserve room for the likely number of rows (from the length of the first data lines), so the
         // columns do not grow by repeated reallocation on large files.
-        let estimate = estimatedRows(from: pos)
-        rowStarts.reserveCapacity(estimate)
-        for k in builders.indices where !builders[k].isText { builders[k].numbers.reserveCapacity(estimate) }
-
-        while pos < end {
+        let estimate = estimatedRows(from: pos, to: reserveUntil ?? stop)
+        rows.rowStarts.reserveCapacity(estimate)
+        HugePages.advise(&rows.rowStarts)
+        for k in rows.builders.indices where !rows.builders[k].isText {
+            rows.builders[k].numbers.reserveCapacity(estimate)
+            HugePages.advise(&rows.builders[k].numbers)
+        }
+        while pos < stop {
             if p[pos] == Self.lf || p[pos] == Self.cr { // blank line
                 if p[pos] == Self.cr && pos + 1 < end && p[pos + 1] == Self.lf { pos += 1 }
                 pos += 1
                 line += 1
                 continue
             }
-            let row = rowStarts.count
-            rowStarts.append(pos)
+            let row = rows.rowStarts.count
+            rows.rowStarts.append(pos)
             let startLine = line
             var col = 0
             while true {
                 // Fast path: an unquoted field of a numeric column that is one complete number is
                 // parsed in place, without a separate scan for its end.
-                if !numericMissing && col < ncol && !builders[col].isText && pos < end && p[pos] != Self.quote,
+                if !numericMissing && col < ncol && !rows.builders[col].isText && pos < end && p[pos] != Self.quote,
                     let (x, stop) = FastFloat.parsePrefix(p.baseAddress!, pos, end), !zeroPadded(pos, stop)
                 {
                     var j = stop
                     while j < end && (p[j] == 0x20 || p[j] == 0x09) { j += 1 }
                     if j == end || p[j] == delimiter || p[j] == Self.lf || p[j] == Self.cr {
-                        builders[col].numbers.append(x)
+                        rows.builders[col].numbers.append(x)
                         pos = j
                         col += 1
                         if endOfField(at: &pos, line: &line) { break }
@@ -283,21 +361,21 @@ struct CSVParser {
                 }
                 let span = try readField(at: &pos, line: &line, column: col)
                 if col < ncol {
-                    if !builders[col].isText {
+                    if !rows.builders[col].isText {
                         if let x = number(span, missing: missing, missingFirst: numericMissing) {
-                            builders[col].numbers.append(x)
+                            rows.builders[col].numbers.append(x)
                         } else {
                             // Not a number: this column is text; recover its earlier fields.
-                            builders[col].isText = true
-                            builders[col].numbers = []
-                            builders[col].spans.reserveCapacity(row + 1)
+                            rows.builders[col].isText = true
+                            rows.builders[col].numbers = []
+                            rows.builders[col].spans.reserveCapacity(row + 1)
                             for r in 0..<row {
-                                builders[col].spans.append(self.span(ofColumn: col, inRowStartingAt: rowStarts[r]))
+                                rows.builders[col].spans.append(self.span(ofColumn: col, inRowStartingAt: rows.rowStarts[r]))
                             }
-                            builders[col].spans.append(span)
+                            rows.builders[col].spans.append(span)
                         }
                     } else {
-                        builders[col].spans.append(span)
+                        rows.builders[col].spans.append(span)
                     }
                 }
                 col += 1
@@ -307,27 +385,98 @@ struct CSVParser {
                 throw .fieldCount(source: source, line: startLine, expected: ncol, found: col)
             }
         }
+        return pos
+    }
 
-        var table = Table(rowCount: rowStarts.count)
-        for (k, b) in builders.enumerated() {
-            let column: Column = b.isText ? .categorical(categorical(b.spans)) : .numeric(b.numbers)
-            do { try table.addColumn(names[k], column) } catch {
+    /// Parses `chunks` byte ranges of about equal size, each starting after a line feed, on as many
+    /// threads; nil when a range did not end where the next began (a quoted field holding a line
+    /// break across the split) or one failed, and the file is then read on one thread, which also
+    /// gives errors their line numbers.
+    ///
+    /// The result is the same table as one thread's: a column is numeric when every range read it as
+    /// numbers, and text otherwise, with the ranges that read it as numbers re-read as text.
+    func parallelRows(from start: Int, chunks: Int, template: [ColumnBuilder], context: RowContext) -> Table? {
+        var bounds = [start]
+        for k in 1..<chunks {
+            var b = max(bounds[k - 1], start + (end - start) * k / chunks)
+            while b < end && p[b - 1] != Self.lf { b += 1 }
+            if b > bounds[k - 1] && b < end { bounds.append(b) }
+        }
+        bounds.append(end)
+        guard bounds.count > 2 else { return nil }
+        let parser = UncheckedSendable(self), splits = bounds
+        var results = ParallelMap.map(bounds.count - 1, threads: bounds.count - 1) { k -> UncheckedSendable<RowsChunk?> in
+            var rows = RowsChunk(builders: template)
+            guard let stop = try? parser.value.parseRows(
+                from: splits[k], until: splits[k + 1], reserveUntil: k == 0 ? splits.last : nil, line: 0, into: &rows, context),
+                stop == splits[k + 1]
+            else { return UncheckedSendable(nil) }
+            return UncheckedSendable(rows)
+        }
+        var parts = results.compactMap(\.value)
+        guard parts.count == results.count else { return nil }
+        results = []  // the ranges' columns are now referenced once, so they can grow in place
+        return try? table(from: &parts)
+    }
+
+    /// Joins the columns of consecutive row ranges into a table, a column per thread.
+    func table(from parts: inout [RowsChunk]) throws(CSVError) -> Table {
+        let rowCount = parts.reduce(0) { $0 + $1.rowStarts.count }
+        let ncol = names.count
+        // Each numeric column is moved out of the first range (which reserved room for the whole file)
+        // into a slot of its own, where one task appends the other ranges' numbers in place.
+        let firsts = UnsafeMutableBufferPointer<[Double]>.allocate(capacity: ncol)
+        defer { firsts.deinitialize().deallocate() }
+        var numeric: [Bool] = []
+        for k in 0..<ncol {
+            var numbers: [Double] = []
+            let isNumeric = parts.allSatisfy { !$0.builders[k].isText }
+            if isNumeric { swap(&numbers, &parts[0].builders[k].numbers) }
+            (firsts.baseAddress! + k).initialize(to: numbers)
+            numeric.append(isNumeric)
+        }
+        let shared = UncheckedSendable((parser: self, parts: parts, firsts: firsts)), isNumeric = numeric
+        let columns = ParallelMap.map(ncol, threads: min(options.threads, parts.count)) { k -> UncheckedSendable<Column> in
+            let (parser, parts, firsts) = shared.value
+            if isNumeric[k] {
+                if parts.count > 1 {
+                    firsts[k].reserveCapacity(rowCount)
+                    for part in parts.dropFirst() { firsts[k].append(contentsOf: part.builders[k].numbers) }
+                }
+                var numbers: [Double] = []
+                swap(&numbers, &firsts[k])
+                return UncheckedSendable(.numeric(numbers))
+            }
+            var spans: [FieldSpan] = []
+            spans.reserveCapacity(rowCount)
+            for part in parts {
+                if part.builders[k].isText {
+                    spans.append(contentsOf: part.builders[k].spans)
+                } else {
+                    for r in part.rowStarts { spans.append(parser.span(ofColumn: k, inRowStartingAt: r)) }
+                }
+            }
+            return UncheckedSendable(.categorical(parser.categorical(spans)))
+        }
+        var table = Table(rowCount: rowCount)
+        for (k, column) in columns.enumerated() {
+            do { try table.addColumn(names[k], column.value) } catch {
                 throw .duplicateHeader(source: source, name: names[k])
             }
         }
         return table
     }
 
-    /// Rows expected in the rest of the file, from the mean length of up to 64 lines after `start` (+10%).
-    func estimatedRows(from start: Int) -> Int {
+    /// Rows expected in `start..<stop`, from the mean length of up to 64 lines after `start` (+10%).
+    func estimatedRows(from start: Int, to stop: Int) -> Int {
         var i = start, lines = 0
-        while i < end && lines < 64 {
+        while i < stop && lines < 64 {
             if p[i] == Self.lf { lines += 1 }
             i += 1
         }
         guard lines > 0, i > start else { return 16 }
         let perLine = Double(i - start) / Double(lines)
-        return Int(Double(end - start) / perLine * 1.1) + 16
+        return Int(Double(stop - start) / perLine * 1.1) + 16
     }
 
     /// The header's delimiter: tab, semicolon or pipe when the header has it and no commas (outside
@@ -488,5 +637,33 @@ extension CSVReader {
         if ext == "gz" { ext = ((source as NSString).deletingPathExtension as NSString).pathExtension.lowercased() }
         if opts.delimiter == nil, ["tsv", "tab"].contains(ext) { opts.delimiter = UInt8(ascii: "\t") }
         return try parse(data, source: source, options: opts)
+    }
+}
+
+/// A value handed to worker threads that only read it (the parser's byte pointer) or that each
+/// thread owns (its rows).
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// Asks the kernel to back large buffers with 2 MB pages (Linux transparent huge pages in `madvise`
+/// mode), so that filling a column of a million numbers takes a few page faults instead of thousands.
+/// Only a hint: where it is not supported nothing changes.
+enum HugePages {
+    static let size = 2 << 20
+
+    /// Advises the whole 2 MB pages inside `array`'s reserved storage.
+    static func advise<Element>(_ array: inout [Element]) {
+        #if os(Linux)
+            let bytes = array.capacity * MemoryLayout<Element>.stride
+            guard bytes >= 2 * size else { return }
+            array.withUnsafeMutableBufferPointer { buffer in
+                guard let base = buffer.baseAddress else { return }
+                let start = (Int(bitPattern: base) + size - 1) & ~(size - 1)
+                let stop = (Int(bitPattern: base) + bytes) & ~(size - 1)
+                if stop > start { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), stop - start, MADV_HUGEPAGE) }
+            }
+        #endif
     }
 }

@@ -8,7 +8,11 @@ import Foundation
 /// multiplication or division rounds correctly. Anything else falls back to
 /// `strtod`, which is also correctly rounded (glibc).
 enum FastFloat {
-    static let powersOfTen: [Double] = (0...22).map { pow(10.0, Double($0)) }
+    /// 10^0 … 10^22, every one an exact double; a literal, so it is initialised statically (no lazy
+    /// initialisation check on each use).
+    static let powersOfTen: [Double] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
+    ]
 
     /// Parses `p[start..<end]` (surrounding spaces allowed); nil when it is not a number.
     @inline(__always)
@@ -33,33 +37,34 @@ enum FastFloat {
         let begin = i
         var negative = false
         if i < end && p[i] == UInt8(ascii: "-") { negative = true; i += 1 } else if i < end && p[i] == UInt8(ascii: "+") { i += 1 }
+        // Integer digits, then fraction digits, accumulated with wrapping arithmetic: with at most 19
+        // digits in all the significand is exact (< 10^19 < 2^64); longer ones go to strtod below.
         var mantissa: UInt64 = 0
-        var significant = 0
+        var digits = digitRun(p, &i, end, into: &mantissa)
         var exponent = 0
-        var sawDigit = false
-        var truncated = false
-        var seenPoint = false
-        // Digits before and after one decimal point: at most 19 significant digits go into the
-        // mantissa; later integer digits scale the exponent, later fraction digits are dropped
-        // (either way `truncated` records a nonzero digit lost, which sends the value to strtod).
-        while i < end {
-            let d = p[i] &- 48
-            if d > 9 {
-                if p[i] == UInt8(ascii: ".") && !seenPoint { seenPoint = true; i += 1; continue }
-                break
-            }
-            sawDigit = true
-            if significant < 19 {
-                mantissa = mantissa * 10 + UInt64(d)
-                if mantissa != 0 { significant += 1 }
-                if seenPoint { exponent -= 1 }
-            } else {
-                if !seenPoint { exponent += 1 }
-                if d != 0 { truncated = true }
-            }
+        if i < end && p[i] == UInt8(ascii: ".") {
             i += 1
+            let fraction = digitRun(p, &i, end, into: &mantissa)
+            exponent = -fraction
+            digits += fraction
         }
-        guard sawDigit else { return nil }
+        guard digits > 0 else { return nil }
+        if digits <= 19 && mantissa <= (1 << 53) && exponent >= -22 && (i >= end || p[i] | 0x20 != UInt8(ascii: "e")) {
+            var x = Double(mantissa)
+            if exponent < 0 { x /= powersOfTen[-exponent] }
+            return (negative ? -x : x, i)
+        }
+        return withExponent(p, begin, i, end, mantissa: mantissa, digits: digits, exponent: exponent, negative: negative)
+    }
+
+    /// The rest of `parsePrefix`, off its fast path: an exponent part, a long significand, or a value
+    /// that one operation would not round correctly.
+    @inline(never)
+    static func withExponent(
+        _ p: UnsafePointer<UInt8>, _ begin: Int, _ stop: Int, _ end: Int, mantissa: UInt64, digits: Int, exponent fractionExponent: Int,
+        negative: Bool
+    ) -> (Double, Int)? {
+        var i = stop, exponent = fractionExponent
         if i < end && (p[i] == UInt8(ascii: "e") || p[i] == UInt8(ascii: "E")) {
             var j = i + 1
             var expNegative = false
@@ -77,14 +82,49 @@ enum FastFloat {
             exponent += expNegative ? -value : value
             i = j
         }
-        if !truncated && mantissa <= (1 << 53) && exponent >= -22 && exponent <= 22 {
+        if digits <= 19 && mantissa <= (1 << 53) && exponent >= -22 && exponent <= 22 {
             var x = Double(mantissa)
             if exponent >= 0 { x *= powersOfTen[exponent] } else { x /= powersOfTen[-exponent] }
             return (negative ? -x : x, i)
         }
-        if mantissa == 0 && !truncated { return (negative ? -0.0 : 0.0, i) }
+        if digits <= 19 && mantissa == 0 { return (negative ? -0.0 : 0.0, i) }
         return slow(p, begin, i).map { ($0, i) }
     }
+
+    /// Reads the decimal digits at `i` into `mantissa` (wrapping), advances `i` past them and returns
+    /// how many there were. Eight bytes at a time where eight can be read: the digits among them are
+    /// found and combined without a branch per digit (Lemire's SWAR method, as in fast_float and
+    /// simdjson), which avoids the mispredicted loop exits that numbers of varying length cause.
+    @inline(__always)
+    static func digitRun(_ p: UnsafePointer<UInt8>, _ i: inout Int, _ end: Int, into mantissa: inout UInt64) -> Int {
+        let start = i
+        while i + 8 <= end {
+            let word = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)  // little-endian: first byte lowest
+            let values = word ^ 0x3030_3030_3030_3030  // digits become 0…9
+            // A byte is not a digit when its high nibble is set or its low nibble + 6 reaches 16.
+            let flags = (values & 0xF0F0_F0F0_F0F0_F0F0) | (((values & 0x0F0F_0F0F_0F0F_0F0F) &+ 0x0606_0606_0606_0606) & 0x1010_1010_1010_1010)
+            let nonzero = (((flags & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7F7F_7F7F_7F7F_7F7F) | flags) & 0x8080_8080_8080_8080
+            let count = nonzero == 0 ? 8 : nonzero.trailingZeroBitCount / 8
+            if count == 0 { break }
+            // The `count` digits moved to the top bytes (zeros before them), then combined pairwise.
+            var v = count == 8 ? values : (values & ((1 << UInt64(count * 8)) &- 1)) << UInt64((8 - count) * 8)
+            v = (v &* 10) &+ (v >> 8)
+            v = (((v & 0x0000_00FF_0000_00FF) &* 0x000F_4240_0000_0064) &+ (((v >> 16) & 0x0000_00FF_0000_00FF) &* 0x0000_2710_0000_0001)) >> 32
+            mantissa = mantissa &* powersOfTenInteger[count] &+ v
+            i += count
+            if count < 8 { return i - start }
+        }
+        while i < end {
+            let d = p[i] &- 48
+            if d > 9 { break }
+            mantissa = mantissa &* 10 &+ UInt64(d)
+            i += 1
+        }
+        return i - start
+    }
+
+    /// 10^0 … 10^8 as integers.
+    static let powersOfTenInteger: [UInt64] = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000]
 
     /// `strtod` on a NUL-terminated copy.
     static func slow(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Double? {
