@@ -39,7 +39,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
-        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2")
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3")
     ],
     targets: [
         .systemLibrary(
@@ -67,7 +68,8 @@ let package = Package(
             dependencies: [
                 "LinearAlgebra", "Distributions", "EstimationCore", "Tabular", "Regression", "Matching", "SyntheticControlMethods",
                 "StaggeredDiD", "DoseResponse", "Plotting", "Reporting",
-                .product(name: "Yams", package: "Yams")
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto")
             ]),
         .target(
             name: "ImpactEval",
@@ -84,7 +86,8 @@ let package = Package(
         .executableTarget(
             name: "impact-bench",
             dependencies: [
-                "LinearAlgebra", "EstimationCore", "Tabular", "Regression", "Matching", "StaggeredDiD", "SyntheticControlMethods", "DoseResponse"
+                "LinearAlgebra", "EstimationCore", "Tabular", "Regression", "Matching", "StaggeredDiD", "SyntheticControlMethods", "DoseResponse",
+                "ImpactRun"
             ],
             path: "Benchmarks/impact-bench"
         ),

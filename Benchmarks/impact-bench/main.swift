@@ -1,6 +1,6 @@
 // impact-bench: timing benchmarks for ImpactEval, with the peer measured in the same run.
 //
-//   swift run -c release impact-bench [csv|ols|panel|wild|did|sensitivity|dose|match|mahalanobis|abadie-imbens|scale|synth|staggered|all] [--no-peer]
+//   swift run -c release impact-bench [csv|ols|panel|wild|did|sensitivity|dose|match|mahalanobis|abadie-imbens|scale|validate|synth|staggered|all] [--no-peer]
 //
 // Each benchmark times the median of several runs with BLAS limited to one
 // thread (OPENBLAS_NUM_THREADS=1 is also set for the peers), prints the
@@ -10,14 +10,14 @@ import Foundation
 import LinearAlgebra
 import SyntheticControlMethods
 
-let usage = "usage: impact-bench [csv|ols|panel|wild|did|sensitivity|dose|match|mahalanobis|abadie-imbens|scale|synth|staggered|all] [--no-peer]"
+let usage = "usage: impact-bench [csv|ols|panel|wild|did|sensitivity|dose|match|mahalanobis|abadie-imbens|scale|validate|synth|staggered|all] [--no-peer]"
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.contains("--help") || arguments.contains("-h") {
     print(usage)
     exit(0)
 }
 let knownNames: Set<String> = [
-    "csv", "ols", "panel", "wild", "did", "sensitivity", "dose", "match", "mahalanobis", "abadie-imbens", "scale", "synth", "staggered", "all"
+    "csv", "ols", "panel", "wild", "did", "sensitivity", "dose", "match", "mahalanobis", "abadie-imbens", "scale", "validate", "synth", "staggered", "all"
 ]
 for argument in arguments where argument != "--no-peer" && !knownNames.contains(argument) {
     FileHandle.standardError.write(Data("impact-bench: unknown argument '\(argument)'\n\(usage)\n".utf8))
@@ -45,5 +45,6 @@ if wanted("match") { try MatchingBenchmark.run(in: workDirectory, peer: runPeers
 if wanted("match") || selected.contains("mahalanobis") { try MatchingBenchmark.mahalanobis(in: workDirectory, peer: runPeers) }
 if wanted("match") || selected.contains("abadie-imbens") { try MatchingBenchmark.abadieImbens(in: workDirectory) }
 if selected.contains("scale") { try MatchingBenchmark.scale() }
+if selected.contains("validate") { try ValidateBenchmark.run(in: workDirectory) }
 if wanted("synth") { try SyntheticControlBenchmark.run(in: workDirectory, peer: runPeers) }
 if wanted("staggered") { try SyntheticControlBenchmark.staggered() }

@@ -16,12 +16,13 @@ public enum DataLoader {
     ///
     /// - Throws: `ConfigErrors` with every problem found (unreadable files, missing or mistyped columns),
     ///   each naming the config file, line and key.
-    public static func load(_ config: Config) throws(ConfigErrors) -> [String: LoadedData] {
+    ///   `threads` parse large delimited files (the tables are the same for any count).
+    public static func load(_ config: Config, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws(ConfigErrors) -> [String: LoadedData] {
         var loaded: [String: LoadedData] = [:]
         var errors: [ConfigError] = []
         for source in config.data {
             do throws(ConfigError) {
-                loaded[source.name] = try read(source, config: config)
+                loaded[source.name] = try read(source, config: config, threads: threads)
             } catch {
                 errors.append(error)
             }
@@ -36,7 +37,7 @@ public enum DataLoader {
         return loaded
     }
 
-    static func read(_ source: DataSourceSpec, config: Config) throws(ConfigError) -> LoadedData {
+    static func read(_ source: DataSourceSpec, config: Config, threads: Int) throws(ConfigError) -> LoadedData {
         let path = source.url.path
         func fail(_ message: String) -> ConfigError {
             ConfigError(
@@ -57,11 +58,12 @@ public enum DataLoader {
             }
         }
         let bytes: Data
-        do { bytes = try Data(contentsOf: source.url) } catch {
+        do { bytes = try Data(contentsOf: source.url, options: .alwaysMapped) } catch {
             throw fail("cannot read data file '\(path)': \(error.localizedDescription)")
         }
         var options = CSVOptions(delimiter: source.delimiter, categoricalColumns: Set(source.categorical))
         options.encoding = source.encoding
+        options.threads = max(1, threads)
         if let missing = source.missing { options.missingTokens = Set(missing) }
         do {
             var table =
@@ -79,7 +81,7 @@ public enum DataLoader {
                     throw fail("dates: \(error)")
                 }
             }
-            return LoadedData(name: source.name, url: source.url, sha256: SHA256.hex(bytes), bytes: bytes.count, table: table)
+            return LoadedData(name: source.name, url: source.url, sha256: Fingerprint.sha256(bytes), bytes: bytes.count, table: table)
         } catch let e as CSVError {
             throw fail(e.description)
         } catch let e as ConfigError {

@@ -49,7 +49,7 @@ public struct Manifest: Encodable, Sendable {
             impactEvalVersion: ImpactEvalVersion.string,
             command: command,
             createdAt: formatter.string(from: Date()),
-            config: ConfigRecord(path: output.config.path, sha256: SHA256.hex(output.config.text), text: output.config.text),
+            config: ConfigRecord(path: output.config.path, sha256: Fingerprint.sha256(output.config.text), text: output.config.text),
             seed: output.config.seed,
             threads: threads,
             inputs: output.inputs.map {
@@ -61,6 +61,6 @@ public struct Manifest: Encodable, Sendable {
                 library: BLASLibrary.path, loadedLibraries: BLASLibrary.loadedLibraries, configuration: BLASLibrary.configuration,
                 core: BLASLibrary.coreName, threads: BLASLibrary.threadCount),
             platform: ProcessInfo.processInfo.operatingSystemVersionString,
-            outputs: files.map { FileRecord(path: $0.0, sha256: SHA256.hex($0.1), bytes: $0.1.count) })
+            outputs: files.map { FileRecord(path: $0.0, sha256: Fingerprint.sha256($0.1), bytes: $0.1.count) })
     }
 }

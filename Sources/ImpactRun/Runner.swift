@@ -35,7 +35,7 @@ public enum Runner {
                 analysis: unknown, index: -1,
                 message: "no analysis has this name; the config has " + config.analyses.map { "'\($0.name)'" }.joined(separator: ", "))
         }
-        let inputs = try DataLoader.load(config)
+        let inputs = try DataLoader.load(config, threads: threads)
         var outputs: [AnalysisOutput] = []
         var failures: [RunError] = []
         let selected = config.analyses.filter { only?.contains($0.name) ?? true }

@@ -407,15 +407,16 @@ struct CSVParser {
         let parser = UncheckedSendable(self), splits = bounds
         var results = ParallelMap.map(bounds.count - 1, threads: bounds.count - 1) { k -> UncheckedSendable<RowsChunk?> in
             var rows = RowsChunk(builders: template)
-            guard let stop = try? parser.value.parseRows(
-                from: splits[k], until: splits[k + 1], reserveUntil: k == 0 ? splits.last : nil, line: 0, into: &rows, context),
+            guard
+                let stop = try? parser.value.parseRows(
+                    from: splits[k], until: splits[k + 1], reserveUntil: k == 0 ? splits.last : nil, line: 0, into: &rows, context),
                 stop == splits[k + 1]
             else { return UncheckedSendable(nil) }
             return UncheckedSendable(rows)
         }
         var parts = results.compactMap(\.value)
         guard parts.count == results.count else { return nil }
-        results = []  // the ranges' columns are now referenced once, so they can grow in place
+        results = [] // the ranges' columns are now referenced once, so they can grow in place
         return try? table(from: &parts)
     }
 

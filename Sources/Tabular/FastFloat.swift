@@ -99,8 +99,8 @@ enum FastFloat {
     static func digitRun(_ p: UnsafePointer<UInt8>, _ i: inout Int, _ end: Int, into mantissa: inout UInt64) -> Int {
         let start = i
         while i + 8 <= end {
-            let word = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)  // little-endian: first byte lowest
-            let values = word ^ 0x3030_3030_3030_3030  // digits become 0…9
+            let word = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self) // little-endian: first byte lowest
+            let values = word ^ 0x3030_3030_3030_3030 // digits become 0…9
             // A byte is not a digit when its high nibble is set or its low nibble + 6 reaches 16.
             let flags = (values & 0xF0F0_F0F0_F0F0_F0F0) | (((values & 0x0F0F_0F0F_0F0F_0F0F) &+ 0x0606_0606_0606_0606) & 0x1010_1010_1010_1010)
             let nonzero = (((flags & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7F7F_7F7F_7F7F_7F7F) | flags) & 0x8080_8080_8080_8080

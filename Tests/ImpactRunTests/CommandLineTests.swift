@@ -103,7 +103,7 @@ struct CommandLineTests {
         #expect(((manifest["blas"] as! [String: Any])["library"] as! String).contains("blas"))
         let outputs = manifest["outputs"] as! [[String: Any]]
         let results = try Data(contentsOf: dir.appendingPathComponent("results.json"))
-        #expect(outputs.first { $0["path"] as? String == "results.json" }?["sha256"] as? String == SHA256.hex(results))
+        #expect(outputs.first { $0["path"] as? String == "results.json" }?["sha256"] as? String == Fingerprint.sha256(results))
 
         // The treatment estimate is in results.json (1.794 in $1000s).
         let doc = try JSONSerialization.jsonObject(with: results) as! [String: Any]

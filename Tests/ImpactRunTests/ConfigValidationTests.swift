@@ -202,20 +202,20 @@ struct SHA256Tests {
     /// FIPS 180-4 example vectors.
     @Test("standard vectors")
     func vectors() {
-        #expect(SHA256.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(SHA256.hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(Fingerprint.sha256("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(Fingerprint.sha256("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(
-            SHA256.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
+            Fingerprint.sha256("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
         #expect(
-            SHA256.hex(String(repeating: "a", count: 1_000_000))
+            Fingerprint.sha256(String(repeating: "a", count: 1_000_000))
                 == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
     @Test("the bundled NSW file hashes as documented in Datasets/README.md")
     func datasetHash() throws {
         let data = try Data(contentsOf: TestData.dataset("nsw_dehejia_wahba_445.tsv"))
-        #expect(SHA256.hex(data) == "c98677daee7f16fda29967d13e74d0ce26b0e98fe80574a03d818cc9a1b1c295")
+        #expect(Fingerprint.sha256(data) == "c98677daee7f16fda29967d13e74d0ce26b0e98fe80574a03d818cc9a1b1c295")
     }
 }
 

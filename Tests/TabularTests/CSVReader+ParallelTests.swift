@@ -80,7 +80,7 @@ struct CSVReaderParallelTests {
     func utf8InPieces() {
         var bytes = Array(String(repeating: "école,1\n", count: 400_000).utf8)
         #expect(CSVReader.isValidUTF8(Data(bytes), threads: 2))
-        bytes[bytes.count - 5] = 0xE9  // a Latin-1 é
+        bytes[bytes.count - 5] = 0xE9 // a Latin-1 é
         #expect(!CSVReader.isValidUTF8(Data(bytes), threads: 2))
         #expect(!CSVReader.isValidUTF8(Data(bytes), threads: 1))
     }
