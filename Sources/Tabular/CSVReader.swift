@@ -313,26 +313,58 @@ struct CSVParser {
 
     /// Parses the rows that start in `start..<stop` into `rows`; returns the position after the last
     /// one (beyond `stop` when that row ran past it, as a quoted field with a line break can).
-    ///
-    /// Complexity: one pass over the bytes read.
     /// `reserveUntil` sizes the columns for the rows up to that position instead (the first range
     /// reserves room for the whole file, so that the others are appended to it in place).
+    ///
+    /// The numbers of the rows the reserved room holds are written straight into each column's
+    /// storage (no per-value checks of uniqueness and capacity, which cost as much as the parsing);
+    /// any further rows are appended.
+    ///
+    /// Complexity: one pass over the bytes read.
     func parseRows(
         from start: Int, until stop: Int, reserveUntil: Int? = nil, line firstLine: Int, into rows: inout RowsChunk, _ context: RowContext
     ) throws(CSVError) -> Int {
-        var pos = start, line = firstLine
-        let ncol = names.count
-        let missing = context.missing, numericMissing = context.numericMissing
-        // Reserve room for the likely number of rows (from the length of the first data lines), so the
+        var cursor = (pos: start, line: firstLine)
+        // Room for the likely number of rows (from the length of the first data lines), so the
         // columns do not grow by repeated reallocation on large files.
-        let estimate = estimatedRows(from: pos, to: reserveUntil ?? stop)
+        let estimate = estimatedRows(from: start, to: reserveUntil ?? stop)
         rows.rowStarts.reserveCapacity(estimate)
         HugePages.advise(&rows.rowStarts)
-        for k in rows.builders.indices where !rows.builders[k].isText {
-            rows.builders[k].numbers.reserveCapacity(estimate)
-            HugePages.advise(&rows.builders[k].numbers)
+        guard names.count <= ColumnStorage.maximumColumns else {
+            // Very wide files: appended (opening the storage nests a call per column).
+            for k in rows.builders.indices where !rows.builders[k].isText { rows.builders[k].numbers.reserveCapacity(estimate) }
+            var sink = ColumnStorage.ArraySink()
+            try parseRowLoop(&cursor, until: stop, maxRows: .max, into: &rows, &sink, context)
+            return cursor.pos
         }
-        while pos < stop {
+        var failure: CSVError?
+        let columns = ColumnStorage.open(names.count, capacity: estimate) { pointers -> Int in
+            var sink = ColumnStorage.PointerSink(pointers: pointers)
+            do throws(CSVError) { try parseRowLoop(&cursor, until: stop, maxRows: estimate, into: &rows, &sink, context) } catch {
+                failure = error
+            }
+            return rows.rowStarts.count
+        }
+        if let failure { throw failure }
+        for k in rows.builders.indices where !rows.builders[k].isText { rows.builders[k].numbers = columns[k] }
+        if cursor.pos < stop {
+            var sink = ColumnStorage.ArraySink()
+            try parseRowLoop(&cursor, until: stop, maxRows: .max, into: &rows, &sink, context)
+        }
+        return cursor.pos
+    }
+
+    /// Parses rows from `cursor` while they start before `stop` and `rows` has fewer than `maxRows`,
+    /// handing each number to `sink`.
+    @inline(__always)
+    func parseRowLoop<Sink: NumberSink>(
+        _ cursor: inout (pos: Int, line: Int), until stop: Int, maxRows: Int, into rows: inout RowsChunk, _ sink: inout Sink, _ context: RowContext
+    ) throws(CSVError) {
+        var pos = cursor.pos, line = cursor.line
+        defer { cursor = (pos, line) }
+        let ncol = names.count
+        let missing = context.missing, numericMissing = context.numericMissing
+        while pos < stop && rows.rowStarts.count < maxRows {
             if p[pos] == Self.lf || p[pos] == Self.cr { // blank line
                 if p[pos] == Self.cr && pos + 1 < end && p[pos + 1] == Self.lf { pos += 1 }
                 pos += 1
@@ -352,7 +384,7 @@ struct CSVParser {
                     var j = stop
                     while j < end && (p[j] == 0x20 || p[j] == 0x09) { j += 1 }
                     if j == end || p[j] == delimiter || p[j] == Self.lf || p[j] == Self.cr {
-                        rows.builders[col].numbers.append(x)
+                        sink.append(x, column: col, row: row, into: &rows)
                         pos = j
                         col += 1
                         if endOfField(at: &pos, line: &line) { break }
@@ -363,7 +395,7 @@ struct CSVParser {
                 if col < ncol {
                     if !rows.builders[col].isText {
                         if let x = number(span, missing: missing, missingFirst: numericMissing) {
-                            rows.builders[col].numbers.append(x)
+                            sink.append(x, column: col, row: row, into: &rows)
                         } else {
                             // Not a number: this column is text; recover its earlier fields.
                             rows.builders[col].isText = true
@@ -385,7 +417,6 @@ struct CSVParser {
                 throw .fieldCount(source: source, line: startLine, expected: ncol, found: col)
             }
         }
-        return pos
     }
 
     /// Parses `chunks` byte ranges of about equal size, each starting after a line feed, on as many
@@ -656,15 +687,69 @@ enum HugePages {
 
     /// Advises the whole 2 MB pages inside `array`'s reserved storage.
     static func advise<Element>(_ array: inout [Element]) {
+        let capacity = array.capacity
+        array.withUnsafeMutableBufferPointer { buffer in
+            advise(UnsafeMutableBufferPointer(start: buffer.baseAddress, count: capacity))
+        }
+    }
+
+    /// Advises the whole 2 MB pages inside `buffer`.
+    static func advise<Element>(_ buffer: UnsafeMutableBufferPointer<Element>) {
         #if os(Linux)
-            let bytes = array.capacity * MemoryLayout<Element>.stride
-            guard bytes >= 2 * size else { return }
-            array.withUnsafeMutableBufferPointer { buffer in
-                guard let base = buffer.baseAddress else { return }
-                let start = (Int(bitPattern: base) + size - 1) & ~(size - 1)
-                let stop = (Int(bitPattern: base) + bytes) & ~(size - 1)
-                if stop > start { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), stop - start, MADV_HUGEPAGE) }
-            }
+            let bytes = buffer.count * MemoryLayout<Element>.stride
+            guard bytes >= 2 * size, let base = buffer.baseAddress else { return }
+            let start = (Int(bitPattern: base) + size - 1) & ~(size - 1)
+            let stop = (Int(bitPattern: base) + bytes) & ~(size - 1)
+            if stop > start { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), stop - start, MADV_HUGEPAGE) }
         #endif
+    }
+}
+
+/// Where the row loop puts the numbers it reads.
+protocol NumberSink {
+    mutating func append(_ x: Double, column: Int, row: Int, into rows: inout CSVParser.RowsChunk)
+}
+
+/// Column storage opened before parsing, written through pointers.
+enum ColumnStorage {
+    /// The most columns opened this way (a nested call each, on worker threads' smaller stacks).
+    static let maximumColumns = 256
+
+    /// Writes row `row`'s number of column `column` at that index of the column's storage.
+    struct PointerSink: NumberSink {
+        let pointers: [UnsafeMutablePointer<Double>]
+        @inline(__always)
+        mutating func append(_ x: Double, column: Int, row: Int, into rows: inout CSVParser.RowsChunk) { pointers[column][row] = x }
+    }
+
+    /// Appends to the column's array (rows beyond those reserved).
+    struct ArraySink: NumberSink {
+        @inline(__always)
+        mutating func append(_ x: Double, column: Int, row: Int, into rows: inout CSVParser.RowsChunk) {
+            rows.builders[column].numbers.append(x)
+        }
+    }
+
+    /// `columns` arrays with room for `capacity` numbers each (on 2 MB pages where the system has
+    /// them), opened uninitialised and handed to `fill` as pointers; each array keeps the first `n`
+    /// numbers, where `n` is what `fill` returns. A column whose storage `fill` stopped writing (it
+    /// turned out to hold text) is discarded by the caller unread.
+    static func open(_ columns: Int, capacity: Int, _ fill: ([UnsafeMutablePointer<Double>]) -> Int) -> [[Double]] {
+        var result: [[Double]] = []
+        result.reserveCapacity(columns)
+        func nest(_ pointers: [UnsafeMutablePointer<Double>]) -> Int {
+            guard pointers.count < columns else { return fill(pointers) }
+            var written = 0
+            let array = [Double](unsafeUninitializedCapacity: max(capacity, 1)) { buffer, count in
+                HugePages.advise(buffer)
+                written = nest(pointers + [buffer.baseAddress!])
+                count = written
+            }
+            result.append(array)
+            return written
+        }
+        _ = nest([])
+        result.reverse() // the innermost (last) column's array was finished first
+        return result
     }
 }

@@ -85,3 +85,23 @@ struct CSVReaderParallelTests {
         #expect(!CSVReader.isValidUTF8(Data(bytes), threads: 1))
     }
 }
+
+extension CSVReaderParallelTests {
+    @Test("more rows than the first lines predict, and a file wider than the directly written columns, read in full")
+    func estimatesAndWideFiles() throws {
+        // Long first lines make the row estimate far too small: the rest are appended.
+        var lines = ["a,b"] + (0..<64).map { "\($0)\(String(repeating: "0", count: 0)),\(String(repeating: "7", count: 200))" }
+        lines += (64..<200_000).map { "\($0),\($0 % 10)" }
+        let t = try Self.tables(lines.joined(separator: "\n"))
+        #expect(t[0].rowCount == 199_999 + 1)
+        #expect(try t[0].numeric("a")[199_999] == 199_999 && t[0].numeric("b")[123_456] == 6)
+        #expect(Self.identical(t[0], t[1]) && Self.identical(t[0], t[2]))
+        // 300 columns (more than ColumnStorage.maximumColumns).
+        let header = (0..<300).map { "c\($0)" }.joined(separator: ",")
+        let row = (0..<300).map { "\($0).5" }.joined(separator: ",")
+        let wide = try Self.tables(([header] + Array(repeating: row, count: 2_000)).joined(separator: "\n"))
+        #expect(wide[0].columnNames.count == 300 && wide[0].rowCount == 2_000)
+        #expect(try wide[0].numeric("c299")[1_999] == 299.5)
+        #expect(Self.identical(wide[0], wide[1]))
+    }
+}

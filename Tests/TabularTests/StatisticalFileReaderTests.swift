@@ -5,7 +5,9 @@ import Testing
 
 @Suite("Stata, SPSS and SAS files (ReadStat)")
 struct StatisticalFileReaderTests {
-    @Test("the same five schools from .dta, .sav and .xpt: text identifiers kept, missing values missing, codes kept", arguments: ["dta", "sav", "xpt"])
+    @Test(
+        "the same five schools from .dta, .sav, .xpt and .sas7bdat: text identifiers kept, missing values missing, codes kept",
+        arguments: ["dta", "sav", "xpt", "sas7bdat"])
     func schools(_ kind: String) throws {
         let url = TestData.fixture("TabularTests", "schools.\(kind)")
         #expect(StatisticalFileReader.handles(url))
