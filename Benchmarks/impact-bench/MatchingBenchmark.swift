@@ -30,7 +30,8 @@ enum MatchingBenchmark {
         let url = directory.appendingPathComponent("match_1e5.csv")
         let table = try data(writingTo: url)
         let covariates = (0..<p).map { "x\($0)" }
-        let spec = MatchingSpecification(treatment: "treat", covariates: [], mahalanobis: covariates, usePropensityScore: false)
+        var spec = MatchingSpecification(treatment: "treat", covariates: [], mahalanobis: covariates, usePropensityScore: false)
+        spec.threads = ProcessInfo.processInfo.activeProcessorCount
         var matched = 0
         let seconds = try Timing.median(repeats: 3) { matched = try NearestNeighborMatching.match(table, spec).matchedTreatedCount }
         print("match: Mahalanobis, \(matched) treated matched")
@@ -98,7 +99,8 @@ enum MatchingBenchmark {
         var ai = AbadieImbens.Specification(outcome: "x9", treatment: "treat", covariates: ["x0", "x1", "x2"])
         ai.biasAdjustment = true
         ai.varianceMatches = 4
-        let mahalanobis = MatchingSpecification(treatment: "treat", covariates: [], mahalanobis: (0..<p).map { "x\($0)" }, usePropensityScore: false)
+        var mahalanobis = MatchingSpecification(treatment: "treat", covariates: [], mahalanobis: (0..<p).map { "x\($0)" }, usePropensityScore: false)
+        mahalanobis.threads = ProcessInfo.processInfo.activeProcessorCount
         let jobs: [(String, (Table) throws -> Void)] = [
             ("abadie-imbens", { _ = try AbadieImbens.estimate($0, ai) }),
             ("mahalanobis", { _ = try NearestNeighborMatching.match($0, mahalanobis) })

@@ -1,8 +1,8 @@
 /// A k-d tree over points in p dimensions for nearest-neighbour searches, with removal of points
 /// (Bentley 1975; Friedman, Bentley & Finkel 1977).
 ///
-/// Built once by median splits on the coordinate of largest spread, down to leaves of at most 8
-/// points; every node keeps its bounding box and a count of the points still present, so removed
+/// Built once by median splits on the coordinate of largest spread, down to leaves of at most 8p
+/// points (16 to 64); every node keeps its bounding box and a count of the points still present, so removed
 /// points and emptied subtrees cost nothing in later searches. Distances are squared Euclidean.
 ///
 /// Searches return *candidates*: every present point whose squared distance is within a relative
@@ -21,6 +21,10 @@ public struct KDTree: Sendable {
     }
 
     public let dimension: Int
+    /// The most points in a leaf: 8p, between 16 and 64. Larger leaves in more dimensions, where a
+    /// search visits many leaves and the per-node cost outweighs the scanned points (measured: 10
+    /// dimensions 3.1 s with leaves of 8, 1.8 s with 64; 3 dimensions 0.92 s with 8, 0.77 s with 32).
+    let leafSize: Int
     /// Coordinates, row-major: point i's coordinate j at i·p + j.
     private let coordinates: [Double]
     /// Point identifiers in tree order (leaves own contiguous ranges).
@@ -40,6 +44,7 @@ public struct KDTree: Sendable {
         precondition(p > 0 && coordinates.count % p == 0, "coordinates hold whole points")
         let n = coordinates.count / p
         dimension = p
+        leafSize = min(64, max(16, 8 * p))
         self.coordinates = coordinates
         order = Array(0..<n)
         leafOf = [Int](repeating: -1, count: n)
@@ -66,7 +71,7 @@ public struct KDTree: Sendable {
         }
         boxes += lo
         boxes += hi
-        guard end - start > 8 else {
+        guard end - start > leafSize else {
             for i in start..<end { leafOf[order[i]] = k }
             return k
         }
@@ -125,82 +130,109 @@ public struct KDTree: Sendable {
     /// (1 + slack)·d²ₖ + absoluteSlack, with d²ₖ the k-th smallest squared distance among them; fewer
     /// than k points give all of them. Identifiers in ascending order.
     public func candidates(
-        near q: [Double], k: Int = 1, slack: Double = 1e-9, absoluteSlack: Double = 0, excluding excluded: (Int) -> Bool = { _ in false }
+        near q: [Double], k: Int = 1, slack: Double = 1e-9, absoluteSlack: Double = 0, excluding excluded: ((Int) -> Bool)? = nil
     ) -> [Int] {
+        neighbours(near: q, k: k, slack: slack, absoluteSlack: absoluteSlack, excluding: excluded).map(\.id).sorted()
+    }
+
+    /// The same points as `candidates`, with their squared distances, nearest first (ties by identifier).
+    ///
+    /// Best-first search: nodes are taken in order of their boxes' distance from q (a binary heap), and
+    /// the search stops as soon as the nearest unvisited box lies beyond the threshold.
+    public func neighbours(
+        near q: [Double], k: Int = 1, slack: Double = 1e-9, absoluteSlack: Double = 0, excluding excluded: ((Int) -> Bool)? = nil
+    ) -> [(id: Int, squaredDistance: Double)] {
         precondition(q.count == dimension && k >= 1, "a query of the tree's dimension and k ≥ 1")
         guard count > 0 else { return [] }
-        // Best-first: nodes popped in order of their boxes' distance from q (a binary heap), so the
-        // search stops as soon as the nearest unvisited box lies beyond the k-th best (with slack).
-        // Points within the current threshold are collected on the way and filtered at the end.
-        var best: [Double] = []
-        func threshold() -> Double { best.count < k ? .infinity : best[k - 1] * (1 + slack) + absoluteSlack }
-        var found: [(id: Int, d: Double)] = []
-        var heap: [(bound: Double, node: Int)] = [(lowerBound(0, q), 0)]
-        func push(_ item: (bound: Double, node: Int)) {
-            heap.append(item)
-            var i = heap.count - 1
-            while i > 0 {
-                let parent = (i - 1) / 2
-                if heap[parent].bound <= heap[i].bound { break }
-                heap.swapAt(parent, i)
-                i = parent
-            }
-        }
-        func pop() -> (bound: Double, node: Int) {
-            let top = heap[0]
-            let last = heap.removeLast()
-            if !heap.isEmpty {
-                heap[0] = last
-                var i = 0
-                while true {
-                    let l = 2 * i + 1, r = l + 1
-                    var m = i
-                    if l < heap.count && heap[l].bound < heap[m].bound { m = l }
-                    if r < heap.count && heap[r].bound < heap[m].bound { m = r }
-                    if m == i { break }
-                    heap.swapAt(i, m)
-                    i = m
-                }
-            }
-            return top
-        }
-        while !heap.isEmpty {
-            let (bound, node) = pop()
-            if bound > threshold() { break }
+        let p = dimension
+        var best: [Double] = [] // the k smallest squared distances so far, ascending
+        best.reserveCapacity(k + 1)
+        var limit = Double.infinity // (1 + slack)·best[k − 1] + absoluteSlack once k are known
+        var found: [(id: Int, squaredDistance: Double)] = []
+        var heap = BoundHeap()
+        heap.push(lowerBound(0, q), 0)
+        while let (bound, node) = heap.pop() {
+            if bound > limit { break }
             let n = nodes[node]
             if n.present == 0 { continue }
             if n.left < 0 {
                 for i in n.start..<n.end {
                     let id = order[i]
-                    guard present[id], !excluded(id) else { continue }
-                    let d = sorted.withUnsafeBufferPointer { c in
-                        q.withUnsafeBufferPointer { qp in
-                            var sum = 0.0
-                            let base = i * dimension
-                            for j in 0..<dimension {
-                                let t = c[base + j] - qp[j]
-                                sum += t * t
-                            }
-                            return sum
-                        }
-                    }
-                    if d > threshold() { continue }
+                    guard present[id] else { continue }
+                    if let excluded, excluded(id) { continue }
+                    let d = squaredDistance(row: i, q)
+                    if d > limit { continue }
                     found.append((id, d))
                     if best.count < k || d < best[k - 1] {
                         var at = best.count
                         while at > 0 && best[at - 1] > d { at -= 1 }
                         best.insert(d, at: at)
                         if best.count > k { best.removeLast() }
+                        if best.count == k { limit = best[k - 1] * (1 + slack) + absoluteSlack }
                     }
                 }
             } else {
                 for child in [n.left, n.right] where nodes[child].present > 0 {
-                    let b = lowerBound(child, q)
-                    if b <= threshold() { push((b, child)) }
+                    let bound = lowerBound(child, q)
+                    if bound <= limit { heap.push(bound, child) }
                 }
             }
         }
-        let limit = threshold()
-        return found.filter { $0.d <= limit }.map(\.id).sorted()
+        return found.filter { $0.squaredDistance <= limit }.sorted {
+            $0.squaredDistance != $1.squaredDistance ? $0.squaredDistance < $1.squaredDistance : $0.id < $1.id
+        }
+    }
+
+    /// ‖row i of `sorted` − q‖², summed over coordinates in order.
+    @inline(__always)
+    private func squaredDistance(row i: Int, _ q: [Double]) -> Double {
+        sorted.withUnsafeBufferPointer { c in
+            q.withUnsafeBufferPointer { qp in
+                var d = 0.0
+                let base = i * dimension
+                for j in 0..<dimension {
+                    let t = c[base + j] - qp[j]
+                    d += t * t
+                }
+                return d
+            }
+        }
+    }
+}
+
+/// A binary min-heap of (lower bound, node) pairs for best-first search.
+private struct BoundHeap {
+    private var items: [(bound: Double, node: Int)] = []
+
+    init() { items.reserveCapacity(64) }
+
+    mutating func push(_ bound: Double, _ node: Int) {
+        items.append((bound, node))
+        var i = items.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            if items[parent].bound <= items[i].bound { break }
+            items.swapAt(parent, i)
+            i = parent
+        }
+    }
+
+    mutating func pop() -> (bound: Double, node: Int)? {
+        guard let top = items.first else { return nil }
+        let last = items.removeLast()
+        if !items.isEmpty {
+            items[0] = last
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < items.count && items[l].bound < items[m].bound { m = l }
+                if r < items.count && items[r].bound < items[m].bound { m = r }
+                if m == i { break }
+                items.swapAt(i, m)
+                i = m
+            }
+        }
+        return top
     }
 }

@@ -53,6 +53,8 @@ public struct MatchingSpecification: Sendable, Equatable {
     public var caliper: Double?
     public var exact: [String]
     public var order: Order?
+    /// Threads for the Mahalanobis searches (the matches are the same for any count).
+    public var threads: Int = 1
 
     public init(
         treatment: String, covariates: [String], factors: [String] = [], link: BinaryLink = .logit,

@@ -30,6 +30,8 @@ struct NearestNeighborMatcher {
     let mahalanobis: (x: Matrix, inverseFactor: Matrix)?
     let ratio: Int
     let replace: Bool
+    /// Threads for the speculative Mahalanobis searches.
+    var threads: Int = 1
 
     /// `matches[t]` lists the controls of treated position `t`, in the order they were matched.
     func run() -> [Int: [Int]] {
@@ -54,14 +56,18 @@ struct NearestNeighborMatcher {
             trees = pools.map { pool in KDTree(coordinates: pool.sorted.flatMap { z[($0 * p)..<($0 * p + p)] }, dimension: p) }
         }
         for _ in 0..<ratio {
-            for t in order {
+            let speculative = trees.isEmpty ? [] : speculativeNeighbours(trees: trees, pools: pools, poolIndex: poolIndex, matches: matches)
+            for (position, t) in order.enumerated() {
                 guard let p = poolIndex[strata[t]], pools[p].availableCount > 0 else { continue }
                 let already = matches[t] ?? []
                 let chosen: Int?
                 if let mahalanobis, !trees.isEmpty {
-                    let z = Self.whitenedRow(t, mahalanobis.x, mahalanobis.inverseFactor)
                     let pool = pools[p]
-                    let candidates = trees[p].candidates(near: z, slack: 1e-9, absoluteSlack: 1e-12) { already.contains(pool.sorted[$0]) }
+                    let candidates =
+                        Self.stillValid(speculative[position], tree: trees[p])
+                        ?? trees[p].candidates(near: Self.whitenedRow(t, mahalanobis.x, mahalanobis.inverseFactor), slack: 1e-9, absoluteSlack: 1e-12) {
+                            already.contains(pool.sorted[$0])
+                        }
                     chosen = nearestMahalanobis(
                         t, among: candidates, pool: pool, x: mahalanobis.x, inverseFactor: mahalanobis.inverseFactor)
                 } else if let mahalanobis {
@@ -80,6 +86,49 @@ struct NearestNeighborMatcher {
             }
         }
         return matches
+    }
+
+    /// The neighbours of every treated unit (in `order`) that a few speculative searches find on the
+    /// trees as they stand at the start of a round, in parallel: the 4 nearest (whitened squared
+    /// distances, nearest first) with everything within the same slack of the 4th.
+    ///
+    /// The greedy pass then uses a unit's list when it still decides the match: the nearest control
+    /// still present in it, d²ₘ, must satisfy (1 + 1e-9)·d²ₘ + 1e-12 ≤ the list's threshold, so every
+    /// present control the sequential search would propose is in the list (see `stillValid`);
+    /// otherwise the unit is searched again on the current tree. The matches are therefore those of
+    /// the sequential search, for any thread count.
+    func speculativeNeighbours(trees: [KDTree], pools: [ControlPool], poolIndex: [Int: Int], matches: [Int: [Int]]) -> [SpeculativeList?] {
+        guard let mahalanobis else { return [] }
+        let strata = strata, order = order
+        let x = mahalanobis.x, u = mahalanobis.inverseFactor
+        return ParallelMap.map(order.count, threads: threads) { position -> SpeculativeList? in
+            let t = order[position]
+            guard let p = poolIndex[strata[t]] else { return nil }
+            let already = matches[t] ?? [], pool = pools[p]
+            let k = 4, slack = 1e-9, absoluteSlack = 1e-12
+            let found = trees[p].neighbours(
+                near: Self.whitenedRow(t, x, u), k: k, slack: slack, absoluteSlack: absoluteSlack,
+                excluding: already.isEmpty ? nil : { already.contains(pool.sorted[$0]) })
+            // Complete up to the k-th distance with its slack (everything present is listed when fewer than k).
+            let threshold = found.count >= k ? found[k - 1].squaredDistance * (1 + slack) + absoluteSlack : .infinity
+            return SpeculativeList(neighbours: found, threshold: threshold)
+        }
+    }
+
+    /// A speculative search's result: neighbours nearest first, and the squared distance up to which
+    /// every present control (as the tree stood) is listed.
+    struct SpeculativeList: Sendable {
+        let neighbours: [(id: Int, squaredDistance: Double)]
+        let threshold: Double
+    }
+
+    /// The candidates the sequential search would propose now, from a speculative list, or nil when the
+    /// list no longer decides them (its nearest present control is too close to its threshold).
+    static func stillValid(_ list: SpeculativeList?, tree: KDTree) -> [Int]? {
+        guard let list, let first = list.neighbours.first(where: { tree.contains($0.id) }) else { return nil }
+        let limit = first.squaredDistance * (1 + 1e-9) + 1e-12
+        guard limit <= list.threshold else { return nil }
+        return list.neighbours.filter { $0.squaredDistance <= limit && tree.contains($0.id) }.map(\.id).sorted()
     }
 
     /// zᵢ = xᵢU⁻¹ for every unit, row-major (n × p).

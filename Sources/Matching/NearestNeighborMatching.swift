@@ -44,7 +44,8 @@ public enum NearestNeighborMatching {
             order: spec.order ?? (distance == nil ? .data : .largest))
         let matcher = NearestNeighborMatcher(
             isTreated: sample.treated, order: order, score: distance, caliper: caliperWidth,
-            strata: try sample.strata(spec.exact), mahalanobis: mahalanobis, ratio: spec.ratio, replace: spec.replace)
+            strata: try sample.strata(spec.exact), mahalanobis: mahalanobis, ratio: spec.ratio, replace: spec.replace,
+            threads: spec.threads)
         let matches = matcher.run()
         guard !matches.isEmpty else {
             throw .noMatches(

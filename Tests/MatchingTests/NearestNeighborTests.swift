@@ -1,4 +1,6 @@
+import EstimationCore
 import Foundation
+import LinearAlgebra
 import Tabular
 import TestSupport
 import Testing
@@ -140,5 +142,67 @@ struct CEMTests {
             #expect((a == nil) == (b == nil))
             if let a, let b { #expect(mapping[a, default: b] == b); mapping[a] = b }
         }
+    }
+}
+
+extension NearestNeighborTests {
+    /// Greedy Mahalanobis matching by a full scan of the available controls for every treated unit
+    /// (the caliper path with an infinite caliper), the oracle for the k-d tree and its speculative
+    /// parallel searches.
+    static func fullScan(_ x: Matrix, treated: [Bool], strata: [Int], ratio: Int, replace: Bool) throws -> [Int: [Int]] {
+        let u = try NearestNeighborMatching.inverseCovarianceFactor(x, treated: treated, names: [])
+        return NearestNeighborMatcher(
+            isTreated: treated, order: treated.indices.filter { treated[$0] }, score: [Double](repeating: 0, count: treated.count),
+            caliper: .infinity, strata: strata, mahalanobis: (x, u), ratio: ratio, replace: replace
+        ).run()
+    }
+
+    @Test(
+        "Mahalanobis by k-d tree with speculative searches on 1 and 2 threads: the matched sets of a full scan (ties, duplicates, strata, 2:1, replacement)",
+        arguments: [(1, false), (2, false), (1, true)])
+    func treeEqualsFullScan(ratio: Int, replace: Bool) throws {
+        var state: UInt64 = 77
+        func uniform() -> Double {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(state >> 11) * 0x1p-53
+        }
+        let n = 3_000, p = 5
+        var x = Matrix(rows: n, columns: p)
+        var treated = [Bool](repeating: false, count: n), strata = [Int](repeating: 0, count: n)
+        for i in 0..<n {
+            treated[i] = uniform() < 0.2
+            strata[i] = i % 3 == 0 ? 1 : 0
+            for j in 0..<p {
+                // Coarse values (many ties and symmetric differences), and every 50th row a copy of the previous one.
+                x[i, j] = i % 50 == 1 ? x[i - 1, j] : (uniform() * 8).rounded() / 2 + (j == 0 ? Double(i % 7) : 0)
+            }
+        }
+        let expected = try Self.fullScan(x, treated: treated, strata: strata, ratio: ratio, replace: replace)
+        let u = try NearestNeighborMatching.inverseCovarianceFactor(x, treated: treated, names: [])
+        for threads in [1, 2] {
+            let got = NearestNeighborMatcher(
+                isTreated: treated, order: treated.indices.filter { treated[$0] }, score: nil, caliper: nil, strata: strata,
+                mahalanobis: (x, u), ratio: ratio, replace: replace, threads: threads
+            ).run()
+            #expect(got == expected, "threads \(threads)")
+        }
+        #expect(expected.values.reduce(0) { $0 + $1.count } > 500 * ratio)
+    }
+}
+
+extension NearestNeighborTests {
+    @Test("a speculative list no longer decides a match when its nearest present control is within the slack of its threshold")
+    func speculativeListThreshold() {
+        var tree = KDTree(coordinates: [0, 0, 1, 1, 2, 2], dimension: 2)
+        let threshold = 1.0 * (1 + 1e-9) + 1e-12
+        let list = NearestNeighborMatcher.SpeculativeList(neighbours: [(0, 1.0), (1, 1.0 + 0.9e-9)], threshold: threshold)
+        #expect(NearestNeighborMatcher.stillValid(list, tree: tree) == [0, 1])
+        tree.remove(0)
+        // Control 1 is now nearest, but a control just beyond the list's threshold could tie with it.
+        #expect(NearestNeighborMatcher.stillValid(list, tree: tree) == nil)
+        tree.remove(1)
+        #expect(NearestNeighborMatcher.stillValid(list, tree: tree) == nil)
+        let complete = NearestNeighborMatcher.SpeculativeList(neighbours: [(1, 1.0), (2, 3.0)], threshold: .infinity)
+        #expect(NearestNeighborMatcher.stillValid(complete, tree: tree) == [2])
     }
 }

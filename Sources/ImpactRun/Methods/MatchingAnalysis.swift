@@ -122,7 +122,9 @@ public struct MatchingAnalysis: BinaryTreatmentAnalysis {
                 table, treatment: treatment, covariates: covariates,
                 factors: factors, cutpoints: cutpoints.mapValues { .bins($0) })
         } else {
-            sample = try NearestNeighborMatching.match(table, specification)
+            var spec = specification
+            spec.threads = context.threads
+            sample = try NearestNeighborMatching.match(table, spec)
         }
         var effects: [EffectEstimate] = []
         if let outcome {
