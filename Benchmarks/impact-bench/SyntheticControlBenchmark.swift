@@ -103,4 +103,68 @@ enum SyntheticControlBenchmark {
         for k in 0..<4 { try table.addColumn("x\(k + 1)", .numeric(xs[k])) }
         return table
     }
+
+    /// Staggered SCM's time and peak memory with 100 and 400 treated units (500 never treated,
+    /// 30 periods, adoption spread over periods 16–25, 20 placebo draws), each size and thread count
+    /// in a child process of its own so that its peak resident memory is its own (target: under
+    /// 100 MB at 400 treated units, for any thread count).
+    static func staggeredScale() throws {
+        for treated in [100, 400] {
+            for threads in [1, 2] {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
+                process.arguments = ["staggered-child", "\(treated)", "\(threads)"]
+                let pipe = Pipe()
+                process.standardOutput = pipe
+                try process.run()
+                let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                process.waitUntilExit()
+                let fields = output.split(whereSeparator: \.isWhitespace).compactMap { Double($0) }
+                guard process.terminationStatus == 0, fields.count == 2 else {
+                    print("scale: staggered SCM, \(treated) treated: the child run failed")
+                    continue
+                }
+                print(
+                    String(
+                        format: "scale: staggered SCM, %d treated, 500 never treated, T = 30, 20 placebo draws, %d thread(s): %.2f s, peak memory %.0f MB",
+                        treated, threads, fields[0], fields[1] / 1024))
+            }
+        }
+    }
+
+    /// The child of `staggeredScale`: prints seconds and peak resident memory (kB).
+    static func staggeredChild(treated: Int, threads: Int) throws {
+        var rng = SplitMix64(seed: 2_026)
+        func normal() -> Double { (-2 * log(rng.uniform())).squareRoot() * cos(2 * Double.pi * rng.uniform()) }
+        let units = treated + 500, years = 30
+        var unit: [String?] = [], year: [Double] = [], y: [Double] = []
+        var adoption: [String: Double] = [:]
+        for i in 0..<units {
+            let label = String(format: "u%04d", i)
+            let loadings = (0..<3).map { _ in normal() }
+            if i < treated { adoption[label] = Double(16 + i % 10) }
+            for t in 0..<years {
+                let f = [1.0, Double(t) / 10, sin(Double(t) / 4)]
+                var value = 10 + (0..<3).reduce(0) { $0 + loadings[$1] * f[$1] } + 0.3 * normal()
+                if let a = adoption[label], Double(t + 1) >= a { value -= 0.5 }
+                unit.append(label)
+                year.append(Double(t + 1))
+                y.append(value)
+            }
+        }
+        var table = Table(rowCount: unit.count)
+        try table.addColumn("unit", .categorical(Categorical(unit)))
+        try table.addColumn("year", .numeric(year))
+        try table.addColumn("y", .numeric(y))
+        let panel = try Panel(table, unit: "unit", time: "year")
+        let spec = StaggeredSyntheticControl.Specification(
+            outcome: "y", adoption: adoption, aggregation: .unit,
+            options: .init(predictorWeights: .outcomeOnly, threads: threads), placebos: 20)
+        let start = DispatchTime.now().uptimeNanoseconds
+        _ = try StaggeredSyntheticControl.estimate(panel, spec)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        print(seconds, usage.ru_maxrss)
+    }
 }

@@ -12,6 +12,11 @@ import SyntheticControlMethods
 
 let usage = "usage: impact-bench [csv|ols|panel|wild|did|sensitivity|dose|match|mahalanobis|abadie-imbens|scale|validate|synth|staggered|all] [--no-peer]"
 let arguments = Array(CommandLine.arguments.dropFirst())
+// Internal: one staggered-SCM size measured in a child process of the `scale` job.
+if arguments.first == "staggered-child", arguments.count == 3, let treated = Int(arguments[1]), let threads = Int(arguments[2]) {
+    try SyntheticControlBenchmark.staggeredChild(treated: treated, threads: threads)
+    exit(0)
+}
 if arguments.contains("--help") || arguments.contains("-h") {
     print(usage)
     exit(0)
@@ -44,7 +49,10 @@ if wanted("dose") { try DoseBenchmark.run(peer: runPeers) }
 if wanted("match") { try MatchingBenchmark.run(in: workDirectory, peer: runPeers) }
 if wanted("match") || selected.contains("mahalanobis") { try MatchingBenchmark.mahalanobis(in: workDirectory, peer: runPeers) }
 if wanted("match") || selected.contains("abadie-imbens") { try MatchingBenchmark.abadieImbens(in: workDirectory) }
-if selected.contains("scale") { try MatchingBenchmark.scale() }
+if selected.contains("scale") {
+    try MatchingBenchmark.scale()
+    try SyntheticControlBenchmark.staggeredScale()
+}
 if selected.contains("validate") { try ValidateBenchmark.run(in: workDirectory) }
 if wanted("synth") { try SyntheticControlBenchmark.run(in: workDirectory, peer: runPeers) }
 if wanted("staggered") { try SyntheticControlBenchmark.staggered() }

@@ -56,17 +56,38 @@ public enum StaggeredSyntheticControl {
         }
     }
 
-    /// One fitted treated unit or cohort.
+    /// One fitted treated unit or cohort: what its fit gives (weights, gaps, pre-period fit), without
+    /// the fit's donor matrices, so that memory stays linear in the number of units (N·T for all of
+    /// them rather than N·T per treated unit).
     public struct UnitEffect: Sendable {
         public let name: String
         public let adoption: Double
         public let members: [String]
-        public let fit: SyntheticControlFit
+        /// The donor pool, in the order of `weights`.
+        public let donors: [String]
+        /// The synthetic control's donor weights.
+        public let weights: [Double]
+        /// Treated minus synthetic outcome in every period of the panel.
+        public let gaps: [Double]
+        /// Root mean squared gap before adoption.
+        public let preRMSPE: Double
         /// Period indices whose gaps count as effects (adoption onwards, within the window).
         public let effectPeriods: [Int]
+
+        init(name: String, adoption: Double, members: [String], fit: SyntheticControlFit, effectPeriods: [Int]) {
+            self.name = name
+            self.adoption = adoption
+            self.members = members
+            donors = fit.problem.donors
+            weights = fit.weights
+            gaps = fit.gaps
+            preRMSPE = fit.preRMSPE
+            self.effectPeriods = effectPeriods
+        }
+
+        var gapSeries: GapSeries { GapSeries(adoption: adoption, gaps: gaps, effectPeriods: effectPeriods) }
         public var averageEffect: Double {
-            let g = fit.gaps
-            return effectPeriods.reduce(0) { $0 + g[$1] } / Double(max(effectPeriods.count, 1))
+            effectPeriods.reduce(0) { $0 + gaps[$1] } / Double(max(effectPeriods.count, 1))
         }
     }
 
@@ -117,8 +138,8 @@ public enum StaggeredSyntheticControl {
         guard spec.placebos >= 0 else { throw .invalidOption("the number of placebo draws must be non-negative") }
         let never = panel.units.filter { spec.adoption[$0] == nil }
         guard never.count >= 2 else { throw .tooFewDonors(never.count) }
-        let actual = try fitAll(panel, spec, assignment: spec.adoption, never: never)
-        let summary = summarize(actual, periods: panel.times)
+        let actual = try fitAll(panel, spec, assignment: spec.adoption, never: never) { $0 }
+        let summary = summarize(actual.map(\.gapSeries), periods: panel.times)
         var overallDraws: [Double] = []
         var eventDraws: [Int: [Double]] = [:]
         var cohortDraws: [Double: [Double]] = [:]
@@ -138,7 +159,10 @@ public enum StaggeredSyntheticControl {
                 for (k, u) in treatedUnits.enumerated() { assignment[never[order[k]]] = spec.adoption[u]! }
                 let pool = never.filter { assignment[$0] == nil }
                 do throws(SyntheticControlError) {
-                    return .success(summarize(try fitAll(panel, innerSpec, assignment: assignment, never: pool), periods: panel.times))
+                    // Each fit is reduced to its gaps as soon as it is made: a draw holds T numbers per
+                    // unit, not the fits (whose donor matrices made memory grow as N·T per unit).
+                    let gaps = try fitAll(panel, innerSpec, assignment: assignment, never: pool) { $0.gapSeries }
+                    return .success(summarize(gaps, periods: panel.times))
                 } catch { return .failure(error) }
             }
             for d in draws {
@@ -183,12 +207,12 @@ public enum StaggeredSyntheticControl {
         let cohorts: [(Double, (Double, Int))]
     }
 
-    static func summarize(_ units: [UnitEffect], periods: [Double]) -> Summaries {
+    static func summarize(_ units: [GapSeries], periods: [Double]) -> Summaries {
         var all: [Double] = []
         var byEvent: [Int: [Double]] = [:]
         var byCohort: [Double: [Double]] = [:]
         for u in units {
-            let g = u.fit.gaps
+            let g = u.gaps
             let start = periods.firstIndex { $0 >= u.adoption }!
             // Event-time averages use every period, before adoption too (leads show pre-trends).
             for t in periods.indices where t < start || u.effectPeriods.contains(t) {
@@ -206,11 +230,20 @@ public enum StaggeredSyntheticControl {
             cohorts: byCohort.keys.sorted().map { ($0, avg(byCohort[$0]!)) })
     }
 
-    /// Fits every treated unit (or cohort) of `assignment` against `never` (plus not-yet-treated units).
-    static func fitAll(
+    /// What a placebo draw keeps of a fitted unit: its gaps and the periods that count as effects.
+    struct GapSeries: Sendable {
+        let adoption: Double
+        let gaps: [Double]
+        let effectPeriods: [Int]
+    }
+
+    /// Fits every treated unit (or cohort) of `assignment` against `never` (plus not-yet-treated
+    /// units) and returns `keep` of each fit, made as soon as the fit is done so that only what is
+    /// kept stays in memory.
+    static func fitAll<Kept: Sendable>(
         _ panel: Panel, _ spec: Specification, assignment: [String: Double],
-        never: [String]
-    ) throws(SyntheticControlError) -> [UnitEffect] {
+        never: [String], keep: @escaping @Sendable (UnitEffect) -> Kept
+    ) throws(SyntheticControlError) -> [Kept] {
         let treated = assignment.keys.sorted { (assignment[$0]!, $0) < (assignment[$1]!, $1) }
         let groups: [(name: String, adoption: Double, members: [String])] =
             switch spec.aggregation {
@@ -221,7 +254,7 @@ public enum StaggeredSyntheticControl {
         // derived from its index, so the result does not depend on the thread count. With one group
         // the fit itself may use the threads for its V-search starts.
         let fitThreads = groups.count > 1 ? 1 : spec.options.threads
-        let fitted = ParallelMap.map(groups.count, threads: spec.options.threads) { k -> Swift.Result<UnitEffect, SyntheticControlError> in
+        let fitted = ParallelMap.map(groups.count, threads: spec.options.threads) { k -> Swift.Result<Kept, SyntheticControlError> in
             let g = groups[k]
             let laterAdopters =
                 spec.donorPool == .notYetTreated
@@ -240,12 +273,12 @@ public enum StaggeredSyntheticControl {
                 options.threads = fitThreads
                 let fit = try SyntheticControl.fit(problem, options: options)
                 let effects = problem.postPeriodIndices.filter { windowEnd == nil || panel.times[$0] < windowEnd! }
-                return .success(UnitEffect(name: g.name, adoption: g.adoption, members: g.members, fit: fit, effectPeriods: effects))
+                return .success(keep(UnitEffect(name: g.name, adoption: g.adoption, members: g.members, fit: fit, effectPeriods: effects)))
             } catch {
                 return .failure(error)
             }
         }
         // The first failure in group order, whatever the thread count.
-        return try fitted.map { (r) throws(SyntheticControlError) -> UnitEffect in try r.get() }
+        return try fitted.map { (r) throws(SyntheticControlError) -> Kept in try r.get() }
     }
 }

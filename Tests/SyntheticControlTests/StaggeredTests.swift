@@ -26,7 +26,7 @@ struct StaggeredTests {
         let direct = try SyntheticControl.fit(
             SyntheticControlProblem(panel: Self.panel, outcome: "lemp", treated: unit, treatmentTime: time),
             options: .init(predictorWeights: .outcomeOnly))
-        #expect(r.units.count == 1 && r.units[0].fit.weights == direct.weights)
+        #expect(r.units.count == 1 && r.units[0].weights == direct.weights)
         #expect(abs(r.overall.estimate - direct.averageEffect()) < 1e-14)
     }
 
@@ -39,7 +39,7 @@ struct StaggeredTests {
         #expect(r.units.map(\.adoption) == [2004, 2006, 2007])
         #expect(r.units.map(\.members.count) == [20, 40, 131])
         // Event time 0 averages each cohort's gap in its adoption year.
-        let e0 = r.units.map { u in u.fit.gaps[Self.panel.times.firstIndex(of: u.adoption)!] }
+        let e0 = r.units.map { u in u.gaps[Self.panel.times.firstIndex(of: u.adoption)!] }
         #expect(abs(r.eventTime.first { $0.eventTime == 0 }!.summary.estimate - e0.reduce(0, +) / 3) < 1e-14)
         // Overall: every cohort-period cell counts once (4 + 2 + 1 = 7 cells).
         #expect(r.overall.cells == 7)
@@ -60,6 +60,6 @@ struct StaggeredTests {
         let r = try StaggeredSyntheticControl.estimate(Self.panel, spec)
         let c2004 = r.units.first { $0.adoption == 2004 }!
         #expect(c2004.effectPeriods.map { Self.panel.times[$0] } == [2004, 2005])
-        #expect(c2004.fit.problem.donors.count == 309 + 171)
+        #expect(c2004.donors.count == 309 + 171)
     }
 }

@@ -40,7 +40,7 @@ extension SyntheticControlAnalysis {
         let r = try StaggeredSyntheticControl.estimate(panel, spec)
         let result = StaggeredResult(
             aggregation: aggregation.rawValue, donorPool: donorPool.rawValue, overall: r.overall,
-            units: r.units.map { .init(unit: $0.name, members: $0.members, adoption: $0.adoption, averageEffect: $0.averageEffect, preRMSPE: $0.fit.preRMSPE) },
+            units: r.units.map { .init(unit: $0.name, members: $0.members, adoption: $0.adoption, averageEffect: $0.averageEffect, preRMSPE: $0.preRMSPE) },
             eventTime: r.eventTime.map { .init(eventTime: $0.eventTime, summary: $0.summary) },
             cohorts: r.cohorts.map { .init(adoption: $0.adoption, summary: $0.summary) }, placeboDraws: r.placeboDraws)
         func summaryCells(_ s: StaggeredSyntheticControl.Summary) -> [ReportTable.Cell] {
@@ -52,7 +52,7 @@ extension SyntheticControlAnalysis {
         var gapRows: [[ReportTable.Cell]] = []
         for u in r.units {
             let start = r.periods.firstIndex { $0 >= u.adoption } ?? r.periods.count
-            let g = u.fit.gaps
+            let g = u.gaps
             for t in r.periods.indices {
                 gapRows.append([.text(u.name), .period(r.periods[t]), .integer(t - start), .number(g[t]), .integer(u.effectPeriods.contains(t) ? 1 : 0)])
             }
