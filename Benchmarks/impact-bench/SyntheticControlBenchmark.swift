@@ -74,11 +74,10 @@ enum SyntheticControlBenchmark {
         }
     }
 
-    /// A deterministic linear factor model: 151 units x 30 years (20 before, 10 after treatment).
-    static func factorPanel(writingTo url: URL) throws -> Table {
+    /// A deterministic linear factor model: `units` units x `years` years (unit 0 treated from year 21).
+    static func factorPanel(writingTo url: URL?, units: Int = 151, years: Int = 30) throws -> Table {
         var rng = SplitMix64(seed: 150)
         func normal() -> Double { (-2 * log(rng.uniform())).squareRoot() * cos(2 * Double.pi * rng.uniform()) }
-        let units = 151, years = 30
         let loadings = (0..<units).map { _ in (0..<3).map { _ in normal() } }
         let factors = (0..<years).map { t in [1.0, Double(t) / 10, sin(Double(t) / 4)] }
         var unit: [String?] = [], year: [Double] = [], y: [Double] = [], xs = [[Double]](repeating: [], count: 4)
@@ -95,13 +94,36 @@ enum SyntheticControlBenchmark {
                 text += "\(label),\(t + 1),\(value)," + row.map { "\($0)" }.joined(separator: ",") + "\n"
             }
         }
-        if !FileManager.default.fileExists(atPath: url.path) { try text.write(to: url, atomically: true, encoding: .utf8) }
+        if let url, !FileManager.default.fileExists(atPath: url.path) { try text.write(to: url, atomically: true, encoding: .utf8) }
         var table = Table(rowCount: unit.count)
         try table.addColumn("unit", .categorical(Categorical(unit)))
         try table.addColumn("year", .numeric(year))
         try table.addColumn("y", .numeric(y))
         for k in 0..<4 { try table.addColumn("x\(k + 1)", .numeric(xs[k])) }
         return table
+    }
+
+    /// The placebo-in-space loop of a nested-V fit (4 covariates averaged over 30 pre-periods and 4
+    /// outcome lags, T = 40) at 150, 500 and 1,000 donors on 2 threads, with the growth exponent
+    /// (targets: under 1 s at 150 and 20 s at 1,000 donors, exponent at most 2.05).
+    static func placeboScale() throws {
+        var first: (Int, Double)?
+        for donors in [150, 500, 1000] {
+            let table = try factorPanel(writingTo: nil, units: donors + 1, years: 40)
+            let panel = try Panel(table, unit: "unit", time: "year")
+            var predictors = (1...4).map { PredictorSpecification(variable: "x\($0)", periods: Array(stride(from: 1.0, through: 30, by: 1))) }
+            predictors += [10.0, 20, 25, 30].map { PredictorSpecification(variable: "y", periods: [$0]) }
+            let problem = try SyntheticControlProblem(panel: panel, outcome: "y", treated: "u000", treatmentTime: 31, predictors: predictors)
+            let options = SyntheticControlOptions(threads: 2)
+            var rank = 0
+            let start = DispatchTime.now().uptimeNanoseconds
+            rank = try SyntheticControl.fit(problem, options: options).placeboInSpace(options: options).rank
+            let t = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            var line = String(format: "scale: synth placebo loop, %d donors, T = 40, 2 threads: %.2f s (treated ranks %d)", donors, t, rank)
+            if let (d0, t0) = first { line += String(format: " (exponent from %d: %.2f)", d0, log(t / t0) / log(Double(donors) / Double(d0))) }
+            print(line)
+            if first == nil { first = (donors, t) }
+        }
     }
 
     /// Staggered SCM's time and peak memory with 100 and 400 treated units (500 never treated,

@@ -22,7 +22,8 @@ if arguments.contains("--help") || arguments.contains("-h") {
     exit(0)
 }
 let knownNames: Set<String> = [
-    "csv", "ols", "panel", "wild", "did", "sensitivity", "dose", "match", "mahalanobis", "abadie-imbens", "scale", "validate", "synth", "staggered", "all"
+    "csv", "ols", "panel", "wild", "did", "sensitivity", "dose", "match", "mahalanobis", "abadie-imbens", "scale", "placebo-scale", "validate", "synth",
+    "staggered", "all"
 ]
 for argument in arguments where argument != "--no-peer" && !knownNames.contains(argument) {
     FileHandle.standardError.write(Data("impact-bench: unknown argument '\(argument)'\n\(usage)\n".utf8))
@@ -52,7 +53,9 @@ if wanted("match") || selected.contains("abadie-imbens") { try MatchingBenchmark
 if selected.contains("scale") {
     try MatchingBenchmark.scale()
     try SyntheticControlBenchmark.staggeredScale()
+    try SyntheticControlBenchmark.placeboScale()
 }
+if selected.contains("placebo-scale") { try SyntheticControlBenchmark.placeboScale() }
 if selected.contains("validate") { try ValidateBenchmark.run(in: workDirectory) }
 if wanted("synth") { try SyntheticControlBenchmark.run(in: workDirectory, peer: runPeers) }
 if wanted("staggered") { try SyntheticControlBenchmark.staggered() }

@@ -84,7 +84,7 @@ struct SimplexLeastSquaresTests {
         for p in problems {
             let s = p.solve()
             var work = SimplexLeastSquares.Workspace(m: p.a.rows, j: p.a.columns)
-            p.a.withUnsafeBufferPointer { p.halfGradient(s.weights, $0, [Double](repeating: 1, count: p.a.rows), &work) }
+            p.a.withUnsafeBufferPointer { p.halfGradient(s.weights, free: s.support, $0, [Double](repeating: 1, count: p.a.rows), &work) }
             let g = work.gradient
             let mu = s.support.reduce(0) { $0 + g[$1] } / Double(s.support.count)
             let scale = 1 + g.map(abs).max()!
