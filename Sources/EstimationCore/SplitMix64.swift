@@ -20,6 +20,18 @@ public struct SplitMix64: Sendable {
         return g.next()
     }
 
+    /// Uniform on 0..<bound, without modulo bias (Lemire 2019: multiply, reject the short range).
+    public mutating func nextInt(below bound: Int) -> Int {
+        precondition(bound > 0, "an upper bound of at least 1")
+        let n = UInt64(bound)
+        var product = next().multipliedFullWidth(by: n)
+        if product.low < n {
+            let threshold = (0 &- n) % n
+            while product.low < threshold { product = next().multipliedFullWidth(by: n) }
+        }
+        return Int(product.high)
+    }
+
     /// A uniformly random permutation of 0..<n (Fisher–Yates).
     public mutating func permutation(_ n: Int) -> [Int] {
         var p = Array(0..<n)

@@ -11,7 +11,7 @@ public struct SyntheticControlOptions: Sendable, Equatable {
         /// Given weights, one per predictor (normalised to sum to 1).
         case custom([Double])
         /// Ignore predictors: W minimises the fit-period outcome MSPE directly (V = identity on outcomes),
-        /// with a vanishing ridge (1e-8 × mean ‖Z₀ column‖²) choosing the least concentrated W among exact fits.
+        /// with a vanishing ridge choosing the least concentrated W among exact fits (see `SyntheticControl.outcomeRidge`).
         case outcomeOnly
     }
 
@@ -126,10 +126,7 @@ public enum SyntheticControl {
         }
         switch options.predictorWeights {
         case .outcomeOnly:
-            // Tie-breaking ridge, scale-free: 1e-8 times the mean squared column norm of Z₀ (W is not unique
-            // when fewer fit periods than donors allow a perfect fit).
-            let ridge = 1e-8 * problem.z0.elements.reduce(0) { $0 + $1 * $1 } / Double(problem.donors.count)
-            let w = SimplexLeastSquares(a: problem.z0, b: problem.z1, ridge: ridge).solve().weights
+            let w = SimplexLeastSquares(a: problem.z0, b: problem.z1, ridge: outcomeRidge(problem.z0)).solve().weights
             return SyntheticControlFit(problem: problem, weights: w, predictorWeights: nil, lossV: lossV(w), lossW: nil, starts: [])
         case .custom(let v):
             guard v.count == problem.predictors.count, v.allSatisfy({ $0 >= 0 && $0.isFinite }), v.reduce(0, +) > 0 else {
@@ -177,6 +174,15 @@ public enum SyntheticControl {
                 problem: problem, weights: w, predictorWeights: v, lossV: lossV(w), lossW: scaled.lossW(v, w),
                 starts: zip(startList, results).map { StartResult(name: $0.0.0, loss: $0.1.value, evaluations: $0.1.evaluations) })
         }
+    }
+
+    /// The tie-breaking ridge of an outcome-only fit on Z₀ (fit periods × donors), scale-free: 1e-8 times
+    /// the mean squared column norm when there are fewer fit periods than donors (a perfect fit is then
+    /// possible and W is not unique without it), and 1e-12 times it otherwise (W is unique; the ridge
+    /// only guards the numerics, so W is augsynth's and Synth's, e.g. Kansas's 7 donors to 3 decimals).
+    static func outcomeRidge(_ z0: Matrix) -> Double {
+        let scale = z0.elements.reduce(0) { $0 + $1 * $1 } / Double(max(z0.columns, 1))
+        return (z0.rows < z0.columns ? 1e-8 : 1e-12) * scale
     }
 
     /// R Synth's regression-based starting V: regress the fit-period outcomes of all units on

@@ -1,0 +1,211 @@
+import EstimationCore
+import Foundation
+import LinearAlgebra
+
+/// Conformal inference for synthetic-control-type estimators (Chernozhukov, Wüthrich & Zhu 2021), as
+/// augsynth's `conformal_inf` computes it.
+///
+/// A null hypothesis fixes the treated unit's effects in the tested periods (H₀: αₜ = h); under it the
+/// treated unit's outcome less h is its untreated outcome. The estimator is refitted on every period
+/// (pre-treatment and tested) with the adjusted outcome, and the residuals uₜ (adjusted outcome minus
+/// fitted counterfactual) are exchangeable over time under the null. The statistic
+/// S(u) = (Σ_tested |uₜ|^q / √n_tested)^(1/q) is compared with its values over permutations of the
+/// residuals: `iid` random permutations (augsynth's default; p = share of draws with S ≥ S_obs) or
+/// the T cyclic shifts of a moving block (including the identity).
+///
+/// - The joint test takes every post-treatment period with h = 0.
+/// - Each post-treatment period alone (the pre-treatment periods plus that one) gives a p-value for
+///   h = 0 and an interval by test inversion: the smallest and largest of `gridSize` equally spaced
+///   nulls att ± 2·√(mean post att²) (and 0) whose p-value is at least 1 − level (augsynth's grid).
+///
+/// Complexity: (periods × (gridSize + 1) + 1) refits and as many sets of permutations (draws × T
+/// each); refits and permutations run on `threads` threads with a seed per null hypothesis, so
+/// results do not depend on the thread count.
+public struct ConformalInference: Sendable {
+    /// How residuals are permuted.
+    public enum Permutations: Sendable, Equatable, Codable {
+        /// `draws` uniformly random permutations (seeded).
+        case iid(draws: Int)
+        /// The T cyclic shifts of the residual series (deterministic).
+        case movingBlock
+    }
+
+    /// The counterfactual of the treated unit's series `y1` (T values) from the donors' series
+    /// (T × J, one column per donor), fitted on every one of the T periods.
+    public typealias Refit = @Sendable (_ y1: [Double], _ y0: Matrix) throws(SyntheticControlError) -> [Double]
+
+    public var permutations: Permutations = .iid(draws: 1000)
+    /// The norm q of the statistic (1: mean absolute residual, scaled).
+    public var q: Double = 1
+    /// Nulls per period for the intervals (plus 0).
+    public var gridSize: Int = 50
+    /// Confidence level of the intervals.
+    public var level: Double = 0.95
+    public var seed: UInt64 = 1
+    public var threads: Int = 1
+
+    public init(permutations: Permutations = .iid(draws: 1000), gridSize: Int = 50, level: Double = 0.95, seed: UInt64 = 1, threads: Int = 1) {
+        self.permutations = permutations
+        self.gridSize = gridSize
+        self.level = level
+        self.seed = seed
+        self.threads = threads
+    }
+
+    /// One post-treatment period's test of no effect and its interval.
+    public struct Period: Sendable, Codable, Equatable {
+        public let time: Double
+        public let estimate: Double
+        public let lower: Double
+        public let upper: Double
+        public let pValue: Double
+        /// The nulls tested for the interval (the grid, then 0) and their p-values.
+        public let nulls: [Double]
+        public let nullPValues: [Double]
+    }
+
+    public struct Result: Sendable, Codable, Equatable {
+        /// p-value of the joint null of no effect in every post-treatment period.
+        public let jointPValue: Double
+        public let periods: [Period]
+        public let level: Double
+        public let permutations: Permutations
+    }
+
+    /// Runs the joint test and every period's test and interval.
+    ///
+    /// - Parameters:
+    ///   - y1: the treated unit's outcome in every period (pre then post).
+    ///   - y0: the donors' outcomes, T × J.
+    ///   - preCount: the number of pre-treatment periods T₀ (the rest are post-treatment).
+    ///   - times: the periods' labels.
+    ///   - effects: the estimator's effects (treated minus counterfactual) in every period, as fitted
+    ///     on the pre-treatment periods; they centre the grids.
+    ///   - refit: the estimator refitted on a given set of periods.
+    public func run(y1: [Double], y0: Matrix, preCount: Int, times: [Double], effects: [Double], refit: @escaping Refit) throws(
+        SyntheticControlError
+    ) -> Result {
+        let t = y1.count
+        guard y0.rows == t, times.count == t, effects.count == t, preCount >= 2, preCount < t else {
+            throw .invalidOption("conformal inference needs at least 2 pre-treatment periods and 1 post-treatment period")
+        }
+        guard gridSize >= 2 else { throw .invalidOption("the conformal grid needs at least 2 points") }
+        guard level > 0 && level < 1 else { throw .invalidOption("the level must be between 0 and 1") }
+        if case .iid(let draws) = permutations, draws < 1 { throw .invalidOption("conformal inference needs at least 1 permutation draw") }
+        let post = Array(preCount..<t)
+        let postSD = (post.reduce(0) { $0 + effects[$1] * effects[$1] } / Double(post.count)).squareRoot()
+        let alpha = 1 - level
+        // Tasks: for each post period its grid (gridSize points) and 0, then the joint null.
+        struct Task: Sendable {
+            let period: Int?  // nil: the joint null
+            let h: Double
+        }
+        var tasks: [Task] = []
+        for s in post {
+            let centre = effects[s]
+            for g in 0..<gridSize {
+                tasks.append(Task(period: s, h: centre - 2 * postSD + 4 * postSD * Double(g) / Double(gridSize - 1)))
+            }
+            tasks.append(Task(period: s, h: 0))
+        }
+        tasks.append(Task(period: nil, h: 0))
+        let taskList = tasks, spec = self
+        let pValues = ParallelMap.map(taskList.count, threads: threads) { k -> Swift.Result<Double, SyntheticControlError> in
+            let task = taskList[k]
+            // The periods the refit uses: all of them for the joint null, else the pre-period plus the tested one.
+            let rows = task.period.map { Array(0..<preCount) + [$0] } ?? Array(0..<t)
+            let tested = task.period == nil ? post.count : 1
+            var adjusted = rows.map { y1[$0] }
+            for i in (rows.count - tested)..<rows.count { adjusted[i] -= task.h }
+            let donors = y0.selectingRows(rows)
+            do throws(SyntheticControlError) {
+                let fitted = try refit(adjusted, donors)
+                let residuals = zip(adjusted, fitted).map { $0 - $1 }
+                var rng = SplitMix64(seed: SplitMix64.derive(spec.seed, k))
+                return .success(spec.pValue(residuals, tested: tested, rng: &rng))
+            } catch { return .failure(error) }
+        }
+        var p: [Double] = []
+        for r in pValues {
+            switch r {
+            case .success(let v): p.append(v)
+            case .failure(let e): throw e
+            }
+        }
+        var periods: [Period] = []
+        for (i, s) in post.enumerated() {
+            let base = i * (gridSize + 1)
+            let grid = (0...gridSize).map { taskList[base + $0].h }
+            let ps = Array(p[base...(base + gridSize)])
+            let accepted = zip(grid, ps).filter { $0.1 >= alpha }.map(\.0)
+            periods.append(
+                Period(
+                    time: times[s], estimate: effects[s], lower: accepted.min() ?? .nan, upper: accepted.max() ?? .nan,
+                    pValue: ps[gridSize], nulls: grid, nullPValues: ps))
+        }
+        return Result(jointPValue: p[p.count - 1], periods: periods, level: level, permutations: permutations)
+    }
+
+    /// The statistic of the last `tested` residuals.
+    func statistic(_ u: ArraySlice<Double>) -> Double {
+        let n = Double(u.count)
+        if q == 1 { return u.reduce(0) { $0 + abs($1) } / n.squareRoot() }
+        return pow(u.reduce(0) { $0 + pow(abs($1), q) } / n.squareRoot(), 1 / q)
+    }
+
+    /// The share of permutations whose statistic is at least the observed one.
+    func pValue(_ residuals: [Double], tested: Int, rng: inout SplitMix64) -> Double {
+        let n = residuals.count
+        let observed = statistic(residuals[(n - tested)...])
+        var exceed = 0, total = 0
+        switch permutations {
+        case .iid(let draws):
+            var shuffled = residuals
+            for _ in 0..<draws {
+                // Only the last `tested` places are needed: a partial Fisher–Yates shuffle fills them.
+                for i in stride(from: n - 1, through: n - tested, by: -1) {
+                    let j = rng.nextInt(below: i + 1)
+                    shuffled.swapAt(i, j)
+                }
+                if statistic(shuffled[(n - tested)...]) >= observed { exceed += 1 }
+                total += 1
+            }
+        case .movingBlock:
+            for shift in 1...n {
+                var s = 0.0
+                if q == 1 {
+                    for i in (n - tested)..<n { s += abs(residuals[(i + shift) % n]) }
+                    s /= Double(tested).squareRoot()
+                } else {
+                    s = statistic(ArraySlice(((n - tested)..<n).map { residuals[($0 + shift) % n] }))
+                }
+                if s >= observed { exceed += 1 }
+                total += 1
+            }
+        }
+        return Double(exceed) / Double(total)
+    }
+}
+
+extension SyntheticControlFit {
+    /// Conformal inference for this fit (see `ConformalInference`), with every refit an outcome-only
+    /// synthetic control on the periods it is given (W minimising the outcome MSPE over them, as
+    /// augsynth's SCM and Chernozhukov, Wüthrich & Zhu's): predictor weights chosen by a nested search
+    /// do not carry over to refits on outcomes alone.
+    public func conformalInference(_ spec: ConformalInference) throws(SyntheticControlError) -> ConformalInference.Result {
+        let pre = problem.prePeriodIndices
+        guard pre == Array(0..<pre.count) else { throw .invalidOption("conformal inference needs the pre-treatment periods first") }
+        return try spec.run(
+            y1: problem.y1, y0: problem.y0, preCount: pre.count, times: problem.periods, effects: gaps,
+            refit: SyntheticControl.outcomeOnlyRefit)
+    }
+}
+
+extension SyntheticControl {
+    /// The outcome-only synthetic control of `y1` from the columns of `y0`, fitted on all their rows
+    /// (the same tie-breaking ridge as `.outcomeOnly`, `outcomeRidge`).
+    @Sendable static func outcomeOnlyRefit(_ y1: [Double], _ y0: Matrix) throws(SyntheticControlError) -> [Double] {
+        let w = SimplexLeastSquares(a: y0, b: y1, ridge: outcomeRidge(y0)).solve().weights
+        return y0.multiplied(by: w)
+    }
+}
