@@ -135,6 +135,27 @@ struct CrossValidatedSynthConfigTests {
         #expect(cv.fitPeriods == Array(stride(from: 1981.0, through: 1990, by: 1)) && cv.predictors.count == 6)
         // The main fit's V is the training V.
         for (a, b) in zip(cv.predictors, r.predictors) { #expect(a.weight == b.weight) }
+        // Kansas with conformal inference: augsynth's SCM and, within the Monte Carlo error of 1,000
+        // draws (3 binomial SDs; see ConformalInferenceTests), its joint p 0.34 and 2012Q3 p 0.026.
+        guard case .single(let kansas) = try #require(output.analyses.last?.result as? SyntheticControlOutcome) else {
+            Issue.record("expected a single-unit result for Kansas")
+            return
+        }
+        #expect(abs(kansas.averageEffect - -0.0294) <= 0.00005)
+        let c = try #require(kansas.conformal)
+        #expect(abs(c.jointPValue - 0.34) <= 3 * (0.34 * 0.66 / 1000).squareRoot() + 0.005, "joint p \(c.jointPValue)")
+        #expect(abs(c.periods[1].estimate - -0.041) <= 0.0005 && abs(c.periods[1].pValue - 0.026) <= 3 * (0.026 * 0.974 / 1000).squareRoot())
+    }
+
+    @Test("conformal settings without 'inference: conformal', and conformal without outcome-only weights, are errors naming the key")
+    func conformalKeys() throws {
+        let text = try String(contentsOf: TestData.example("synth_inference.yaml"), encoding: .utf8)
+        #expect {
+            try parseExample(text.replacingOccurrences(of: "    inference: conformal\n", with: ""))
+        } throws: { "\($0)".contains("'permutations' applies to 'inference: conformal'") }
+        #expect {
+            try parseExample(text.replacingOccurrences(of: "    predictor_weights: outcome-only\n", with: "    predictor_weights: optimized\n"))
+        } throws: { "\($0)".contains("set 'predictor_weights: outcome-only'") }
     }
 
     @Test("cross_validation needs one training predictor per main predictor")

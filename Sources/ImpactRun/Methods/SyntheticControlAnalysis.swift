@@ -37,8 +37,16 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
             "max_evaluations", "Nelder–Mead budget per start", default: 2000,
             rule: { $0 >= 100 ? nil : "must be at least 100" })
         let inference = DefaultedKey<InferenceName>(
-            "inference", "placebo (in space; staggered: placebo draws) or none", default: .placebo,
-            rule: { InferenceName.supported([.placebo, .none], method: "synth")([$0]) })
+            "inference", "placebo (in space; staggered: placebo draws), conformal (Chernozhukov, Wüthrich & Zhu; outcome-only W) or none",
+            default: .placebo,
+            rule: { InferenceName.supported([.placebo, .conformal, .none], method: "synth")([$0]) })
+        let permutations = DefaultedKey<ConformalPermutations>(
+            "permutations", "conformal: iid (random permutations of the residuals) or block (moving block)", default: .iid)
+        let draws = DefaultedKey<Int>(
+            "draws", "conformal: random permutations per null (iid)", default: 1000, rule: { $0 >= 100 ? nil : "must be at least 100" })
+        let grid = DefaultedKey<Int>(
+            "grid", "conformal: nulls per period for the intervals (att ± 2·√(mean post att²))", default: 50,
+            rule: { $0 >= 2 ? nil : "must be at least 2" })
         let excludeAbove = OptionalKey<Double>(
             "exclude_above", "drop placebos with pre-MSPE above this multiple of the treated unit's",
             rule: { $0 > 0 ? nil : "the MSPE multiple must be positive" })
@@ -69,6 +77,8 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
     public var randomStarts: Int
     public var maximumEvaluations: Int
     public var placebo: Bool
+    /// With `inference: conformal`: the conformal procedure's settings (its seed and threads come from the run).
+    public var conformal: ConformalInference?
     public var excludeAbove: Double?
     public var placeboTime: Double?
     public var leaveOneOut: Bool
@@ -90,7 +100,17 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
         fitPeriods = try s(\.fitPeriods)?.values
         randomStarts = try s(\.randomStarts)
         maximumEvaluations = try s(\.maxEvaluations)
-        placebo = try s(\.inference) == .placebo
+        let inference = try s(\.inference)
+        placebo = inference == .placebo
+        if inference == .conformal {
+            var c = ConformalInference(gridSize: try s(\.grid), level: try s(\.level))
+            c.permutations = try s(\.permutations) == .iid ? .iid(draws: try s(\.draws)) : .movingBlock
+            conformal = c
+        } else {
+            for (key, given) in [("permutations", s.has(\.permutations)), ("draws", s.has(\.draws)), ("grid", s.has(\.grid))] where given {
+                throw s.issue("'\(key)' applies to 'inference: conformal'")
+            }
+        }
         excludeAbove = try s(\.excludeAbove)
         placeboTime = try s(\.placeboTime)
         leaveOneOut = try s(\.leaveOneOut)
@@ -116,6 +136,7 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
             if let (key, _) = single.first(where: \.1) {
                 throw s.issue("'\(key)' applies to a single treated unit; with 'adoption: \(a)' every unit's timing comes from that column")
             }
+            if conformal != nil { throw s.issue(\.inference, "conformal inference applies to a single treated unit; staggered designs use placebo draws") }
         } else {
             guard treated != nil else { throw s.issue("name the treated unit ('treated') and 'treatment_time', or give an 'adoption' column") }
             guard treatmentTime != nil else { throw s.issue("'treated' needs a 'treatment_time' (the first treated period)") }
@@ -128,6 +149,10 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
             }
         }
         if let donors, let treated, donors.contains(treated) { throw s.issue(\.donors, "the treated unit '\(treated)' is listed as a donor") }
+        if conformal != nil, predictorWeights != .outcomeOnly {
+            throw s.issue(
+                \.inference, "conformal inference refits W on the outcomes alone under every null; set 'predictor_weights: outcome-only'")
+        }
         crossValidation = try s(\.crossValidation)
         if let cv = crossValidation {
             if adoption != nil { throw s.issue(\.crossValidation, "cross-validation applies to a single treated unit") }
@@ -199,6 +224,12 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
         var inTime: SyntheticControlResult.InTime?
         var loo: [SyntheticControlResult.LeaveOneOut]?
         if placebo { placeboResult = try fit.placeboInSpace(options: options, excludeAbove: excludeAbove) }
+        var conformalResult: ConformalInference.Result?
+        if var c = conformal {
+            c.seed = context.seed
+            c.threads = context.threads
+            conformalResult = try fit.conformalInference(c)
+        }
         if let t = placeboTime {
             let (f, dropped) = try fit.placeboInTime(at: t, options: options)
             let between = f.problem.periods.indices.filter { f.problem.periods[$0] >= t && f.problem.periods[$0] < problem.treatmentTime }
@@ -225,6 +256,7 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
             lossV: fit.lossV, lossW: fit.lossW, starts: fit.starts, ridgeLambda: nil, effectWindow: effectWindow,
             placebo: placeboResult, placeboInTime: inTime, leaveOneOut: loo, level: level)
         var cvResult = result
+        cvResult.conformal = conformalResult
         var cvBlocks: [ReportBlock] = []
         if let training {
             let tp = training.problem
@@ -257,6 +289,11 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
             result: .single(cvResult), blocks: Array(out.blocks.prefix(1)) + cvBlocks + out.blocks.dropFirst(), attachments: out.attachments,
             warnings: out.warnings)
     }
+}
+
+/// `permutations` of conformal inference.
+public enum ConformalPermutations: String, SettingChoice {
+    case iid, block
 }
 
 /// The `results.json` entry of a `synth` analysis: a single-unit or a staggered result.

@@ -64,6 +64,8 @@ public struct SyntheticControlResult: Encodable, Sendable {
     public let leaveOneOut: [LeaveOneOut]?
     /// With `cross_validation`: the training fit whose predictor weights V the main fit uses.
     public var crossValidation: CrossValidation? = nil
+    /// With `inference: conformal`: the joint test and each post-treatment period's test and interval.
+    public var conformal: ConformalInference.Result? = nil
 
     /// The training half of a cross-validated fit (Abadie, Diamond & Hainmueller 2015).
     public struct CrossValidation: Encodable, Sendable {
@@ -148,6 +150,12 @@ enum SyntheticControlReport {
                     fileName: "placebo_gaps.csv", headers: ["period"] + placebo.units.map(\.name),
                     rows: placebo.periods.indices.map { t in [.period(placebo.periods[t])] + placebo.units.map { .number($0.gaps[t]) } }))
         }
+        if let c = r.conformal {
+            attachments.append(
+                ReportTable(
+                    fileName: "conformal.csv", headers: ["period", "estimate", "lower", "upper", "p_value"],
+                    rows: c.periods.map { [.period($0.time), .number($0.estimate), .number($0.lower), .number($0.upper), .number($0.pValue)] }))
+        }
         if let loo = r.leaveOneOut {
             attachments.append(
                 ReportTable(
@@ -206,6 +214,23 @@ enum SyntheticControlReport {
             if let e = p.exclusionMultiple { t += " (placebos with pre-MSPE above \(period: e)× the treated unit's excluded)" }
             t += "; rank/(J+1): \(pClause: p.pValue)."
             blocks.append(.paragraph(t))
+        }
+        if let c = r.conformal {
+            let how: String
+            switch c.permutations {
+            case .iid(let draws): how = "\(draws) random permutations of the residuals per null"
+            case .movingBlock: how = "moving-block permutations of the residuals"
+            }
+            blocks.append(
+                .paragraph(
+                    "\(strong: "Conformal inference") (Chernozhukov, Wüthrich & Zhu 2021; outcome-only refits under each null, \(how)): joint test of no effect in any post-treatment period \(pClause: c.jointPValue). Each period's interval inverts its test over a grid of nulls."
+                ))
+            blocks.append(
+                .table(
+                    ReportTable(
+                        fileName: nil, caption: "Effects by period with conformal \(percent: c.level) intervals",
+                        columns: [.init("period", .left), .init("effect"), .init("lower"), .init("upper"), .init("p")],
+                        rows: c.periods.map { [.period($0.time), .number($0.estimate), .number($0.lower), .number($0.upper), .pValue($0.pValue)] })))
         }
         if let t = r.placeboInTime {
             var text: ReportText = "\(strong: "Placebo in time") (treatment moved to \(period: t.placeboTime), predictor periods shifted back with it"

@@ -15,7 +15,7 @@ import Regression
 /// | `jackknife` | jackknife over units | synthdid's Algorithm 3 |
 /// | `none` | no uncertainty | |
 public enum InferenceName: String, SettingChoice {
-    case classical, hc0, hc1, hc2, hc3, cr0, cr1, cr2, wild, placebo, jackknife, none
+    case classical, hc0, hc1, hc2, hc3, cr0, cr1, cr2, wild, placebo, jackknife, conformal, none
 
     /// The sandwich estimator this name selects, for regression-based methods.
     public var varianceEstimator: VarianceEstimator? { VarianceEstimator(rawValue: rawValue) }
