@@ -103,6 +103,24 @@ enum SyntheticControlBenchmark {
         return table
     }
 
+    /// Conformal inference for one treated unit, 150 donors, 30 periods (20 before treatment): joint
+    /// test and the 10 post periods' intervals on grids of 100 nulls, 1,000 iid permutations per null,
+    /// 2 threads (target: under 2 s). No peer runs here (R augsynth needs osqp, not installable offline).
+    static func conformal() throws {
+        let table = try factorPanel(writingTo: nil, units: 151, years: 30)
+        let panel = try Panel(table, unit: "unit", time: "year")
+        let problem = try SyntheticControlProblem(panel: panel, outcome: "y", treated: "u000", treatmentTime: 21, predictors: [])
+        var joint = 0.0
+        let seconds = try Timing.median(repeats: 3) {
+            let fit = try SyntheticControl.fit(problem, options: .init(predictorWeights: .outcomeOnly))
+            joint = try fit.conformalInference(ConformalInference(permutations: .iid(draws: 1000), gridSize: 100, threads: 2)).jointPValue
+        }
+        print(String(format: "synth: conformal inference, joint p %.3f", joint))
+        Timing.report(
+            "conformal inference, 150 donors, 30 periods, grid of 100 nulls x 10 periods, 1,000 draws (2 threads)", seconds: seconds,
+            target: 2.0, peerName: "augsynth", peerSeconds: nil)
+    }
+
     /// The placebo-in-space loop of a nested-V fit (4 covariates averaged over 30 pre-periods and 4
     /// outcome lags, T = 40) at 150, 500 and 1,000 donors on 2 threads, with the growth exponent
     /// (targets: under 1 s at 150 and 20 s at 1,000 donors, exponent at most 2.05).

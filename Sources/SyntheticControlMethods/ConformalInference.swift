@@ -82,9 +82,8 @@ public struct ConformalInference: Sendable {
     ///   - effects: the estimator's effects (treated minus counterfactual) in every period, as fitted
     ///     on the pre-treatment periods; they centre the grids.
     ///   - refit: the estimator refitted on a given set of periods.
-    public func run(y1: [Double], y0: Matrix, preCount: Int, times: [Double], effects: [Double], refit: @escaping Refit) throws(
-        SyntheticControlError
-    ) -> Result {
+    public func run(y1: [Double], y0: Matrix, preCount: Int, times: [Double], effects: [Double], refit: @escaping Refit) throws(SyntheticControlError) -> Result
+    {
         let t = y1.count
         guard y0.rows == t, times.count == t, effects.count == t, preCount >= 2, preCount < t else {
             throw .invalidOption("conformal inference needs at least 2 pre-treatment periods and 1 post-treatment period")
@@ -97,7 +96,7 @@ public struct ConformalInference: Sendable {
         let alpha = 1 - level
         // Tasks: for each post period its grid (gridSize points) and 0, then the joint null.
         struct Task: Sendable {
-            let period: Int?  // nil: the joint null
+            let period: Int? // nil: the joint null
             let h: Double
         }
         var tasks: [Task] = []

@@ -1,10 +1,10 @@
+import EstimationCore
 import Foundation
 import LinearAlgebra
 import Tabular
 import TestSupport
 import Testing
 
-import EstimationCore
 @testable import SyntheticControlMethods
 
 /// Conformal inference (Chernozhukov, Wüthrich & Zhu 2021) against augsynth's published Kansas output.

@@ -285,9 +285,15 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
             ]
         }
         let out = SyntheticControlReport.output(context.analysis.name, problem: problem, result: cvResult, placebo: placeboResult)
+        var warnings = out.warnings
+        if conformal != nil && problem.donors.count >= problem.periods.count {
+            warnings.append(
+                "conformal inference with \(problem.donors.count) donors and \(problem.periods.count) periods: refits on every period can match almost any path, so the tests have little power (Chernozhukov, Wüthrich & Zhu 2021 assume more periods than the fit can absorb)"
+            )
+        }
         return MethodOutput(
             result: .single(cvResult), blocks: Array(out.blocks.prefix(1)) + cvBlocks + out.blocks.dropFirst(), attachments: out.attachments,
-            warnings: out.warnings)
+            warnings: warnings)
     }
 }
 
