@@ -144,7 +144,6 @@ public struct KDTree: Sendable {
     ) -> [(id: Int, squaredDistance: Double)] {
         precondition(q.count == dimension && k >= 1, "a query of the tree's dimension and k ≥ 1")
         guard count > 0 else { return [] }
-        let p = dimension
         var best: [Double] = [] // the k smallest squared distances so far, ascending
         best.reserveCapacity(k + 1)
         var limit = Double.infinity // (1 + slack)·best[k − 1] + absoluteSlack once k are known
