@@ -177,6 +177,14 @@ enum SyntheticControlReport {
                 gapChart.series.append(LineChart.Series(name: nil, x: times, y: u.gaps, color: Palette.muted, width: 1, opacity: 0.7))
             }
         }
+        if let c = r.conformal {
+            // Conformal intervals of the post-treatment gaps, as a band.
+            gapChart.bands.append(
+                LineChart.Band(
+                    x: c.periods.map(\.time), low: c.periods.map(\.lower), high: c.periods.map(\.upper), color: Palette.color(0),
+                    opacity: 0.2))
+            gapChart.title += ", with conformal \(Int((c.level * 100).rounded()))% intervals"
+        }
         gapChart.series.append(LineChart.Series(name: r.treated, x: times, y: r.periods.map(\.gap), color: Palette.color(0), width: 2.5))
         gapChart.horizontalLines = [(0, "")]
         gapChart.verticalLines = [(r.treatmentTime, "treatment")]
@@ -245,7 +253,11 @@ enum SyntheticControlReport {
         }
         blocks += [
             .figure(ReportFigure(fileName: "path.svg", caption: "Treated and synthetic paths", svg: path.render())),
-            .figure(ReportFigure(fileName: "gaps.svg", caption: "Gaps with placebo gaps", svg: gapChart.render())),
+            .figure(
+                ReportFigure(
+                    fileName: "gaps.svg",
+                    caption: r.conformal != nil ? "Gaps with conformal intervals" : placebo != nil ? "Gaps with placebo gaps" : "Gaps",
+                    svg: gapChart.render())),
             .figure(ReportFigure(fileName: "weights.svg", caption: "Donor weights", svg: bars.render()))
         ]
         var warnings: [String] = []
