@@ -46,15 +46,8 @@ public enum AugmentedSyntheticControl {
             throw .invalidOption("augmented SCM fits on every pre-treatment period; do not restrict the fit periods")
         }
         guard pre.count >= 2 else { throw .invalidOption("augmented SCM needs at least 2 pre-treatment periods") }
-        // Centre each period at the donor mean.
-        let t0 = pre.count, j = problem.donors.count
-        var x0 = problem.z0
-        var x1 = problem.z1
-        for r in 0..<t0 {
-            let mean = (0..<j).reduce(0) { $0 + x0[r, $1] } / Double(j)
-            for c in 0..<j { x0[r, c] -= mean }
-            x1[r] -= mean
-        }
+        let t0 = pre.count
+        let (x0, x1) = centred(problem.z0, problem.z1)
         let chosen: Double
         var curve: [(Double, Double, Double)]?
         if let lambda {
@@ -71,6 +64,18 @@ public enum AugmentedSyntheticControl {
         return Fit(
             problem: problem, scmWeights: scm, weights: zip(scm, ridge).map { $0 + $1 }, lambda: chosen,
             crossValidation: curve?.map { (lambda: $0.0, meanError: $0.1, standardError: $0.2) })
+    }
+
+    /// Donors' and treated outcomes centred at each period's donor mean.
+    static func centred(_ raw0: Matrix, _ raw1: [Double]) -> (Matrix, [Double]) {
+        var x0 = raw0, x1 = raw1
+        let j = x0.columns
+        for r in 0..<x0.rows {
+            let mean = (0..<j).reduce(0) { $0 + x0[r, $1] } / Double(j)
+            for c in 0..<j { x0[r, c] -= mean }
+            x1[r] -= mean
+        }
+        return (x0, x1)
     }
 
     /// (x₁ − x₀w)ᵀ(x₀x₀ᵀ + λI)⁻¹x₀ (Cholesky solve; the system is positive definite for λ > 0).

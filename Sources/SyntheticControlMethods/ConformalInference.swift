@@ -208,3 +208,31 @@ extension SyntheticControl {
         return y0.multiplied(by: w)
     }
 }
+
+extension AugmentedSyntheticControl.Fit {
+    /// Conformal inference for the ridge-augmented fit (see `ConformalInference`): every refit is the
+    /// augmented estimator on the periods it is given with this fit's λ held fixed, as augsynth's
+    /// `conformal_inf` refits with the λ it chose.
+    public func conformalInference(_ spec: ConformalInference) throws(SyntheticControlError) -> ConformalInference.Result {
+        let pre = problem.prePeriodIndices
+        guard pre == Array(0..<pre.count) else { throw .invalidOption("conformal inference needs the pre-treatment periods first") }
+        let lambda = self.lambda
+        return try spec.run(
+            y1: problem.y1, y0: problem.y0, preCount: pre.count, times: problem.periods, effects: gaps
+        ) { y1, y0 throws(SyntheticControlError) in
+            let w = try AugmentedSyntheticControl.augmentedWeights(x0: y0, x1: y1, lambda: lambda)
+            return y0.multiplied(by: w)
+        }
+    }
+}
+
+extension AugmentedSyntheticControl {
+    /// The ridge-augmented weights for outcomes `x1` (treated) and `x0` (periods × donors) with a given
+    /// λ: both centred at each period's donor mean, simplex SCM weights, plus the ridge correction.
+    static func augmentedWeights(x0 raw0: Matrix, x1 raw1: [Double], lambda: Double) throws(SyntheticControlError) -> [Double] {
+        let (x0, x1) = centred(raw0, raw1)
+        let scm = SimplexLeastSquares(a: x0, b: x1).solve().weights
+        let ridge = try ridgeCorrection(x0: x0, x1: x1, weights: scm, lambda: lambda)
+        return zip(scm, ridge).map { $0 + $1 }
+    }
+}

@@ -137,7 +137,8 @@ struct CrossValidatedSynthConfigTests {
         for (a, b) in zip(cv.predictors, r.predictors) { #expect(a.weight == b.weight) }
         // Kansas with conformal inference: augsynth's SCM and, within the Monte Carlo error of 1,000
         // draws (3 binomial SDs; see ConformalInferenceTests), its joint p 0.34 and 2012Q3 p 0.026.
-        guard case .single(let kansas) = try #require(output.analyses.last?.result as? SyntheticControlOutcome) else {
+        guard case .single(let kansas) = try #require(output.analyses.first { $0.name == "kansas-conformal" }?.result as? SyntheticControlOutcome)
+        else {
             Issue.record("expected a single-unit result for Kansas")
             return
         }
@@ -145,6 +146,11 @@ struct CrossValidatedSynthConfigTests {
         let c = try #require(kansas.conformal)
         #expect(abs(c.jointPValue - 0.34) <= 3 * (0.34 * 0.66 / 1000).squareRoot() + 0.005, "joint p \(c.jointPValue)")
         #expect(abs(c.periods[1].estimate - -0.041) <= 0.0005 && abs(c.periods[1].pValue - 0.026) <= 3 * (0.026 * 0.974 / 1000).squareRoot())
+        // The ridge-augmented fit (augsynth's progfunc = "Ridge"): ATT -0.0401, joint p 0.071.
+        let ridge = try #require(output.analyses.first { $0.name == "kansas-ridge-conformal" }?.result as? SyntheticControlResult)
+        #expect(abs(ridge.averageEffect - -0.0401) <= 0.00005)
+        let rc = try #require(ridge.conformal)
+        #expect(abs(rc.jointPValue - 0.071) <= 3 * (0.071 * 0.929 / 1000).squareRoot() + 0.0005, "joint p \(rc.jointPValue)")
     }
 
     @Test("conformal settings without 'inference: conformal', and conformal without outcome-only weights, are errors naming the key")

@@ -40,13 +40,7 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
             "inference", "placebo (in space; staggered: placebo draws), conformal (Chernozhukov, Wüthrich & Zhu; outcome-only W) or none",
             default: .placebo,
             rule: { InferenceName.supported([.placebo, .conformal, .none], method: "synth")([$0]) })
-        let permutations = DefaultedKey<ConformalPermutations>(
-            "permutations", "conformal: iid (random permutations of the residuals) or block (moving block)", default: .iid)
-        let draws = DefaultedKey<Int>(
-            "draws", "conformal: random permutations per null (iid)", default: 1000, rule: { $0 >= 100 ? nil : "must be at least 100" })
-        let grid = DefaultedKey<Int>(
-            "grid", "conformal: nulls per period for the intervals (att ± 2·√(mean post att²))", default: 50,
-            rule: { $0 >= 2 ? nil : "must be at least 2" })
+        let conformal = ConformalKeys()
         let excludeAbove = OptionalKey<Double>(
             "exclude_above", "drop placebos with pre-MSPE above this multiple of the treated unit's",
             rule: { $0 > 0 ? nil : "the MSPE multiple must be positive" })
@@ -102,15 +96,7 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
         maximumEvaluations = try s(\.maxEvaluations)
         let inference = try s(\.inference)
         placebo = inference == .placebo
-        if inference == .conformal {
-            var c = ConformalInference(gridSize: try s(\.grid), level: try s(\.level))
-            c.permutations = try s(\.permutations) == .iid ? .iid(draws: try s(\.draws)) : .movingBlock
-            conformal = c
-        } else {
-            for (key, given) in [("permutations", s.has(\.permutations)), ("draws", s.has(\.draws)), ("grid", s.has(\.grid))] where given {
-                throw s.issue("'\(key)' applies to 'inference: conformal'")
-            }
-        }
+        conformal = try s.conformal(\.conformal, when: inference == .conformal, level: try s(\.level))
         excludeAbove = try s(\.excludeAbove)
         placeboTime = try s(\.placeboTime)
         leaveOneOut = try s(\.leaveOneOut)
@@ -285,21 +271,10 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
             ]
         }
         let out = SyntheticControlReport.output(context.analysis.name, problem: problem, result: cvResult, placebo: placeboResult)
-        var warnings = out.warnings
-        if conformal != nil && problem.donors.count >= problem.periods.count {
-            warnings.append(
-                "conformal inference with \(problem.donors.count) donors and \(problem.periods.count) periods: refits on every period can match almost any path, so the tests have little power (Chernozhukov, Wüthrich & Zhu 2021 assume more periods than the fit can absorb)"
-            )
-        }
         return MethodOutput(
             result: .single(cvResult), blocks: Array(out.blocks.prefix(1)) + cvBlocks + out.blocks.dropFirst(), attachments: out.attachments,
-            warnings: warnings)
+            warnings: out.warnings)
     }
-}
-
-/// `permutations` of conformal inference.
-public enum ConformalPermutations: String, SettingChoice {
-    case iid, block
 }
 
 /// The `results.json` entry of a `synth` analysis: a single-unit or a staggered result.

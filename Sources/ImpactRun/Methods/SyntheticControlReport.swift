@@ -231,7 +231,7 @@ enum SyntheticControlReport {
             }
             blocks.append(
                 .paragraph(
-                    "\(strong: "Conformal inference") (Chernozhukov, Wüthrich & Zhu 2021; outcome-only refits under each null, \(how)): joint test of no effect in any post-treatment period \(pClause: c.jointPValue). Each period's interval inverts its test over a grid of nulls."
+                    "\(strong: "Conformal inference") (Chernozhukov, Wüthrich & Zhu 2021; the estimator refitted on every period under each null, \(how)): joint test of no effect in any post-treatment period \(pClause: c.jointPValue). Each period's interval inverts its test over a grid of nulls."
                 ))
             blocks.append(
                 .table(
@@ -261,6 +261,11 @@ enum SyntheticControlReport {
             .figure(ReportFigure(fileName: "weights.svg", caption: "Donor weights", svg: bars.render()))
         ]
         var warnings: [String] = []
+        if r.conformal != nil && problem.donors.count >= problem.periods.count {
+            warnings.append(
+                "conformal inference with \(problem.donors.count) donors and \(problem.periods.count) periods: refits on every period can match almost any path, so the tests have little power (Chernozhukov, Wüthrich & Zhu 2021 assume more periods than the fit can absorb)"
+            )
+        }
         if problem.prePeriodIndices.count < 5 {
             warnings.append("only \(problem.prePeriodIndices.count) pre-treatment period(s): the pre-period fit says little about the counterfactual")
         }
@@ -284,8 +289,9 @@ public struct AugmentedSyntheticControlAnalysis: AnalysisMethod {
             "lambda", "ridge penalty", default: "cross-validated",
             rule: { $0 >= 0 ? nil : "the ridge penalty must be 0 or more" })
         let inference = DefaultedKey<InferenceName>(
-            "inference", "placebo (in space) or none", default: .placebo,
-            rule: { InferenceName.supported([.placebo, .none], method: "augsynth")([$0]) })
+            "inference", "placebo (in space), conformal (Chernozhukov, Wüthrich & Zhu; λ held fixed) or none", default: .placebo,
+            rule: { InferenceName.supported([.placebo, .conformal, .none], method: "augsynth")([$0]) })
+        let conformal = ConformalKeys()
         let effectWindow = OptionalKey<PeriodSet>("effect_window", "periods averaged for the effect", default: "every post period")
         let level = CommonKeys.level
         public init() {}
@@ -293,6 +299,8 @@ public struct AugmentedSyntheticControlAnalysis: AnalysisMethod {
 
     public var unit: String, time: String, outcome: String, treated: String, treatmentTime: Double
     public var donors: [String]?, exclude: [String], lambda: Double?, placebo: Bool, effectWindow: [Double]?, level: Double
+    /// With `inference: conformal`: the conformal procedure's settings.
+    public var conformal: ConformalInference?
 
     public init(_ s: SettingsReader<Keys>, name: String) throws {
         (unit, time, outcome) = try s.panel(\.panel)
@@ -301,9 +309,11 @@ public struct AugmentedSyntheticControlAnalysis: AnalysisMethod {
         donors = try s(\.donors)
         exclude = try s(\.exclude)
         lambda = try s(\.lambda)
-        placebo = try s(\.inference) == .placebo
+        let inference = try s(\.inference)
+        placebo = inference == .placebo
         effectWindow = try s(\.effectWindow)?.values
         level = try s(\.level)
+        conformal = try s.conformal(\.conformal, when: inference == .conformal, level: level)
         if let donors, donors.contains(treated) { throw s.issue(\.donors, "the treated unit '\(treated)' is listed as a donor") }
     }
 
@@ -330,6 +340,12 @@ public struct AugmentedSyntheticControlAnalysis: AnalysisMethod {
             estimator: "augmented synthetic control (ridge, λ = \(ReportFormat.number(fit.lambda)))", problem: problem,
             weights: fit.weights, synthetic: fit.synthetic, gaps: fit.gaps, predictors: [], lossV: nil, lossW: nil, starts: [],
             ridgeLambda: fit.lambda, effectWindow: effectWindow, placebo: placeboResult, placeboInTime: nil, leaveOneOut: nil, level: level)
-        return SyntheticControlReport.output(context.analysis.name, problem: problem, result: result, placebo: placeboResult)
+        var withConformal = result
+        if var c = conformal {
+            c.seed = context.seed
+            c.threads = context.threads
+            withConformal.conformal = try fit.conformalInference(c)
+        }
+        return SyntheticControlReport.output(context.analysis.name, problem: problem, result: withConformal, placebo: placeboResult)
     }
 }
