@@ -92,28 +92,10 @@ enum FastFloat {
     }
 
     /// Reads the decimal digits at `i` into `mantissa` (wrapping), advances `i` past them and returns
-    /// how many there were. Eight bytes at a time where eight can be read: the digits among them are
-    /// found and combined without a branch per digit (Lemire's SWAR method, as in fast_float and
-    /// simdjson), which avoids the mispredicted loop exits that numbers of varying length cause.
+    /// how many there were.
     @inline(__always)
     static func digitRun(_ p: UnsafePointer<UInt8>, _ i: inout Int, _ end: Int, into mantissa: inout UInt64) -> Int {
         let start = i
-        while i + 8 <= end {
-            let word = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self) // little-endian: first byte lowest
-            let values = word ^ 0x3030_3030_3030_3030 // digits become 0…9
-            // A byte is not a digit when its high nibble is set or its low nibble + 6 reaches 16.
-            let flags = (values & 0xF0F0_F0F0_F0F0_F0F0) | (((values & 0x0F0F_0F0F_0F0F_0F0F) &+ 0x0606_0606_0606_0606) & 0x1010_1010_1010_1010)
-            let nonzero = (((flags & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7F7F_7F7F_7F7F_7F7F) | flags) & 0x8080_8080_8080_8080
-            let count = nonzero == 0 ? 8 : nonzero.trailingZeroBitCount / 8
-            if count == 0 { break }
-            // The `count` digits moved to the top bytes (zeros before them), then combined pairwise.
-            var v = count == 8 ? values : (values & ((1 << UInt64(count * 8)) &- 1)) << UInt64((8 - count) * 8)
-            v = (v &* 10) &+ (v >> 8)
-            v = (((v & 0x0000_00FF_0000_00FF) &* 0x000F_4240_0000_0064) &+ (((v >> 16) & 0x0000_00FF_0000_00FF) &* 0x0000_2710_0000_0001)) >> 32
-            mantissa = mantissa &* powersOfTenInteger[count] &+ v
-            i += count
-            if count < 8 { return i - start }
-        }
         while i < end {
             let d = p[i] &- 48
             if d > 9 { break }
@@ -122,9 +104,6 @@ enum FastFloat {
         }
         return i - start
     }
-
-    /// 10^0 … 10^8 as integers.
-    static let powersOfTenInteger: [UInt64] = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000]
 
     /// `strtod` on a NUL-terminated copy.
     static func slow(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Double? {
