@@ -166,18 +166,27 @@ extension CSVReader {
     static func isValidUTF8(_ data: Data, threads: Int = 1) -> Bool {
         data.withUnsafeBytes { raw -> Bool in
             let pieces = max(1, min(threads, raw.count / CSVParser.minimumChunkBytes))
-            var bounds = [0]
-            for k in 1..<max(pieces, 1) {
-                var b = raw.count * k / pieces
-                while b < raw.count && raw[b - 1] != 0x0A { b += 1 }
-                if b > bounds[bounds.count - 1] && b < raw.count { bounds.append(b) }
-            }
-            bounds.append(raw.count)
-            let bytes = UncheckedSendable(raw), splits = bounds
+            let splits = lineAlignedSplits(raw.bindMemory(to: UInt8.self), from: 0, pieces: pieces)
+            let bytes = UncheckedSendable(raw)
             return ParallelMap.map(splits.count - 1, threads: pieces) { k in
                 isValidUTF8(UnsafeRawBufferPointer(rebasing: bytes.value[splits[k]..<splits[k + 1]]))
             }.allSatisfy { $0 }
         }
+    }
+
+    /// `start`, then up to `pieces − 1` points about evenly spaced in `start..<bytes.count`, each moved
+    /// forward to just after a line feed (duplicates and the end dropped), then `bytes.count`: the
+    /// bounds of consecutive pieces that each begin at a line start.
+    static func lineAlignedSplits(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, pieces: Int) -> [Int] {
+        let end = bytes.count
+        var bounds = [start]
+        for k in 1..<max(pieces, 1) {
+            var b = max(bounds[bounds.count - 1], start + (end - start) * k / pieces)
+            while b < end && b > 0 && bytes[b - 1] != 0x0A { b += 1 }
+            if b > bounds[bounds.count - 1] && b < end { bounds.append(b) }
+        }
+        bounds.append(end)
+        return bounds
     }
 
     /// Whether `raw`, which starts at a character boundary, is UTF-8.
@@ -427,16 +436,10 @@ struct CSVParser {
     /// The result is the same table as one thread's: a column is numeric when every range read it as
     /// numbers, and text otherwise, with the ranges that read it as numbers re-read as text.
     func parallelRows(from start: Int, chunks: Int, template: [ColumnBuilder], context: RowContext) -> Table? {
-        var bounds = [start]
-        for k in 1..<chunks {
-            var b = max(bounds[k - 1], start + (end - start) * k / chunks)
-            while b < end && p[b - 1] != Self.lf { b += 1 }
-            if b > bounds[k - 1] && b < end { bounds.append(b) }
-        }
-        bounds.append(end)
-        guard bounds.count > 2 else { return nil }
-        let parser = UncheckedSendable(self), splits = bounds
-        var results = ParallelMap.map(bounds.count - 1, threads: bounds.count - 1) { k -> UncheckedSendable<RowsChunk?> in
+        let splits = CSVReader.lineAlignedSplits(p, from: start, pieces: chunks)
+        guard splits.count > 2 else { return nil }
+        let parser = UncheckedSendable(self)
+        var results = ParallelMap.map(splits.count - 1, threads: splits.count - 1) { k -> UncheckedSendable<RowsChunk?> in
             var rows = RowsChunk(builders: template)
             guard
                 let stop = try? parser.value.parseRows(
@@ -669,87 +672,5 @@ extension CSVReader {
         if ext == "gz" { ext = ((source as NSString).deletingPathExtension as NSString).pathExtension.lowercased() }
         if opts.delimiter == nil, ["tsv", "tab"].contains(ext) { opts.delimiter = UInt8(ascii: "\t") }
         return try parse(data, source: source, options: opts)
-    }
-}
-
-/// A value handed to worker threads that only read it (the parser's byte pointer) or that each
-/// thread owns (its rows).
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}
-
-/// Asks the kernel to back large buffers with 2 MB pages (Linux transparent huge pages in `madvise`
-/// mode), so that filling a column of a million numbers takes a few page faults instead of thousands.
-/// Only a hint: where it is not supported nothing changes.
-enum HugePages {
-    static let size = 2 << 20
-
-    /// Advises the whole 2 MB pages inside `array`'s reserved storage.
-    static func advise<Element>(_ array: inout [Element]) {
-        let capacity = array.capacity
-        array.withUnsafeMutableBufferPointer { buffer in
-            advise(UnsafeMutableBufferPointer(start: buffer.baseAddress, count: capacity))
-        }
-    }
-
-    /// Advises the whole 2 MB pages inside `buffer`.
-    static func advise<Element>(_ buffer: UnsafeMutableBufferPointer<Element>) {
-        #if os(Linux)
-            let bytes = buffer.count * MemoryLayout<Element>.stride
-            guard bytes >= 2 * size, let base = buffer.baseAddress else { return }
-            let start = (Int(bitPattern: base) + size - 1) & ~(size - 1)
-            let stop = (Int(bitPattern: base) + bytes) & ~(size - 1)
-            if stop > start { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), stop - start, MADV_HUGEPAGE) }
-        #endif
-    }
-}
-
-/// Where the row loop puts the numbers it reads.
-protocol NumberSink {
-    mutating func append(_ x: Double, column: Int, row: Int, into rows: inout CSVParser.RowsChunk)
-}
-
-/// Column storage opened before parsing, written through pointers.
-enum ColumnStorage {
-    /// The most columns opened this way (a nested call each, on worker threads' smaller stacks).
-    static let maximumColumns = 256
-
-    /// Writes row `row`'s number of column `column` at that index of the column's storage.
-    struct PointerSink: NumberSink {
-        let pointers: [UnsafeMutablePointer<Double>]
-        @inline(__always)
-        mutating func append(_ x: Double, column: Int, row: Int, into rows: inout CSVParser.RowsChunk) { pointers[column][row] = x }
-    }
-
-    /// Appends to the column's array (rows beyond those reserved).
-    struct ArraySink: NumberSink {
-        @inline(__always)
-        mutating func append(_ x: Double, column: Int, row: Int, into rows: inout CSVParser.RowsChunk) {
-            rows.builders[column].numbers.append(x)
-        }
-    }
-
-    /// `columns` arrays with room for `capacity` numbers each (on 2 MB pages where the system has
-    /// them), opened uninitialised and handed to `fill` as pointers; each array keeps the first `n`
-    /// numbers, where `n` is what `fill` returns. A column whose storage `fill` stopped writing (it
-    /// turned out to hold text) is discarded by the caller unread.
-    static func open(_ columns: Int, capacity: Int, _ fill: ([UnsafeMutablePointer<Double>]) -> Int) -> [[Double]] {
-        var result: [[Double]] = []
-        result.reserveCapacity(columns)
-        func nest(_ pointers: [UnsafeMutablePointer<Double>]) -> Int {
-            guard pointers.count < columns else { return fill(pointers) }
-            var written = 0
-            let array = [Double](unsafeUninitializedCapacity: max(capacity, 1)) { buffer, count in
-                HugePages.advise(buffer)
-                written = nest(pointers + [buffer.baseAddress!])
-                count = written
-            }
-            result.append(array)
-            return written
-        }
-        _ = nest([])
-        result.reverse() // the innermost (last) column's array was finished first
-        return result
     }
 }
