@@ -50,13 +50,17 @@ struct NearestNeighborMatcher {
         var pools = members.map { ControlPool(controls: $0, score: score) }
         // Mahalanobis without a caliper: one k-d tree per stratum on the whitened covariates, keyed by sorted index.
         var trees: [KDTree] = []
+        var z: [Double] = [] // whitened covariates, row-major, of every unit
+        let dimension = mahalanobis?.x.columns ?? 0
         if let mahalanobis, caliper == nil {
-            let z = Self.whitened(mahalanobis.x, mahalanobis.inverseFactor)
-            let p = mahalanobis.x.columns
-            trees = pools.map { pool in KDTree(coordinates: pool.sorted.flatMap { z[($0 * p)..<($0 * p + p)] }, dimension: p) }
+            z = Self.whitened(mahalanobis.x, mahalanobis.inverseFactor)
+            trees = pools.map { pool in
+                KDTree(coordinates: pool.sorted.flatMap { z[($0 * dimension)..<($0 * dimension + dimension)] }, dimension: dimension)
+            }
         }
         for _ in 0..<ratio {
-            let speculative = trees.isEmpty ? [] : speculativeNeighbours(trees: trees, pools: pools, poolIndex: poolIndex, matches: matches)
+            let speculative =
+                trees.isEmpty ? [] : speculativeNeighbours(trees: trees, whitened: z, pools: pools, poolIndex: poolIndex, matches: matches)
             for (position, t) in order.enumerated() {
                 guard let p = poolIndex[strata[t]], pools[p].availableCount > 0 else { continue }
                 let already = matches[t] ?? []
@@ -65,9 +69,9 @@ struct NearestNeighborMatcher {
                     let pool = pools[p]
                     let candidates =
                         Self.stillValid(speculative[position], tree: trees[p])
-                        ?? trees[p].candidates(near: Self.whitenedRow(t, mahalanobis.x, mahalanobis.inverseFactor), slack: 1e-9, absoluteSlack: 1e-12) {
-                            already.contains(pool.sorted[$0])
-                        }
+                        ?? trees[p].candidates(
+                            near: Array(z[(t * dimension)..<(t * dimension + dimension)]), slack: Self.slack, absoluteSlack: Self.absoluteSlack
+                        ) { already.contains(pool.sorted[$0]) }
                     chosen = nearestMahalanobis(
                         t, among: candidates, pool: pool, x: mahalanobis.x, inverseFactor: mahalanobis.inverseFactor)
                 } else if let mahalanobis {
@@ -97,23 +101,30 @@ struct NearestNeighborMatcher {
     /// present control the sequential search would propose is in the list (see `stillValid`);
     /// otherwise the unit is searched again on the current tree. The matches are therefore those of
     /// the sequential search, for any thread count.
-    func speculativeNeighbours(trees: [KDTree], pools: [ControlPool], poolIndex: [Int: Int], matches: [Int: [Int]]) -> [SpeculativeList?] {
-        guard let mahalanobis else { return [] }
-        let strata = strata, order = order
-        let x = mahalanobis.x, u = mahalanobis.inverseFactor
+    func speculativeNeighbours(
+        trees: [KDTree], whitened z: [Double], pools: [ControlPool], poolIndex: [Int: Int], matches: [Int: [Int]]
+    ) -> [SpeculativeList?] {
+        let strata = strata, order = order, dimension = trees[0].dimension
         return ParallelMap.map(order.count, threads: threads) { position -> SpeculativeList? in
             let t = order[position]
             guard let p = poolIndex[strata[t]] else { return nil }
             let already = matches[t] ?? [], pool = pools[p]
-            let k = 4, slack = 1e-9, absoluteSlack = 1e-12
+            let k = 4
             let found = trees[p].neighbours(
-                near: Self.whitenedRow(t, x, u), k: k, slack: slack, absoluteSlack: absoluteSlack,
+                near: Array(z[(t * dimension)..<(t * dimension + dimension)]), k: k, slack: Self.slack, absoluteSlack: Self.absoluteSlack,
                 excluding: already.isEmpty ? nil : { already.contains(pool.sorted[$0]) })
             // Complete up to the k-th distance with its slack (everything present is listed when fewer than k).
-            let threshold = found.count >= k ? found[k - 1].squaredDistance * (1 + slack) + absoluteSlack : .infinity
+            let threshold = found.count >= k ? Self.withSlack(found[k - 1].squaredDistance) : .infinity
             return SpeculativeList(neighbours: found, threshold: threshold)
         }
     }
+
+    /// The relative and absolute slack on whitened squared distances within which the tree proposes
+    /// controls for the exact comparison (the same for the sequential and the speculative searches).
+    static let slack = 1e-9, absoluteSlack = 1e-12
+
+    /// A squared distance with the slack added.
+    static func withSlack(_ d: Double) -> Double { d * (1 + slack) + absoluteSlack }
 
     /// A speculative search's result: neighbours nearest first, and the squared distance up to which
     /// every present control (as the tree stood) is listed.
@@ -126,7 +137,7 @@ struct NearestNeighborMatcher {
     /// list no longer decides them (its nearest present control is too close to its threshold).
     static func stillValid(_ list: SpeculativeList?, tree: KDTree) -> [Int]? {
         guard let list, let first = list.neighbours.first(where: { tree.contains($0.id) }) else { return nil }
-        let limit = first.squaredDistance * (1 + 1e-9) + 1e-12
+        let limit = withSlack(first.squaredDistance)
         guard limit <= list.threshold else { return nil }
         return list.neighbours.filter { $0.squaredDistance <= limit && tree.contains($0.id) }.map(\.id).sorted()
     }
