@@ -25,8 +25,6 @@ public struct KDTree: Sendable {
     /// search visits many leaves and the per-node cost outweighs the scanned points (measured: 10
     /// dimensions 3.1 s with leaves of 8, 1.8 s with 64; 3 dimensions 0.92 s with 8, 0.77 s with 32).
     let leafSize: Int
-    /// Coordinates, row-major: point i's coordinate j at i·p + j.
-    private let coordinates: [Double]
     /// Point identifiers in tree order (leaves own contiguous ranges).
     private var order: [Int]
     private var nodes: [Node] = []
@@ -45,18 +43,19 @@ public struct KDTree: Sendable {
         let n = coordinates.count / p
         dimension = p
         leafSize = min(64, max(16, 8 * p))
-        self.coordinates = coordinates
         order = Array(0..<n)
         leafOf = [Int](repeating: -1, count: n)
         present = [Bool](repeating: true, count: n)
-        if n > 0 { _ = build(0, n, parent: -1) }
+        if n > 0 { _ = build(0, n, parent: -1, coordinates) }
         sorted = order.flatMap { coordinates[($0 * p)..<($0 * p + p)] }
     }
 
     /// The number of points still present.
     public var count: Int { nodes.first?.present ?? 0 }
 
-    private mutating func build(_ start: Int, _ end: Int, parent: Int) -> Int {
+    /// Builds the subtree of tree positions `start..<end` from `coordinates` (row-major: point i's
+    /// coordinate j at i·p + j) and returns its node index.
+    private mutating func build(_ start: Int, _ end: Int, parent: Int, _ coordinates: [Double]) -> Int {
         let p = dimension
         let k = nodes.count
         nodes.append(Node(start: start, end: end, left: -1, right: -1, parent: parent, present: end - start))
@@ -90,8 +89,8 @@ public struct KDTree: Sendable {
             return va != vb ? va < vb : a < b
         }
         order.replaceSubrange(start..<end, with: slice)
-        let left = build(start, mid, parent: k)
-        let right = build(mid, end, parent: k)
+        let left = build(start, mid, parent: k, coordinates)
+        let right = build(mid, end, parent: k, coordinates)
         nodes[k].left = left
         nodes[k].right = right
         return k
