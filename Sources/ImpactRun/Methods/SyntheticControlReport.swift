@@ -183,7 +183,7 @@ enum SyntheticControlReport {
                 LineChart.Band(
                     x: c.periods.map(\.time), low: c.periods.map(\.lower), high: c.periods.map(\.upper), color: Palette.color(0),
                     opacity: 0.2))
-            gapChart.title += ", with conformal \(Int((c.level * 100).rounded()))% intervals"
+            gapChart.title += ", with conformal \(ConfidenceLevel.percent(c.level)) intervals"
         }
         gapChart.series.append(LineChart.Series(name: r.treated, x: times, y: r.periods.map(\.gap), color: Palette.color(0), width: 2.5))
         gapChart.horizontalLines = [(0, "")]
