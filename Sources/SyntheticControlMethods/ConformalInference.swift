@@ -89,7 +89,7 @@ public struct ConformalInference: Sendable {
             throw .invalidOption("conformal inference needs at least 2 pre-treatment periods and 1 post-treatment period")
         }
         guard gridSize >= 2 else { throw .invalidOption("the conformal grid needs at least 2 points") }
-        guard level > 0 && level < 1 else { throw .invalidOption("the level must be between 0 and 1") }
+        if let problem = ConfidenceLevel.problem(level) { throw .invalidOption(problem) }
         if case .iid(let draws) = permutations, draws < 1 { throw .invalidOption("conformal inference needs at least 1 permutation draw") }
         let post = Array(preCount..<t)
         let postSD = (post.reduce(0) { $0 + effects[$1] * effects[$1] } / Double(post.count)).squareRoot()
@@ -124,13 +124,8 @@ public struct ConformalInference: Sendable {
                 return .success(spec.pValue(residuals, tested: tested, rng: &rng))
             } catch { return .failure(error) }
         }
-        var p: [Double] = []
-        for r in pValues {
-            switch r {
-            case .success(let v): p.append(v)
-            case .failure(let e): throw e
-            }
-        }
+        // The first failure in task order, whatever the thread count.
+        let p = try pValues.map { (r) throws(SyntheticControlError) -> Double in try r.get() }
         var periods: [Period] = []
         for (i, s) in post.enumerated() {
             let base = i * (gridSize + 1)
@@ -170,15 +165,11 @@ public struct ConformalInference: Sendable {
                 total += 1
             }
         case .movingBlock:
+            // The tested places of each cyclic shift (the last, shift n, is the observed order).
+            var tail = [Double](repeating: 0, count: tested)
             for shift in 1...n {
-                var s = 0.0
-                if q == 1 {
-                    for i in (n - tested)..<n { s += abs(residuals[(i + shift) % n]) }
-                    s /= Double(tested).squareRoot()
-                } else {
-                    s = statistic(ArraySlice(((n - tested)..<n).map { residuals[($0 + shift) % n] }))
-                }
-                if s >= observed { exceed += 1 }
+                for (k, i) in ((n - tested)..<n).enumerated() { tail[k] = residuals[(i + shift) % n] }
+                if statistic(tail[...]) >= observed { exceed += 1 }
                 total += 1
             }
         }
