@@ -85,7 +85,6 @@ public enum StaggeredSyntheticControl {
             self.effectPeriods = effectPeriods
         }
 
-        var gapSeries: GapSeries { GapSeries(adoption: adoption, gaps: gaps, effectPeriods: effectPeriods) }
         public var averageEffect: Double {
             effectPeriods.reduce(0) { $0 + gaps[$1] } / Double(max(effectPeriods.count, 1))
         }
@@ -138,8 +137,8 @@ public enum StaggeredSyntheticControl {
         guard spec.placebos >= 0 else { throw .invalidOption("the number of placebo draws must be non-negative") }
         let never = panel.units.filter { spec.adoption[$0] == nil }
         guard never.count >= 2 else { throw .tooFewDonors(never.count) }
-        let actual = try fitAll(panel, spec, assignment: spec.adoption, never: never) { $0 }
-        let summary = summarize(actual.map(\.gapSeries), periods: panel.times)
+        let actual = try fitAll(panel, spec, assignment: spec.adoption, never: never)
+        let summary = summarize(actual, periods: panel.times)
         var overallDraws: [Double] = []
         var eventDraws: [Int: [Double]] = [:]
         var cohortDraws: [Double: [Double]] = [:]
@@ -159,10 +158,7 @@ public enum StaggeredSyntheticControl {
                 for (k, u) in treatedUnits.enumerated() { assignment[never[order[k]]] = spec.adoption[u]! }
                 let pool = never.filter { assignment[$0] == nil }
                 do throws(SyntheticControlError) {
-                    // Each fit is reduced to its gaps as soon as it is made: a draw holds T numbers per
-                    // unit, not the fits (whose donor matrices made memory grow as N·T per unit).
-                    let gaps = try fitAll(panel, innerSpec, assignment: assignment, never: pool) { $0.gapSeries }
-                    return .success(summarize(gaps, periods: panel.times))
+                    return .success(summarize(try fitAll(panel, innerSpec, assignment: assignment, never: pool), periods: panel.times))
                 } catch { return .failure(error) }
             }
             for d in draws {
@@ -207,7 +203,7 @@ public enum StaggeredSyntheticControl {
         let cohorts: [(Double, (Double, Int))]
     }
 
-    static func summarize(_ units: [GapSeries], periods: [Double]) -> Summaries {
+    static func summarize(_ units: [UnitEffect], periods: [Double]) -> Summaries {
         var all: [Double] = []
         var byEvent: [Int: [Double]] = [:]
         var byCohort: [Double: [Double]] = [:]
@@ -230,20 +226,11 @@ public enum StaggeredSyntheticControl {
             cohorts: byCohort.keys.sorted().map { ($0, avg(byCohort[$0]!)) })
     }
 
-    /// What a placebo draw keeps of a fitted unit: its gaps and the periods that count as effects.
-    struct GapSeries: Sendable {
-        let adoption: Double
-        let gaps: [Double]
-        let effectPeriods: [Int]
-    }
-
-    /// Fits every treated unit (or cohort) of `assignment` against `never` (plus not-yet-treated
-    /// units) and returns `keep` of each fit, made as soon as the fit is done so that only what is
-    /// kept stays in memory.
-    static func fitAll<Kept: Sendable>(
+    /// Fits every treated unit (or cohort) of `assignment` against `never` (plus not-yet-treated units).
+    static func fitAll(
         _ panel: Panel, _ spec: Specification, assignment: [String: Double],
-        never: [String], keep: @escaping @Sendable (UnitEffect) -> Kept
-    ) throws(SyntheticControlError) -> [Kept] {
+        never: [String]
+    ) throws(SyntheticControlError) -> [UnitEffect] {
         let treated = assignment.keys.sorted { (assignment[$0]!, $0) < (assignment[$1]!, $1) }
         let groups: [(name: String, adoption: Double, members: [String])] =
             switch spec.aggregation {
@@ -254,7 +241,7 @@ public enum StaggeredSyntheticControl {
         // derived from its index, so the result does not depend on the thread count. With one group
         // the fit itself may use the threads for its V-search starts.
         let fitThreads = groups.count > 1 ? 1 : spec.options.threads
-        let fitted = ParallelMap.map(groups.count, threads: spec.options.threads) { k -> Swift.Result<Kept, SyntheticControlError> in
+        let fitted = ParallelMap.map(groups.count, threads: spec.options.threads) { k -> Swift.Result<UnitEffect, SyntheticControlError> in
             let g = groups[k]
             let laterAdopters =
                 spec.donorPool == .notYetTreated
@@ -273,12 +260,12 @@ public enum StaggeredSyntheticControl {
                 options.threads = fitThreads
                 let fit = try SyntheticControl.fit(problem, options: options)
                 let effects = problem.postPeriodIndices.filter { windowEnd == nil || panel.times[$0] < windowEnd! }
-                return .success(keep(UnitEffect(name: g.name, adoption: g.adoption, members: g.members, fit: fit, effectPeriods: effects)))
+                return .success(UnitEffect(name: g.name, adoption: g.adoption, members: g.members, fit: fit, effectPeriods: effects))
             } catch {
                 return .failure(error)
             }
         }
         // The first failure in group order, whatever the thread count.
-        return try fitted.map { (r) throws(SyntheticControlError) -> Kept in try r.get() }
+        return try fitted.map { (r) throws(SyntheticControlError) -> UnitEffect in try r.get() }
     }
 }
