@@ -182,3 +182,37 @@ struct RunnerMessage: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
+
+/// Conformal inference's settings (`inference: conformal` in `synth` and `augsynth`), declared once.
+public struct ConformalKeys: KeySet {
+    let permutations = DefaultedKey<ConformalPermutations>(
+        "permutations", "conformal: iid (random permutations of the residuals) or block (moving block)", default: .iid)
+    let draws = DefaultedKey<Int>(
+        "draws", "conformal: random permutations per null (iid)", default: 1000, rule: { $0 >= 100 ? nil : "must be at least 100" })
+    let grid = DefaultedKey<Int>(
+        "grid", "conformal: nulls per period for the intervals (att ± 2·√(mean post att²))", default: 50,
+        rule: { $0 >= 2 ? nil : "must be at least 2" })
+    public init() {}
+}
+
+/// `permutations` of conformal inference.
+public enum ConformalPermutations: String, SettingChoice {
+    case iid, block
+}
+
+extension SettingsReader {
+    /// The conformal-inference settings when `conformal` is true (its seed and threads come from the
+    /// run); otherwise nil, and any conformal key given is an error naming it.
+    public func conformal(_ group: KeyPath<Keys, ConformalKeys>, when conformal: Bool, level: Double) throws -> ConformalInference? {
+        let permutations = group.appending(path: \.permutations), draws = group.appending(path: \.draws), grid = group.appending(path: \.grid)
+        guard conformal else {
+            for (name, given) in [("permutations", has(permutations)), ("draws", has(draws)), ("grid", has(grid))] where given {
+                throw issue("'\(name)' applies to 'inference: conformal'")
+            }
+            return nil
+        }
+        var c = ConformalInference(gridSize: try self(grid), level: level)
+        c.permutations = try self(permutations) == .iid ? .iid(draws: try self(draws)) : .movingBlock
+        return c
+    }
+}

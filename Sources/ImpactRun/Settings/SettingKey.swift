@@ -167,23 +167,6 @@ public struct PanelKeys: KeySet {
     public init() {}
 }
 
-/// Conformal inference's settings (`inference: conformal` in `synth` and `augsynth`), declared once.
-public struct ConformalKeys: KeySet {
-    let permutations = DefaultedKey<ConformalPermutations>(
-        "permutations", "conformal: iid (random permutations of the residuals) or block (moving block)", default: .iid)
-    let draws = DefaultedKey<Int>(
-        "draws", "conformal: random permutations per null (iid)", default: 1000, rule: { $0 >= 100 ? nil : "must be at least 100" })
-    let grid = DefaultedKey<Int>(
-        "grid", "conformal: nulls per period for the intervals (att ± 2·√(mean post att²))", default: 50,
-        rule: { $0 >= 2 ? nil : "must be at least 2" })
-    public init() {}
-}
-
-/// `permutations` of conformal inference.
-public enum ConformalPermutations: String, SettingChoice {
-    case iid, block
-}
-
 /// Keys that mean the same in every method, declared once.
 public enum CommonKeys {
     /// `level`: the confidence level of every interval the method reports.

@@ -1,5 +1,3 @@
-import SyntheticControlMethods
-
 /// Reads one analysis's settings through its method's declared keys.
 ///
 /// Every value is decoded by the key's type, checked against the key's rule, and, for keys that
@@ -36,21 +34,6 @@ public final class SettingsReader<Keys: KeySet> {
     /// The panel columns `unit`, `time` and `outcome` of a `PanelKeys` group.
     public func panel(_ group: KeyPath<Keys, PanelKeys>) throws -> (unit: String, time: String, outcome: String) {
         (try self(group.appending(path: \.unit)), try self(group.appending(path: \.time)), try self(group.appending(path: \.outcome)))
-    }
-
-    /// The conformal-inference settings when `conformal` is true (its seed and threads come from the
-    /// run); otherwise nil, and any conformal key given is an error naming it.
-    public func conformal(_ group: KeyPath<Keys, ConformalKeys>, when conformal: Bool, level: Double) throws -> ConformalInference? {
-        let permutations = group.appending(path: \.permutations), draws = group.appending(path: \.draws), grid = group.appending(path: \.grid)
-        guard conformal else {
-            for (name, given) in [("permutations", has(permutations)), ("draws", has(draws)), ("grid", has(grid))] where given {
-                throw issue("'\(name)' applies to 'inference: conformal'")
-            }
-            return nil
-        }
-        var c = ConformalInference(gridSize: try self(grid), level: level)
-        c.permutations = try self(permutations) == .iid ? .iid(draws: try self(draws)) : .movingBlock
-        return c
     }
 
     /// Whether the config gives `key` (with a non-null value).
