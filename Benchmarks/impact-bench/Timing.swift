@@ -2,7 +2,8 @@ import Foundation
 
 /// Wall-clock timing helpers for the benchmarks.
 enum Timing {
-    /// Median seconds of `repeats` runs of `body` (after one warm-up run).
+    /// Median seconds of `repeats` runs of `body` (after one warm-up run); with `BENCH_TIMES` set in the
+    /// environment every run's time is printed too, to judge the spread.
     static func median(repeats: Int = 5, _ body: () throws -> Void) rethrows -> Double {
         try body()
         var times: [Double] = []
