@@ -42,3 +42,9 @@ public func maxRelativeError(_ a: [Double], _ b: [Double], floor: Double = 1e-30
     guard a.count == b.count else { return .infinity }
     return zip(a, b).map { relativeError($0, $1, floor: floor) }.max() ?? 0
 }
+
+/// The largest elementwise absolute difference between two arrays of equal length (infinite if lengths differ).
+public func maxAbsoluteDifference(_ a: [Double], _ b: [Double]) -> Double {
+    guard a.count == b.count else { return .infinity }
+    return zip(a, b).map { abs($0 - $1) }.max() ?? 0
+}
