@@ -33,37 +33,49 @@ struct PartiallyPooledTests {
             let average: Double
         }
         let nu: Double
-        let global_l2: Double
-        let ind_l2: Double
-        let separate_global_l2: Double
-        let separate_ind_l2: Double
-        let scaled_global_l2: Double
-        let scaled_ind_l2: Double
+        let globalL2: Double
+        let indL2: Double
+        let separateGlobalL2: Double
+        let separateIndL2: Double
+        let scaledGlobalL2: Double
+        let scaledIndL2: Double
         let average: Double
-        let event_time: [String: Double]
+        let eventTime: [String: Double]
         let units: [UnitWeights]
-        let covariate_imbalance: [String: Double]?
+        let covariateImbalance: [String: Double]?
+
+        enum CodingKeys: String, CodingKey {
+            case nu, average, units
+            case globalL2 = "global_l2"
+            case indL2 = "ind_l2"
+            case separateGlobalL2 = "separate_global_l2"
+            case separateIndL2 = "separate_ind_l2"
+            case scaledGlobalL2 = "scaled_global_l2"
+            case scaledIndL2 = "scaled_ind_l2"
+            case eventTime = "event_time"
+            case covariateImbalance = "covariate_imbalance"
+        }
     }
     static let reference = try! JSONDecoder().decode(
         [String: Reference].self, from: Foundation.Data(contentsOf: TestData.fixture("SyntheticControlTests", "multisynth_osqp.json")))
 
     static func compare(_ r: PartiallyPooledSyntheticControl.Result, _ ref: Reference, weights: Bool, tolerance: Double) {
         #expect(relativeError(r.nu, ref.nu) < tolerance, "nu \(r.nu) vs \(ref.nu)")
-        #expect(relativeError(r.separateImbalance.global, ref.separate_global_l2) < tolerance)
-        #expect(relativeError(r.separateImbalance.individual, ref.separate_ind_l2) < tolerance)
-        #expect(relativeError(r.imbalance.global, ref.global_l2) < tolerance, "global \(r.imbalance.global) vs \(ref.global_l2)")
-        #expect(relativeError(r.imbalance.individual, ref.ind_l2) < tolerance, "ind \(r.imbalance.individual) vs \(ref.ind_l2)")
-        #expect(relativeError(r.scaledGlobal, ref.scaled_global_l2) < tolerance)
-        #expect(relativeError(r.scaledIndividual, ref.scaled_ind_l2) < tolerance)
+        #expect(relativeError(r.separateImbalance.global, ref.separateGlobalL2) < tolerance)
+        #expect(relativeError(r.separateImbalance.individual, ref.separateIndL2) < tolerance)
+        #expect(relativeError(r.imbalance.global, ref.globalL2) < tolerance, "global \(r.imbalance.global) vs \(ref.globalL2)")
+        #expect(relativeError(r.imbalance.individual, ref.indL2) < tolerance, "ind \(r.imbalance.individual) vs \(ref.indL2)")
+        #expect(relativeError(r.scaledGlobal, ref.scaledGlobalL2) < tolerance)
+        #expect(relativeError(r.scaledIndividual, ref.scaledIndL2) < tolerance)
         guard weights else { return }
         // Effects are smooth in the weights: they agree far more closely than the weights (OSQP's polish
         // and the block descent each stop within about 1e-7 of the optimum's weights).
         let effectTolerance = tolerance / 10
         #expect(abs(r.average.estimate - ref.average) < effectTolerance, "ATT \(r.average.estimate) vs \(ref.average)")
-        #expect(r.eventTime.count == ref.event_time.count)
+        #expect(r.eventTime.count == ref.eventTime.count)
         for e in r.eventTime {
             let key = String(e.term!.dropFirst("event time ".count))
-            #expect(abs(e.estimate - ref.event_time[key]!) < effectTolerance, "event time \(key)")
+            #expect(abs(e.estimate - ref.eventTime[key]!) < effectTolerance, "event time \(key)")
         }
         for u in ref.units {
             let mine = r.units.first { $0.name == u.unit }!
@@ -106,7 +118,7 @@ struct PartiallyPooledTests {
         // W is a population (about 10⁶): weights equal to 1e-6 give its imbalance to about 1e-6 of its size.
         let w = try Self.ehecTable.numeric("W")
         let scale = w.reduce(0, +) / Double(w.count)
-        #expect(abs(r.covariateImbalance["W"]! - ref.covariate_imbalance!["W"]!) < 1e-6 * scale)
+        #expect(abs(r.covariateImbalance["W"]! - ref.covariateImbalance!["W"]!) < 1e-6 * scale)
     }
 
     @Test("mpdta, 191 treated counties, covariate lpop, no intercept shift, λ = 0.1")
@@ -116,7 +128,7 @@ struct PartiallyPooledTests {
         ).estimate(Self.mpdta)
         let ref = Self.reference["mpdta_covariate_no_fixed_effects"]!
         Self.compare(r, ref, weights: true, tolerance: 1e-6)
-        #expect(abs(r.covariateImbalance["lpop"]! - ref.covariate_imbalance!["lpop"]!) < 1e-6)
+        #expect(abs(r.covariateImbalance["lpop"]! - ref.covariateImbalance!["lpop"]!) < 1e-6)
     }
 
     @Test("ν = 0 is a separate synthetic control per unit: each unit's imbalance equals its own SCM's pre-period gaps")
