@@ -23,7 +23,8 @@ if arguments.contains("--help") || arguments.contains("-h") {
     exit(0)
 }
 let knownNames: Set<String> = [
-    "csv", "ols", "panel", "wild", "did", "sensitivity", "dose", "match", "mahalanobis", "abadie-imbens", "scale", "placebo-scale", "validate", "conformal", "multisynth",
+    "csv", "ols", "panel", "wild", "did", "sensitivity", "dose", "match", "mahalanobis", "abadie-imbens", "scale", "placebo-scale", "validate", "conformal",
+    "multisynth",
     "synth",
     "staggered", "all"
 ]

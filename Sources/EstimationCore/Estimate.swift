@@ -136,7 +136,7 @@ public struct Inference: Sendable, Codable, Equatable {
     public var summary: String {
         var parts: [String] = [type ?? kind.rawValue]
         if let clusters { parts.append("\(clusters) clusters") }
-        if let replications { parts.append("\(replications) draws") }
+        if let replications { parts.append("\(replications) \(kind == .jackknife ? "refits" : "draws")") }
         switch df {
         case .residual?: parts.append("t with n − k df")
         case .clustersMinusOne?: parts.append("t with G − 1 df")

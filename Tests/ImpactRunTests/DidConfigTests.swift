@@ -151,6 +151,24 @@ struct CrossValidatedSynthConfigTests {
         #expect(abs(ridge.averageEffect - -0.0401) <= 0.00005)
         let rc = try #require(ridge.conformal)
         #expect(abs(rc.jointPValue - 0.071) <= 3 * (0.071 * 0.929 / 1000).squareRoot() + 0.0005, "joint p \(rc.jointPValue)")
+        // Medicaid expansion with multisynth: ν and the imbalances of the OSQP transcription of augsynth's QP
+        // (Tests/Fixtures/Generators/multisynth_osqp.py, case ehec_leads3), and the jackknife's refits.
+        let m = try #require(output.analyses.first { $0.name == "medicaid-multisynth" }?.result as? MultisynthResult)
+        struct Reference: Decodable {
+            let nu: Double, global: Double, individual: Double
+            enum CodingKeys: String, CodingKey {
+                case nu
+                case global = "global_l2"
+                case individual = "ind_l2"
+            }
+        }
+        let all = try JSONDecoder().decode(
+            [String: Reference].self, from: Data(contentsOf: TestData.fixture("SyntheticControlTests", "multisynth_osqp.json")))
+        let ref = try #require(all["ehec_leads3"])
+        #expect(abs(m.nu - ref.nu) <= 1e-6 * ref.nu && abs(m.imbalance.global - ref.global) <= 1e-6 * ref.global)
+        #expect(abs(m.imbalance.individual - ref.individual) <= 1e-6 * ref.individual)
+        #expect(m.units.count == 30 && m.eventTime.count == 14 && m.average.inference.replications == 46)
+        #expect(m.average.standardError! > 0 && m.average.lower! < m.average.estimate && m.average.pValue! < 0.001)
     }
 
     @Test("conformal settings without 'inference: conformal', and conformal without outcome-only weights, are errors naming the key")
@@ -162,6 +180,17 @@ struct CrossValidatedSynthConfigTests {
         #expect {
             try parseExample(text.replacingOccurrences(of: "    predictor_weights: outcome-only\n", with: "    predictor_weights: optimized\n"))
         } throws: { "\($0)".contains("set 'predictor_weights: outcome-only'") }
+    }
+
+    @Test("multisynth settings out of range name their key")
+    func multisynthKeys() throws {
+        let text = try String(contentsOf: TestData.example("synth_inference.yaml"), encoding: .utf8)
+        #expect {
+            try parseExample(text.replacingOccurrences(of: "    leads: 3\n", with: "    leads: 3\n    nu: 1.5\n"))
+        } throws: { "\($0)".contains("nu") && "\($0)".contains("must lie between 0 and 1") }
+        #expect {
+            try parseExample(text.replacingOccurrences(of: "    inference: jackknife\n", with: "    inference: placebo\n"))
+        } throws: { "\($0)".contains("'placebo' is not available for multisynth; use one of: jackknife, bootstrap, none") }
     }
 
     @Test("cross_validation needs one training predictor per main predictor")

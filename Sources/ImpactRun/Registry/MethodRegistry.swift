@@ -11,6 +11,7 @@ public enum MethodRegistry {
         SyntheticControlAnalysis.self,
         AugmentedSyntheticControlAnalysis.self,
         SyntheticDiDAnalysis.self,
+        MultisynthAnalysis.self,
         EventStudyAnalysis.self,
         StaggeredDiDAnalysis.self,
         SensitivityAnalysis.self,

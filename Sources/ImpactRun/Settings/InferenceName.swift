@@ -12,10 +12,12 @@ import Regression
 /// | `cr2` | bias-reduced cluster-robust sandwich (Bell & McCaffrey) | clubSandwich's CR2; t with Satterthwaite df per coefficient |
 /// | `wild` | wild cluster bootstrap (restricted by default) | boottest's WCR; p-value and test-inversion interval |
 /// | `placebo` | placebo (permutation) distribution over untreated units | p = rank/(J+1) for synthetic control |
-/// | `jackknife` | jackknife over units | synthdid's Algorithm 3 |
+/// | `jackknife` | jackknife over units | synthdid's Algorithm 3; multisynth: augsynth's delete-one-unit refit |
+/// | `bootstrap` | bootstrap with the method's own resampling | multisynth: augsynth's wild bootstrap of units (Mammen) |
+/// | `conformal` | conformal inference by permuting residuals under the null | Chernozhukov, Wüthrich & Zhu (2021), as augsynth |
 /// | `none` | no uncertainty | |
 public enum InferenceName: String, SettingChoice {
-    case classical, hc0, hc1, hc2, hc3, cr0, cr1, cr2, wild, placebo, jackknife, conformal, none
+    case classical, hc0, hc1, hc2, hc3, cr0, cr1, cr2, wild, placebo, jackknife, bootstrap, conformal, none
 
     /// The sandwich estimator this name selects, for regression-based methods.
     public var varianceEstimator: VarianceEstimator? { VarianceEstimator(rawValue: rawValue) }

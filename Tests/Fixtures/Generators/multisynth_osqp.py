@@ -198,6 +198,7 @@ def main():
     mpdta["first.treat"] = mpdta["first.treat"].replace(0, np.inf).astype(float)
     out = {
         "ehec_default": multisynth(ehec, "stfips", "year", "dins", "yexp2"),
+        "ehec_leads3": multisynth(ehec, "stfips", "year", "dins", "yexp2", n_leads=3),
         "ehec_nu_half_ridge": multisynth(ehec, "stfips", "year", "dins", "yexp2", nu=0.5, lam=1e-2, n_leads=3),
         "ehec_no_fixed_effects": multisynth(ehec, "stfips", "year", "dins", "yexp2", fixedeff=False, lam=1e-2),
         "ehec_covariate": multisynth(ehec, "stfips", "year", "dins", "yexp2", lam=1e-2, covariates=("W",)),
