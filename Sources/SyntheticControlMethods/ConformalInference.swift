@@ -70,6 +70,11 @@ public struct ConformalInference: Sendable {
         public let periods: [Period]
         public let level: Double
         public let permutations: Permutations
+        /// T₀: a single period's test ranks its residual among T₀ + 1, so its p-value is about 1/(T₀ + 1) at least.
+        public let prePeriods: Int
+
+        /// Whether a single period's test can reject at `level` at all: 1/(T₀ + 1) < 1 − level.
+        public var periodTestsCanReject: Bool { 1 / Double(prePeriods + 1) < (1 - level) - 1e-12 }
     }
 
     /// Runs the joint test and every period's test and interval.
@@ -137,7 +142,7 @@ public struct ConformalInference: Sendable {
                     time: times[s], estimate: effects[s], lower: accepted.min() ?? .nan, upper: accepted.max() ?? .nan,
                     pValue: ps[gridSize], nulls: grid, nullPValues: ps))
         }
-        return Result(jointPValue: p[p.count - 1], periods: periods, level: level, permutations: permutations)
+        return Result(jointPValue: p[p.count - 1], periods: periods, level: level, permutations: permutations, prePeriods: preCount)
     }
 
     /// The statistic of the last `tested` residuals.
@@ -225,5 +230,54 @@ extension AugmentedSyntheticControl {
         let scm = SimplexLeastSquares(a: x0, b: x1).solve().weights
         let ridge = try ridgeCorrection(x0: x0, x1: x1, weights: scm, lambda: lambda)
         return zip(scm, ridge).map { $0 + $1 }
+    }
+}
+
+extension SyntheticDiD.Estimate {
+    /// Conformal inference for the treated units' average (see `ConformalInference`). Under a null every
+    /// period given is a pre-period, so a refit is the estimator's unit-weight problem on those periods:
+    /// ω by synthdid's Frank–Wolfe with this fit's ζ_ω and stopping rule held fixed (as augsynth holds
+    /// λ for the ridge ASCM), the counterfactual Σⱼ ωⱼ y₀ⱼₜ plus, for SDID and DiD, the intercept that
+    /// matches the treated average's mean over those periods (the time weights have no post periods
+    /// to weigh and drop out). SC refits have no intercept; DiD keeps uniform ω.
+    ///
+    /// The effects that centre the grids are the treated average less ω'Y₀ less the fit's λ-weighted
+    /// pre-period level, in every period.
+    public func conformalInference(_ spec: ConformalInference, times: [Double]) throws(SyntheticControlError) -> ConformalInference.Result {
+        let n = y.rows, t = y.columns
+        guard times.count == t else { throw .invalidOption("conformal inference needs one label per period") }
+        let n1 = Double(n - n0)
+        let y1 = (0..<t).map { s in (n0..<n).reduce(0) { $0 + y[$1, s] } / n1 }
+        var y0 = Matrix(rows: t, columns: n0)
+        for s in 0..<t { for i in 0..<n0 { y0[s, i] = y[i, s] } }
+        let synthetic = y0.multiplied(by: unitWeights)
+        let contrast = zip(y1, synthetic).map { $0 - $1 }
+        let level = (0..<t0).reduce(0) { $0 + timeWeights[$1] * contrast[$1] }
+        let effects = contrast.map { $0 - level }
+        let estimator = self.estimator, zeta = zetaOmega, noise = noiseLevel
+        return try spec.run(y1: y1, y0: y0, preCount: t0, times: times, effects: effects) { y1, y0 throws(SyntheticControlError) in
+            let rows = y0.rows, k = y0.columns
+            let omega: [Double]
+            if estimator == .differenceInDifferences {
+                omega = [Double](repeating: 1 / Double(k), count: k)
+            } else {
+                // [A | b]: periods × (controls, treated average), as synthdid's unit-weight problem.
+                var problem = Matrix(rows: rows, columns: k + 1)
+                for r in 0..<rows {
+                    for c in 0..<k { problem[r, c] = y0[r, c] }
+                    problem[r, k] = y1[r]
+                }
+                let intercept = estimator == .syntheticDiD
+                let first = SyntheticDiD.frankWolfe(problem, zeta: zeta, intercept: intercept, start: nil, minDecrease: 1e-5 * noise, maxIterations: 100)
+                omega = SyntheticDiD.frankWolfe(
+                    problem, zeta: zeta, intercept: intercept, start: SyntheticDiD.sparsify(first), minDecrease: 1e-5 * noise, maxIterations: 10_000)
+            }
+            var fitted = y0.multiplied(by: omega)
+            if estimator != .syntheticControl {
+                let shift = (0..<rows).reduce(0) { $0 + y1[$1] - fitted[$1] } / Double(rows)
+                for r in 0..<rows { fitted[r] += shift }
+            }
+            return fitted
+        }
     }
 }

@@ -371,6 +371,23 @@ struct SyntheticControlConfigTests {
         #expect { try parseExample(sdid + "\n    inference: jackknife") } throws: { "\($0)".contains("the jackknife needs at least 2 treated units") }
     }
 
+    @Test("sdid with conformal inference: the joint p-value on the effect, conformal.csv, the band, and its keys only with it")
+    func sdidConformal() throws {
+        let sdid = synthConfig.components(separatedBy: "\n    predictors:")[0].replacingOccurrences(of: "method: synth", with: "method: sdid")
+        let text = sdid + "\n    inference: conformal\n    permutations: block\n    grid: 10"
+        let out = try Runner.run(try parseExample(text), threads: 2)
+        let r = try #require(out.analyses[0].result as? SyntheticDiDResult)
+        let c = try #require(r.conformal)
+        #expect(r.effect.pValue == c.jointPValue && r.effect.inference.kind == .permutation && c.periods.count == 12)
+        // Moving-block p-values are multiples of 1/T (31 periods).
+        #expect(abs(c.jointPValue * 31 - (c.jointPValue * 31).rounded()) < 1e-9)
+        let files = try OutputWriter.render(out, command: ["test"], threads: 2)
+        #expect(files.contains { $0.0 == "prop99/conformal.csv" })
+        let svg = try #require(files.first { $0.0 == "prop99/effects.svg" }).1
+        #expect(String(decoding: svg, as: UTF8.self).contains("conformal 95% intervals"))
+        #expect { try parseExample(sdid + "\n    grid: 10") } throws: { "\($0)".contains("'grid' applies to 'inference: conformal'") }
+    }
+
     @Test("a synth config runs end to end; an unknown treated unit is caught before running")
     func run() throws {
         var text = synthConfig + "\n    inference: none"

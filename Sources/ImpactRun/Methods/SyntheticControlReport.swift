@@ -150,12 +150,7 @@ enum SyntheticControlReport {
                     fileName: "placebo_gaps.csv", headers: ["period"] + placebo.units.map(\.name),
                     rows: placebo.periods.indices.map { t in [.period(placebo.periods[t])] + placebo.units.map { .number($0.gaps[t]) } }))
         }
-        if let c = r.conformal {
-            attachments.append(
-                ReportTable(
-                    fileName: "conformal.csv", headers: ["period", "estimate", "lower", "upper", "p_value"],
-                    rows: c.periods.map { [.period($0.time), .number($0.estimate), .number($0.lower), .number($0.upper), .number($0.pValue)] }))
-        }
+        if let c = r.conformal { attachments.append(ConformalReport.table(c)) }
         if let loo = r.leaveOneOut {
             attachments.append(
                 ReportTable(
@@ -223,23 +218,7 @@ enum SyntheticControlReport {
             t += "; rank/(J+1): \(pClause: p.pValue)."
             blocks.append(.paragraph(t))
         }
-        if let c = r.conformal {
-            let how: String
-            switch c.permutations {
-            case .iid(let draws): how = "\(draws) random permutations of the residuals per null"
-            case .movingBlock: how = "moving-block permutations of the residuals"
-            }
-            blocks.append(
-                .paragraph(
-                    "\(strong: "Conformal inference") (Chernozhukov, Wüthrich & Zhu 2021; the estimator refitted on every period under each null, \(how)): joint test of no effect in any post-treatment period \(pClause: c.jointPValue). Each period's interval inverts its test over a grid of nulls."
-                ))
-            blocks.append(
-                .table(
-                    ReportTable(
-                        fileName: nil, caption: "Effects by period with conformal \(percent: c.level) intervals",
-                        columns: [.init("period", .left), .init("effect"), .init("lower"), .init("upper"), .init("p")],
-                        rows: c.periods.map { [.period($0.time), .number($0.estimate), .number($0.lower), .number($0.upper), .pValue($0.pValue)] })))
-        }
+        if let c = r.conformal { blocks += ConformalReport.blocks(c) }
         if let t = r.placeboInTime {
             var text: ReportText = "\(strong: "Placebo in time") (treatment moved to \(period: t.placeboTime), predictor periods shifted back with it"
             if !t.droppedPredictors.isEmpty { text += "; dropped for lack of earlier data: \(t.droppedPredictors.joined(separator: ", "))" }
@@ -269,6 +248,7 @@ enum SyntheticControlReport {
         if problem.prePeriodIndices.count < 5 {
             warnings.append("only \(problem.prePeriodIndices.count) pre-treatment period(s): the pre-period fit says little about the counterfactual")
         }
+        if let c = r.conformal { warnings += ConformalReport.warnings(c) }
         return MethodOutput(result: r, blocks: blocks, attachments: attachments, warnings: warnings)
     }
 }

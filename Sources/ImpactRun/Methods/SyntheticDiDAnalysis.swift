@@ -17,9 +17,10 @@ public struct SyntheticDiDAnalysis: AnalysisMethod {
         let treatmentTime = RequiredKey<Double>("treatment_time", "the first treated period")
         let estimator = DefaultedKey<SyntheticDiD.Estimator>("estimator", "sdid, sc or did", default: .syntheticDiD)
         let inference = OptionalKey<InferenceName>(
-            "inference", "placebo, jackknife or none",
+            "inference", "placebo, jackknife, conformal (Chernozhukov, Wüthrich & Zhu; for the treated average) or none",
             default: "placebo with one treated unit, jackknife with several",
-            rule: { InferenceName.supported([.placebo, .jackknife, .none], method: "sdid")([$0]) })
+            rule: { InferenceName.supported([.placebo, .jackknife, .conformal, .none], method: "sdid")([$0]) })
+        let conformal = ConformalKeys()
         let replications = DefaultedKey<Int>(
             "replications", "placebo draws", default: 200,
             rule: { $0 >= 2 ? nil : "at least 2 placebo replications are needed" })
@@ -32,6 +33,8 @@ public struct SyntheticDiDAnalysis: AnalysisMethod {
     public var inference: InferenceName
     public var replications: Int
     public var level: Double
+    /// With `inference: conformal`: the conformal procedure's settings (its seed and threads come from the run).
+    public var conformal: ConformalInference?
 
     public init(_ s: SettingsReader<Keys>, name: String) throws {
         (unit, time, outcome) = try s.panel(\.panel)
@@ -41,6 +44,7 @@ public struct SyntheticDiDAnalysis: AnalysisMethod {
         inference = try s(\.inference) ?? (treated.count > 1 ? .jackknife : .placebo)
         replications = try s(\.replications)
         level = try s(\.level)
+        conformal = try s.conformal(\.conformal, when: inference == .conformal, level: level)
         if inference == .jackknife && treated.count < 2 {
             throw s.issue(\.inference, "the jackknife needs at least 2 treated units; use 'placebo'")
         }
@@ -66,7 +70,20 @@ public struct SyntheticDiDAnalysis: AnalysisMethod {
         let t0 = p.times.filter { $0 < treatmentTime }.count
         let e = try SyntheticDiD.estimate(y.selectingRows(controls + treatedRows), controls: controls.count, prePeriods: t0, estimator: estimator)
         let effect: Estimate
+        var conformalResult: ConformalInference.Result?
         switch inference {
+        case .conformal:
+            var c = conformal!
+            c.seed = context.seed
+            c.threads = context.threads
+            let r = try e.conformalInference(c, times: p.times)
+            conformalResult = r
+            effect = Estimate(
+                estimate: e.estimate, standardError: nil, degreesOfFreedom: nil, statistic: nil, pValue: r.jointPValue, level: level,
+                lower: nil, upper: nil,
+                inference: Inference(
+                    kind: .permutation, type: "conformal joint test of no effect in every post period (Chernozhukov, Wüthrich & Zhu 2021)",
+                    replications: { if case .iid(let d) = r.permutations { return d } else { return nil } }()))
         case .placebo:
             let se = try e.placeboStandardError(replications: replications, seed: context.seed, threads: context.threads)
             effect = .wald(
@@ -86,8 +103,8 @@ public struct SyntheticDiDAnalysis: AnalysisMethod {
             unitWeights: zip(controls.map { p.units[$0] }, e.unitWeights).map { .init(label: $0, weight: $1) },
             timeWeights: zip(p.times.prefix(t0).map(formatNumber), e.timeWeights).map { .init(label: $0, weight: $1) },
             effectCurve: zip(post, e.effectCurve).map { .init(period: $0, effect: $1) },
-            noiseLevel: e.noiseLevel, zetaOmega: e.zetaOmega)
-        let attachments = [
+            noiseLevel: e.noiseLevel, zetaOmega: e.zetaOmega, conformal: conformalResult)
+        var attachments = [
             ReportTable(fileName: "unit_weights.csv", headers: ["unit", "weight"], rows: result.unitWeights.map { [.text($0.label), .number($0.weight)] }),
             ReportTable(fileName: "time_weights.csv", headers: ["period", "weight"], rows: result.timeWeights.map { [.text($0.label), .number($0.weight)] }),
             ReportTable(fileName: "effects.csv", headers: ["period", "effect"], rows: zip(post, e.effectCurve).map { [.period($0), .number($1)] })
@@ -95,6 +112,13 @@ public struct SyntheticDiDAnalysis: AnalysisMethod {
         var curve = LineChart(title: "\(context.analysis.name): effect by period (\(estimator.rawValue))", xLabel: "period", yLabel: "effect on \(outcome)")
         curve.series = [LineChart.Series(name: nil, x: post, y: e.effectCurve, color: Palette.color(0), markers: true)]
         curve.horizontalLines = [(0, ""), (e.estimate, "average \(ReportFormat.number(e.estimate))")]
+        if let c = conformalResult {
+            attachments.append(ConformalReport.table(c))
+            curve.bands = [
+                LineChart.Band(x: c.periods.map(\.time), low: c.periods.map(\.lower), high: c.periods.map(\.upper), color: Palette.color(0), opacity: 0.15)
+            ]
+            curve.title += ", with conformal \(ConfidenceLevel.percent(c.level)) intervals"
+        }
         let shown = result.unitWeights.filter { $0.weight > 1e-4 }.sorted { $0.weight > $1.weight }
         let bars = BarChart(title: "Unit weights ω", xLabel: "weight", categories: shown.map(\.label), values: shown.map(\.weight))
         let title: String =
@@ -106,13 +130,14 @@ public struct SyntheticDiDAnalysis: AnalysisMethod {
         let intro: ReportText =
             "\(title) for " + ReportText.joined(treated.map { "\(strong: $0)" }) + " from \(period: treatmentTime): estimate "
             + ReportText.estimate(effect) + ". Noise level σ̂ = \(number: e.noiseLevel), ζ_ω = \(number: e.zetaOmega)."
-        let blocks: [ReportBlock] = [
-            .paragraph(intro),
+        var blocks: [ReportBlock] = [.paragraph(intro)]
+        if let c = conformalResult { blocks += ConformalReport.blocks(c) }
+        blocks += [
             .table(ReportTable(headers: ["unit", "ω"], rows: shown.map { [.text($0.label), .number($0.weight)] })),
             .figure(ReportFigure(fileName: "effects.svg", caption: "Effect by period", svg: curve.render())),
             .figure(ReportFigure(fileName: "unit_weights.svg", caption: "Unit weights", svg: bars.render()))
         ]
-        return MethodOutput(result: result, blocks: blocks, attachments: attachments)
+        return MethodOutput(result: result, blocks: blocks, attachments: attachments, warnings: conformalResult.map(ConformalReport.warnings) ?? [])
     }
 }
 
@@ -131,7 +156,10 @@ public struct SyntheticDiDResult: Encodable, Sendable {
     public let noiseLevel: Double
     public let zetaOmega: Double
 
-    enum CodingKeys: String, CodingKey { case estimator, treated, treatmentTime, unitWeights, timeWeights, effectCurve, noiseLevel, zetaOmega }
+    /// With `inference: conformal`: the joint test and each post period's test and interval.
+    public var conformal: ConformalInference.Result? = nil
+
+    enum CodingKeys: String, CodingKey { case estimator, treated, treatmentTime, unitWeights, timeWeights, effectCurve, noiseLevel, zetaOmega, conformal }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(estimator, forKey: .estimator)
@@ -142,6 +170,7 @@ public struct SyntheticDiDResult: Encodable, Sendable {
         try c.encode(effectCurve, forKey: .effectCurve)
         try c.encode(noiseLevel, forKey: .noiseLevel)
         try c.encode(zetaOmega, forKey: .zetaOmega)
+        try c.encodeIfPresent(conformal, forKey: .conformal)
         try effect.encode(to: encoder)
     }
 }

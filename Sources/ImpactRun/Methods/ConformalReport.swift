@@ -1,0 +1,42 @@
+import EstimationCore
+import Reporting
+import SyntheticControlMethods
+
+/// The report of conformal inference, the same for every method that offers it (`synth`, `augsynth`, `sdid`).
+enum ConformalReport {
+    /// A paragraph with the joint test and the table of each period's effect, interval and p-value.
+    static func blocks(_ c: ConformalInference.Result) -> [ReportBlock] {
+        let how: String
+        switch c.permutations {
+        case .iid(let draws): how = "\(draws) random permutations of the residuals per null"
+        case .movingBlock: how = "moving-block permutations of the residuals"
+        }
+        return [
+            .paragraph(
+                "\(strong: "Conformal inference") (Chernozhukov, Wüthrich & Zhu 2021; the estimator refitted on every period under each null, \(how)): joint test of no effect in any post-treatment period \(pClause: c.jointPValue). Each period's interval inverts its test over a grid of nulls."
+            ),
+            .table(
+                ReportTable(
+                    fileName: nil, caption: "Effects by period with conformal \(percent: c.level) intervals",
+                    columns: [.init("period", .left), .init("effect"), .init("lower"), .init("upper"), .init("p")],
+                    rows: c.periods.map { [.period($0.time), .number($0.estimate), .number($0.lower), .number($0.upper), .pValue($0.pValue)] }))
+        ]
+    }
+
+    /// The warning when single periods' tests cannot reject at the level (too few pre-periods).
+    static func warnings(_ c: ConformalInference.Result) -> [String] {
+        guard !c.periodTestsCanReject else { return [] }
+        return [
+            "conformal inference with \(c.prePeriods) pre-treatment periods: a single period's p-value cannot fall much below "
+                + "1/\(c.prePeriods + 1) = \(ReportFormat.number(1 / Double(c.prePeriods + 1))), so at \(ConfidenceLevel.percent(c.level)) the per-period intervals "
+                + "are uninformative (p-values below it come from Monte Carlo error); rely on the joint test"
+        ]
+    }
+
+    /// `conformal.csv`: period, estimate, interval and p-value.
+    static func table(_ c: ConformalInference.Result) -> ReportTable {
+        ReportTable(
+            fileName: "conformal.csv", headers: ["period", "estimate", "lower", "upper", "p_value"],
+            rows: c.periods.map { [.period($0.time), .number($0.estimate), .number($0.lower), .number($0.upper), .number($0.pValue)] })
+    }
+}
