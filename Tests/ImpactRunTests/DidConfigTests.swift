@@ -144,12 +144,15 @@ struct CrossValidatedSynthConfigTests {
         }
         #expect(abs(kansas.averageEffect - -0.0294) <= 0.00005)
         let c = try #require(kansas.conformal)
+        // The joint test's p-value is the average effect's.
+        #expect(kansas.effect.pValue == c.jointPValue && kansas.effect.inference.kind == .permutation)
         #expect(abs(c.jointPValue - 0.34) <= 3 * (0.34 * 0.66 / 1000).squareRoot() + 0.005, "joint p \(c.jointPValue)")
         #expect(abs(c.periods[1].estimate - -0.041) <= 0.0005 && abs(c.periods[1].pValue - 0.026) <= 3 * (0.026 * 0.974 / 1000).squareRoot())
         // The ridge-augmented fit (augsynth's progfunc = "Ridge"): ATT -0.0401, joint p 0.071.
         let ridge = try #require(output.analyses.first { $0.name == "kansas-ridge-conformal" }?.result as? SyntheticControlResult)
         #expect(abs(ridge.averageEffect - -0.0401) <= 0.00005)
         let rc = try #require(ridge.conformal)
+        #expect(ridge.effect.pValue == rc.jointPValue)
         #expect(abs(rc.jointPValue - 0.071) <= 3 * (0.071 * 0.929 / 1000).squareRoot() + 0.0005, "joint p \(rc.jointPValue)")
         // Medicaid expansion with multisynth: ν and the imbalances of the OSQP transcription of augsynth's QP
         // (Tests/Fixtures/Generators/multisynth_osqp.py, case ehec_leads3), and the jackknife's refits.

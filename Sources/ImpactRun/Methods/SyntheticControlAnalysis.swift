@@ -240,9 +240,8 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
             estimator: v == nil ? "synthetic control (outcome only)" : "synthetic control (nested V)", problem: problem,
             weights: fit.weights, synthetic: fit.synthetic, gaps: fit.gaps, predictors: predictorRows,
             lossV: fit.lossV, lossW: fit.lossW, starts: fit.starts, ridgeLambda: nil, effectWindow: effectWindow,
-            placebo: placeboResult, placeboInTime: inTime, leaveOneOut: loo, level: level)
+            placebo: placeboResult, placeboInTime: inTime, leaveOneOut: loo, level: level, conformal: conformalResult)
         var cvResult = result
-        cvResult.conformal = conformalResult
         var cvBlocks: [ReportBlock] = []
         if let training {
             let tp = training.problem

@@ -79,7 +79,7 @@ public struct SyntheticControlResult: Encodable, Sendable {
         estimator: String, problem: SyntheticControlProblem, weights: [Double], synthetic: [Double], gaps: [Double],
         predictors: [Predictor], lossV: Double?, lossW: Double?, starts: [StartResult], ridgeLambda: Double?,
         effectWindow: [Double]?, placebo: PlaceboInSpace?, placeboInTime: InTime?, leaveOneOut: [LeaveOneOut]?,
-        level: Double
+        level: Double, conformal: ConformalInference.Result? = nil
     ) -> SyntheticControlResult {
         let window = PeriodSet.range(effectWindow)
         let pre = problem.prePeriodIndices
@@ -95,8 +95,16 @@ public struct SyntheticControlResult: Encodable, Sendable {
                     inference: Inference(
                         kind: .permutation, type: "placebo in space: rank/(J+1) of the post/pre RMSPE ratio",
                         replications: included - 1))
+            } ?? conformal.map { c in
+                // The joint conformal test of no effect in any post period: the p-value of the sharp null behind the average.
+                Estimate(
+                    estimate: average, standardError: nil, degreesOfFreedom: nil, statistic: nil, pValue: c.jointPValue, level: level,
+                    lower: nil, upper: nil,
+                    inference: Inference(
+                        kind: .permutation, type: "conformal joint test of no effect in every post period (Chernozhukov, Wüthrich & Zhu 2021)",
+                        replications: { if case .iid(let d) = c.permutations { return d } else { return nil } }()))
             } ?? .point(average, level: level)
-        return SyntheticControlResult(
+        var result = SyntheticControlResult(
             estimator: estimator, treated: problem.treatedUnit, treatmentTime: problem.treatmentTime,
             weights: zip(problem.donors, weights).map { .init(donor: $0, weight: $1) }, predictors: predictors,
             lossV: lossV, lossW: lossW, starts: starts, ridgeLambda: ridgeLambda,
@@ -108,6 +116,8 @@ public struct SyntheticControlResult: Encodable, Sendable {
                     exclusionMultiple: $0.exclusionMultiple, units: $0.units, periodPValues: $0.periodPValues)
             },
             placeboInTime: placeboInTime, leaveOneOut: leaveOneOut)
+        result.conformal = conformal
+        return result
     }
 }
 
@@ -316,16 +326,17 @@ public struct AugmentedSyntheticControlAnalysis: AnalysisMethod {
             donors: donors, exclude: exclude, predictors: [], fitPeriods: nil)
         let fit = try AugmentedSyntheticControl.fit(problem, lambda: lambda)
         let placeboResult = placebo ? try fit.placeboInSpace(threads: context.threads, fixedLambda: lambda != nil) : nil
-        let result = SyntheticControlResult.make(
-            estimator: "augmented synthetic control (ridge, λ = \(ReportFormat.number(fit.lambda)))", problem: problem,
-            weights: fit.weights, synthetic: fit.synthetic, gaps: fit.gaps, predictors: [], lossV: nil, lossW: nil, starts: [],
-            ridgeLambda: fit.lambda, effectWindow: effectWindow, placebo: placeboResult, placeboInTime: nil, leaveOneOut: nil, level: level)
-        var withConformal = result
+        var conformalResult: ConformalInference.Result?
         if var c = conformal {
             c.seed = context.seed
             c.threads = context.threads
-            withConformal.conformal = try fit.conformalInference(c)
+            conformalResult = try fit.conformalInference(c)
         }
+        let withConformal = SyntheticControlResult.make(
+            estimator: "augmented synthetic control (ridge, λ = \(ReportFormat.number(fit.lambda)))", problem: problem,
+            weights: fit.weights, synthetic: fit.synthetic, gaps: fit.gaps, predictors: [], lossV: nil, lossW: nil, starts: [],
+            ridgeLambda: fit.lambda, effectWindow: effectWindow, placebo: placeboResult, placeboInTime: nil, leaveOneOut: nil, level: level,
+            conformal: conformalResult)
         return SyntheticControlReport.output(context.analysis.name, problem: problem, result: withConformal, placebo: placeboResult)
     }
 }
