@@ -232,6 +232,8 @@ public enum OutputWriter {
         var report = RunReport.document(output, folders: folders)
         if let models, let folder = allFolders.last { report.sections.append((folder, models)) }
         files.insert(("report.md", Data(report.markdown.utf8)), at: 1)
+        let appendix = RunReport.provenance(output, command: command, threads: threads)
+        files.insert(("report.html", Data(report.html(appendix: [appendix]).utf8)), at: 2)
         let manifest = Manifest.make(output, command: command, threads: threads, files: files)
         files.append(("manifest.json", try encode(manifest)))
         return files

@@ -35,4 +35,31 @@ public enum RunReport {
             title: output.config.title ?? "ImpactEval report", introduction: introduction,
             sections: zip(folders, output.analyses).map { ($0, $1.section) })
     }
+
+    /// The HTML report's appendix: the inputs with their SHA-256, the config (its text as run), the
+    /// seed, the version and the platform, so that the one file says what produced it.
+    public static func provenance(_ output: RunOutput, command: [String], threads: Int) -> ReportSection {
+        var blocks: [ReportBlock] = [
+            .paragraph(
+                "ImpactEval \(ImpactEvalVersion.string), command \(code: command.joined(separator: " ")), seed \(String(output.config.seed)), \(threads) thread(s). "
+                    + "The same run folder holds \(code: "manifest.json") (every output's SHA-256) and \(code: "results.json") (every number)."),
+            .table(
+                ReportTable(
+                    caption: "Inputs",
+                    columns: [.init("data set", .left), .init("file", .left), .init("rows"), .init("columns"), .init("bytes"), .init("SHA-256", .left)],
+                    rows: output.inputs.map {
+                        [
+                            .text($0.name), .code($0.url.lastPathComponent), .integer($0.table.rowCount), .integer($0.table.columnNames.count),
+                            .integer($0.bytes), .code($0.sha256)
+                        ]
+                    })),
+            .table(
+                ReportTable(
+                    caption: "Config",
+                    columns: [.init("file", .left), .init("SHA-256", .left)],
+                    rows: [[.code((output.config.path as NSString).lastPathComponent), .code(Fingerprint.sha256(output.config.text))]]))
+        ]
+        blocks += [.paragraph("The config as run:"), .preformatted(output.config.text)]
+        return ReportSection(title: "Data and provenance", blocks: blocks)
+    }
 }

@@ -10,11 +10,14 @@ public struct ReportSection: Sendable {
     public var blocks: [ReportBlock]
     /// Tables written as CSV files and linked from the section, but not shown in it.
     public var attachments: [ReportTable]
+    /// The section's headline estimates, gathered into the report's summary table.
+    public var keyEstimates: [KeyEstimate]
 
-    public init(title: String, blocks: [ReportBlock] = [], attachments: [ReportTable] = []) {
+    public init(title: String, blocks: [ReportBlock] = [], attachments: [ReportTable] = [], keyEstimates: [KeyEstimate] = []) {
         self.title = title
         self.blocks = blocks
         self.attachments = attachments
+        self.keyEstimates = keyEstimates
     }
 
     /// Every table written to a file, shown or attached, in order, with its file name.
@@ -29,6 +32,18 @@ public struct ReportSection: Sendable {
     }
 }
 
+/// A headline estimate of an analysis (its average effect, say), shown in the report's summary table.
+public struct KeyEstimate: Sendable {
+    /// What is estimated, in a few words ("average effect on the treated").
+    public var label: String
+    public var estimate: Estimate
+
+    public init(_ label: String, _ estimate: Estimate) {
+        self.label = label
+        self.estimate = estimate
+    }
+}
+
 /// One block of a report section.
 public enum ReportBlock: Sendable {
     case paragraph(ReportText)
@@ -39,6 +54,8 @@ public enum ReportBlock: Sendable {
     case note(ReportText)
     /// Something that could mislead a reader (few clusters, poor fit, failed convergence).
     case warning(ReportText)
+    /// Text shown as written, in a fixed-width font (a config file).
+    case preformatted(String)
 }
 
 /// A table: typed columns and cells, rendered as a Markdown table and/or a CSV file.
@@ -115,5 +132,27 @@ public struct ReportDocument: Sendable {
         self.title = title
         self.introduction = introduction
         self.sections = sections
+    }
+
+    /// Every section's key estimates in one table (nil when no section has one): analysis, what is
+    /// estimated, estimate, standard error, interval, p-value and how the uncertainty was obtained.
+    public var summary: ReportTable? {
+        let rows: [[ReportTable.Cell]] = sections.flatMap { _, section in
+            section.keyEstimates.map { k -> [ReportTable.Cell] in
+                let e = k.estimate
+                return [
+                    .text(section.title.replacingOccurrences(of: "`", with: "")), .text(k.label), .number(e.estimate), .number(e.standardError),
+                    .interval(e.lower, e.upper),
+                    .pValue(e.pValue), .text(e.inference.kind == .none ? "none" : e.inference.summary)
+                ]
+            }
+        }
+        guard !rows.isEmpty else { return nil }
+        return ReportTable(
+            caption: "Key estimates (intervals at each analysis's level)",
+            columns: [
+                .init("analysis", .left), .init("estimate of", .left), .init("estimate"), .init("SE"), .init("interval", .left), .init("p"),
+                .init("uncertainty", .left)
+            ], rows: rows)
     }
 }

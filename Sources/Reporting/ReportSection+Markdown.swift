@@ -57,6 +57,7 @@ extension ReportSection {
             case .figure(let f): md += "![\(f.caption)](\(folder)/\(f.fileName))\n\n"
             case .note(let t): md += "*Note.* " + t.markdown + "\n\n"
             case .warning(let t): md += "> **Warning.** " + t.markdown + "\n\n"
+            case .preformatted(let text): md += "```\n" + text + (text.hasSuffix("\n") ? "" : "\n") + "```\n\n"
             }
         }
         let files = self.files.map(\.fileName)
@@ -72,6 +73,7 @@ extension ReportDocument {
     public var markdown: String {
         var md = "# \(title)\n\n"
         md += ReportSection(title: "", blocks: introduction).markdown(folder: ".")
+        if let summary { md += summary.markdown + "\n" }
         for (folder, section) in sections {
             md += "## \(section.title)\n\n" + section.markdown(folder: folder)
         }

@@ -47,7 +47,8 @@ public struct AbadieImbensAnalysis: AnalysisMethod {
         return MethodOutput(
             result: AbadieImbensResult(effect: e),
             blocks: [.paragraph(intro), .bullets([AdjustmentReport.effectText(e)])],
-            attachments: [AdjustmentReport.effectsCSV([e])])
+            attachments: [AdjustmentReport.effectsCSV([e])],
+            keyEstimates: [KeyEstimate("\(e.estimand.rawValue.uppercased()), \(e.method)", e.effect)])
     }
 }
 

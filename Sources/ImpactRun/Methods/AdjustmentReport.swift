@@ -108,7 +108,9 @@ enum AdjustmentReport {
         if !result.effects.isEmpty { attachments.append(effectsCSV(result.effects)) }
         var warnings: [String] = []
         if worst > 0.1 { warnings.append("covariate balance is poor after adjustment: the largest |SMD| is \(ReportFormat.number(worst)) (above 0.1)") }
-        return MethodOutput(result: result, blocks: blocks, attachments: attachments, warnings: warnings)
+        return MethodOutput(
+            result: result, blocks: blocks, attachments: attachments, warnings: warnings,
+            keyEstimates: result.effects.map { KeyEstimate("\($0.estimand.rawValue.uppercased()), \($0.method)", $0.effect) })
     }
 
     /// "ATT, difference in means: 1794 (SE 632.9, 95% CI … , p = 0.005; CR1, 185 clusters, …)".

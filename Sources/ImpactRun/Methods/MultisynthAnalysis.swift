@@ -208,6 +208,8 @@ struct MultisynthReport {
                     [.text("individual"), .number(r.imbalance.individual), .number(r.separateImbalance.individual), .number(r.uniformImbalance.individual)]
                 ])
         ]
-        return MethodOutput(result: r, blocks: blocks, attachments: attachments, warnings: warnings)
+        return MethodOutput(
+            result: r, blocks: blocks, attachments: attachments, warnings: warnings,
+            keyEstimates: [KeyEstimate("average effect over treated units", r.average)])
     }
 }

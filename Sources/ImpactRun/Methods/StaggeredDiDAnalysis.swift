@@ -273,7 +273,8 @@ public struct StaggeredDiDAnalysis: AnalysisMethod {
             warnings += analysis.warnings
             output.sensitivity = analysis.result
         }
-        return MethodOutput(result: output, blocks: blocks, warnings: warnings)
+        let headline = output.aggregations?.first { $0.aggregation == .simple }.map { KeyEstimate("overall ATT (simple aggregation)", $0.overall) }
+        return MethodOutput(result: output, blocks: blocks, warnings: warnings, keyEstimates: headline.map { [$0] } ?? [])
     }
 
     func runImputation(_ context: RunContext) throws -> MethodOutput<StaggeredDiDResult> {

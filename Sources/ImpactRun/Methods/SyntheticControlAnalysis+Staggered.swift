@@ -114,6 +114,8 @@ extension SyntheticControlAnalysis {
             warnings.append("no placebo draws (inference: none or replications: 0): the averages have no measure of uncertainty")
         }
         blocks.append(.figure(ReportFigure(fileName: "event_time.svg", caption: "Average gap by event time", svg: chart.render())))
-        return MethodOutput(result: result, blocks: blocks, attachments: attachments, warnings: warnings)
+        return MethodOutput(
+            result: result, blocks: blocks, attachments: attachments, warnings: warnings,
+            keyEstimates: [KeyEstimate("overall average effect (treated unit-periods)", r.overall.effect)])
     }
 }

@@ -187,7 +187,8 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
         options.threads = context.threads
         if let adoption {
             let out = try staggered(context, panel: p, adoption: adoption, options: options)
-            return MethodOutput(result: .staggered(out.result), blocks: out.blocks, attachments: out.attachments, warnings: out.warnings)
+            return MethodOutput(
+                result: .staggered(out.result), blocks: out.blocks, attachments: out.attachments, warnings: out.warnings, keyEstimates: out.keyEstimates)
         }
         guard let treated, let treatmentTime else { throw RunnerMessage("a single-unit synthetic control needs 'treated' and 'treatment_time'") }
         let problem = try SyntheticControlProblem(
@@ -272,7 +273,7 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
         let out = SyntheticControlReport.output(context.analysis.name, problem: problem, result: cvResult, placebo: placeboResult)
         return MethodOutput(
             result: .single(cvResult), blocks: Array(out.blocks.prefix(1)) + cvBlocks + out.blocks.dropFirst(), attachments: out.attachments,
-            warnings: out.warnings)
+            warnings: out.warnings, keyEstimates: out.keyEstimates)
     }
 }
 

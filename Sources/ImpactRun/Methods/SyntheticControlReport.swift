@@ -259,7 +259,9 @@ enum SyntheticControlReport {
             warnings.append("only \(problem.prePeriodIndices.count) pre-treatment period(s): the pre-period fit says little about the counterfactual")
         }
         if let c = r.conformal { warnings += ConformalReport.warnings(c) }
-        return MethodOutput(result: r, blocks: blocks, attachments: attachments, warnings: warnings)
+        return MethodOutput(
+            result: r, blocks: blocks, attachments: attachments, warnings: warnings,
+            keyEstimates: [KeyEstimate("average gap after treatment (\(r.treated))", r.effect)])
     }
 }
 

@@ -137,7 +137,9 @@ public struct SyntheticDiDAnalysis: AnalysisMethod {
             .figure(ReportFigure(fileName: "effects.svg", caption: "Effect by period", svg: curve.render())),
             .figure(ReportFigure(fileName: "unit_weights.svg", caption: "Unit weights", svg: bars.render()))
         ]
-        return MethodOutput(result: result, blocks: blocks, attachments: attachments, warnings: conformalResult.map(ConformalReport.warnings) ?? [])
+        return MethodOutput(
+            result: result, blocks: blocks, attachments: attachments, warnings: conformalResult.map(ConformalReport.warnings) ?? [],
+            keyEstimates: [KeyEstimate("average effect (\(estimator.rawValue))", effect)])
     }
 }
 

@@ -72,12 +72,17 @@ public struct MethodOutput<Result: Encodable & Sendable>: Sendable {
     public var attachments: [ReportTable]
     /// Things a reader should know before trusting a number; also listed in `results.json`.
     public var warnings: [String]
+    /// The analysis's headline estimates, for the report's summary table.
+    public var keyEstimates: [KeyEstimate]
 
-    public init(result: Result, blocks: [ReportBlock], attachments: [ReportTable] = [], warnings: [String] = []) {
+    public init(
+        result: Result, blocks: [ReportBlock], attachments: [ReportTable] = [], warnings: [String] = [], keyEstimates: [KeyEstimate] = []
+    ) {
         self.result = result
         self.blocks = blocks
         self.attachments = attachments
         self.warnings = warnings
+        self.keyEstimates = keyEstimates
     }
 }
 
@@ -90,7 +95,8 @@ extension AnalysisMethod {
         if let d = a.description { blocks.append(.paragraph(ReportText(stringLiteral: d))) }
         blocks += out.warnings.map { .warning(ReportText(stringLiteral: $0)) }
         blocks += out.blocks
-        let section = ReportSection(title: "\(a.name) (`\(a.method)` on `\(a.data)`)", blocks: blocks, attachments: out.attachments)
+        let section = ReportSection(
+            title: "\(a.name) (`\(a.method)` on `\(a.data)`)", blocks: blocks, attachments: out.attachments, keyEstimates: out.keyEstimates)
         return AnalysisOutput(name: a.name, method: a.method, data: a.data, result: out.result, section: section, warnings: out.warnings)
     }
 }
