@@ -15,7 +15,7 @@ struct Impact: ParsableCommand {
             "Impact evaluation from reproducible YAML configs: regression, matching and weighting, synthetic control, staggered DiD and its sensitivity to parallel trends, and dose–response curves.",
         discussion: "Methods (the 'method:' of an analysis):\n" + MethodRegistry.listing,
         version: ImpactEvalVersion.string,
-        subcommands: [Run.self, Validate.self],
+        subcommands: [Run.self, Validate.self, Verify.self],
         defaultSubcommand: nil)
 }
 
@@ -135,6 +135,32 @@ struct Validate: ParsableCommand {
             let data = try DataLoader.load(cfg)
             print("\(config): OK — \(cfg.analyses.count) analysis(es) on \(data.count) data set(s)")
             for a in cfg.analyses { print("  \(a.name): \(a.method) on \(a.data)") }
+        } catch {
+            printError("\(error)")
+            throw ExitCode.failure
+        }
+    }
+}
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Re-run a finished run from its manifest and report whether every output reproduces, or which input, setting or number differs.")
+
+    @Argument(help: "The folder 'impact run' wrote (it holds manifest.json).")
+    var runDirectory: String
+
+    func run() throws {
+        do {
+            let report = try Verifier.verify(runDirectory: URL(fileURLWithPath: runDirectory))
+            if report.isIdentical {
+                print("\(runDirectory): identical — \(report.identicalFiles.count) output files re-created with their recorded SHA-256")
+                return
+            }
+            print("\(runDirectory): differs (\(report.differences.count) difference(s); \(report.identicalFiles.count) output files identical)")
+            for d in report.differences { print("  \(d)") }
+            throw ExitCode.failure
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
             printError("\(error)")
             throw ExitCode.failure

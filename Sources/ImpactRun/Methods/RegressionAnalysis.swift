@@ -165,7 +165,12 @@ public struct RegressionAnalysis: AnalysisMethod {
             wildBootstrap: bootstrapped.isEmpty ? nil : bootstrapped, waldTest: waldTest, inferenceOrder: inference.map(\.rawValue))
         return MethodOutput(
             result: result, blocks: report(result, tables: ordered, bootstrap: bootstrapped, name: context.analysis.name),
-            attachments: [coefficientsCSV(ordered, bootstrap: bootstrapped)] + attachments, warnings: warnings(fit, result))
+            attachments: [coefficientsCSV(ordered, bootstrap: bootstrapped)] + attachments, warnings: warnings(fit, result),
+            // The treatment's coefficient under each requested inference, then the wild bootstrap's.
+            keyEstimates: treatment.map { t in
+                ordered.compactMap { table in table[t].map { KeyEstimate("coefficient of \(t) (\(table.estimator.rawValue))", $0) } }
+                    + bootstrapped.filter { $0.effect.term == t }.map { KeyEstimate("coefficient of \(t) (wild bootstrap)", $0.effect) }
+            } ?? [])
     }
 
     /// Few clusters, and coefficients of factors nested in the cluster column (their cluster-robust SEs are degenerate).
