@@ -15,7 +15,7 @@ struct Impact: ParsableCommand {
             "Impact evaluation from reproducible YAML configs: regression, matching and weighting, synthetic control, staggered DiD and its sensitivity to parallel trends, and dose–response curves.",
         discussion: "Methods (the 'method:' of an analysis):\n" + MethodRegistry.listing,
         version: ImpactEvalVersion.string,
-        subcommands: [Run.self, Validate.self, Verify.self],
+        subcommands: [Run.self, Validate.self, Verify.self, Schema.self],
         defaultSubcommand: nil)
 }
 
@@ -163,6 +163,33 @@ struct Verify: ParsableCommand {
             throw exit
         } catch {
             printError("\(error)")
+            throw ExitCode.failure
+        }
+    }
+}
+
+struct Schema: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the JSON Schema of config files (generated from the methods' declared keys), for editors to validate and complete configs.")
+
+    @Option(name: .shortAndLong, help: "Write the schema to this file instead of standard output (never overwrites without --force).")
+    var output: String?
+
+    @Flag(help: "Replace the output file if it exists.")
+    var force = false
+
+    func run() throws {
+        let text = MethodRegistry.configSchemaText
+        guard let output else {
+            print(text, terminator: "")
+            return
+        }
+        if FileManager.default.fileExists(atPath: output) && !force {
+            printError("\(output) exists; add --force to replace it")
+            throw ExitCode.failure
+        }
+        do { try Data(text.utf8).write(to: URL(fileURLWithPath: output)) } catch {
+            printError("cannot write \(output): \(error.localizedDescription)")
             throw ExitCode.failure
         }
     }

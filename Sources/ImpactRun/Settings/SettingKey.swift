@@ -19,6 +19,8 @@ public protocol AnySettingKey: Sendable {
     var expected: String { get }
     var choices: [String]? { get }
     var column: ColumnRole? { get }
+    /// The JSON Schema of the key's value (with its help and default as the description).
+    var jsonSchema: JSONValue { get }
 }
 
 /// A value that names columns: one column (`String`) or a list of them (`[String]`).
@@ -74,6 +76,14 @@ extension DeclaredKey {
     public var expected: String { Value.expected }
     public var choices: [String]? { Value.choices }
     public var column: ColumnRole? { declaration.column }
+    public var jsonSchema: JSONValue {
+        guard case .object(var schema) = SchemaOf.value(Value.self) else { return SchemaOf.value(Value.self) }
+        var text = help
+        if !isRequired { text += " (default: \(defaultText))" }
+        if case .string(let expected)? = schema["description"] { text += "; \(expected)" }
+        schema["description"] = .string(text)
+        return .object(schema)
+    }
 }
 
 /// A key that must be present.
