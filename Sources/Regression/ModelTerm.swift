@@ -33,7 +33,7 @@ public indirect enum ModelTerm: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The factors the term reads (directly or inside an interaction).
-    var factors: [String] {
+    public var factors: [String] {
         switch self {
         case .numeric: return []
         case .factor(let c): return [c]

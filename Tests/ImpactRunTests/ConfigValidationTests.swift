@@ -419,3 +419,39 @@ struct UnitValidationTests {
         #expect { try DataLoader.load(early) } throws: { "\($0)".contains("1960 leaves no period before it in column 'year' (1970–2000)") }
     }
 }
+
+@Suite("Model formulas in configs")
+struct FormulaConfigTests {
+    static let base = """
+        data:
+          nsw: ../Datasets/nsw_dehejia_wahba_445.tsv
+        analyses:
+          - name: adjusted
+            method: ols
+            data: nsw
+        """
+
+    @Test("a formula gives the same fit as the keys it replaces, and absorbs factors after '|'")
+    func sameAsKeys() throws {
+        let keys = try Runner.run(
+            try parseExample(Self.base + "\n    outcome: re78\n    treatment: t\n    covariates: [age, educ]\n    factors: [black]"), threads: 1)
+        let formula = try Runner.run(try parseExample(Self.base + "\n    formula: re78 ~ t + age + educ + i(black)\n    treatment: t"), threads: 1)
+        let a = try #require(keys.analyses[0].result as? RegressionResult), b = try #require(formula.analyses[0].result as? RegressionResult)
+        #expect(a.coefficients["hc1"] == b.coefficients["hc1"] && a.treatment == "t" && b.treatment == "t")
+        let absorbed = try Runner.run(try parseExample(Self.base + "\n    formula: re78 ~ t + age | educ"), threads: 1)
+        let c = try #require(absorbed.analyses[0].result as? RegressionResult)
+        #expect(c.absorbed != nil && c.coefficients["hc1"]?.rows.map(\.term) == ["t", "age"])
+    }
+
+    @Test("a malformed formula, a missing column in it and a key that clashes with it are errors naming the line and token")
+    func errors() throws {
+        #expect { try parseExample(Self.base + "\n    formula: re78 ~ t + + age") } throws: {
+            "\($0)".contains("test.yaml:7:14: analyses[0].formula: expected a column name at character 12, found '+' in 're78 ~ t + + age'")
+        }
+        #expect { try parseExample(Self.base + "\n    formula: re78 ~ t\n    covariates: [age]") } throws: {
+            "\($0)".contains("'covariates' and 'formula' both describe the model")
+        }
+        let missing = try parseExample(Self.base + "\n    formula: re78 ~ t + agee")
+        #expect { try DataLoader.load(missing) } throws: { "\($0)".contains("analyses[0].formula") && "\($0)".contains("'agee'") }
+    }
+}

@@ -34,7 +34,10 @@ public struct RegressionAnalysis: AnalysisMethod {
     public static let summary = "linear regression, absorbed FE; HC, CR1/CR2, wild bootstrap"
 
     public struct Keys: KeySet {
-        let outcome = CommonKeys.outcome
+        let formula = OptionalKey<String>(
+            "formula",
+            "the model in fixest's syntax, e.g. 'y ~ x1 + x2 + x1:x2 + i(region) | school + year' (instead of outcome, covariates, factors, intercept, absorb)")
+        let outcome = OptionalKey<String>("outcome", "outcome column", column: .numeric, default: "required unless 'formula'")
         let treatment = OptionalKey<String>("treatment", "treatment column, entered first and highlighted", column: .numeric)
         let covariates = CommonKeys.covariates
         let factors = CommonKeys.factors
@@ -61,6 +64,8 @@ public struct RegressionAnalysis: AnalysisMethod {
     }
 
     public var outcome: String
+    /// The right-hand side as written in `formula`, when one is given.
+    public var formulaTerms: [ModelTerm]?
     public var treatment: String?
     public var covariates: [String]
     public var factors: [String]
@@ -79,13 +84,48 @@ public struct RegressionAnalysis: AnalysisMethod {
     public var level: Double
 
     public init(_ s: SettingsReader<Keys>, name: String) throws {
-        outcome = try s(\.outcome)
         treatment = try s(\.treatment)
-        covariates = try s(\.covariates)
-        factors = try s(\.factors)
         reference = try s(\.reference)
-        intercept = try s(\.intercept)
-        absorb = try s(\.absorb)
+        if let text = try s(\.formula) {
+            let f: ModelFormula
+            do { f = try ModelFormula.parse(text) } catch { throw s.issue(\.formula, "\(error.message) in '\(text)'") }
+            let conflicting: [(String, Bool)] = [
+                ("outcome", s.has(\.outcome)), ("covariates", s.has(\.covariates)), ("factors", s.has(\.factors)),
+                ("intercept", s.has(\.intercept)), ("absorb", s.has(\.absorb))
+            ]
+            if let (key, _) = conflicting.first(where: \.1) {
+                throw s.issue(\.formula, "'\(key)' and 'formula' both describe the model; keep the formula or the keys")
+            }
+            if let treatment, !f.terms.contains(.numeric(treatment)) {
+                throw s.issue(\.treatment, "'\(treatment)' is not a numeric term of the formula; add it there to highlight it")
+            }
+            outcome = f.outcome
+            // The treatment first, as with the keys; the rest in the formula's order.
+            if let t = treatment {
+                formulaTerms = [ModelTerm.numeric(t)] + f.terms.filter { $0 != .numeric(t) }
+            } else {
+                formulaTerms = f.terms
+            }
+            let highlighted = treatment
+            covariates = f.terms.compactMap { if case .numeric(let c) = $0, c != highlighted { return c } else { return nil } }
+            var factorColumns: [String] = []
+            for c in f.terms.flatMap(\.factors) where !factorColumns.contains(c) { factorColumns.append(c) }
+            factors = factorColumns
+            intercept = f.intercept
+            absorb = f.absorb
+            let numeric = [f.outcome] + f.terms.flatMap(\.columnsUsed).filter { !factorColumns.contains($0) }
+            var numericColumns: [String] = []
+            for c in numeric where !numericColumns.contains(c) { numericColumns.append(c) }
+            s.requireColumns("formula", numericColumns, role: .numeric)
+            s.requireColumns("formula", factorColumns + f.absorb, role: .any)
+        } else {
+            guard let o = try s(\.outcome) else { throw s.issue("an 'ols' analysis needs 'outcome' (or a 'formula')") }
+            outcome = o
+            covariates = try s(\.covariates)
+            factors = try s(\.factors)
+            intercept = try s(\.intercept)
+            absorb = try s(\.absorb)
+        }
         dropSingletons = try s(\.dropSingletons)
         writeFixedEffects = try s(\.fixedEffects)
         if writeFixedEffects && absorb.isEmpty { throw s.issue(\.fixedEffects, "there are no absorbed fixed effects ('absorb') to write") }
@@ -130,7 +170,8 @@ public struct RegressionAnalysis: AnalysisMethod {
     /// The library specification this config describes.
     public var specification: ModelSpecification {
         var spec = ModelSpecification(
-            outcome: outcome, terms: ((treatment.map { [$0] } ?? []) + covariates).map(ModelTerm.numeric) + factors.map(ModelTerm.factor),
+            outcome: outcome,
+            terms: formulaTerms ?? ((treatment.map { [$0] } ?? []) + covariates).map(ModelTerm.numeric) + factors.map(ModelTerm.factor),
             referenceLevels: reference, intercept: intercept, weights: weights, clusters: cluster, absorb: absorb)
         spec.dropSingletons = dropSingletons
         spec.fixedEffectCounting = smallSample
