@@ -107,7 +107,7 @@ struct Run: ParsableCommand {
             let files = try OutputWriter.write(output, to: outURL, force: force, command: CommandLine.arguments, threads: threads)
             print("wrote \(files.count) files to \(outURL.path):")
             for a in output.analyses { print("  \(a.name) (\(a.method))") }
-            print("  report: \(outURL.appendingPathComponent("report.md").path)")
+            print("  report: \(outURL.appendingPathComponent("report.html").path) (also report.md)")
             if !output.failures.isEmpty {
                 for f in output.failures { printError("\(f)") }
                 printError("\(output.failures.count) analysis(es) failed; the others' results were written and the failures recorded in results.json")
