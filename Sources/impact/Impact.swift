@@ -61,6 +61,18 @@ func printError(_ message: String) {
     FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
 }
 
+/// Runs a subcommand's body: an `ExitCode` passes through, any other error is printed and exits 1.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let exit as ExitCode {
+        throw exit
+    } catch {
+        printError("\(error)")
+        throw ExitCode.failure
+    }
+}
+
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run every analysis in a config file and write results, tables, plots, a report and a manifest.")
@@ -92,7 +104,7 @@ struct Run: ParsableCommand {
         OutputWriter.removeStagingOnSignals()
         // --threads caps BLAS too (outside parallel loops, where it runs single-threaded), so the manifest is true.
         BLASLibrary.setThreadCount(threads)
-        do {
+        try reportingErrors {
             let cfg = try ConfigLoader.load(path: config)
             // The output folder is checked before any computing.
             for stale in try OutputWriter.preflight(outURL, force: force, config: cfg) {
@@ -113,11 +125,6 @@ struct Run: ParsableCommand {
                 printError("\(output.failures.count) analysis(es) failed; the others' results were written and the failures recorded in results.json")
                 throw ExitCode.failure
             }
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            printError("\(error)")
-            throw ExitCode.failure
         }
     }
 }
@@ -130,14 +137,11 @@ struct Validate: ParsableCommand {
     var config: String
 
     func run() throws {
-        do {
+        try reportingErrors {
             let cfg = try ConfigLoader.load(path: config)
             let data = try DataLoader.load(cfg)
             print("\(config): OK — \(cfg.analyses.count) analysis(es) on \(data.count) data set(s)")
             for a in cfg.analyses { print("  \(a.name): \(a.method) on \(a.data)") }
-        } catch {
-            printError("\(error)")
-            throw ExitCode.failure
         }
     }
 }
@@ -150,7 +154,7 @@ struct Verify: ParsableCommand {
     var runDirectory: String
 
     func run() throws {
-        do {
+        try reportingErrors {
             let report = try Verifier.verify(runDirectory: URL(fileURLWithPath: runDirectory))
             if report.isIdentical {
                 print("\(runDirectory): identical — \(report.identicalFiles.count) output files re-created with their recorded SHA-256")
@@ -158,11 +162,6 @@ struct Verify: ParsableCommand {
             }
             print("\(runDirectory): differs (\(report.differences.count) difference(s); \(report.identicalFiles.count) output files identical)")
             for d in report.differences { print("  \(d)") }
-            throw ExitCode.failure
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            printError("\(error)")
             throw ExitCode.failure
         }
     }
