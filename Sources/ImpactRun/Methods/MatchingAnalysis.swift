@@ -147,8 +147,8 @@ public struct MatchingAnalysis: BinaryTreatmentAnalysis {
         let variables = try AdjustmentReport.balanceVariables(
             table, rows: sample.rows, covariates: covariates + extra, factors: factors,
             distance: sample.propensityScores?.probabilities)
-        let before = Balance.table(variables, treated: sample.treated, estimand: .att)
-        let after = Balance.table(variables, treated: sample.treated, weights: sample.weights, estimand: .att)
+        let balance = Balance.tables(variables, treated: sample.treated, weights: [nil, sample.weights], estimand: .att)
+        let (before, after) = (balance[0], balance[1])
         let result = AdjustmentResult(
             method: sample.method, estimand: .att,
             counts: SampleCounts(

@@ -89,8 +89,8 @@ public struct WeightingAnalysis: BinaryTreatmentAnalysis {
         let variables = try AdjustmentReport.balanceVariables(
             table, rows: sample.rows, covariates: covariates, factors: factors,
             distance: sample.propensityScores?.probabilities)
-        let before = Balance.table(variables, treated: sample.treated, estimand: estimand)
-        let after = Balance.table(variables, treated: sample.treated, weights: sample.weights, estimand: estimand)
+        let balance = Balance.tables(variables, treated: sample.treated, weights: [nil, sample.weights], estimand: estimand)
+        let (before, after) = (balance[0], balance[1])
         let counts = SampleCounts(
             treated: sample.treated.filter { $0 }.count, control: sample.treated.filter { !$0 }.count,
             treatedUsed: after.treatedCount, controlUsed: after.controlCount, droppedRows: sample.droppedRows)
