@@ -73,6 +73,18 @@ public struct ConformalInference: Sendable {
         /// T₀: a single period's test ranks its residual among T₀ + 1, so its p-value is about 1/(T₀ + 1) at least.
         public let prePeriods: Int
 
+        /// `average` (the estimator's average effect) with the joint test's p-value: the p-value of the
+        /// sharp null of no effect in any post period behind it (no standard error or interval).
+        public func jointTest(of average: Double) -> Estimate {
+            let draws: Int? = if case .iid(let d) = permutations { d } else { nil }
+            return Estimate(
+                estimate: average, standardError: nil, degreesOfFreedom: nil, statistic: nil, pValue: jointPValue, level: level,
+                lower: nil, upper: nil,
+                inference: Inference(
+                    kind: .permutation, type: "conformal joint test of no effect in every post period (Chernozhukov, Wüthrich & Zhu 2021)",
+                    replications: draws))
+        }
+
         /// Whether a single period's test can reject at `level` at all: 1/(T₀ + 1) < 1 − level.
         public var periodTestsCanReject: Bool { 1 / Double(prePeriods + 1) < (1 - level) - 1e-12 }
     }
@@ -267,10 +279,8 @@ extension SyntheticDiD.Estimate {
                     for c in 0..<k { problem[r, c] = y0[r, c] }
                     problem[r, k] = y1[r]
                 }
-                let intercept = estimator == .syntheticDiD
-                let first = SyntheticDiD.frankWolfe(problem, zeta: zeta, intercept: intercept, start: nil, minDecrease: 1e-5 * noise, maxIterations: 100)
-                omega = SyntheticDiD.frankWolfe(
-                    problem, zeta: zeta, intercept: intercept, start: SyntheticDiD.sparsify(first), minDecrease: 1e-5 * noise, maxIterations: 10_000)
+                omega = SyntheticDiD.sparsifiedFrankWolfe(
+                    problem, zeta: zeta, intercept: estimator == .syntheticDiD, start: nil, minDecrease: 1e-5 * noise)
             }
             var fitted = y0.multiplied(by: omega)
             if estimator != .syntheticControl {

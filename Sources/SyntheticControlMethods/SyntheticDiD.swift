@@ -99,22 +99,16 @@ public enum SyntheticDiD {
         if s.updateLambda {
             // Time weights: rows are controls, columns the pre-periods and the post mean.
             let problem = yc.selectingRows(Array(0..<n0))
-            lambda = frankWolfe(
-                problem, zeta: s.zetaLambda, intercept: s.lambdaIntercept, start: initialLambda,
-                minDecrease: s.minDecrease, maxIterations: s.preSparsifyIterations)
-            lambda = frankWolfe(
-                problem, zeta: s.zetaLambda, intercept: s.lambdaIntercept, start: sparsify(lambda),
-                minDecrease: s.minDecrease, maxIterations: s.maxIterations)
+            lambda = sparsifiedFrankWolfe(
+                problem, zeta: s.zetaLambda, intercept: s.lambdaIntercept, start: initialLambda, minDecrease: s.minDecrease,
+                preSparsifyIterations: s.preSparsifyIterations, maxIterations: s.maxIterations)
         }
         if s.updateOmega {
             // Unit weights: rows are pre-periods, columns the controls and the treated mean.
             let problem = yc.selectingColumns(Array(0..<t0)).transposed
-            omega = frankWolfe(
-                problem, zeta: s.zetaOmega, intercept: s.omegaIntercept, start: initialOmega,
-                minDecrease: s.minDecrease, maxIterations: s.preSparsifyIterations)
-            omega = frankWolfe(
-                problem, zeta: s.zetaOmega, intercept: s.omegaIntercept, start: sparsify(omega),
-                minDecrease: s.minDecrease, maxIterations: s.maxIterations)
+            omega = sparsifiedFrankWolfe(
+                problem, zeta: s.zetaOmega, intercept: s.omegaIntercept, start: initialOmega, minDecrease: s.minDecrease,
+                preSparsifyIterations: s.preSparsifyIterations, maxIterations: s.maxIterations)
         }
         let n = y.rows, t = y.columns, n1 = n - n0, t1 = t - t0
         // τ̂ = [−ω, 1/N₁] Y [−λ, 1/T₁]ᵀ, and the effect curve.
@@ -155,6 +149,16 @@ public enum SyntheticDiD {
         let w = v.map { $0 <= top / 4 ? 0 : $0 }
         let s = w.reduce(0, +)
         return w.map { $0 / s }
+    }
+
+    /// synthdid's weight fit: `preSparsifyIterations` Frank–Wolfe steps, `sparsify`, then up to
+    /// `maxIterations` more from the sparsified weights.
+    static func sparsifiedFrankWolfe(
+        _ y: Matrix, zeta: Double, intercept: Bool, start: [Double]?, minDecrease: Double, preSparsifyIterations: Int = 100,
+        maxIterations: Int = 10_000
+    ) -> [Double] {
+        let first = frankWolfe(y, zeta: zeta, intercept: intercept, start: start, minDecrease: minDecrease, maxIterations: preSparsifyIterations)
+        return frankWolfe(y, zeta: zeta, intercept: intercept, start: sparsify(first), minDecrease: minDecrease, maxIterations: maxIterations)
     }
 
     /// Frank–Wolfe with exact line search for min ζ²‖x‖² + ‖A x − b‖²/rows over the simplex, where

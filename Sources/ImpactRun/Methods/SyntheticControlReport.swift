@@ -95,15 +95,7 @@ public struct SyntheticControlResult: Encodable, Sendable {
                     inference: Inference(
                         kind: .permutation, type: "placebo in space: rank/(J+1) of the post/pre RMSPE ratio",
                         replications: included - 1))
-            } ?? conformal.map { c in
-                // The joint conformal test of no effect in any post period: the p-value of the sharp null behind the average.
-                Estimate(
-                    estimate: average, standardError: nil, degreesOfFreedom: nil, statistic: nil, pValue: c.jointPValue, level: level,
-                    lower: nil, upper: nil,
-                    inference: Inference(
-                        kind: .permutation, type: "conformal joint test of no effect in every post period (Chernozhukov, Wüthrich & Zhu 2021)",
-                        replications: { if case .iid(let d) = c.permutations { return d } else { return nil } }()))
-            } ?? .point(average, level: level)
+            } ?? conformal?.jointTest(of: average) ?? .point(average, level: level)
         var result = SyntheticControlResult(
             estimator: estimator, treated: problem.treatedUnit, treatmentTime: problem.treatmentTime,
             weights: zip(problem.donors, weights).map { .init(donor: $0, weight: $1) }, predictors: predictors,

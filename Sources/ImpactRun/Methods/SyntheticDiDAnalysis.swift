@@ -78,12 +78,7 @@ public struct SyntheticDiDAnalysis: AnalysisMethod {
             c.threads = context.threads
             let r = try e.conformalInference(c, times: p.times)
             conformalResult = r
-            effect = Estimate(
-                estimate: e.estimate, standardError: nil, degreesOfFreedom: nil, statistic: nil, pValue: r.jointPValue, level: level,
-                lower: nil, upper: nil,
-                inference: Inference(
-                    kind: .permutation, type: "conformal joint test of no effect in every post period (Chernozhukov, Wüthrich & Zhu 2021)",
-                    replications: { if case .iid(let d) = r.permutations { return d } else { return nil } }()))
+            effect = r.jointTest(of: e.estimate)
         case .placebo:
             let se = try e.placeboStandardError(replications: replications, seed: context.seed, threads: context.threads)
             effect = .wald(
