@@ -105,7 +105,8 @@ extension PartiallyPooledSyntheticControl {
             nu: fitted.nu, nuChosen: nu == nil, lambda: lambda, lags: design.lags, leads: design.leads, units: units,
             imbalance: fitted.problem.imbalance(fitted.solution.errors), separateImbalance: fitted.separateImbalance,
             uniformImbalance: raw.imbalance(uniform), covariateImbalance: covariateImbalance, average: estimates[0],
-            eventTime: Array(estimates[1...eventCount]), cohorts: Array(estimates[(eventCount + 1)...]),
+            eventTime: zip(summary.eventTimes, estimates[1...eventCount]).map { .init(eventTime: $0.time, effect: $1) },
+            cohorts: zip(summary.cohorts, estimates[(eventCount + 1)...]).map { .init(adoption: $0.adoption, effect: $1) },
             sweeps: fitted.solution.sweeps, converged: fitted.solution.converged, inference: inference)
     }
 

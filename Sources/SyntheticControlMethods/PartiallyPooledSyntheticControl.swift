@@ -116,6 +116,18 @@ public struct PartiallyPooledSyntheticControl: Sendable {
         public let averageEffect: Double
     }
 
+    /// The average effect at one event time (periods since adoption; 0 is the first treated period).
+    public struct EventTimeEffect: Sendable, Codable, Equatable {
+        public let eventTime: Int
+        public let effect: Estimate
+    }
+
+    /// The average effect of one adoption cohort.
+    public struct CohortEffect: Sendable, Codable, Equatable {
+        public let adoption: Double
+        public let effect: Estimate
+    }
+
     /// Imbalance of a set of weights: augsynth's `global_l2` (‖mean_j e_j‖ / √d, d the periods before
     /// the last adoption) and `ind_l2` (√(mean_j ‖e_j‖² / min(t_j, L))).
     public struct Imbalance: Sendable, Codable, Equatable {
@@ -139,10 +151,10 @@ public struct PartiallyPooledSyntheticControl: Sendable {
         public let covariateImbalance: [String: Double]
         /// Mean over units of the unit's mean post-treatment effect.
         public let average: Estimate
-        /// Event time → mean effect over the units observed then (negative: before adoption).
-        public let eventTime: [Estimate]
-        /// Adoption time → mean of its units' average effects.
-        public let cohorts: [Estimate]
+        /// Mean effect at each event time over the units observed then (negative: before adoption).
+        public let eventTime: [EventTimeEffect]
+        /// Mean of each adoption cohort's units' average effects.
+        public let cohorts: [CohortEffect]
         public let sweeps: Int
         public let converged: Bool
         public let inference: InferenceMethod

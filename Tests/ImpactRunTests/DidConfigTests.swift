@@ -194,6 +194,11 @@ struct CrossValidatedSynthConfigTests {
         #expect {
             try parseExample(text.replacingOccurrences(of: "    inference: jackknife\n", with: "    inference: placebo\n"))
         } throws: { "\($0)".contains("'placebo' is not available for multisynth; use one of: jackknife, bootstrap, none") }
+        // An adoption column that varies within a unit is caught by validate, before any fitting.
+        let varying = try parseExample(text.replacingOccurrences(of: "    adoption: yexp2\n", with: "    adoption: year\n"))
+        #expect { try DataLoader.load(varying) } throws: {
+            "\($0)".contains("analyses[3].adoption: unit 'alabama' has two adoption times in 'year' (2008 and 2009)")
+        }
     }
 
     @Test("cross_validation needs one training predictor per main predictor")

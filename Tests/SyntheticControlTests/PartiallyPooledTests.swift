@@ -74,8 +74,7 @@ struct PartiallyPooledTests {
         #expect(abs(r.average.estimate - ref.average) < effectTolerance, "ATT \(r.average.estimate) vs \(ref.average)")
         #expect(r.eventTime.count == ref.eventTime.count)
         for e in r.eventTime {
-            let key = String(e.term!.dropFirst("event time ".count))
-            #expect(abs(e.estimate - ref.eventTime[key]!) < effectTolerance, "event time \(key)")
+            #expect(abs(e.effect.estimate - ref.eventTime[String(e.eventTime)]!) < effectTolerance, "event time \(e.eventTime)")
         }
         for u in ref.units {
             let mine = r.units.first { $0.name == u.unit }!
@@ -198,7 +197,8 @@ struct PartiallyPooledTests {
         let two = try spec.estimate(Self.ehec)
         #expect(one.average == two.average && one.eventTime == two.eventTime && one.cohorts == two.cohorts)
         #expect(one.average.standardError! > 0 && one.average.lower! < one.average.estimate && one.average.upper! > one.average.estimate)
-        #expect(one.cohorts.map(\.term) == ["cohort 2014", "cohort 2015", "cohort 2016", "cohort 2017", "cohort 2019"])
+        #expect(one.cohorts.map(\.adoption) == [2014, 2015, 2016, 2017, 2019])
+        #expect(one.cohorts.map(\.effect.term) == ["cohort 2014", "cohort 2015", "cohort 2016", "cohort 2017", "cohort 2019"])
         spec.nu = 1.5
         #expect(throws: SyntheticControlError.invalidOption("nu must lie in [0, 1]; it is 1.5")) { try spec.estimate(Self.ehec) }
         spec.nu = nil

@@ -77,7 +77,9 @@ public struct MultisynthAnalysis: AnalysisMethod {
     }
 
     public func check(_ data: LoadedData) -> [SettingIssue] {
-        PanelDesignCheck.completeOutcome(
+        let issues = DataChecks.staggeredPanel(data, unit: unit, time: time, adoption: adoption)
+        guard issues.isEmpty else { return issues }
+        return PanelDesignCheck.completeOutcome(
             data, unit: unit, time: time, outcome: outcome,
             remedy: "multisynth needs a balanced panel: drop those units from the data or fill the gaps"
         ) { _ in true }
@@ -145,12 +147,12 @@ struct MultisynthReport {
             .table(
                 ReportTable(
                     columns: [.init("periods since adoption"), .init("average effect"), .init("SE"), .init(ci, .left), .init("p")],
-                    rows: r.eventTime.map { [.text(String($0.term!.dropFirst("event time ".count)))] + estimateCells($0) })))
+                    rows: r.eventTime.map { [.integer($0.eventTime)] + estimateCells($0.effect) })))
         blocks.append(
             .table(
                 ReportTable(
                     columns: [.init("adoption cohort"), .init("average effect"), .init("SE"), .init(ci, .left), .init("p")],
-                    rows: r.cohorts.map { [.text(String($0.term!.dropFirst("cohort ".count)))] + estimateCells($0) })))
+                    rows: r.cohorts.map { [.period($0.adoption)] + estimateCells($0.effect) })))
         if !r.covariateImbalance.isEmpty {
             blocks.append(
                 .table(
@@ -176,7 +178,7 @@ struct MultisynthReport {
         if !r.converged {
             warnings.append("the weights did not converge within the sweep limit: the effects may be slightly off the optimum")
         }
-        let e = r.eventTime.map { (Double($0.term!.dropFirst("event time ".count))!, $0) }
+        let e = r.eventTime.map { (Double($0.eventTime), $0.effect) }
         var chart = LineChart(title: "\(analysis): average effect by periods since adoption", xLabel: "periods since adoption", yLabel: "effect on \(outcome)")
         chart.series = [LineChart.Series(name: "average effect", x: e.map(\.0), y: e.map(\.1.estimate), color: Palette.color(0), markers: true)]
         chart.errorBars = e.compactMap { x, row in row.lower.flatMap { lo in row.upper.map { (x, lo, $0) } } }
@@ -197,10 +199,10 @@ struct MultisynthReport {
                 rows: r.units.flatMap { u in zip(u.donors, u.weights).map { [.text(u.name), .text($0), .number($1)] } }),
             ReportTable(
                 fileName: "event_time.csv", headers: ["event_time"] + summaryHeaders,
-                rows: r.eventTime.map { [.text(String($0.term!.dropFirst("event time ".count)))] + summaryRow($0) }),
+                rows: r.eventTime.map { [.integer($0.eventTime)] + summaryRow($0.effect) }),
             ReportTable(
                 fileName: "cohorts.csv", headers: ["adoption"] + summaryHeaders,
-                rows: r.cohorts.map { [.text(String($0.term!.dropFirst("cohort ".count)))] + summaryRow($0) }),
+                rows: r.cohorts.map { [.period($0.adoption)] + summaryRow($0.effect) }),
             ReportTable(
                 fileName: "imbalance.csv", headers: ["measure", "fit", "separate", "uniform"],
                 rows: [
