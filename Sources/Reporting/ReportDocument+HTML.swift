@@ -33,7 +33,7 @@ extension ReportTable {
                 let text: String
                 switch cell {
                 case .code(let s): text = "<code>\(HTML.escape(s))</code>"
-                default: text = HTML.escape(cell.markdown.replacingOccurrences(of: "\\|", with: "|"))
+                default: text = HTML.escape(cell.plainText)
                 }
                 h += "<td class=\"\(column.alignment == .right ? "num" : "txt")\">\(text)</td>"
             }

@@ -22,6 +22,14 @@ extension ReportTable.Cell {
         switch self {
         case .text(let s): return s.replacingOccurrences(of: "|", with: "\\|")
         case .code(let s): return "`\(s)`"
+        default: return plainText
+        }
+    }
+
+    /// The cell as plain text: numbers formatted, "—" for a missing value, text and code as written.
+    public var plainText: String {
+        switch self {
+        case .text(let s), .code(let s): return s
         case .number(let x): return x.map(ReportFormat.number) ?? "—"
         case .integer(let i): return i.map(String.init) ?? "—"
         case .pValue(let p): return p.map(ReportFormat.pValue) ?? "—"

@@ -27,11 +27,10 @@ extension MethodRegistry {
         let analyses: [JSONValue] = all.map { method in
             var properties: [String: JSONValue] = [
                 "name": .object(["type": "string", "description": "the analysis's name (its output folder)"]),
-                "method": .object(["const": .string(method.names[0]), "enum": .array(method.names.map { .string($0) })]),
+                "method": .object(["enum": .array(method.names.map { .string($0) }), "description": .string(method.summary)]),
                 "data": .object(["type": "string", "description": "the data set it uses (a name under 'data')"]),
                 "description": .object(["type": "string", "description": "a sentence shown in the report"])
             ]
-            properties["method"] = .object(["enum": .array(method.names.map { .string($0) }), "description": .string(method.summary)])
             var required: [JSONValue] = ["name", "method", "data"]
             for key in keys(of: method) {
                 properties[key.name] = key.jsonSchema

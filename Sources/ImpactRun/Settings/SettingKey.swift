@@ -77,7 +77,7 @@ extension DeclaredKey {
     public var choices: [String]? { Value.choices }
     public var column: ColumnRole? { declaration.column }
     public var jsonSchema: JSONValue {
-        guard case .object(var schema) = SchemaOf.value(Value.self) else { return SchemaOf.value(Value.self) }
+        guard case .object(var schema) = Value.jsonSchema else { return Value.jsonSchema }
         var text = help
         if !isRequired { text += " (default: \(defaultText))" }
         if case .string(let expected)? = schema["description"] { text += "; \(expected)" }

@@ -24,7 +24,7 @@ public indirect enum JSONValue: Sendable, Equatable, Encodable, ExpressibleByStr
     }
 }
 
-/// The JSON Schema of a setting's value; by default any value, described by `expected`.
+/// The JSON Schema of a setting's value (`SettingValue.jsonSchema`); by default any value, described by `expected`.
 extension SettingValue {
     public static var jsonSchema: JSONValue { .object(["description": .string(expected)]) }
 }
@@ -45,36 +45,17 @@ extension Bool {
     public static var jsonSchema: JSONValue { .object(["type": "boolean"]) }
 }
 
-/// The schema of a value type as the decoder reads it (a list also accepts a single value).
-enum SchemaOf {
-    static func value<V: SettingValue>(_ type: V.Type) -> JSONValue {
-        switch type {
-        case is String.Type: return String.jsonSchema
-        case is Int.Type: return Int.jsonSchema
-        case is Double.Type: return Double.jsonSchema
-        case is Bool.Type: return Bool.jsonSchema
-        default: break
-        }
-        if let choices = V.choices, !(V.expected.hasPrefix("a list")) {
-            return .object(["enum": .array(choices.map { .string($0) })])
-        }
-        if let list = type as? any ListSetting.Type { return list.listSchema }
-        if let map = type as? any MappingSetting.Type { return map.mappingSchema }
-        return V.jsonSchema
-    }
+/// A list: an array of the element's schema, or a single element (the decoder reads both).
+extension Array where Element: SettingValue {
+    public static var jsonSchema: JSONValue { .object(["anyOf": .array([.object(["type": "array", "items": Element.jsonSchema]), Element.jsonSchema])]) }
 }
 
-/// Lists: an array of the element's schema, or a single element.
-protocol ListSetting { static var listSchema: JSONValue { get } }
-extension Array: ListSetting where Element: SettingValue {
-    static var listSchema: JSONValue {
-        let item = SchemaOf.value(Element.self)
-        return .object(["anyOf": .array([.object(["type": "array", "items": item]), item])])
-    }
+/// A string-keyed mapping.
+extension Dictionary where Key == String, Value: SettingValue {
+    public static var jsonSchema: JSONValue { .object(["type": "object", "additionalProperties": Value.jsonSchema]) }
 }
 
-/// String-keyed mappings.
-protocol MappingSetting { static var mappingSchema: JSONValue { get } }
-extension Dictionary: MappingSetting where Key == String, Value: SettingValue {
-    static var mappingSchema: JSONValue { .object(["type": "object", "additionalProperties": SchemaOf.value(Value.self)]) }
+/// A choice: one of its names.
+extension SettingChoice {
+    public static var jsonSchema: JSONValue { .object(["enum": .array(allCases.map { .string($0.rawValue) })]) }
 }

@@ -15,6 +15,8 @@ public protocol SettingValue: Sendable {
     static func decode(_ decoder: any Decoder) throws -> Self
     /// The value as written in a config, for documenting defaults.
     var configText: String { get }
+    /// The JSON Schema of a value (`SettingValue+Schema.swift`), for `impact schema`.
+    static var jsonSchema: JSONValue { get }
 }
 
 extension SettingValue {
