@@ -57,6 +57,14 @@ struct DataSources: Decodable {
             let encoding = try m.choice("encoding", CSVOptions.TextEncoding.allCases.map(\.rawValue), default: "auto")
             spec.encoding = CSVOptions.TextEncoding(rawValue: encoding) ?? .automatic
             spec.dates = try m.value("dates", default: [])
+            let unit: String? = try m.optional("unit"), time: String? = try m.optional("time")
+            switch (unit, time) {
+            case (let u?, let t?): spec.panel = TableExpression.PanelKeys(unit: u, time: t)
+            case (nil, nil): break
+            case (nil, _): throw m.issue("time", "'time' needs 'unit' too: together they name the panel for lag() and lead()")
+            case (_, nil): throw m.issue("unit", "'unit' needs 'time' too: together they name the panel for lag() and lead()")
+            }
+            spec.prepare = try m.value("prepare", default: [PreparationStepSpec]())
             return spec
         }
         guard !sources.isEmpty else {
@@ -92,5 +100,76 @@ extension AnalysisSpec: Decodable {
             if let mk = (try? m.container.superDecoder(forKey: key))?.mark { marks[key.stringValue] = mk }
         }
         keyMarks = marks
+    }
+}
+
+extension PreparationStepSpec: Decodable {
+    public init(from decoder: any Decoder) throws {
+        let probe = try? decoder.container(keyedBy: AnyKey.self)
+        let present = PreparationStepSpec.kinds.filter { probe?.contains(AnyKey($0)) ?? false }
+        guard present.count == 1 else {
+            throw DecodingIssue(
+                codingPath: decoder.codingPath,
+                message: present.isEmpty
+                    ? "a 'prepare' step is one of 'join: DATA', 'filter: CONDITION' or 'derive: {NAME: EXPRESSION, …}'"
+                    : "one step per list item: this item has \(present.map { "'\($0)'" }.joined(separator: " and ")); start a new item (-) for each")
+        }
+        kind = present[0]
+        mark = decoder.mark
+        let allowed = kind == "join" ? PreparationStepSpec.joinKeys : [kind]
+        if kind == "join", probe?.contains(AnyKey("on")) == true {
+            throw DecodingIssue(
+                codingPath: decoder.codingPath + [AnyKey("on")], atKey: true,
+                message: "unknown key 'on' in a 'join' step: key columns are listed under 'by', as in dplyr (by: [area, year])")
+        }
+        let m = try StrictMapping(decoder, allowed: allowed, context: "a '\(kind)' step")
+        var marks: [String: Mark] = [:]
+        for key in m.container.allKeys {
+            if let mk = (try? m.container.superDecoder(forKey: key))?.mark { marks[key.stringValue] = mk }
+        }
+        /// An expression, parsed now so that a malformed one is reported before any data is read.
+        func formula(_ text: String, at path: [any CodingKey]) throws -> DataPreparation.Formula {
+            do throws(ExpressionError) { return try DataPreparation.Formula(text) } catch {
+                throw DecodingIssue(codingPath: path, message: error.pointing(into: text), columnOffset: error.range?.lowerBound)
+            }
+        }
+        switch kind {
+        case "join":
+            // `by`, as dplyr's joins spell it (`on` would read as true in YAML 1.1 tools such as PyYAML).
+            let by: [String] = try m.required("by")
+            guard !by.isEmpty else { throw m.issue("by", "list the key columns to join by, e.g. [area, year]") }
+            let unmatched = try m.choice("unmatched", Table.UnmatchedRows.allCases.map(\.rawValue), default: "error")
+            step = .join(
+                DataPreparation.JoinStep(
+                    source: try m.required("join"), by: by, columns: try m.optional("columns"),
+                    unmatched: Table.UnmatchedRows(rawValue: unmatched)!))
+        case "filter":
+            let text: String = try m.required("filter")
+            step = .filter(try formula(text, at: decoder.codingPath + [AnyKey("filter")]))
+        default:
+            let sub = try m.container.superDecoder(forKey: AnyKey("derive"))
+            let c: KeyedDecodingContainer<AnyKey>
+            do { c = try sub.container(keyedBy: AnyKey.self) } catch {
+                throw m.issue("derive", "expected a mapping of new column names to expressions, e.g. {post: year >= adoption}")
+            }
+            var columns: [DataPreparation.DerivedColumn] = []
+            for key in c.allKeys {
+                let path = decoder.codingPath + [AnyKey("derive"), key]
+                let text: String
+                if let s = try? c.decode(String.self, forKey: key) {
+                    text = s
+                } else if let x = try? c.decode(Double.self, forKey: key) {
+                    text = formatNumber(x)
+                } else {
+                    throw DecodingIssue(codingPath: path, message: "expected an expression, e.g. whole_school_hours / total_hours")
+                }
+                if let mk = (try? c.superDecoder(forKey: key))?.mark { marks[key.stringValue] = mk }
+                let f = try formula(text, at: path)
+                columns.append(DataPreparation.DerivedColumn(name: key.stringValue, formula: f))
+            }
+            guard !columns.isEmpty else { throw m.issue("derive", "no columns are derived; add NAME: EXPRESSION lines") }
+            step = .derive(columns)
+        }
+        valueMarks = marks
     }
 }

@@ -61,10 +61,39 @@ public struct DataSourceSpec: Sendable {
     public var encoding: CSVOptions.TextEncoding = .automatic
     /// ISO date columns whose year, quarter, month and day counts are added (`Table.addDateParts`).
     public var dates: [String] = []
+    /// The unit and time columns, when the data set is a panel (`lag` and `lead` in `prepare` need them).
+    public var panel: TableExpression.PanelKeys? = nil
+    /// Joins, filters and derived columns applied in order after reading (see `DataPreparation`).
+    public var prepare: [PreparationStepSpec] = []
     /// Where the source was declared, for messages.
     var mark: Mark?
 
-    static let keys = ["path", "categorical", "missing", "delimiter", "encoding", "dates"]
+    static let keys = ["path", "categorical", "missing", "delimiter", "encoding", "dates", "unit", "time", "prepare"]
+}
+
+/// One `prepare` step as written: the step, and where its parts are in the config (for messages).
+///
+/// ```yaml
+/// prepare:
+///   - join: areas              # another data set, declared above this one
+///     by: [area, year]
+///     columns: [funding]       # default: all of its columns but the keys
+///     unmatched: error         # error (default), drop or keep
+///   - filter: year >= 2016
+///   - derive:
+///       post: year >= adoption
+///       share: whole_school_hours / total_hours
+/// ```
+public struct PreparationStepSpec: Sendable {
+    public var step: DataPreparation.Step
+    /// The step's key (`join`, `filter` or `derive`).
+    public var kind: String
+    /// Where the step starts, and where each of its values starts (keyed `filter`, `join`, `by`, or a derived column's name).
+    var mark: Mark?
+    var valueMarks: [String: Mark]
+
+    static let kinds = ["join", "filter", "derive"]
+    static let joinKeys = ["join", "by", "columns", "unmatched"]
 }
 
 /// One analysis: a name, a method, the data it uses and the method's own settings.

@@ -43,7 +43,7 @@ public enum ConfigLoader {
         } catch let issue as DecodingIssue {
             let mark = issue.atKey ? keyNode(at: issue.codingPath, in: node)?.mark : self.node(at: issue.codingPath, in: node)?.mark
             throw ConfigError(
-                file: path, line: mark?.line, column: mark?.column,
+                file: path, line: mark?.line, column: mark.map { tokenColumn($0, offset: issue.columnOffset, in: text) },
                 path: renderPath(issue.codingPath), message: issue.message)
         } catch let e as DecodingError {
             throw decodingError(e, file: path, root: node)
@@ -60,8 +60,27 @@ public enum ConfigLoader {
         return config
     }
 
-    /// Unique analysis names; every analysis names a declared data set.
+    /// Unique analysis names; every analysis names a declared data set; a join names a data set declared above.
     static func checkReferences(_ config: Config) throws(ConfigError) {
+        for (position, source) in config.data.enumerated() {
+            for (i, spec) in source.prepare.enumerated() {
+                guard case .join(let join) = spec.step else { continue }
+                let earlier = config.data.prefix(position).map(\.name)
+                guard !earlier.contains(join.source) else { continue }
+                var message: String
+                if join.source == source.name {
+                    message = "a data set cannot be joined to itself"
+                } else if config.source(join.source) != nil {
+                    message = "'\(join.source)' is declared after '\(source.name)'; a join can use only data sets declared above it (move it up)"
+                } else {
+                    message = "no data set named '\(join.source)'"
+                    if let s = closestMatch(to: join.source, in: config.data.map(\.name)) { message += " (did you mean '\(s)'?)" }
+                }
+                let mark = spec.valueMarks["join"] ?? spec.mark
+                throw ConfigError(
+                    file: config.path, line: mark?.line, column: mark?.column, path: "data.\(source.name).prepare[\(i)].join", message: message)
+            }
+        }
         var seen: [String: Int] = [:]
         for a in config.analyses {
             if let first = seen[a.name] {
@@ -89,6 +108,18 @@ public enum ConfigLoader {
                     path: "analyses[\(a.index)].data", message: message)
             }
         }
+    }
+
+    /// The column of a token `offset` characters into the scalar that starts at `mark`
+    /// (one more when the scalar is quoted); the scalar's own column when `offset` is nil.
+    static func tokenColumn(_ mark: Mark, offset: Int?, in text: String) -> Int {
+        guard let offset else { return mark.column }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard mark.line >= 1, mark.line <= lines.count else { return mark.column }
+        let line = Array(lines[mark.line - 1])
+        let start = mark.column - 1
+        let quoted = start >= 0 && start < line.count && (line[start] == "\"" || line[start] == "'")
+        return mark.column + offset + (quoted ? 1 : 0)
     }
 
     static func yamlSyntaxError(_ e: YamlError, file: String) -> ConfigError {

@@ -7,7 +7,29 @@ public struct LoadedData: Sendable {
     public let url: URL
     public let sha256: String
     public let bytes: Int
-    public let table: Table
+    /// The data as analysed: after the `prepare` steps, when there are any.
+    public var table: Table
+    /// The rows as read from the file, before `prepare`.
+    public var rowsRead: Int
+    /// What each `prepare` step did, in order (empty when the data set has none).
+    public var preparation: [DataPreparation.Record] = []
+    /// The file row of each row of `table` (nil: the same rows, unprepared).
+    var fileRows: [Int]? = nil
+
+    /// A data set as read (`rowsRead` defaults to the table's rows: nothing prepared).
+    public init(name: String, url: URL, sha256: String, bytes: Int, table: Table, rowsRead: Int? = nil) {
+        self.name = name
+        self.url = url
+        self.sha256 = sha256
+        self.bytes = bytes
+        self.table = table
+        self.rowsRead = rowsRead ?? table.rowCount
+    }
+
+    /// The data set as a join in a later data set's `prepare` sees it.
+    var prepared: DataPreparation.Prepared {
+        DataPreparation.Prepared(table: table, records: preparation, fileRows: fileRows ?? Array(0..<table.rowCount))
+    }
 }
 
 /// Reads a config's data sets and checks every column each analysis names.
@@ -22,7 +44,9 @@ public enum DataLoader {
         var errors: [ConfigError] = []
         for source in config.data {
             do throws(ConfigError) {
-                loaded[source.name] = try read(source, config: config, threads: threads)
+                var data = try read(source, config: config, threads: threads)
+                try prepare(&data, source: source, loaded: loaded, config: config)
+                loaded[source.name] = data
             } catch {
                 errors.append(error)
             }
@@ -81,13 +105,41 @@ public enum DataLoader {
                     throw fail("dates: \(error)")
                 }
             }
-            return LoadedData(name: source.name, url: source.url, sha256: Fingerprint.sha256(bytes), bytes: bytes.count, table: table)
+            return LoadedData(
+                name: source.name, url: source.url, sha256: Fingerprint.sha256(bytes), bytes: bytes.count, table: table, rowsRead: table.rowCount)
         } catch let e as CSVError {
             throw fail(e.description)
         } catch let e as ConfigError {
             throw e
         } catch {
             throw fail("\(error)")
+        }
+    }
+
+    /// Applies the data set's `prepare` steps (joins use the data sets declared above it, as prepared).
+    ///
+    /// - Throws: `ConfigError` at the failing step's key (a derived column's own line), with the
+    ///   column of the offending token of an expression.
+    static func prepare(_ data: inout LoadedData, source: DataSourceSpec, loaded: [String: LoadedData], config: Config) throws(ConfigError) {
+        guard !source.prepare.isEmpty else { return }
+        do {
+            let prepared = try DataPreparation.apply(
+                source.prepare.map(\.step), to: data.prepared, sources: loaded.mapValues(\.prepared), panel: source.panel)
+            data.table = prepared.table
+            data.preparation = prepared.records
+            data.fileRows = prepared.fileRows
+        } catch {
+            let spec = source.prepare[error.step]
+            var path = "data.\(source.name).prepare[\(error.step)].\(spec.kind)"
+            var mark = spec.valueMarks[spec.kind] ?? spec.mark
+            if let column = error.column {
+                path += ".\(column)"
+                mark = spec.valueMarks[column] ?? mark
+            }
+            let column = mark.map { ConfigLoader.tokenColumn($0, offset: error.expressionError?.range?.lowerBound, in: config.text) }
+            // Name the data file for faults in the data (an unmatched key's row); an expression's own fault points into it.
+            let message = error.expressionError == nil ? "in '\(data.url.lastPathComponent)' (data set '\(source.name)'): \(error.description)" : error.description
+            throw ConfigError(file: config.path, line: mark?.line, column: column, path: path, message: message)
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import LinearAlgebra
+import Tabular
 
 /// `manifest.json`: everything needed to reproduce a run and to check its outputs.
 public struct Manifest: Encodable, Sendable {
@@ -13,8 +14,12 @@ public struct Manifest: Encodable, Sendable {
         public let path: String
         public let sha256: String
         public let bytes: Int
+        /// Rows as analysed (after `prepare`), and as read from the file.
         public let rows: Int
+        public let rowsRead: Int
         public let columns: [String]
+        /// What each `prepare` step did.
+        public let preparation: [DataPreparation.Record]
     }
     public struct ConfigRecord: Encodable, Sendable {
         public let path: String
@@ -55,7 +60,7 @@ public struct Manifest: Encodable, Sendable {
             inputs: output.inputs.map {
                 InputRecord(
                     name: $0.name, path: $0.url.path, sha256: $0.sha256, bytes: $0.bytes,
-                    rows: $0.table.rowCount, columns: $0.table.columnNames)
+                    rows: $0.table.rowCount, rowsRead: $0.rowsRead, columns: $0.table.columnNames, preparation: $0.preparation)
             },
             blas: BLASRecord(
                 library: BLASLibrary.path, loadedLibraries: BLASLibrary.loadedLibraries, configuration: BLASLibrary.configuration,

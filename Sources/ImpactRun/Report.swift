@@ -11,15 +11,18 @@ public enum RunReport {
                     + "Inputs and their SHA-256 are listed in \(code: "manifest.json"); every number below is in \(code: "results.json")."),
             .table(
                 ReportTable(
-                    columns: [.init("data set", .left), .init("file", .left), .init("rows"), .init("columns")],
+                    columns: [.init("data set", .left), .init("file", .left), .init("rows read"), .init("rows analysed"), .init("columns")],
                     rows: output.inputs.map {
                         [
-                            .text($0.name), .code($0.url.lastPathComponent),
+                            .text($0.name), .code($0.url.lastPathComponent), .integer($0.rowsRead),
                             .integer($0.table.rowCount), .integer($0.table.columnNames.count)
                         ]
                     }))
         ]
         var introduction = intro
+        for input in output.inputs where !input.preparation.isEmpty {
+            introduction.append(preparationTable(input))
+        }
         for input in output.inputs {
             if let encoding = input.table.sourceEncoding {
                 introduction.append(
@@ -34,6 +37,21 @@ public enum RunReport {
         return ReportDocument(
             title: output.config.title ?? "ImpactEval report", introduction: introduction,
             sections: zip(folders, output.analyses).map { ($0, $1.section) })
+    }
+
+    /// The `prepare` steps of one data set: each step as written, the rows before and after, the
+    /// columns it added and what it noticed (rows dropped, missing values made, unmatched keys).
+    static func preparationTable(_ input: LoadedData) -> ReportBlock {
+        .table(
+            ReportTable(
+                caption: "Preparation of data set '\(input.name)', in order",
+                columns: [.init("step", .left), .init("rows before"), .init("rows after"), .init("notes", .left)],
+                rows: input.preparation.map { record in
+                    [
+                        .code(record.step), .integer(record.rowsBefore), .integer(record.rowsAfter),
+                        .text(record.notes.isEmpty ? "" : record.notes.joined(separator: "; "))
+                    ]
+                }))
     }
 
     /// The HTML report's appendix: the inputs with their SHA-256, the config (its text as run), the

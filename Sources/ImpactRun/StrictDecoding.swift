@@ -19,11 +19,14 @@ public struct DecodingIssue: Error {
     var codingPath: [any CodingKey]
     var atKey = false
     public var message: String
+    /// Characters into the value's text where the fault is (a token of an expression), when known.
+    var columnOffset: Int? = nil
 
-    init(codingPath: [any CodingKey], atKey: Bool = false, message: String) {
+    init(codingPath: [any CodingKey], atKey: Bool = false, message: String, columnOffset: Int? = nil) {
         self.codingPath = codingPath
         self.atKey = atKey
         self.message = message
+        self.columnOffset = columnOffset
     }
 }
 

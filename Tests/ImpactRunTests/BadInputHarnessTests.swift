@@ -268,6 +268,66 @@ struct BadInputHarnessTests {
                 label: "unit column missing for a panel", files: ["panel.csv": panel],
                 config: config(study.replacingOccurrences(of: "event-study", with: "did").replacingOccurrences(of: "    unit: unit\n", with: "")),
                 expect: ["analysis.yaml:", "unit"]))
+        // Data preparation: joins, filters, derived columns, and model formulas.
+        func prepared(_ steps: String, regions: String? = nil) -> String {
+            config(ols, data: (regions == nil ? "" : "  regions: regions.csv\n") + "  cross:\n    path: cross.csv\n    prepare:\n" + steps)
+        }
+        let regions = { (text: String) -> [String: [UInt8]] in ["cross.csv": cross, "regions.csv": Array(text.utf8)] }
+        c.append(
+            .init(
+                label: "join with unmatched keys", files: regions("region,size\nB,1\n"),
+                config: prepared("      - join: regions\n        by: [region]\n", regions: ""),
+                expect: [
+                    "analysis.yaml:7:15", "data.cross.prepare[0].join", "cross.csv", "8 of 8 rows have no match in 'regions'",
+                    "row 1 (line 2 of the file) with key (A)", "unmatched: drop"
+                ]))
+        c.append(
+            .init(
+                label: "join with a repeated key", files: regions("region,size\nA,1\nA,2\n"),
+                config: prepared("      - join: regions\n        by: [region]\n", regions: ""),
+                expect: ["analysis.yaml:7:15", "'regions' has more than one row for the key (A) (rows 1 and 2"]))
+        c.append(
+            .init(
+                label: "join of a data set declared below", files: regions("region,size\nA,1\n"),
+                config: config(ols, data: "  cross:\n    path: cross.csv\n    prepare:\n      - join: regions\n        by: [region]\n  regions: regions.csv"),
+                expect: ["analysis.yaml:6:15", "'regions' is declared after 'cross'"]))
+        c.append(
+            .init(
+                label: "join keyed 'on'", files: regions("region,size\nA,1\n"),
+                config: prepared("      - join: regions\n        on: [region]\n", regions: ""), expect: ["analysis.yaml:8:9", "unknown key 'on'", "key columns are listed under 'by'"]))
+        c.append(
+            .init(
+                label: "filter that removes every row", files: ["cross.csv": cross], config: prepared("      - filter: x > 100\n"),
+                expect: ["analysis.yaml:6:17", "data.cross.prepare[0].filter", "keeps none of the 8 rows"]))
+        c.append(
+            .init(
+                label: "filter comparing text with a number", files: ["cross.csv": cross], config: prepared("      - filter: region == 1\n"),
+                expect: ["analysis.yaml:6:27", "'1' is a number, but 'region' is text"]))
+        c.append(
+            .init(
+                label: "derived column naming a missing column", files: ["cross.csv": cross], config: prepared("      - derive:\n          z: log(xx) + 1\n"),
+                expect: ["analysis.yaml:7:18", "data.cross.prepare[0].derive.z", "no column named 'xx' (did you mean 'x'?)", "    log(xx) + 1\n        ^^"]))
+        c.append(
+            .init(
+                label: "malformed expression", files: ["cross.csv": cross], config: prepared("      - derive:\n          z: \"x +* 2\"\n"),
+                expect: ["analysis.yaml:7:18", "unexpected '*' where a value was expected"]))
+        c.append(
+            .init(
+                label: "derived column overwriting one", files: ["cross.csv": cross], config: prepared("      - derive:\n          x: x * 2\n"),
+                expect: ["analysis.yaml:7:14", "data.cross.prepare[0].derive.x", "already has a column 'x'"]))
+        c.append(
+            .init(
+                label: "lag without a panel", files: ["cross.csv": cross], config: prepared("      - derive:\n          z: lag(x)\n"),
+                expect: ["analysis.yaml:7:14", "need the data set's 'unit' and 'time' columns"]))
+        c.append(
+            .init(
+                label: "two steps in one item", files: ["cross.csv": cross], config: prepared("      - filter: x > 0\n        derive: {z: x}\n"),
+                expect: ["analysis.yaml:6:9", "one step per list item"]))
+        c.append(
+            .init(
+                label: "malformed formula", files: ["cross.csv": cross],
+                config: config("  - name: a\n    method: ols\n    data: cross\n    formula: y ~ treat + + x\n"),
+                expect: ["analysis.yaml:9:26", "analyses[0].formula", "expected a column name at character 13, found '+'"]))
         // Output folders and command-line flags.
         c.append(
             .init(

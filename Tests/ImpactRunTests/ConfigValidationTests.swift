@@ -446,7 +446,7 @@ struct FormulaConfigTests {
     @Test("a malformed formula, a missing column in it and a key that clashes with it are errors naming the line and token")
     func errors() throws {
         #expect { try parseExample(Self.base + "\n    formula: re78 ~ t + + age") } throws: {
-            "\($0)".contains("test.yaml:7:14: analyses[0].formula: expected a column name at character 12, found '+' in 're78 ~ t + + age'")
+            "\($0)".contains("test.yaml:7:25: analyses[0].formula: expected a column name at character 12, found '+'\n    re78 ~ t + + age\n               ^")
         }
         #expect { try parseExample(Self.base + "\n    formula: re78 ~ t\n    covariates: [age]") } throws: {
             "\($0)".contains("'covariates' and 'formula' both describe the model")

@@ -1,6 +1,7 @@
 import EstimationCore
 import Plotting
 import Regression
+import Tabular
 import Reporting
 
 extension WildClusterBootstrap.Weights: SettingChoice {}
@@ -88,7 +89,10 @@ public struct RegressionAnalysis: AnalysisMethod {
         reference = try s(\.reference)
         if let text = try s(\.formula) {
             let f: ModelFormula
-            do { f = try ModelFormula.parse(text) } catch { throw s.issue(\.formula, "\(error.message) in '\(text)'") }
+            do { f = try ModelFormula.parse(text) } catch {
+                let pointer = ExpressionError(error.message, range: (error.position - 1)..<(error.position - 1 + max(1, error.token.count)))
+                throw s.issue(\.formula, pointer.pointing(into: text), atCharacter: error.position - 1)
+            }
             let conflicting: [(String, Bool)] = [
                 ("outcome", s.has(\.outcome)), ("covariates", s.has(\.covariates)), ("factors", s.has(\.factors)),
                 ("intercept", s.has(\.intercept)), ("absorb", s.has(\.absorb))

@@ -8,6 +8,28 @@ extension MethodRegistry {
     /// the decoder refuses them). `impact schema` prints it; editors with a YAML language server use it
     /// to validate and complete configs.
     public static var configSchema: JSONValue {
+        let strings: JSONValue = .object(["type": "array", "items": .object(["type": "string"])])
+        let joinStep: JSONValue = .object([
+            "type": "object", "additionalProperties": false, "required": .array(["join", "by"]),
+            "properties": .object([
+                "join": .object(["type": "string", "description": "a data set declared above this one, joined many-to-one"]),
+                "by": strings, "columns": strings,
+                "unmatched": .object(["enum": .array(Table.UnmatchedRows.allCases.map { .string($0.rawValue) })])
+            ])
+        ])
+        let filterStep: JSONValue = .object([
+            "type": "object", "additionalProperties": false, "required": .array(["filter"]),
+            "properties": .object(["filter": .object(["type": "string", "description": "keep the rows where this condition holds"])])
+        ])
+        let deriveStep: JSONValue = .object([
+            "type": "object", "additionalProperties": false, "required": .array(["derive"]),
+            "properties": .object([
+                "derive": .object([
+                    "type": "object", "minProperties": .number(1), "description": "new columns, each NAME: EXPRESSION",
+                    "additionalProperties": .object(["type": .array(["string", "number"])])
+                ])
+            ])
+        ])
         let dataSet: JSONValue = .object([
             "oneOf": .array([
                 .object(["type": "string", "description": "path of a CSV/TSV (optionally .gz), Stata, SPSS or SAS file, relative to the config"]),
@@ -19,7 +41,13 @@ extension MethodRegistry {
                         "missing": .object(["type": "array", "items": .object(["type": "string"]), "description": "extra missing-value tokens"]),
                         "delimiter": .object(["enum": .array([",", ";", "|", "tab"])]),
                         "encoding": .object(["enum": .array(CSVOptions.TextEncoding.allCases.map { .string($0.rawValue) })]),
-                        "dates": .object(["type": "array", "items": .object(["type": "string"]), "description": "columns holding dates"])
+                        "dates": .object(["type": "array", "items": .object(["type": "string"]), "description": "columns holding dates"]),
+                        "unit": .object(["type": "string", "description": "the unit column of a panel (for lag and lead in prepare)"]),
+                        "time": .object(["type": "string", "description": "the numeric time column of a panel (for lag and lead in prepare)"]),
+                        "prepare": .object([
+                            "type": "array", "description": "joins, filters and derived columns applied in order after reading",
+                            "items": .object(["oneOf": .array([joinStep, filterStep, deriveStep])])
+                        ])
                     ])
                 ])
             ])

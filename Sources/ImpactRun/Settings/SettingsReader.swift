@@ -47,6 +47,13 @@ public final class SettingsReader<Keys: KeySet> {
         mapping.issue(keys[keyPath: key].name, message)
     }
 
+    /// A problem at a character of `key`'s text (0-based `offset`): the config error's column is that character's.
+    public func issue<K: AnySettingKey>(_ key: KeyPath<Keys, K>, _ message: String, atCharacter offset: Int) -> DecodingIssue {
+        var issue = mapping.issue(keys[keyPath: key].name, message)
+        issue.columnOffset = offset
+        return issue
+    }
+
     /// A problem with the analysis as a whole.
     public func issue(_ message: String) -> DecodingIssue { mapping.issue(message) }
 
