@@ -138,7 +138,8 @@ public enum DataLoader {
             }
             let column = mark.map { ConfigLoader.tokenColumn($0, offset: error.expressionError?.range?.lowerBound, in: config.text) }
             // Name the data file for faults in the data (an unmatched key's row); an expression's own fault points into it.
-            let message = error.expressionError == nil ? "in '\(data.url.lastPathComponent)' (data set '\(source.name)'): \(error.description)" : error.description
+            let message =
+                error.expressionError == nil ? "in '\(data.url.lastPathComponent)' (data set '\(source.name)'): \(error.description)" : error.description
             throw ConfigError(file: config.path, line: mark?.line, column: column, path: path, message: message)
         }
     }

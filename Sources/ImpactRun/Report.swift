@@ -20,8 +20,12 @@ public enum RunReport {
                     }))
         ]
         var introduction = intro
-        for input in output.inputs where !input.preparation.isEmpty {
-            introduction.append(preparationTable(input))
+        let prepared = output.inputs.filter { !$0.preparation.isEmpty }
+        if !prepared.isEmpty {
+            introduction.append(
+                .paragraph(
+                    "Data sets \(prepared.map { "‘\($0.name)’" }.joined(separator: ", ")) were prepared in the config (joins, filters, derived columns): "
+                        + "each step and the rows it kept are listed under \(strong: "Data preparation"), after the analyses."))
         }
         for input in output.inputs {
             if let encoding = input.table.sourceEncoding {
@@ -34,9 +38,11 @@ public enum RunReport {
         for failure in output.failures {
             introduction.append(.warning("Analysis \(code: failure.analysis) (\(code: failure.method)) failed and has no results: \(failure.message)"))
         }
-        return ReportDocument(
-            title: output.config.title ?? "ImpactEval report", introduction: introduction,
-            sections: zip(folders, output.analyses).map { ($0, $1.section) })
+        var sections = zip(folders, output.analyses).map { ($0, $1.section) }
+        if !prepared.isEmpty {
+            sections.append((".", ReportSection(title: "Data preparation", blocks: prepared.map(preparationTable))))
+        }
+        return ReportDocument(title: output.config.title ?? "ImpactEval report", introduction: introduction, sections: sections)
     }
 
     /// The `prepare` steps of one data set: each step as written, the rows before and after, the

@@ -41,7 +41,8 @@ extension Table {
         public func description(naming right: String) -> String {
             switch self {
             case let .keyNotFound(column, side, suggestion):
-                return "the key column '\(column)' is not in " + (side == "left" ? "this data set" : right) + (suggestion.map { " (did you mean '\($0)'?)" } ?? "")
+                return "the key column '\(column)' is not in " + (side == "left" ? "this data set" : right)
+                    + (suggestion.map { " (did you mean '\($0)'?)" } ?? "")
             case let .columnNotFound(column, suggestion):
                 return "'\(column)' is not a column of \(right)" + (suggestion.map { " (did you mean '\($0)'?)" } ?? "")
             case let .duplicateKey(key, rows, count):
@@ -130,7 +131,8 @@ extension Table {
             let added: Column
             switch column {
             case .numeric(let v): added = .numeric(keptRows.map { match[$0] >= 0 ? v[match[$0]] : .nan })
-            case .categorical(let cat): added = .categorical(Categorical(levels: cat.levels, codes: keptRows.map { match[$0] >= 0 ? cat.codes[match[$0]] : -1 }))
+            case .categorical(let cat):
+                added = .categorical(Categorical(levels: cat.levels, codes: keptRows.map { match[$0] >= 0 ? cat.codes[match[$0]] : -1 }))
             }
             try! out.addColumn(c, added)
         }

@@ -49,7 +49,10 @@ extension TableExpression {
 struct ExpressionEvaluator {
     /// An intermediate value: a column or a scalar (literals, which broadcast).
     enum Value {
-        case numbers([Double]), texts([String?]), number(Double), text(String)
+        case numbers([Double])
+        case texts([String?])
+        case number(Double)
+        case text(String)
     }
 
     let table: Table
@@ -93,7 +96,7 @@ struct ExpressionEvaluator {
             switch column {
             case .numeric(let v): return .numbers(v)
             case .categorical:
-                if let v = try? table.numeric(name) { return .numbers(v) }  // every value a number ("007")
+                if let v = try? table.numeric(name) { return .numbers(v) } // every value a number ("007")
                 return .texts(try! table.strings(name))
             }
         case .negate(let a):
@@ -135,7 +138,9 @@ struct ExpressionEvaluator {
         }
     }
 
-    mutating func binary(_ op: TableExpression.BinaryOperator, _ a: TableExpression, _ b: TableExpression, whole: TableExpression) throws(ExpressionError) -> Value {
+    mutating func binary(_ op: TableExpression.BinaryOperator, _ a: TableExpression, _ b: TableExpression, whole: TableExpression) throws(ExpressionError)
+        -> Value
+    {
         let va = try value(a)
         let vb = try value(b)
         if isText(va) || isText(vb) {

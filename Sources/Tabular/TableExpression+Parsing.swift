@@ -18,7 +18,12 @@ extension TableExpression {
 /// One token of an expression.
 struct ExpressionToken {
     enum Kind: Equatable {
-        case number(Double), text(String), name(String), quotedName(String), symbol(String), end
+        case number(Double)
+        case text(String)
+        case name(String)
+        case quotedName(String)
+        case symbol(String)
+        case end
 
         var name: String {
             switch self {

@@ -38,9 +38,19 @@ public struct TableExpression: Sendable, Equatable, CustomStringConvertible {
 
     /// A binary operator, in R's spelling.
     public enum BinaryOperator: String, Sendable, Equatable, CaseIterable {
-        case add = "+", subtract = "-", multiply = "*", divide = "/", power = "^"
-        case equal = "==", notEqual = "!=", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
-        case and = "&", or = "|"
+        case add = "+"
+        case subtract = "-"
+        case multiply = "*"
+        case divide = "/"
+        case power = "^"
+        case equal = "=="
+        case notEqual = "!="
+        case less = "<"
+        case lessOrEqual = "<="
+        case greater = ">"
+        case greaterOrEqual = ">="
+        case and = "&"
+        case or = "|"
 
         var isComparison: Bool { [.equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual].contains(self) }
     }

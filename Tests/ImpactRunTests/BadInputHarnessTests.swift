@@ -294,7 +294,8 @@ struct BadInputHarnessTests {
         c.append(
             .init(
                 label: "join keyed 'on'", files: regions("region,size\nA,1\n"),
-                config: prepared("      - join: regions\n        on: [region]\n", regions: ""), expect: ["analysis.yaml:8:9", "unknown key 'on'", "key columns are listed under 'by'"]))
+                config: prepared("      - join: regions\n        on: [region]\n", regions: ""),
+                expect: ["analysis.yaml:8:9", "unknown key 'on'", "key columns are listed under 'by'"]))
         c.append(
             .init(
                 label: "filter that removes every row", files: ["cross.csv": cross], config: prepared("      - filter: x > 100\n"),

@@ -1,4 +1,5 @@
 import Foundation
+import Tabular
 import TestSupport
 import Testing
 
@@ -17,13 +18,27 @@ struct MHSTStudyTests {
                 case coveredSchoolYears = "covered_school_years"
             }
         }
+        struct Effects: Decodable {
+            let later: Double
+            let trailblazer: Double
+            let perYear: Double
+            let perDosePoint: Double
+            enum CodingKeys: String, CodingKey {
+                case later, trailblazer
+                case perYear = "per_year"
+                case perDosePoint = "per_dose_point"
+            }
+        }
         let att: [String: ATT]
         let areaMeanOfFirstYears: [String: [String: Double]]
+        let effects: [String: Effects]
+        let doseCentre: Double
         let areas: Int
         let schools: Int
         enum CodingKeys: String, CodingKey {
-            case att, areas, schools
+            case att, areas, schools, effects
             case areaMeanOfFirstYears = "area_mean_of_first_years"
+            case doseCentre = "dose_centre"
         }
     }
 
@@ -32,7 +47,7 @@ struct MHSTStudyTests {
         let truth = try JSONDecoder().decode(Truth.self, from: Data(contentsOf: TestData.dataset("mhst_simulated_truth.json")))
         #expect(truth.areas == 150 && truth.schools > 3000)
         let output = try Runner.run(try ConfigLoader.load(path: TestData.example("mhst_study.yaml").path), threads: 2)
-        #expect(output.failures.isEmpty && output.analyses.count == 4)
+        #expect(output.failures.isEmpty && output.analyses.count == 7)
         func simple(_ name: String) throws -> (Double, Double, Double) {
             let r = try #require(output.analyses.first { $0.name == name }?.result as? StaggeredDiDResult)
             let e = try #require(r.aggregations?.first { $0.aggregation == .simple }?.overall)
@@ -55,5 +70,41 @@ struct MHSTStudyTests {
         let dynamic = try #require(areas.aggregations?.first { $0.aggregation == .dynamic })
         let post = zip(dynamic.keys, dynamic.components).filter { $0.0 >= 0 }.map(\.1.estimate)
         #expect(post.count >= 4 && post.last! > post.first!)
+
+        // Within the programme: the generator's effect is later-wave + Trailblazer premium + per-year growth
+        // + per-dose-point slope (dose centred at 20), and nothing for funding, workforce, lead, population,
+        // phase or deprivation; the interactions' intervals must cover exactly these.
+        let wellbeing = truth.effects["wellbeing"]!
+        #expect(truth.doseCentre == 20) // the config centres the dose at 20
+        let within = try #require(output.analyses.first { $0.name == "schools-within-programme" }?.result as? RegressionResult)
+        let rows = try #require(within.coefficients["cr1"]?.rows)
+        let expected: [String: Double] = [
+            "treated": wellbeing.later, "years_since": wellbeing.perYear, "treated_trailblazer": wellbeing.trailblazer - wellbeing.later,
+            "treated_dose": wellbeing.perDosePoint, "treated_funding": 0, "treated_emhp_share": 0, "treated_nhs_led": 0,
+            "treated_population_10k": 0, "treated_secondary": 0, "treated_deprived": 0
+        ]
+        #expect(Set(rows.compactMap(\.term)) == Set(expected.keys))
+        for row in rows {
+            let value = expected[row.term ?? ""] ?? .nan
+            #expect(row.lower! <= value && value <= row.upper!, "\(row.term ?? "?"): \(row.estimate) [\(row.lower!), \(row.upper!)] does not cover \(value)")
+        }
+
+        // Matched Trailblazer schools in 2021 (event year 2): the mean over those schools of the generator's effect.
+        let schools = try CSVReader.read(contentsOf: TestData.dataset("mhst_simulated_schools.csv"))
+        let year = try schools.numeric("year"), adoption = try schools.numeric("school_adoption"), dose = try schools.numeric("whole_school_share")
+        let trailblazerDoses = (0..<schools.rowCount).filter { year[$0] == 2021 && adoption[$0] == 2019 }.map { dose[$0] }
+        let meanDose = trailblazerDoses.reduce(0, +) / Double(trailblazerDoses.count)
+        let matchedTruth = wellbeing.trailblazer + 2 * wellbeing.perYear + wellbeing.perDosePoint * (meanDose - truth.doseCentre)
+        let matched = try #require(output.analyses.first { $0.name == "schools-matched-trailblazer" }?.result as? AdjustmentResult)
+        let att = try #require(matched.effects.first?.effect)
+        #expect(matched.counts.treated == trailblazerDoses.count)
+        #expect(
+            att.lower! <= matchedTruth && matchedTruth <= att.upper!, "matched \(att.estimate) [\(att.lower!), \(att.upper!)] does not cover \(matchedTruth)")
+
+        // Dose: the average causal response to one more point of whole-school time is the generator's slope.
+        let doseResult = try #require(output.analyses.first { $0.name == "schools-dose-response" }?.result as? DoseAnalysisResult)
+        let acrt = try #require(doseResult.did?.overallACRT)
+        #expect(
+            acrt.lower! <= wellbeing.perDosePoint && wellbeing.perDosePoint <= acrt.upper!, "ACRT \(acrt.estimate) does not cover \(wellbeing.perDosePoint)")
     }
 }

@@ -105,7 +105,7 @@ struct DataPreparationTests {
         #expect(same(try numbers("coalesce(x, -1)"), [1, 0, -1, 4, -2, 8]))
         #expect(same(try numbers("ifelse(x > 0, x, 0)"), [1, 0, .nan, 4, 0, 8]))
         #expect(same(try numbers("pmax(x, 2, t)"), [2, 2, .nan, 4, 2, 8]))
-        #expect(same(try numbers("round(x / 4)"), [0, 0, .nan, 1, 0, 2]))  // 0.25, 0, NA, 1, -0.5 → -0 (to even), 2
+        #expect(same(try numbers("round(x / 4)"), [0, 0, .nan, 1, 0, 2])) // 0.25, 0, NA, 1, -0.5 → -0 (to even), 2
         #expect(same(try numbers("round(2.5)"), [2, 2, 2, 2, 2, 2]))
     }
 
@@ -218,6 +218,10 @@ struct DataPreparationTests {
         #expect(overwrite?.column == "x")
         let filtered = try DataPreparation.apply([.filter(try .init("x >= 0"))], to: t, sources: [:], panel: nil)
         #expect(filtered.fileRows == [0, 1, 3, 5])
-        #expect(filtered.records == [.init(step: "filter x >= 0", rowsBefore: 6, rowsAfter: 4, columnsAdded: [], notes: ["1 row(s) dropped because the condition is missing for them"])])
+        #expect(
+            filtered.records == [
+                .init(
+                    step: "filter x >= 0", rowsBefore: 6, rowsAfter: 4, columnsAdded: [], notes: ["1 row(s) dropped because the condition is missing for them"])
+            ])
     }
 }

@@ -277,7 +277,9 @@ enum DoseReport {
             estimator: a.estimator.rawValue, dose: doseLabel, outcome: a.outcome, units: units, droppedRows: dropped, doseSummary: summary,
             curve: curve, bootstrapDraws: draws, gps: gps, weighting: weighting, doublyRobust: dr, did: did, bands: bands,
             notes: notes.filter { !$0.isEmpty })
-        return MethodOutput(result: result, blocks: blocks, attachments: attachments, warnings: warnings)
+        // The headline of a DiD with a dose: the average causal response per unit of dose, then the overall ATT.
+        let key = did.map { [KeyEstimate("overall ACRT (per unit of dose)", $0.overallACRT), KeyEstimate("overall ATT", $0.overallATT)] } ?? []
+        return MethodOutput(result: result, blocks: blocks, attachments: attachments, warnings: warnings, keyEstimates: key)
     }
 
     /// The settings every cross-sectional estimator takes from the analysis and the run.

@@ -1,8 +1,8 @@
 import EstimationCore
 import Plotting
 import Regression
-import Tabular
 import Reporting
+import Tabular
 
 extension WildClusterBootstrap.Weights: SettingChoice {}
 extension Absorption.Counting: SettingChoice {}
