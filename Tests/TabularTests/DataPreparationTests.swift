@@ -14,13 +14,21 @@ struct DataPreparationTests {
             var missing: Int
             var first: [Double?]
         }
-        var rows_read: Int
-        var rows_joined: Int
-        var rows_kept: Int
+        var rowsRead: Int
+        var rowsJoined: Int
+        var rowsKept: Int
         var columns: [String: Summary]
         var bands: [String: Int]
-        var first_schools: [String]
-        var first_years: [Int]
+        var firstSchools: [String]
+        var firstYears: [Int]
+        enum CodingKeys: String, CodingKey {
+            case columns, bands
+            case rowsRead = "rows_read"
+            case rowsJoined = "rows_joined"
+            case rowsKept = "rows_kept"
+            case firstSchools = "first_schools"
+            case firstYears = "first_years"
+        }
     }
 
     @Test("join, filter and seven derived columns equal pandas on the simulated MHST schools (sums to 1e-9 relative, first rows exactly)")
@@ -45,12 +53,12 @@ struct DataPreparationTests {
         let prepared = try DataPreparation.apply(
             steps, to: .init(schools), sources: ["areas": .init(areas)], panel: .init(unit: "school", time: "year"))
         let t = prepared.table
-        #expect(schools.rowCount == reference.rows_read)
-        #expect(prepared.records[0].rowsAfter == reference.rows_joined)
-        #expect(t.rowCount == reference.rows_kept)
-        #expect(prepared.records.map(\.rowsAfter) == [reference.rows_joined] + [Int](repeating: reference.rows_kept, count: 8))
-        #expect(try t.strings("school").prefix(12).map { $0! } == reference.first_schools)
-        #expect(try t.numeric("year").prefix(12).map { Int($0) } == reference.first_years)
+        #expect(schools.rowCount == reference.rowsRead)
+        #expect(prepared.records[0].rowsAfter == reference.rowsJoined)
+        #expect(t.rowCount == reference.rowsKept)
+        #expect(prepared.records.map(\.rowsAfter) == [reference.rowsJoined] + [Int](repeating: reference.rowsKept, count: 8))
+        #expect(try t.strings("school").prefix(12).map { $0! } == reference.firstSchools)
+        #expect(try t.numeric("year").prefix(12).map { Int($0) } == reference.firstYears)
         for (name, expected) in reference.columns {
             let v = try t.numeric(name)
             let present = v.filter { !$0.isNaN }
@@ -66,8 +74,8 @@ struct DataPreparationTests {
         #expect(bands == reference.bands)
         // Every row's file row is kept: the first kept row is the file's first secondary school from 2016.
         let firstFileRow = prepared.fileRows[0]
-        #expect(try schools.strings("school")[firstFileRow] == reference.first_schools[0])
-        #expect(try schools.numeric("year")[firstFileRow] == Double(reference.first_years[0]))
+        #expect(try schools.strings("school")[firstFileRow] == reference.firstSchools[0])
+        #expect(try schools.numeric("year")[firstFileRow] == Double(reference.firstYears[0]))
     }
 
     static func small() throws -> Table {
