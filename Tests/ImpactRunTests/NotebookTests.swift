@@ -112,7 +112,7 @@ struct NotebookTests {
     static let folders: [String] = {
         let root = TestData.root.appendingPathComponent("Notebooks")
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
-        return names.filter { FileManager.default.fileExists(atPath: root.appendingPathComponent("\($0)/analysis.yaml").path) }.sorted()
+        return names.filter { FileManager.default.fileExists(atPath: root.appendingPathComponent("\($0)/notebook.md").path) }.sorted()
     }()
 
     @Test("there are notebooks")
@@ -126,7 +126,11 @@ struct NotebookTests {
         #expect(!checks.isEmpty, "notebook \(folder) pins no numbers")
         #expect(checks.filter { !$0.shown.isEmpty }.count * 4 >= checks.count * 3, "notebook \(folder): most checks should bind a number shown in the prose")
         for text in malformed { Issue.record("\(folder): malformed check directive '\(text)'") }
-        let config = try ConfigLoader.load(path: dir.appendingPathComponent("analysis.yaml").path)
+        // `<!-- config: PATH -->` names the config the notebook runs (relative to it); else its analysis.yaml.
+        let named = markdown.components(separatedBy: "\n").first { $0.hasPrefix("<!-- config:") }.map {
+            $0.dropFirst("<!-- config:".count).replacingOccurrences(of: "-->", with: "").trimmingCharacters(in: .whitespaces)
+        }
+        let config = try ConfigLoader.load(path: dir.appendingPathComponent(named ?? "analysis.yaml").standardizedFileURL.path)
         let output = try Runner.run(config, threads: 2)
         let out = TestData.temporaryDirectory().appendingPathComponent(folder)
         _ = try OutputWriter.write(output, to: out, force: false, command: ["test"], threads: 2)
