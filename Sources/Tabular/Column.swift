@@ -108,7 +108,22 @@ public struct Categorical: Sendable, Equatable {
         if numbers.count == present.count {
             return present.sorted { Double($0)! < Double($1)! }
         }
+        // Interval labels from `band()` ("[5, 10)", "[10, 20]"): by their lower end, as R orders cut()'s levels.
+        let lowerEnds = present.compactMap(Self.intervalLowerEnd)
+        if lowerEnds.count == present.count {
+            return present.sorted { Self.intervalLowerEnd($0)! < Self.intervalLowerEnd($1)! }
+        }
         return present.sorted()
+    }
+}
+
+extension Categorical {
+    /// The lower end of an interval label `[a, b)` or `[a, b]`, or nil for any other text.
+    static func intervalLowerEnd(_ label: String) -> Double? {
+        guard label.hasPrefix("["), label.hasSuffix(")") || label.hasSuffix("]"), let comma = label.firstIndex(of: ",") else { return nil }
+        let upper = label[label.index(after: comma)..<label.index(before: label.endIndex)].trimmingCharacters(in: .whitespaces)
+        guard Double(upper) != nil else { return nil }
+        return Double(label[label.index(after: label.startIndex)..<comma].trimmingCharacters(in: .whitespaces))
     }
 }
 

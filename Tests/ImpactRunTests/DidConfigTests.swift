@@ -135,6 +135,16 @@ struct CrossValidatedSynthConfigTests {
         #expect(cv.fitPeriods == Array(stride(from: 1981.0, through: 1990, by: 1)) && cv.predictors.count == 6)
         // The main fit's V is the training V.
         for (a, b) in zip(cv.predictors, r.predictors) { #expect(a.weight == b.weight) }
+        // scpi's outcome-only Germany fit: its published weights to 1e-3 (to 1e-6 against scpi-pkg in SyntheticControlTests).
+        guard case .single(let scpi) = try #require(output.analyses.first { $0.name == "germany-scpi-weights" }?.result as? SyntheticControlOutcome)
+        else {
+            Issue.record("expected a single-unit result for scpi's Germany")
+            return
+        }
+        let ws = Dictionary(uniqueKeysWithValues: scpi.weights.map { ($0.donor, $0.weight) })
+        for (country, weight) in ["Austria": 0.2911, "USA": 0.2728, "Italy": 0.1914, "Netherlands": 0.1330, "Switzerland": 0.0814, "France": 0.0303] {
+            #expect(abs((ws[country] ?? 0) - weight) <= 1e-3, "\(country): \(ws[country] ?? 0)")
+        }
         // Kansas with conformal inference: augsynth's SCM and, within the Monte Carlo error of 1,000
         // draws (3 binomial SDs; see ConformalInferenceTests), its joint p 0.34 and 2012Q3 p 0.026.
         guard case .single(let kansas) = try #require(output.analyses.first { $0.name == "kansas-conformal" }?.result as? SyntheticControlOutcome)
@@ -197,7 +207,7 @@ struct CrossValidatedSynthConfigTests {
         // An adoption column that varies within a unit is caught by validate, before any fitting.
         let varying = try parseExample(text.replacingOccurrences(of: "    adoption: yexp2\n", with: "    adoption: year\n"))
         #expect { try DataLoader.load(varying) } throws: {
-            "\($0)".contains("analyses[3].adoption: unit 'alabama' has two adoption times in 'year' (2008 and 2009)")
+            "\($0)".contains("analyses[4].adoption: unit 'alabama' has two adoption times in 'year' (2008 and 2009)")
         }
     }
 

@@ -80,7 +80,7 @@ struct HTMLReportTests {
         let check = try JSONDecoder().decode(Check.self, from: Data(json.utf8))
         #expect(check.errors.isEmpty, "\(check.errors)")
         #expect(check.figures == figures && check.drawn == figures, "\(check.drawn) of \(check.figures) figures drawn")
-        // Summary, four analyses, provenance.
-        #expect(check.sections == 6 && check.tables >= 10)
+        // Summary, five analyses, provenance.
+        #expect(check.sections == 7 && check.tables >= 10, "\(check.sections) sections, \(check.tables) tables")
     }
 }

@@ -178,3 +178,27 @@ struct CrossValidationTests {
         for (country, weight) in published { #expect(abs((w[country] ?? 0) - weight) <= 0.01, "\(country): \(w[country] ?? 0)") }
     }
 }
+
+@Suite("Outcome-only weights against scpi")
+struct ScpiWeightsTests {
+    struct Reference: Decodable {
+        let weights: [String: Double]
+    }
+
+    @Test("West Germany, GDP 1960-1990 only, simplex: scpi-pkg's weights (Austria 0.2911, USA 0.2728, Italy 0.1914, …) to 1e-6 (ECOS's tolerance)")
+    func germany() throws {
+        let reference = try JSONDecoder().decode(
+            Reference.self, from: Foundation.Data(contentsOf: TestData.fixture("SyntheticControlTests", "scpi_germany_weights.json")))
+        let problem = try SyntheticControlProblem(
+            panel: CrossValidationTests.germanyPanel, outcome: "gdp", treated: "West Germany", treatmentTime: 1991, predictors: [])
+        #expect(problem.prePeriodIndices.count == 31 && problem.donors.count == reference.weights.count)
+        let fit = try SyntheticControl.fit(problem, options: .init(predictorWeights: .outcomeOnly))
+        let w = Dictionary(uniqueKeysWithValues: zip(problem.donors, fit.weights))
+        for (country, weight) in reference.weights {
+            #expect(abs((w[country] ?? .nan) - weight) <= 1e-6, "\(country): \(w[country] ?? .nan) vs scpi \(weight)")
+        }
+        // The figures the issue quotes from scpi's illustration, to 1e-3.
+        let quoted = ["Austria": 0.2911, "USA": 0.2728, "Italy": 0.1914, "Netherlands": 0.1330, "Switzerland": 0.0814, "France": 0.0303]
+        for (country, weight) in quoted { #expect(abs((w[country] ?? .nan) - weight) <= 1e-3, "\(country)") }
+    }
+}

@@ -149,6 +149,11 @@ struct DataPreparationTests {
         guard case .categorical(let c) = e.column else { Issue.record("not text"); return }
         #expect((0..<6).map { c[$0] } == ["[1, 8]", "[0, 1)", nil, "[1, 8]", nil, "[1, 8]"])
         #expect(e.notes == ["'band(x, 0, 1, 8)': value outside [0, 8]: 1 row(s) set missing"])
+        // Levels ordered by interval, as R's factor from cut(), not as text ("[10, 20)" after "[5, 10)").
+        let wide = try TableExpression.parse("band(x * 3, -10, 5, 10, 30)").evaluate(on: Self.small(), source: "", panel: nil)
+        guard case .categorical(let w) = wide.column else { Issue.record("not text"); return }
+        #expect(w.sortedLevels() == ["[-10, 5)", "[10, 30]"] && Set(w.levels) == ["[-10, 5)", "[10, 30]"])
+        #expect(Categorical(["[10, 20)", "[5, 10)", "[20, 30]"]).sortedLevels() == ["[5, 10)", "[10, 20)", "[20, 30]"])
         #expect(throws: ExpressionError.self) { try evaluate("band(x, 1, 0)") }
         #expect(throws: ExpressionError.self) { try evaluate("band(x, t, 4)") }
     }
