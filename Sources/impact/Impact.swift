@@ -142,6 +142,14 @@ struct Validate: ParsableCommand {
             let data = try DataLoader.load(cfg)
             print("\(config): OK — \(cfg.analyses.count) analysis(es) on \(data.count) data set(s)")
             for a in cfg.analyses { print("  \(a.name): \(a.method) on \(a.data)") }
+            // What preparation did to each data set that has steps (rows kept, what each step noticed).
+            for source in cfg.data {
+                guard let d = data[source.name], !d.preparation.isEmpty else { continue }
+                print("  data set \(source.name): \(d.rowsRead) rows read, \(d.table.rowCount) after \(d.preparation.count) prepare step(s)")
+                for r in d.preparation where r.rowsAfter != r.rowsBefore || !r.notes.isEmpty {
+                    print("    \(r.step): \(r.rowsBefore) → \(r.rowsAfter)" + (r.notes.isEmpty ? "" : "; " + r.notes.joined(separator: "; ")))
+                }
+            }
         }
     }
 }
