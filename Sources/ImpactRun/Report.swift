@@ -40,7 +40,7 @@ public enum RunReport {
         }
         var sections = zip(folders, output.analyses).map { ($0, $1.section) }
         if !prepared.isEmpty {
-            sections.append((".", ReportSection(title: "Data preparation", blocks: prepared.map(preparationTable))))
+            sections.append(("data-preparation", ReportSection(title: "Data preparation", blocks: prepared.map(preparationTable))))
         }
         return ReportDocument(title: output.config.title ?? "ImpactEval report", introduction: introduction, sections: sections)
     }
