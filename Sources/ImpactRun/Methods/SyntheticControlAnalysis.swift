@@ -160,15 +160,7 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
     }
 
     public func check(_ data: LoadedData) -> [SettingIssue] {
-        if let adoption {
-            guard let panel = try? Panel(data.table, unit: unit, time: time) else { return [] }
-            do throws(PanelError) {
-                _ = try panel.adoptionTimes(adoption)
-                return []
-            } catch {
-                return [SettingIssue(key: "adoption", message: error.description)]
-            }
-        }
+        if let adoption { return DataChecks.staggeredPanel(data, unit: unit, time: time, adoption: adoption) }
         let named =
             (treated.map { [("treated", $0)] } ?? []) + (donors ?? []).enumerated().map { ("donors[\($0.offset)]", $0.element) }
             + exclude.enumerated().map { ("exclude[\($0.offset)]", $0.element) }
