@@ -122,6 +122,15 @@ public enum DataLoader {
     ///   column of the offending token of an expression.
     static func prepare(_ data: inout LoadedData, source: DataSourceSpec, loaded: [String: LoadedData], config: Config) throws(ConfigError) {
         guard !source.prepare.isEmpty else { return }
+        // A join of a data set that could not be read: its own error says why; say what it stops here.
+        for (i, spec) in source.prepare.enumerated() {
+            if case .join(let join) = spec.step, loaded[join.source] == nil {
+                let mark = spec.valueMarks["join"] ?? spec.mark
+                throw ConfigError(
+                    file: config.path, line: mark?.line, column: mark?.column, path: "data.\(source.name).prepare[\(i)].join",
+                    message: "data set '\(join.source)' could not be read (see its error), so '\(source.name)' cannot be prepared")
+            }
+        }
         do {
             let prepared = try DataPreparation.apply(
                 source.prepare.map(\.step), to: data.prepared, sources: loaded.mapValues(\.prepared), panel: source.panel)

@@ -293,6 +293,11 @@ struct BadInputHarnessTests {
                 expect: ["analysis.yaml:6:15", "'regions' is declared after 'cross'"]))
         c.append(
             .init(
+                label: "join of a data set that cannot be read", files: ["cross.csv": cross],
+                config: prepared("      - join: regions\n        by: [region]\n", regions: ""),
+                expect: ["regions.csv' does not exist", "analysis.yaml:7:15", "data set 'regions' could not be read (see its error)"]))
+        c.append(
+            .init(
                 label: "join keyed 'on'", files: regions("region,size\nA,1\n"),
                 config: prepared("      - join: regions\n        on: [region]\n", regions: ""),
                 expect: ["analysis.yaml:8:9", "unknown key 'on'", "key columns are listed under 'by'"]))
