@@ -110,6 +110,12 @@ struct ExpressionEvaluator {
         }
     }
 
+    /// The text of a column read as text (categorical), when `e` is just that column.
+    func textColumn(_ e: TableExpression) -> [String?]? {
+        guard case .column(let name) = e.kind, case .categorical? = table[name] else { return nil }
+        return try? table.strings(name)
+    }
+
     /// The value of `e` as numbers, one per row.
     mutating func numbers(_ e: TableExpression) throws(ExpressionError) -> [Double] {
         switch try value(e) {
@@ -122,7 +128,12 @@ struct ExpressionEvaluator {
 
     /// The value of `e` as text, one per row (numbers are refused: mixing them is a likely mistake).
     mutating func texts(_ e: TableExpression, context: String) throws(ExpressionError) -> [String?] {
-        switch try value(e) {
+        try texts(try value(e), e, context: context)
+    }
+
+    /// `v`, the value of `e`, as text, one per row.
+    func texts(_ v: Value, _ e: TableExpression, context: String) throws(ExpressionError) -> [String?] {
+        switch v {
         case .texts(let v): return v
         case .text(let s): return [String?](repeating: s, count: n)
         case .number(let x) where x.isNaN: return [String?](repeating: nil, count: n)
@@ -141,8 +152,13 @@ struct ExpressionEvaluator {
     mutating func binary(_ op: TableExpression.BinaryOperator, _ a: TableExpression, _ b: TableExpression, whole: TableExpression) throws(ExpressionError)
         -> Value
     {
-        let va = try value(a)
-        let vb = try value(b)
+        var va = try value(a)
+        var vb = try value(b)
+        // Identifiers read as text whose every value is a number ("007") compare with text as written.
+        if op == .equal || op == .notEqual {
+            if isText(vb), !isText(va), let t = textColumn(a) { va = .texts(t) }
+            if isText(va), !isText(vb), let t = textColumn(b) { vb = .texts(t) }
+        }
         if isText(va) || isText(vb) {
             guard op == .equal || op == .notEqual else {
                 let culprit = isText(va) ? a : b
@@ -150,8 +166,8 @@ struct ExpressionEvaluator {
                     "'\(text(of: culprit))' is text; '\(op.rawValue)' needs numbers (text compares with == and != only)", range: culprit.range)
             }
             let textSide = isText(va) ? a : b
-            let left = try texts(a, context: "'\(text(of: textSide))'")
-            let right = try texts(b, context: "'\(text(of: textSide))'")
+            let left = try texts(va, a, context: "'\(text(of: textSide))'")
+            let right = try texts(vb, b, context: "'\(text(of: textSide))'")
             return .numbers(
                 (0..<n).map { i in
                     guard let x = left[i], let y = right[i] else { return .nan }

@@ -115,6 +115,16 @@ struct DataPreparationTests {
         #expect(same(try numbers("pmax(x, 2, t)"), [2, 2, .nan, 4, 2, 8]))
         #expect(same(try numbers("round(x / 4)"), [0, 0, .nan, 1, 0, 2])) // 0.25, 0, NA, 1, -0.5 → -0 (to even), 2
         #expect(same(try numbers("round(2.5)"), [2, 2, 2, 2, 2, 2]))
+        // A text column whose values are all numbers ("007") compares with text as written, and with numbers as numbers.
+        let codes = try Table([("code", .categorical(Categorical(["007", "010", nil])))])
+        func onCodes(_ source: String) throws -> [Double] {
+            guard case .numeric(let v) = try TableExpression.parse(source).evaluate(on: codes, source: source).column else { return [] }
+            return v
+        }
+        #expect(same(try onCodes("code == \"007\""), [1, 0, .nan]))
+        #expect(same(try onCodes("\"010\" != code"), [1, 0, .nan]))
+        #expect(same(try onCodes("code == 7"), [1, 0, .nan]))
+        #expect(same(try onCodes("code + 1"), [8, 11, .nan]))
     }
 
     @Test("division by zero and logs of non-positive values become missing and are counted, never infinite")
