@@ -22,7 +22,8 @@ extension TableExpression {
 
     /// The names of the functions an expression may call.
     public static let functionNames = [
-        "log", "log10", "exp", "sqrt", "abs", "floor", "ceiling", "round", "is_missing", "coalesce", "ifelse", "pmin", "pmax", "lag", "lead", "band"
+        "log", "log10", "exp", "sqrt", "abs", "floor", "ceiling", "round", "is_missing", "coalesce", "ifelse", "pmin", "pmax", "lag", "lead", "band",
+        "group_mean", "group_sum", "group_count"
     ]
 
     /// Evaluates the expression on every row of `table`. `source` is the text it was parsed from (named in
@@ -318,6 +319,8 @@ struct ExpressionEvaluator {
             return try shifted(args[0], by: name == "lag" ? k : -k, at: nameRange)
         case "band":
             return try band(args, at: e)
+        case "group_mean", "group_sum", "group_count":
+            return try grouped(name, args, at: e)
         default:
             var message = "unknown function '\(name)'"
             if let s = closestMatch(to: name, in: TableExpression.functionNames) { message += " (did you mean '\(s)'?)" }
@@ -374,6 +377,64 @@ extension ExpressionEvaluator {
             index[cell] = i
         }
         lagIndex = index
+    }
+
+    /// `group_mean(x, g…)`, `group_sum(x, g…)`, `group_count(g…)`: a statistic of each row's group (the rows
+    /// sharing its values of the columns g…), on every row of the group, as dplyr's `group_by(g) |> mutate()`
+    /// with `na.rm = TRUE` or pandas' `groupby(g).transform`: missing values of x are skipped, a group with
+    /// none gives a missing mean or sum, and a row with a missing group value gets a missing result.
+    /// `group_count` counts the group's rows. Complexity O(rows) expected (hashing the group values).
+    mutating func grouped(_ name: String, _ args: [TableExpression], at e: TableExpression) throws(ExpressionError) -> Value {
+        let counting = name == "group_count"
+        guard args.count >= (counting ? 1 : 2) else {
+            throw ExpressionError(
+                counting
+                    ? "group_count() takes the grouping columns, e.g. group_count(area, year)"
+                    : "\(name)() takes a value and the grouping columns, e.g. \(name)(dose, area)", range: e.range)
+        }
+        let keys = counting ? args : Array(args.dropFirst())
+        var groupColumns: [[String?]] = []
+        for k in keys {
+            guard case .column = k.kind else {
+                throw ExpressionError("\(name)(): group by columns, not '\(text(of: k))'", range: k.range)
+            }
+            switch try value(k) {
+            case .texts(let v): groupColumns.append(v)
+            case .numbers(let v): groupColumns.append(v.map { $0.isNaN ? nil : formatNumber($0) })
+            default: throw ExpressionError("\(name)(): group by columns, not '\(text(of: k))'", range: k.range)
+            }
+        }
+        var group = [Int](repeating: -1, count: n)
+        var index: [[String]: Int] = [:]
+        for i in 0..<n {
+            var key: [String] = []
+            key.reserveCapacity(groupColumns.count)
+            var complete = true
+            for c in groupColumns {
+                guard let v = c[i] else { complete = false; break }
+                key.append(v)
+            }
+            guard complete else { continue }
+            if let g = index[key] { group[i] = g } else { group[i] = index.count; index[key] = index.count }
+        }
+        var rows = [Int](repeating: 0, count: index.count), present = [Int](repeating: 0, count: index.count)
+        var sums = [Double](repeating: 0, count: index.count)
+        let x = counting ? [] : try numbers(args[0])
+        for i in 0..<n where group[i] >= 0 {
+            rows[group[i]] += 1
+            if !counting, !x[i].isNaN {
+                sums[group[i]] += x[i]
+                present[group[i]] += 1
+            }
+        }
+        return .numbers(
+            (0..<n).map { i in
+                let g = group[i]
+                guard g >= 0 else { return .nan }
+                if counting { return Double(rows[g]) }
+                guard present[g] > 0 else { return .nan }
+                return name == "group_mean" ? sums[g] / Double(present[g]) : sums[g]
+            })
     }
 
     /// `band(x, b0, …, bk)`: the interval label of each value, as R's

@@ -17,7 +17,9 @@
 /// `lag(x[, k])` and `lead(x[, k])` within a unit (by time value, as Stata's `L.` and `F.` operators:
 /// the value at time t − k of the same unit, missing when that period is absent), and
 /// `band(x, b0, b1, …, bk)`, which labels x by the intervals [b0, b1), …, [bk−1, bk] as R's
-/// `cut(x, breaks, right = FALSE, include.lowest = TRUE)` does.
+/// `cut(x, breaks, right = FALSE, include.lowest = TRUE)` does, and `group_mean(x, g…)`,
+/// `group_sum(x, g…)` and `group_count(g…)`, a statistic of each row's group repeated on its rows
+/// (dplyr's `group_by |> mutate` with `na.rm = TRUE`).
 ///
 /// Missing values propagate as R's `NA` do: any arithmetic or comparison with a missing operand is
 /// missing; `FALSE & NA` is 0 and `TRUE | NA` is 1. Operations that have no real value (division by

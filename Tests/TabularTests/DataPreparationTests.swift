@@ -31,7 +31,7 @@ struct DataPreparationTests {
         }
     }
 
-    @Test("join, filter and seven derived columns equal pandas on the simulated MHST schools (sums to 1e-9 relative, first rows exactly)")
+    @Test("join, filter and ten derived columns equal pandas on the simulated MHST schools (sums to 1e-9 relative, first rows exactly)")
     func mhstAgainstPandas() throws {
         let reference = try JSONDecoder().decode(
             Reference.self, from: Data(contentsOf: TestData.fixture("TabularTests", "preparation_pandas.json")))
@@ -47,7 +47,10 @@ struct DataPreparationTests {
                 try .init(name: "lag_wb", "lag(wellbeing)"),
                 try .init(name: "lead2_ref", "lead(referral_rate, 2)"),
                 try .init(name: "band", "band(imd_score, 0, 15, 25, 60)"),
-                try .init(name: "funded", "ifelse(funding_per_pupil_gbp > 20 & lead_org == 'nhs_trust', 1, 0)")
+                try .init(name: "funded", "ifelse(funding_per_pupil_gbp > 20 & lead_org == 'nhs_trust', 1, 0)"),
+                try .init(name: "area_dose", "group_mean(whole_school_share, area, year)"),
+                try .init(name: "area_pupils", "group_sum(pupils, area)"),
+                try .init(name: "area_schools", "group_count(area, year)")
             ])
         ]
         let prepared = try DataPreparation.apply(
@@ -56,7 +59,7 @@ struct DataPreparationTests {
         #expect(schools.rowCount == reference.rowsRead)
         #expect(prepared.records[0].rowsAfter == reference.rowsJoined)
         #expect(t.rowCount == reference.rowsKept)
-        #expect(prepared.records.map(\.rowsAfter) == [reference.rowsJoined] + [Int](repeating: reference.rowsKept, count: 8))
+        #expect(prepared.records.map(\.rowsAfter) == [reference.rowsJoined] + [Int](repeating: reference.rowsKept, count: 11))
         #expect(try t.strings("school").prefix(12).map { $0! } == reference.firstSchools)
         #expect(try t.numeric("year").prefix(12).map { Int($0) } == reference.firstYears)
         for (name, expected) in reference.columns {
@@ -125,6 +128,17 @@ struct DataPreparationTests {
         #expect(same(try onCodes("\"010\" != code"), [1, 0, .nan]))
         #expect(same(try onCodes("code == 7"), [1, 0, .nan]))
         #expect(same(try onCodes("code + 1"), [8, 11, .nan]))
+    }
+
+    @Test("group statistics on every row of the group: missing values skipped, a missing group value gives a missing result")
+    func groups() throws {
+        #expect(same(try numbers("group_mean(x, id)"), [0.5, 0.5, 0.5, 1, 1, 8]))
+        #expect(same(try numbers("group_mean(x, g)"), [1, 4, .nan, 1, 1, 4]))
+        #expect(same(try numbers("group_count(g)"), [3, 2, .nan, 3, 3, 2]))
+        #expect(same(try numbers("group_sum(x, id, g)"), [1, 0, .nan, 2, 2, 8]))
+        #expect(same(try numbers("x - group_mean(x, id)"), [0.5, -0.5, .nan, 3, -3, 0]))
+        #expect(throws: ExpressionError.self) { try evaluate("group_mean(x)") }
+        #expect(throws: ExpressionError.self) { try evaluate("group_mean(x, t + 1)") }
     }
 
     @Test("division by zero and logs of non-positive values become missing and are counted, never infinite")

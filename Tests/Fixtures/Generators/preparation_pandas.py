@@ -12,6 +12,9 @@ config, spelled in pandas:
          lead2_ref = referral_rate at year + 2
          band = pd.cut(imd_score, [0, 15, 25, 60], right=False, include_lowest=True)
          funded = ifelse(funding_per_pupil_gbp > 20 & lead_org == "nhs_trust", 1, 0)
+         area_dose = group_mean(whole_school_share, area, year)   (groupby.transform, NaN skipped)
+         area_pupils = group_sum(pupils, area)                    (sum with min_count = 1)
+         area_schools = group_count(area, year)                   (transform("size"))
 """
 import json
 import numpy as np
@@ -42,8 +45,12 @@ kept["funded"] = np.where(
     kept.funding_per_pupil_gbp.isna(), np.nan,
     ((kept.funding_per_pupil_gbp > 20) & (kept.lead_org == "nhs_trust")).astype(float))
 
+kept["area_dose"] = kept.groupby(["area", "year"]).whole_school_share.transform("mean")
+kept["area_pupils"] = kept.groupby("area").pupils.transform(lambda v: v.sum(min_count=1))
+kept["area_schools"] = kept.groupby(["area", "year"]).school.transform("size")
+
 out = {"rows_read": rows_read, "rows_joined": len(joined), "rows_kept": len(kept), "columns": {}}
-for c in ["post", "share", "log_pupils", "lag_wb", "lead2_ref", "funded"]:
+for c in ["post", "share", "log_pupils", "lag_wb", "lead2_ref", "funded", "area_dose", "area_pupils", "area_schools"]:
     v = kept[c].astype(float)
     out["columns"][c] = {"sum": float(v.sum()), "missing": int(v.isna().sum()), "first": [None if np.isnan(x) else float(x) for x in v.head(12)]}
 # pandas labels intervals "[0.0, 15.0)"; ImpactEval prints breaks as R does ("[0, 15)") and, as R's
