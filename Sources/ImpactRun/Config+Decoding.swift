@@ -103,6 +103,23 @@ extension AnalysisSpec: Decodable {
     }
 }
 
+extension PreparationStepSpec {
+    /// An error about this step, step `index` of data set `source`: located at the step's value (at a derived
+    /// column's own line when `column` is given), the column moved `offset` characters into it (an
+    /// expression's offending token).
+    func error(_ message: String, config: Config, source: String, index: Int, column: String? = nil, offset: Int? = nil) -> ConfigError {
+        var path = "data.\(source).prepare[\(index)].\(kind)"
+        var mark = valueMarks[kind] ?? self.mark
+        if let column {
+            path += ".\(column)"
+            mark = valueMarks[column] ?? mark
+        }
+        return ConfigError(
+            file: config.path, line: mark?.line, column: mark.map { ConfigLoader.tokenColumn($0, offset: offset, in: config.text) },
+            path: path, message: message)
+    }
+}
+
 extension PreparationStepSpec: Decodable {
     public init(from decoder: any Decoder) throws {
         let probe = try? decoder.container(keyedBy: AnyKey.self)

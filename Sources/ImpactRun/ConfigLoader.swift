@@ -76,9 +76,7 @@ public enum ConfigLoader {
                     message = "no data set named '\(join.source)'"
                     if let s = closestMatch(to: join.source, in: config.data.map(\.name)) { message += " (did you mean '\(s)'?)" }
                 }
-                let mark = spec.valueMarks["join"] ?? spec.mark
-                throw ConfigError(
-                    file: config.path, line: mark?.line, column: mark?.column, path: "data.\(source.name).prepare[\(i)].join", message: message)
+                throw spec.error(message, config: config, source: source.name, index: i)
             }
         }
         var seen: [String: Int] = [:]

@@ -125,10 +125,9 @@ public enum DataLoader {
         // A join of a data set that could not be read: its own error says why; say what it stops here.
         for (i, spec) in source.prepare.enumerated() {
             if case .join(let join) = spec.step, loaded[join.source] == nil {
-                let mark = spec.valueMarks["join"] ?? spec.mark
-                throw ConfigError(
-                    file: config.path, line: mark?.line, column: mark?.column, path: "data.\(source.name).prepare[\(i)].join",
-                    message: "data set '\(join.source)' could not be read (see its error), so '\(source.name)' cannot be prepared")
+                throw spec.error(
+                    "data set '\(join.source)' could not be read (see its error), so '\(source.name)' cannot be prepared",
+                    config: config, source: source.name, index: i)
             }
         }
         do {
@@ -138,18 +137,12 @@ public enum DataLoader {
             data.preparation = prepared.records
             data.fileRows = prepared.fileRows
         } catch {
-            let spec = source.prepare[error.step]
-            var path = "data.\(source.name).prepare[\(error.step)].\(spec.kind)"
-            var mark = spec.valueMarks[spec.kind] ?? spec.mark
-            if let column = error.column {
-                path += ".\(column)"
-                mark = spec.valueMarks[column] ?? mark
-            }
-            let column = mark.map { ConfigLoader.tokenColumn($0, offset: error.expressionError?.range?.lowerBound, in: config.text) }
             // Name the data file for faults in the data (an unmatched key's row); an expression's own fault points into it.
             let message =
                 error.expressionError == nil ? "in '\(data.url.lastPathComponent)' (data set '\(source.name)'): \(error.description)" : error.description
-            throw ConfigError(file: config.path, line: mark?.line, column: column, path: path, message: message)
+            throw source.prepare[error.step].error(
+                message, config: config, source: source.name, index: error.step, column: error.column,
+                offset: error.expressionError?.range?.lowerBound)
         }
     }
 

@@ -111,7 +111,7 @@ public struct Categorical: Sendable, Equatable {
         // Interval labels from `band()` ("[5, 10)", "[10, 20]"): by their lower end, as R orders cut()'s levels.
         let lowerEnds = present.compactMap(Self.intervalLowerEnd)
         if lowerEnds.count == present.count {
-            return present.sorted { Self.intervalLowerEnd($0)! < Self.intervalLowerEnd($1)! }
+            return zip(lowerEnds, present).sorted { $0.0 < $1.0 }.map(\.1)
         }
         return present.sorted()
     }
