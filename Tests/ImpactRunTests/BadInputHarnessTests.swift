@@ -233,6 +233,16 @@ struct BadInputHarnessTests {
                 label: "synth treatment time outside the data", files: ["panel.csv": panel],
                 config: config(synth.replacingOccurrences(of: "u9", with: "u1").replacingOccurrences(of: "2003", with: "2010")),
                 expect: ["analysis.yaml:", "treatment_time", "2010"]))
+        let scpi = synth.replacingOccurrences(of: "u9", with: "u1") + "    inference: prediction-intervals\n"
+        c.append(
+            .init(
+                label: "prediction intervals without outcome-only weights", files: ["panel.csv": panel], config: config(scpi),
+                expect: ["analysis.yaml:", "analyses[0].inference", "set 'predictor_weights: outcome-only'"]))
+        c.append(
+            .init(
+                label: "prediction intervals with a bad rho", files: ["panel.csv": panel],
+                config: config(scpi + "    predictor_weights: outcome-only\n    rho: -1\n"),
+                expect: ["analysis.yaml:", "rho", "positive number", "-1"]))
         c.append(
             .init(
                 label: "did on an unbalanced panel",

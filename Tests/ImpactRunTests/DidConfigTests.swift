@@ -136,7 +136,7 @@ struct CrossValidatedSynthConfigTests {
         // The main fit's V is the training V.
         for (a, b) in zip(cv.predictors, r.predictors) { #expect(a.weight == b.weight) }
         // scpi's outcome-only Germany fit: its published weights to 1e-3 (to 1e-6 against scpi-pkg in SyntheticControlTests).
-        guard case .single(let scpi) = try #require(output.analyses.first { $0.name == "germany-scpi-weights" }?.result as? SyntheticControlOutcome)
+        guard case .single(let scpi) = try #require(output.analyses.first { $0.name == "germany-scpi" }?.result as? SyntheticControlOutcome)
         else {
             Issue.record("expected a single-unit result for scpi's Germany")
             return
@@ -144,6 +144,29 @@ struct CrossValidatedSynthConfigTests {
         let ws = Dictionary(uniqueKeysWithValues: scpi.weights.map { ($0.donor, $0.weight) })
         for (country, weight) in ["Austria": 0.2911, "USA": 0.2728, "Italy": 0.1914, "Netherlands": 0.1330, "Switzerland": 0.0814, "France": 0.0303] {
             #expect(abs((ws[country] ?? 0) - weight) <= 1e-3, "\(country): \(ws[country] ?? 0)")
+        }
+        // scpi's prediction intervals from the config's 200 draws: within 4 Monte Carlo standard errors of
+        // scpi-pkg's 2,000-draw bounds (a 200-draw quantile's error is about √10 times a 2,000-draw one's;
+        // the library is checked against scpi's own draws in PredictionIntervalsTests).
+        struct ScpiReference: Decodable {
+            struct Bands: Decodable { let lower: [Double], upper: [Double] }
+            struct Run: Decodable { let inSample: Bands, inSampleSe: Bands }
+            let years: [Double]
+            let reference: Run
+        }
+        let snakeCase = JSONDecoder()
+        snakeCase.keyDecodingStrategy = .convertFromSnakeCase
+        let scpiReference = try snakeCase.decode(
+            ScpiReference.self, from: Foundation.Data(contentsOf: TestData.fixture("SyntheticControlTests", "scpi_germany_intervals.json")))
+        let pi = try #require(scpi.predictionIntervals)
+        #expect(pi.simulations == 200 && pi.periods.map(\.time) == scpiReference.years && pi.failedLower + pi.failedUpper == 0)
+        for (t, p) in pi.periods.enumerated() {
+            let ref = scpiReference.reference
+            #expect(abs(p.inSample.lower - ref.inSample.lower[t]) <= 4 * 11.0.squareRoot() * ref.inSampleSe.lower[t], "\(p.time)")
+            #expect(abs(p.inSample.upper - ref.inSample.upper[t]) <= 4 * 11.0.squareRoot() * ref.inSampleSe.upper[t], "\(p.time)")
+            // Adding the shock's bounds widens each interval; the simultaneous band holds the per-period one.
+            #expect(p.gaussian.upper - p.gaussian.lower > p.inSample.upper - p.inSample.lower)
+            #expect(p.simultaneous.lower < p.inSample.lower && p.simultaneous.upper > p.inSample.upper)
         }
         // Kansas with conformal inference: augsynth's SCM and, within the Monte Carlo error of 1,000
         // draws (3 binomial SDs; see ConformalInferenceTests), its joint p 0.34 and 2012Q3 p 0.026.
@@ -191,8 +214,38 @@ struct CrossValidatedSynthConfigTests {
             try parseExample(text.replacingOccurrences(of: "    inference: conformal\n", with: ""))
         } throws: { "\($0)".contains("'permutations' applies to 'inference: conformal'") }
         #expect {
-            try parseExample(text.replacingOccurrences(of: "    predictor_weights: outcome-only\n", with: "    predictor_weights: optimized\n"))
-        } throws: { "\($0)".contains("set 'predictor_weights: outcome-only'") }
+            try parseExample(
+                text.replacingOccurrences(
+                    of: "    predictor_weights: outcome-only\n    inference: conformal\n", with: "    predictor_weights: optimized\n    inference: conformal\n")
+            )
+        } throws: {
+            "\(String(describing: $0))".contains("conformal inference refits W on the outcomes alone under every null; set 'predictor_weights: outcome-only'")
+        }
+    }
+
+    @Test("prediction-interval settings: keys without 'inference: prediction-intervals', a bad rho, fit_periods or optimized V are errors naming the key")
+    func predictionIntervalKeys() throws {
+        let text = try String(contentsOf: TestData.example("synth_inference.yaml"), encoding: .utf8)
+        let scpi = "    inference: prediction-intervals\n    simulations: 200\n"
+        #expect(text.contains(scpi))
+        #expect {
+            try parseExample(text.replacingOccurrences(of: scpi, with: "    simulations: 200\n"))
+        } throws: { "\($0)".contains("'simulations' applies to 'inference: prediction-intervals'") }
+        #expect {
+            try parseExample(text.replacingOccurrences(of: scpi, with: scpi + "    rho: type-3\n"))
+        } throws: { "\($0)".contains("rho") && "\($0)".contains("type-3") && "\($0)".contains("type-1") }
+        #expect {
+            try parseExample(text.replacingOccurrences(of: scpi, with: scpi + "    simulations: 5\n"))
+        } throws: { "\($0)".contains("simulations") }
+        #expect {
+            try parseExample(text.replacingOccurrences(of: scpi, with: scpi + "    fit_periods: {from: 1970, to: 1990}\n"))
+        } throws: { "\($0)".contains("fit_periods: prediction intervals (scpi) fit the weights on every pre-treatment period") }
+        let optimized = text.replacingOccurrences(
+            of: "    predictor_weights: outcome-only\n" + scpi, with: "    predictor_weights: optimized\n" + scpi)
+        #expect(optimized != text)
+        #expect { try parseExample(optimized) } throws: {
+            "\($0)".contains("prediction intervals (scpi) need weights fitted on the outcome alone; set 'predictor_weights: outcome-only'")
+        }
     }
 
     @Test("multisynth settings out of range name their key")

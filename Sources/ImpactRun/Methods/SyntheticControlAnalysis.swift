@@ -37,10 +37,12 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
             "max_evaluations", "Nelder–Mead budget per start", default: 2000,
             rule: { $0 >= 100 ? nil : "must be at least 100" })
         let inference = DefaultedKey<InferenceName>(
-            "inference", "placebo (in space; staggered: placebo draws), conformal (Chernozhukov, Wüthrich & Zhu; outcome-only W) or none",
+            "inference",
+            "placebo (in space; staggered: placebo draws), conformal (Chernozhukov, Wüthrich & Zhu; outcome-only W), prediction-intervals (scpi; outcome-only W) or none",
             default: .placebo,
-            rule: { InferenceName.supported([.placebo, .conformal, .none], method: "synth")([$0]) })
+            rule: { InferenceName.supported([.placebo, .conformal, .predictionIntervals, .none], method: "synth")([$0]) })
         let conformal = ConformalKeys()
+        let predictionIntervals = PredictionIntervalKeys()
         let excludeAbove = OptionalKey<Double>(
             "exclude_above", "drop placebos with pre-MSPE above this multiple of the treated unit's",
             rule: { $0 > 0 ? nil : "the MSPE multiple must be positive" })
@@ -73,6 +75,8 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
     public var placebo: Bool
     /// With `inference: conformal`: the conformal procedure's settings (its seed and threads come from the run).
     public var conformal: ConformalInference?
+    /// With `inference: prediction-intervals`: scpi's settings (its seed and threads come from the run).
+    public var predictionIntervals: PredictionIntervals?
     public var excludeAbove: Double?
     public var placeboTime: Double?
     public var leaveOneOut: Bool
@@ -97,6 +101,7 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
         let inference = try s(\.inference)
         placebo = inference == .placebo
         conformal = try s.conformal(\.conformal, when: inference == .conformal, level: try s(\.level))
+        predictionIntervals = try s.predictionIntervals(\.predictionIntervals, when: inference == .predictionIntervals, level: try s(\.level))
         excludeAbove = try s(\.excludeAbove)
         placeboTime = try s(\.placeboTime)
         leaveOneOut = try s(\.leaveOneOut)
@@ -122,7 +127,9 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
             if let (key, _) = single.first(where: \.1) {
                 throw s.issue("'\(key)' applies to a single treated unit; with 'adoption: \(a)' every unit's timing comes from that column")
             }
-            if conformal != nil { throw s.issue(\.inference, "conformal inference applies to a single treated unit; staggered designs use placebo draws") }
+            if conformal != nil || predictionIntervals != nil {
+                throw s.issue(\.inference, "\(inference.rawValue) applies to a single treated unit; staggered designs use placebo draws")
+            }
         } else {
             guard treated != nil else { throw s.issue("name the treated unit ('treated') and 'treatment_time', or give an 'adoption' column") }
             guard treatmentTime != nil else { throw s.issue("'treated' needs a 'treatment_time' (the first treated period)") }
@@ -138,6 +145,15 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
         if conformal != nil, predictorWeights != .outcomeOnly {
             throw s.issue(
                 \.inference, "conformal inference refits W on the outcomes alone under every null; set 'predictor_weights: outcome-only'")
+        }
+        if predictionIntervals != nil {
+            if predictorWeights != .outcomeOnly {
+                throw s.issue(
+                    \.inference, "prediction intervals (scpi) need weights fitted on the outcome alone; set 'predictor_weights: outcome-only'")
+            }
+            if s.has(\.fitPeriods) {
+                throw s.issue(\.fitPeriods, "prediction intervals (scpi) fit the weights on every pre-treatment period; remove fit_periods")
+            }
         }
         crossValidation = try s(\.crossValidation)
         if let cv = crossValidation {
@@ -209,6 +225,12 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
             c.threads = context.threads
             conformalResult = try fit.conformalInference(c)
         }
+        var intervals: PredictionIntervals.Result?
+        if var spec = predictionIntervals {
+            spec.seed = context.seed
+            spec.threads = context.threads
+            intervals = try fit.predictionIntervals(spec)
+        }
         if let t = placeboTime {
             let (f, dropped) = try fit.placeboInTime(at: t, options: options)
             let between = f.problem.periods.indices.filter { f.problem.periods[$0] >= t && f.problem.periods[$0] < problem.treatmentTime }
@@ -235,6 +257,7 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
             lossV: fit.lossV, lossW: fit.lossW, starts: fit.starts, ridgeLambda: nil, effectWindow: effectWindow,
             placebo: placeboResult, placeboInTime: inTime, leaveOneOut: loo, level: level, conformal: conformalResult)
         var cvResult = result
+        cvResult.predictionIntervals = intervals
         var cvBlocks: [ReportBlock] = []
         if let training {
             let tp = training.problem

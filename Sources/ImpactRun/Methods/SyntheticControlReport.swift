@@ -66,6 +66,8 @@ public struct SyntheticControlResult: Encodable, Sendable {
     public var crossValidation: CrossValidation? = nil
     /// With `inference: conformal`: the joint test and each post-treatment period's test and interval.
     public var conformal: ConformalInference.Result? = nil
+    /// With `inference: prediction-intervals`: scpi's intervals for each post-treatment period's counterfactual.
+    public var predictionIntervals: PredictionIntervals.Result? = nil
 
     /// The training half of a cross-validated fit (Abadie, Diamond & Hainmueller 2015).
     public struct CrossValidation: Encodable, Sendable {
@@ -153,6 +155,7 @@ enum SyntheticControlReport {
                     rows: placebo.periods.indices.map { t in [.period(placebo.periods[t])] + placebo.units.map { .number($0.gaps[t]) } }))
         }
         if let c = r.conformal { attachments.append(ConformalReport.table(c)) }
+        if let p = r.predictionIntervals { attachments.append(PredictionIntervalsReport.table(p)) }
         if let loo = r.leaveOneOut {
             attachments.append(
                 ReportTable(
@@ -181,6 +184,10 @@ enum SyntheticControlReport {
                     x: c.periods.map(\.time), low: c.periods.map(\.lower), high: c.periods.map(\.upper), color: Palette.color(0),
                     opacity: 0.2))
             gapChart.title += ", with conformal \(ConfidenceLevel.percent(c.level)) intervals"
+        }
+        if let p = r.predictionIntervals {
+            gapChart.bands += PredictionIntervalsReport.gapBands(p)
+            gapChart.title += ", with \(ConfidenceLevel.percent(p.level)) prediction intervals"
         }
         gapChart.series.append(LineChart.Series(name: r.treated, x: times, y: r.periods.map(\.gap), color: Palette.color(0), width: 2.5))
         gapChart.horizontalLines = [(0, "")]
@@ -221,6 +228,7 @@ enum SyntheticControlReport {
             blocks.append(.paragraph(t))
         }
         if let c = r.conformal { blocks += ConformalReport.blocks(c) }
+        if let p = r.predictionIntervals { blocks += PredictionIntervalsReport.blocks(p) }
         if let t = r.placeboInTime {
             var text: ReportText = "\(strong: "Placebo in time") (treatment moved to \(period: t.placeboTime), predictor periods shifted back with it"
             if !t.droppedPredictors.isEmpty { text += "; dropped for lack of earlier data: \(t.droppedPredictors.joined(separator: ", "))" }
@@ -237,7 +245,11 @@ enum SyntheticControlReport {
             .figure(
                 ReportFigure(
                     fileName: "gaps.svg",
-                    caption: r.conformal != nil ? "Gaps with conformal intervals" : placebo != nil ? "Gaps with placebo gaps" : "Gaps",
+                    caption: r.conformal != nil
+                        ? "Gaps with conformal intervals"
+                        : r.predictionIntervals != nil
+                            ? "Gaps with prediction intervals (per period, darker; simultaneous, lighter)"
+                            : placebo != nil ? "Gaps with placebo gaps" : "Gaps",
                     svg: gapChart.render())),
             .figure(ReportFigure(fileName: "weights.svg", caption: "Donor weights", svg: bars.render()))
         ]
@@ -251,6 +263,7 @@ enum SyntheticControlReport {
             warnings.append("only \(problem.prePeriodIndices.count) pre-treatment period(s): the pre-period fit says little about the counterfactual")
         }
         if let c = r.conformal { warnings += ConformalReport.warnings(c) }
+        if let p = r.predictionIntervals { warnings += PredictionIntervalsReport.warnings(p) }
         return MethodOutput(
             result: r, blocks: blocks, attachments: attachments, warnings: warnings,
             keyEstimates: [KeyEstimate("average gap after treatment (\(r.treated))", r.effect)])

@@ -216,3 +216,68 @@ extension SettingsReader {
         return c
     }
 }
+
+/// The keys of `inference: prediction-intervals` (scpi's settings under their own names).
+public struct PredictionIntervalKeys: KeySet {
+    let simulations = DefaultedKey<Int>(
+        "simulations", "prediction intervals: simulated draws of the weights' error (scpi's sims)", default: 200,
+        rule: { $0 >= 10 ? nil : "must be at least 10" })
+    let rho = DefaultedKey<RhoSetting>(
+        "rho", "prediction intervals: threshold below which a donor's weight may be zero: type-1, type-2 (scpi's default) or a number",
+        default: RhoSetting(value: .type2))
+    let rhoMax = DefaultedKey<Double>(
+        "rho_max", "prediction intervals: largest ρ from the rule", default: 0.2, rule: { $0 > 0 && $0 <= 1 ? nil : "must be in (0, 1]" })
+    let variance = DefaultedKey<PredictionIntervals.Variance>(
+        "residual_variance", "prediction intervals: HC rule for the pseudo-residuals' variance (scpi's u_sigma)", default: .hc1)
+    let cointegrated = DefaultedKey<Bool>(
+        "cointegrated", "prediction intervals: model the errors with first differences of the donors' outcomes", default: true)
+    public init() {}
+}
+
+extension PredictionIntervals.Variance: SettingChoice {}
+
+/// `rho`: `type-1`, `type-2` or a positive number.
+public struct RhoSetting: SettingValue, Equatable {
+    public var value: PredictionIntervals.Rho
+    public static var expected: String { "type-1, type-2 or a positive number" }
+    public var configText: String {
+        switch value {
+        case .type1: return "type-1"
+        case .type2: return "type-2"
+        case .value(let v): return formatNumber(v)
+        }
+    }
+
+    public static func decode(_ decoder: any Decoder) throws -> RhoSetting {
+        if let v = try? Double(from: decoder) {
+            guard v > 0, v.isFinite else { throw DecodingIssue(codingPath: decoder.codingPath, message: "ρ must be a positive number, not \(formatNumber(v))") }
+            return RhoSetting(value: .value(v))
+        }
+        switch try decodeScalar(decoder, String.self, expected: expected) {
+        case "type-1": return RhoSetting(value: .type1)
+        case "type-2": return RhoSetting(value: .type2)
+        case let name: throw DecodingIssue(codingPath: decoder.codingPath, message: invalidChoice(name, ["type-1", "type-2"]))
+        }
+    }
+}
+
+extension SettingsReader {
+    /// The prediction-interval settings when `wanted` (seed and threads come from the run); otherwise nil,
+    /// and any of their keys given is an error naming it.
+    public func predictionIntervals(_ group: KeyPath<Keys, PredictionIntervalKeys>, when wanted: Bool, level: Double) throws -> PredictionIntervals? {
+        let simulations = group.appending(path: \.simulations), rho = group.appending(path: \.rho)
+        let rhoMax = group.appending(path: \.rhoMax), variance = group.appending(path: \.variance)
+        let cointegrated = group.appending(path: \.cointegrated)
+        guard wanted else {
+            let given = [
+                ("simulations", has(simulations)), ("rho", has(rho)), ("rho_max", has(rhoMax)), ("residual_variance", has(variance)),
+                ("cointegrated", has(cointegrated))
+            ]
+            for (name, isGiven) in given where isGiven { throw issue("'\(name)' applies to 'inference: prediction-intervals'") }
+            return nil
+        }
+        return PredictionIntervals(
+            simulations: try self(simulations), level: level, rho: try self(rho).value, rhoMax: try self(rhoMax),
+            variance: try self(variance), cointegrated: try self(cointegrated))
+    }
+}
