@@ -121,6 +121,34 @@ enum SyntheticControlBenchmark {
             target: 2.0, peerName: "augsynth", peerSeconds: nil)
     }
 
+    /// scpi's prediction intervals for West Germany (GDP over 1960–1990, simplex weights, 200 simulations,
+    /// every out-of-sample method): the fit and the intervals, 1 and 2 threads (target: under 1 s). Peer:
+    /// scpi-pkg, one core, in the Python named by `SCPI_PYTHON` (scpi-pkg 4.0.0 needs pandas < 3).
+    static func predictionIntervals(peer: Bool) throws {
+        let panel = try Panel(CSVReader.read(contentsOf: Timing.dataset("germany.csv")), unit: "country", time: "year")
+        let problem = try SyntheticControlProblem(panel: panel, outcome: "gdp", treated: "West Germany", treatmentTime: 1991, predictors: [])
+        var result: PredictionIntervals.Result?
+        var seconds: [Int: Double] = [:]
+        for threads in [1, 2] {
+            seconds[threads] = try Timing.median(repeats: 5) {
+                let fit = try SyntheticControl.fit(problem, options: .init(predictorWeights: .outcomeOnly))
+                result = try fit.predictionIntervals(PredictionIntervals(simulations: 200, threads: threads))
+            }
+        }
+        let first = result!.periods[0]
+        print(String(format: "synth: scpi 1991 gaussian interval %.0f to %.0f", first.gaussian.lower, first.gaussian.upper))
+        let peerSeconds =
+            peer
+            ? Timing.peer(
+                "scpi_germany.py", [Timing.dataset("germany.csv").path], interpreter: ProcessInfo.processInfo.environment["SCPI_PYTHON"] ?? "python3")
+            : nil
+        Timing.report(
+            "scpi prediction intervals, West Germany, 16 donors, 13 post periods, 200 simulations (1 thread)", seconds: seconds[1]!,
+            target: 1.0, peerName: "scpi-pkg", peerSeconds: peerSeconds)
+        Timing.report(
+            "the same on 2 threads", seconds: seconds[2]!, target: 1.0, peerName: "scpi-pkg", peerSeconds: peerSeconds)
+    }
+
     /// Partially pooled SCM (multisynth): 25 treated units adopting in waves at periods 16, 19, 22 and
     /// 25 of 30, 150 never-treated donors, heuristic ν, intercept shift; the fit alone and with the
     /// jackknife (175 refits), 2 threads (target: under 2 s). No peer runs here (R augsynth needs osqp,

@@ -1,6 +1,6 @@
 // impact-bench: timing benchmarks for ImpactEval, with the peer measured in the same run.
 //
-//   swift run -c release impact-bench [csv|ols|panel|wild|did|sensitivity|dose|match|mahalanobis|abadie-imbens|scale|match-scale|placebo-scale|validate|conformal|multisynth|synth|staggered|all] [--no-peer]
+//   swift run -c release impact-bench [csv|ols|panel|wild|did|sensitivity|dose|match|mahalanobis|abadie-imbens|scale|match-scale|placebo-scale|validate|conformal|scpi|multisynth|synth|staggered|all] [--no-peer]
 //
 // Each benchmark times the median of several runs with BLAS limited to one
 // thread (OPENBLAS_NUM_THREADS=1 is also set for the peers), prints the
@@ -11,7 +11,7 @@ import LinearAlgebra
 import SyntheticControlMethods
 
 let usage =
-    "usage: impact-bench [csv|ols|panel|wild|did|sensitivity|dose|match|mahalanobis|abadie-imbens|scale|match-scale|placebo-scale|validate|conformal|multisynth|synth|staggered|all] [--no-peer]"
+    "usage: impact-bench [csv|ols|panel|wild|did|sensitivity|dose|match|mahalanobis|abadie-imbens|scale|match-scale|placebo-scale|validate|conformal|scpi|multisynth|synth|staggered|all] [--no-peer]"
 let arguments = Array(CommandLine.arguments.dropFirst())
 // Internal: one staggered-SCM size measured in a child process of the `scale` job.
 if arguments.first == "staggered-child", arguments.count == 3, let treated = Int(arguments[1]), let threads = Int(arguments[2]) {
@@ -24,7 +24,7 @@ if arguments.contains("--help") || arguments.contains("-h") {
 }
 let knownNames: Set<String> = [
     "csv", "ols", "panel", "wild", "did", "sensitivity", "dose", "match", "mahalanobis", "abadie-imbens", "scale", "match-scale", "placebo-scale", "validate",
-    "conformal",
+    "conformal", "scpi",
     "multisynth",
     "synth",
     "staggered", "all"
@@ -64,5 +64,6 @@ if selected.contains("match-scale") { try MatchingBenchmark.scale() }
 if selected.contains("validate") { try ValidateBenchmark.run(in: workDirectory) }
 if wanted("synth") { try SyntheticControlBenchmark.run(in: workDirectory, peer: runPeers) }
 if wanted("synth") || selected.contains("conformal") { try SyntheticControlBenchmark.conformal() }
+if wanted("synth") || selected.contains("scpi") { try SyntheticControlBenchmark.predictionIntervals(peer: runPeers) }
 if wanted("synth") || selected.contains("multisynth") { try SyntheticControlBenchmark.multisynth() }
 if wanted("staggered") { try SyntheticControlBenchmark.staggered() }
