@@ -111,18 +111,51 @@ public struct KDTree: Sendable {
     }
 
     private func lowerBound(_ k: Int, _ q: [Double]) -> Double {
-        let p = dimension, base = 2 * k * p
-        return boxes.withUnsafeBufferPointer { b in
-            q.withUnsafeBufferPointer { qp in
-                var d = 0.0
-                for j in 0..<p {
-                    let lo = b[base + j], hi = b[base + p + j], v = qp[j]
-                    let t = v < lo ? lo - v : (v > hi ? v - hi : 0)
-                    d += t * t
-                }
-                return d
-            }
+        boxes.withUnsafeBufferPointer { b in
+            q.withUnsafeBufferPointer { qp in Self.boxDistance(b.baseAddress! + 2 * k * dimension, qp.baseAddress!, dimension) }
         }
+    }
+
+    /// The squared distance from q to the box whose lower corner is at `box` and upper at `box + p`
+    /// (two partial sums: the result is a lower bound either way, and searches only compare it with slack).
+    @inline(__always)
+    private static func boxDistance(_ box: UnsafePointer<Double>, _ q: UnsafePointer<Double>, _ p: Int) -> Double {
+        var d0 = 0.0, d1 = 0.0, j = 0
+        while j + 1 < p {
+            let v0 = q[j], v1 = q[j + 1]
+            let t0 = max(box[j] - v0, 0) + max(v0 - box[p + j], 0)
+            let t1 = max(box[j + 1] - v1, 0) + max(v1 - box[p + j + 1], 0)
+            d0 += t0 * t0
+            d1 += t1 * t1
+            j += 2
+        }
+        if j < p {
+            let v = q[j]
+            let t = max(box[j] - v, 0) + max(v - box[p + j], 0)
+            d0 += t * t
+        }
+        return d0 + d1
+    }
+
+    /// ‖x − q‖² over p coordinates, with four partial sums (the candidates' slack absorbs the rounding;
+    /// callers recompute exact distances their own way).
+    @inline(__always)
+    private static func pointDistance(_ x: UnsafePointer<Double>, _ q: UnsafePointer<Double>, _ p: Int) -> Double {
+        var d0 = 0.0, d1 = 0.0, d2 = 0.0, d3 = 0.0, j = 0
+        while j + 3 < p {
+            let t0 = x[j] - q[j], t1 = x[j + 1] - q[j + 1], t2 = x[j + 2] - q[j + 2], t3 = x[j + 3] - q[j + 3]
+            d0 += t0 * t0
+            d1 += t1 * t1
+            d2 += t2 * t2
+            d3 += t3 * t3
+            j += 4
+        }
+        while j < p {
+            let t = x[j] - q[j]
+            d0 += t * t
+            j += 1
+        }
+        return (d0 + d1) + (d2 + d3)
     }
 
     /// The present points (not `excluded`) whose squared distance from `q` is at most
@@ -181,19 +214,11 @@ public struct KDTree: Sendable {
         }
     }
 
-    /// ‖row i of `sorted` − q‖², summed over coordinates in order.
+    /// ‖row i of `sorted` − q‖².
     @inline(__always)
     private func squaredDistance(row i: Int, _ q: [Double]) -> Double {
         sorted.withUnsafeBufferPointer { c in
-            q.withUnsafeBufferPointer { qp in
-                var d = 0.0
-                let base = i * dimension
-                for j in 0..<dimension {
-                    let t = c[base + j] - qp[j]
-                    d += t * t
-                }
-                return d
-            }
+            q.withUnsafeBufferPointer { qp in Self.pointDistance(c.baseAddress! + i * dimension, qp.baseAddress!, dimension) }
         }
     }
 }
