@@ -110,6 +110,8 @@ public struct PredictionIntervals: Sendable {
         /// Donors with weight above ρ (used in the designs), and every donor's lower bound in the simulation.
         public let activeDonors: [String]
         public let lowerBounds: [Double]
+        /// The ridge added to Q̂ in the simulated programs: 0 unless Q̂ is singular (then 10·ε_machine of its largest eigenvalue).
+        public let ridge: Double
         /// df in the HC1 rule and the rows T of Q̂ and Σ̂.
         public let degreesOfFreedom: Int
         public let rows: Int
@@ -127,7 +129,7 @@ public struct PredictionIntervals: Sendable {
         public let draws: [[Double]]
 
         enum CodingKeys: String, CodingKey {
-            case periods, level, simulations, failedLower, failedUpper, rho, activeDonors, lowerBounds, degreesOfFreedom, rows, uDesign,
+            case periods, level, simulations, failedLower, failedUpper, rho, activeDonors, lowerBounds, ridge, degreesOfFreedom, rows, uDesign,
                 eDesign, sigma, eMean, eVariance, quantileRegressionsConverged
         }
 
@@ -141,6 +143,7 @@ public struct PredictionIntervals: Sendable {
             rho = try c.decode(Double.self, forKey: .rho)
             activeDonors = try c.decode([String].self, forKey: .activeDonors)
             lowerBounds = try c.decode([Double].self, forKey: .lowerBounds)
+            ridge = try c.decode(Double.self, forKey: .ridge)
             degreesOfFreedom = try c.decode(Int.self, forKey: .degreesOfFreedom)
             rows = try c.decode(Int.self, forKey: .rows)
             uDesign = try c.decode([String].self, forKey: .uDesign)
@@ -154,7 +157,7 @@ public struct PredictionIntervals: Sendable {
 
         init(
             periods: [Period], level: Double, simulations: Int, failedLower: Int, failedUpper: Int, rho: Double, activeDonors: [String],
-            lowerBounds: [Double], degreesOfFreedom: Int, rows: Int, uDesign: [String], eDesign: [String], sigma: [[Double]],
+            lowerBounds: [Double], ridge: Double, degreesOfFreedom: Int, rows: Int, uDesign: [String], eDesign: [String], sigma: [[Double]],
             eMean: [Double], eVariance: [Double], quantileRegressionsConverged: Bool, draws: [[Double]]
         ) {
             self.periods = periods
@@ -165,6 +168,7 @@ public struct PredictionIntervals: Sendable {
             self.rho = rho
             self.activeDonors = activeDonors
             self.lowerBounds = lowerBounds
+            self.ridge = ridge
             self.degreesOfFreedom = degreesOfFreedom
             self.rows = rows
             self.uDesign = uDesign
@@ -251,14 +255,26 @@ public struct PredictionIntervals: Sendable {
         let omega = (0..<tt).map { (u[$0] - uMean[$0]) * (u[$0] - uMean[$0]) * scale[$0] }
         let sigma = (1 / Double(tt * tt)) * z.gram(rowScale: omega.map { $0.squareRoot() })
         let q = (1 / Double(tt)) * z.gram()
+        // Σ̂^½ from its eigendecomposition; eigenvalues below 1e6 machine epsilons of the largest (rounding
+        // noise when Σ̂ is singular, which the square root would magnify) are taken as zero.
         let sigmaRoot: Matrix
-        do { sigmaRoot = try sigma.symmetricEigen().applying { $0 > 0 ? $0.squareRoot() : 0 } } catch {
-            throw .numerical("prediction intervals: Σ̂ has no square root (\(error))")
-        }
+        do {
+            let e = try sigma.symmetricEigen()
+            let floor = 1e6 * Double.ulpOfOne * (e.values.last ?? 0)
+            sigmaRoot = e.applying { $0 > floor ? $0.squareRoot() : 0 }
+        } catch { throw .numerical("prediction intervals: Σ̂ has no square root (\(error))") }
 
         // The simulated programs, one seed per draw.
+        // When Q̂ is singular (more donors than periods; scpi's test: an eigenvalue below 1e6·ε_machine of
+        // the largest), a ridge of 10·ε_machine of the largest keeps every subproblem strictly convex:
+        // directions Q̂ does not see are then bounded by the simplex, as in scpi's reduced-rank cone (checked
+        // against Clarabel to 1e-6 per draw on an 8-period pre-period). Otherwise no ridge.
+        let eigenvalues: [Double]
+        do { eigenvalues = try q.symmetricEigen().values } catch { throw .numerical("prediction intervals: Q̂: \(error)") }
+        let cutoff = 1e6 * Double.ulpOfOne * (eigenvalues.last ?? 0)
+        let epsilon = (eigenvalues.first ?? 0) < cutoff ? 10 * Double.ulpOfOne * (eigenvalues.last ?? 0) : 0
         var hessian = [Double](repeating: 0, count: j * j)
-        for c in 0..<j { for r in 0..<j { hessian[c * j + r] = 2 * q[r, c] } }
+        for c in 0..<j { for r in 0..<j { hessian[c * j + r] = 2 * q[r, c] + (r == c ? 2 * epsilon : 0) } }
         let program = SimplexQuadraticProgram(
             hessian: hessian, lower: zip(lowerBounds, w).map { $0 - $1 }, total: 1 - w.reduce(0, +))
         let postRows = (0..<t1).map { p.row($0) }
@@ -315,7 +331,7 @@ public struct PredictionIntervals: Sendable {
         }
         return Result(
             periods: periods, level: level, simulations: sims, failedLower: failedLower, failedUpper: failedUpper, rho: rho,
-            activeDonors: active.map { donors[$0] }, lowerBounds: lowerBounds, degreesOfFreedom: df, rows: tt, uDesign: uNames,
+            activeDonors: active.map { donors[$0] }, lowerBounds: lowerBounds, ridge: epsilon, degreesOfFreedom: df, rows: tt, uDesign: uNames,
             eDesign: outOfSample.names, sigma: (0..<j).map { sigma.row($0) }, eMean: outOfSample.mean, eVariance: outOfSample.variance,
             quantileRegressionsConverged: outOfSample.converged, draws: draws)
     }

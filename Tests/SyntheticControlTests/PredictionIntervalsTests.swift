@@ -41,6 +41,23 @@ struct PredictionIntervalsTests {
         let inSampleSe: Bands
         let jointSe: JointSE
     }
+    struct ShortRun: Decodable {
+        let sims: Int
+        let weights: [Double]
+        let rho: Double
+        let uDesignColumns: [String]
+        let eDesignColumns: [String]
+        let zeta: [[Double]]
+        let preciseVsig: [[Double]]
+        let preciseInSampleOffsets: Bands
+        let preciseJointOffsets: JointSE
+        let scpiJointOffsets: JointSE
+        let inSample: Bands
+        let gaussian: Bands
+        let ls: Bands
+        let qreg: Bands
+        let jointR: Bands
+    }
     struct Fixture: Decodable {
         let donors: [String]
         let years: [Int]
@@ -54,9 +71,10 @@ struct PredictionIntervalsTests {
         let eVar: [Double]
         let exact: ExactRun
         let reference: ReferenceRun
+        let short: ShortRun
 
         enum CodingKeys: String, CodingKey {
-            case donors, years, weights, syntheticPost, rho, uT, eT, eMean, eVar, exact, reference
+            case donors, years, weights, syntheticPost, rho, uT, eT, eMean, eVar, exact, reference, short
             case sigma = "Sigma"
         }
     }
@@ -165,6 +183,66 @@ struct PredictionIntervalsTests {
             let jointWidth = ref.jointR.upper[t] - ref.jointR.lower[t]
             #expect(abs(p.simultaneous.lower - ref.jointR.lower[t]) <= 4 * 2.0.squareRoot() * ref.jointSe.lower + 5e-4 * jointWidth)
             #expect(abs(p.simultaneous.upper - ref.jointR.upper[t]) <= 4 * 2.0.squareRoot() * ref.jointSe.upper + 5e-4 * jointWidth)
+        }
+    }
+
+    /// scpi's run with 1983–1990 as the pre-period: 7 differenced periods for 16 donors, so Q̂ and Σ̂ are
+    /// singular (scpi's ECOS works in Q̂'s range; here a ridge of 10 machine epsilons of Q̂'s largest
+    /// eigenvalue), and both designs fall back to a constant (the quantile bounds to empirical quantiles).
+    /// Every draw is checked against Clarabel's optimum with an accurate root of Σ̂, and the bounds against
+    /// those optima's quantiles. Against scpi's own bounds: per period to 5e-4 of the width as before; its
+    /// simultaneous bound, a tail quantile of per-draw minima, carries its single-precision error (the
+    /// fixture records it against the precise one), so ours is checked against the precise one.
+    @Test("a pre-period shorter than the donor pool (Q̂ singular): Clarabel's optima per draw and their quantiles; scpi's intervals")
+    func singular() throws {
+        let f = Self.fixture, short = f.short, p = Self.problem
+        let pre = p.periods.indices.filter { p.periods[$0] >= 1983 && p.periods[$0] < 1991 }, post = p.postPeriodIndices
+        #expect(pre.count == 8)
+        let index = Self.scpiIndex
+        let z = Matrix(rows: f.donors.count, columns: short.sims, rowMajor: index.flatMap { short.zeta[$0] })
+        let r = try PredictionIntervals(simulations: short.sims).compute(
+            treatedPre: pre.map { p.y1[$0] }, donorsPre: p.y0.selectingRows(pre), donorsPost: p.y0.selectingRows(post),
+            weights: index.map { short.weights[$0] }, donors: p.donors, postTimes: post.map { p.periods[$0] },
+            treatedPost: post.map { p.y1[$0] }, standardNormals: z)
+        #expect(r.ridge > 0 && r.rows == 7 && r.uDesign == ["constant"] && r.eDesign == ["constant"])
+        #expect(short.uDesignColumns.count == 1 && short.eDesignColumns.count == 1)
+        #expect(abs(r.rho / short.rho - 1) < 1e-12)
+        #expect(r.failedLower == 0 && r.failedUpper == 0)
+        var worst = 0.0
+        for (s, precise) in short.preciseVsig.enumerated() {
+            for (c, v) in precise.enumerated() { worst = max(worst, abs(r.draws[s][c] - v) / max(abs(v), 1)) }
+        }
+        #expect(worst < 1e-6, "largest relative difference from Clarabel \(worst)")
+        for t in 0..<f.years.count {
+            let s = r.periods[t].synthetic, width = short.inSample.upper[t] - short.inSample.lower[t]
+            #expect(abs(r.periods[t].inSample.lower - s - short.preciseInSampleOffsets.lower[t]) <= 1e-6 * width)
+            #expect(abs(r.periods[t].inSample.upper - s - short.preciseInSampleOffsets.upper[t]) <= 1e-6 * width)
+        }
+        // The simultaneous band's in-sample part: the precise joint bound (scpi's differs from it by its solver error).
+        let jointScale = log(Double(f.years.count + 1)).squareRoot()
+        let g0 = r.periods[0].gaussian, i0 = r.periods[0].inSample, s0 = r.periods[0].simultaneous
+        let jointLower = s0.lower - r.periods[0].synthetic - jointScale * (g0.lower - i0.lower)
+        let jointUpper = s0.upper - r.periods[0].synthetic - jointScale * (g0.upper - i0.upper)
+        let jointWidth = short.preciseJointOffsets.upper - short.preciseJointOffsets.lower
+        #expect(abs(jointLower - short.preciseJointOffsets.lower) <= 1e-6 * jointWidth, "joint lower \(jointLower) vs \(short.preciseJointOffsets.lower)")
+        #expect(abs(jointUpper - short.preciseJointOffsets.upper) <= 1e-6 * jointWidth, "joint upper \(jointUpper) vs \(short.preciseJointOffsets.upper)")
+        // scpi's in-sample bounds: ours differ from them no more than the precise ones do (scpi's ECOS
+        // optima and scipy's root of the singular Σ̂ move its 2.5% quantile by up to about 5e-4 of the width).
+        for t in 0..<f.years.count {
+            let period = r.periods[t], s = period.synthetic, width = short.inSample.upper[t] - short.inSample.lower[t]
+            let preciseLower = s + short.preciseInSampleOffsets.lower[t], preciseUpper = s + short.preciseInSampleOffsets.upper[t]
+            #expect(abs(period.inSample.lower - short.inSample.lower[t]) <= abs(preciseLower - short.inSample.lower[t]) + 1e-6 * width)
+            #expect(abs(period.inSample.upper - short.inSample.upper[t]) <= abs(preciseUpper - short.inSample.upper[t]) + 1e-6 * width)
+            // The out-of-sample parts (a constant design: no simulation) equal scpi's.
+            let offsets: [(String, Bands, KeyPath<PredictionIntervals.Period, PredictionIntervals.Band>)] = [
+                ("gaussian", short.gaussian, \.gaussian), ("ls", short.ls, \.locationScale), ("qreg", short.qreg, \.quantile)
+            ]
+            for (name, bands, path) in offsets {
+                let band = period[keyPath: path]
+                let lower = band.lower - period.inSample.lower, upper = band.upper - period.inSample.upper
+                #expect(abs(lower - (bands.lower[t] - short.inSample.lower[t])) <= 1e-6 * width, "\(name) \(f.years[t]) lower offset")
+                #expect(abs(upper - (bands.upper[t] - short.inSample.upper[t])) <= 1e-6 * width, "\(name) \(f.years[t]) upper offset")
+            }
         }
     }
 

@@ -24,6 +24,11 @@ bound (about 0.5% typically). The first 20 draws' programs are therefore also so
 precision with Clarabel (through cvxpy, tolerances 1e-10) and stored as "precise": the Swift solver is
 checked per draw against those, and against scpi's own numbers only after the quantiles.
 
+A third run ("short", seed 3) uses only 1983-1990 as the pre-period: with 8 periods for 16 donors Q and
+Sigma are singular (scpi's ECOS works in Q's range; the Swift solver adds a tiny ridge), and the designs
+fall back to a constant. All 200 draws are also solved precisely (Clarabel, with an accurate root of Sigma),
+and their quantiles stored, since scpi's single-precision optima move its tail quantiles visibly here.
+
 Run from the repository root:  python3 Tests/Fixtures/Generators/scpi_germany_intervals.py
 (scpi-pkg 4.0.0 needs pandas < 3: run it in a virtual environment with `pip install "pandas<3" scpi-pkg==4.0.0`.)
 Writes Tests/SyntheticControlTests/Fixtures/scpi_germany_intervals.json.
@@ -72,10 +77,10 @@ np.random.normal = recording_normal
 scpi_module.scpi_in_diag = recording_in_diag
 
 
-def run(seed, sims):
+def run(seed, sims, data_prep=None):
     recorded.clear()
     np.random.seed(seed)
-    return scpi_module.scpi(prep, w_constr={"name": "simplex"}, sims=sims, e_method="all", verbose=False)
+    return scpi_module.scpi(data_prep or prep, w_constr={"name": "simplex"}, sims=sims, e_method="all", verbose=False)
 
 
 def column(frame, name):
@@ -122,14 +127,15 @@ def outputs(result, vsig):
         "joint_python_offsets": {"lower": column(result.bounds["joint"], "Lower"), "upper": column(result.bounds["joint"], "Upper")},
     }
     lower, upper = r_joint(vsig, t1, 0.05)
+    synthetic = [float(v) for v in np.asarray(result.Y_post_fit).flatten()]
     e_joint_lower = [g - i for g, i in zip(out["gaussian"]["lower"], out["in_sample"]["lower"])]
     e_joint_upper = [g - i for g, i in zip(out["gaussian"]["upper"], out["in_sample"]["upper"])]
     eps = math.sqrt(math.log(t1 + 1))
     # Simultaneous bands for the synthetic outcome: synthetic + joint in-sample bound + sqrt(log(T1 + 1)) x the
     # gaussian out-of-sample bound (R's simultaneousPredGet).
     out["joint_r"] = {
-        "lower": [s + lower + eps * e for s, e in zip(synthetic_post, e_joint_lower)],
-        "upper": [s + upper + eps * e for s, e in zip(synthetic_post, e_joint_upper)],
+        "lower": [s + lower + eps * e for s, e in zip(synthetic, e_joint_lower)],
+        "upper": [s + upper + eps * e for s, e in zip(synthetic, e_joint_upper)],
     }
     return out
 
@@ -171,6 +177,40 @@ ref["joint_se"] = {
     "upper": quantile_se(np.nanmax(ref_vsig[:, t1:], axis=1), 0.975),
 }
 
+# A short pre-period (1983-1990: 8 periods, 7 after differencing, for 16 donors): Q is singular, the
+# designs fall back to a constant and the quantile bounds to empirical quantiles. scpi's own weights are
+# used (with 8 periods and 16 donors they need not be unique).
+short_prep = scdata(df=data, id_var="country", time_var="year", outcome_var="gdp",
+                    period_pre=np.arange(1983, 1991), period_post=np.arange(1991, 2004),
+                    unit_tr="West Germany", unit_co=donors, features=None, cov_adj=None,
+                    cointegrated_data=True, constant=False)
+short = run(3, 200, short_prep)
+short_zeta, short_vsig = recorded["zeta"], recorded["vsig"]
+Zs = B[-8:][1:]
+Qs = Zs.T @ Zs / len(Zs)
+beta_s = short.w.iloc[:, 0].to_numpy()
+rho_s = float(list(short.rho.values())[0])
+lb_s = np.where(beta_s < rho_s, beta_s, 0.0)
+# Sigma is singular here too, and scipy's sqrtm (which scpi uses) is inaccurate for singular matrices (its
+# root is off by about 1e-5 relative): the precise optima use the symmetric root from the eigendecomposition,
+# as the Swift code does, for every draw; their quantiles give the precise bounds.
+values, vectors = np.linalg.eigh(np.asarray(short.Sigma))
+# (eigenvalues below 1e6 machine epsilons of the largest are rounding noise and taken as zero, as in Swift)
+root_s = (vectors * np.sqrt(np.where(values > 1e6 * np.finfo(float).eps * values[-1], values, 0))) @ vectors.T
+short_precise = []
+for s in range(200):
+    G = root_s @ short_zeta[:, s]
+    row = []
+    for sense in ["lower", "upper"]:
+        for t in range(len(P)):
+            x = cp.Variable(J)
+            objective = cp.Maximize(P[t] @ x) if sense == "lower" else cp.Minimize(P[t] @ x)
+            quad = cp.quad_form(x - beta_s, cp.psd_wrap(Qs))
+            problem = cp.Problem(objective, [quad - 2 * G @ (x - beta_s) <= 0, cp.sum(x) == 1, x >= lb_s])
+            problem.solve(solver="CLARABEL", tol_gap_abs=1e-10, tol_gap_rel=1e-10, tol_feas=1e-10)
+            row.append(float(P[t] @ (beta_s - x.value)))
+    short_precise.append(row)
+
 out = {
     "scpi_pkg": scpi_pkg.version.__version__,
     "donors": donors,
@@ -195,6 +235,23 @@ out = {
         **outputs(exact, vsig),
     },
     "reference": {"seed": 2, "sims": 2000, **ref},
+    "short": {
+        "seed": 3,
+        "sims": 200,
+        "weights": [float(v) for v in beta_s],
+        "rho": rho_s,
+        "u_design_columns": [str(c) for c in short.u_D.columns],
+        "e_design_columns": [str(c) for c in short.e_D.columns],
+        "zeta": short_zeta.tolist(),
+        "precise_vsig": short_precise,
+        "precise_in_sample_offsets": {
+            "lower": [float(v) for v in np.quantile(np.array(short_precise)[:, :t1], 0.025, axis=0)],
+            "upper": [float(v) for v in np.quantile(np.array(short_precise)[:, t1:], 0.975, axis=0)],
+        },
+        "precise_joint_offsets": dict(zip(["lower", "upper"], r_joint(np.array(short_precise), t1, 0.05))),
+        "scpi_joint_offsets": dict(zip(["lower", "upper"], r_joint(short_vsig, t1, 0.05))),
+        **outputs(short, short_vsig),
+    },
 }
 with open("Tests/SyntheticControlTests/Fixtures/scpi_germany_intervals.json", "w") as f:
     json.dump(out, f, indent=None, separators=(",", ":"))
