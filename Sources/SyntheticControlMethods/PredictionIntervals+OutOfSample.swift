@@ -27,6 +27,8 @@ extension PredictionIntervals {
         let variance: [Double]
         /// Whether every quantile regression converged (statsmodels' rule; otherwise its last iterate is used, as scpi does).
         let converged: Bool
+        /// Where the design was reduced for lack of periods.
+        let notes: [String]
 
         init(residuals y: [Double], design: [[Double]], postDesign: [[Double]], names donorNames: [String], alpha a: Double)
             throws(SyntheticControlError)
@@ -36,6 +38,11 @@ extension PredictionIntervals {
             // Too few periods for the design: a constant, and empirical quantiles for the quantile bounds (scpi sets e_order = 0).
             let constantOnly = n - 10 <= design.count + 1
             if constantOnly { keep = [] }
+            notes =
+                constantOnly && !design.isEmpty
+                ? [
+                    "\(n) pre-treatment periods are too few to model the out-of-sample error on the donors: a constant, and empirical quantiles for the quantile bounds (scpi's rule)"
+                ] : []
             keep = keep.filter { k in
                 let s0 = design[k].reduce(0, +), s1 = postDesign[k].reduce(0, +)
                 return s0 != Double(n) && s0 != 0 && s1 != Double(t1) && s1 != 0

@@ -125,12 +125,14 @@ public struct PredictionIntervals: Sendable {
         public let eVariance: [Double]
         /// Whether the out-of-sample quantile regressions converged within statsmodels' 1,000 iterations.
         public let quantileRegressionsConverged: Bool
+        /// Where scpi's rules changed the specification for lack of periods (a constant design, df capped, Q̂ singular).
+        public let notes: [String]
         /// Each draw's lower bounds then upper bounds (2T₁ values; NaN where the program failed), p_tᵀ(β̂ − x) as scpi's `vsig`.
         public let draws: [[Double]]
 
         enum CodingKeys: String, CodingKey {
             case periods, level, simulations, failedLower, failedUpper, rho, activeDonors, lowerBounds, ridge, degreesOfFreedom, rows, uDesign,
-                eDesign, sigma, eMean, eVariance, quantileRegressionsConverged
+                eDesign, sigma, eMean, eVariance, quantileRegressionsConverged, notes
         }
 
         public init(from decoder: any Decoder) throws {
@@ -152,13 +154,14 @@ public struct PredictionIntervals: Sendable {
             eMean = try c.decode([Double].self, forKey: .eMean)
             eVariance = try c.decode([Double].self, forKey: .eVariance)
             quantileRegressionsConverged = try c.decode(Bool.self, forKey: .quantileRegressionsConverged)
+            notes = try c.decode([String].self, forKey: .notes)
             draws = []
         }
 
         init(
             periods: [Period], level: Double, simulations: Int, failedLower: Int, failedUpper: Int, rho: Double, activeDonors: [String],
             lowerBounds: [Double], ridge: Double, degreesOfFreedom: Int, rows: Int, uDesign: [String], eDesign: [String], sigma: [[Double]],
-            eMean: [Double], eVariance: [Double], quantileRegressionsConverged: Bool, draws: [[Double]]
+            eMean: [Double], eVariance: [Double], quantileRegressionsConverged: Bool, notes: [String], draws: [[Double]]
         ) {
             self.periods = periods
             self.level = level
@@ -177,6 +180,7 @@ public struct PredictionIntervals: Sendable {
             self.eMean = eMean
             self.eVariance = eVariance
             self.quantileRegressionsConverged = quantileRegressionsConverged
+            self.notes = notes
             self.draws = draws
         }
     }
@@ -241,8 +245,19 @@ public struct PredictionIntervals: Sendable {
         }
         let u = rows.map { residuals[$0] }
         let uMean = try Self.fitted(u, Matrix(columns: uColumns))
+        var notes: [String] = []
+        if uNames == ["constant"] && !active.isEmpty {
+            notes.append(
+                "\(tt) pre-treatment periods are too few to model the pseudo-residuals on the \(active.count) donor(s) above ρ (scpi needs more than 10 plus the design's columns): their mean is a constant"
+            )
+        }
         var df = max(nonZero - 1, 0)
-        if df >= tt { df = tt - 1 }
+        if df >= tt {
+            notes.append(
+                "the weights use \(df) degrees of freedom for \(tt) periods: df is set to \(tt - 1), as scpi does (fewer donors or a sparser fit would leave some for the variance)"
+            )
+            df = tt - 1
+        }
         let z = b.selectingRows(rows)
         var scale = [Double](repeating: 1, count: tt)
         switch variance {
@@ -273,6 +288,11 @@ public struct PredictionIntervals: Sendable {
         do { eigenvalues = try q.symmetricEigen().values } catch { throw .numerical("prediction intervals: Q̂: \(error)") }
         let cutoff = 1e6 * Double.ulpOfOne * (eigenvalues.last ?? 0)
         let epsilon = (eigenvalues.first ?? 0) < cutoff ? 10 * Double.ulpOfOne * (eigenvalues.last ?? 0) : 0
+        if epsilon > 0 {
+            notes.append(
+                "Q̂ is singular (\(tt) periods for \(j) donors): the simulated programs bound the directions it does not see by the simplex alone"
+            )
+        }
         var hessian = [Double](repeating: 0, count: j * j)
         for c in 0..<j { for r in 0..<j { hessian[c * j + r] = 2 * q[r, c] + (r == c ? 2 * epsilon : 0) } }
         let program = SimplexQuadraticProgram(
@@ -333,7 +353,7 @@ public struct PredictionIntervals: Sendable {
             periods: periods, level: level, simulations: sims, failedLower: failedLower, failedUpper: failedUpper, rho: rho,
             activeDonors: active.map { donors[$0] }, lowerBounds: lowerBounds, ridge: epsilon, degreesOfFreedom: df, rows: tt, uDesign: uNames,
             eDesign: outOfSample.names, sigma: (0..<j).map { sigma.row($0) }, eMean: outOfSample.mean, eVariance: outOfSample.variance,
-            quantileRegressionsConverged: outOfSample.converged, draws: draws)
+            quantileRegressionsConverged: outOfSample.converged, notes: notes + outOfSample.notes, draws: draws)
     }
 
     /// ρ by the chosen rule, capped at `rhoMax`; a computed ρ below 0.001 is raised as scpi does

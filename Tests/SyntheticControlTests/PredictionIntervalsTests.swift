@@ -114,7 +114,7 @@ struct PredictionIntervalsTests {
         #expect(Set(r.activeDonors) == ["Austria", "Italy", "Netherlands", "Switzerland", "USA"])
         #expect(r.lowerBounds[Self.problem.donors.firstIndex(of: "France")!] == Self.scpiIndex.map { f.weights[$0] }[5])
         #expect(r.rows == f.uT && r.rows == f.eT && r.degreesOfFreedom == 5)
-        #expect(r.quantileRegressionsConverged)
+        #expect(r.quantileRegressionsConverged && r.notes.isEmpty && r.ridge == 0)
         #expect(r.uDesign.count == 6 && r.eDesign.count == 6 && r.eDesign.first == "constant")
         let index = Self.scpiIndex
         var worst = 0.0
@@ -205,6 +205,8 @@ struct PredictionIntervalsTests {
             weights: index.map { short.weights[$0] }, donors: p.donors, postTimes: post.map { p.periods[$0] },
             treatedPost: post.map { p.y1[$0] }, standardNormals: z)
         #expect(r.ridge > 0 && r.rows == 7 && r.uDesign == ["constant"] && r.eDesign == ["constant"])
+        // The report says why: both designs reduced to a constant, and Q̂ singular.
+        #expect(r.notes.count == 3 && r.notes.contains { $0.hasPrefix("Q̂ is singular (7 periods for 16 donors)") })
         #expect(short.uDesignColumns.count == 1 && short.eDesignColumns.count == 1)
         #expect(abs(r.rho / short.rho - 1) < 1e-12)
         #expect(r.failedLower == 0 && r.failedUpper == 0)

@@ -83,6 +83,7 @@ enum PredictionIntervalsReport {
                 "prediction intervals: \(r.failedLower + r.failedUpper) of \(total) simulated programs failed; the in-sample bounds rest on the rest"
             )
         }
+        w += r.notes.map { "prediction intervals: " + $0 }
         if !r.quantileRegressionsConverged {
             w.append(
                 "prediction intervals: a quantile regression of the pre-period residuals stopped at 1,000 iterations without converging (as statsmodels would); the quantile and interquartile bounds use its last iterate"
