@@ -37,8 +37,8 @@ public struct Config: Sendable {
     /// Analyses, in file order.
     public var analyses: [AnalysisSpec]
 
-    /// Allowed top-level keys.
-    static let keys = ["version", "title", "seed", "data", "analyses"]
+    /// Allowed top-level keys (declared with their schemas in `Config.declaredKeys`).
+    static var keys: [String] { declaredKeys.map(\.name) }
 
     /// The source named `name`.
     public func source(_ name: String) -> DataSourceSpec? { data.first { $0.name == name } }
@@ -68,7 +68,8 @@ public struct DataSourceSpec: Sendable {
     /// Where the source was declared, for messages.
     var mark: Mark?
 
-    static let keys = ["path", "categorical", "missing", "delimiter", "encoding", "dates", "unit", "time", "prepare"]
+    /// Allowed keys of a data set written as a mapping (declared with their schemas in `DataSourceSpec.declaredKeys`).
+    static var keys: [String] { declaredKeys.map(\.name) }
 }
 
 /// One `prepare` step as written: the step, and where its parts are in the config (for messages).
