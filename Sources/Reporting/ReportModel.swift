@@ -143,7 +143,7 @@ public struct ReportDocument: Sendable {
                 return [
                     .text(section.title.replacingOccurrences(of: "`", with: "")), .text(k.label), .number(e.estimate), .number(e.standardError),
                     .interval(e.lower, e.upper),
-                    .pValue(e.pValue), .text(e.inference.kind == .none ? "none" : e.inference.summary)
+                    .pValue(e.pValue), .text(e.inference.kind == .none && e.inference.type == nil ? "none" : e.inference.summary)
                 ]
             }
         }

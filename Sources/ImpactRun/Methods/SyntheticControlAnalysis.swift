@@ -255,9 +255,9 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
             estimator: v == nil ? "synthetic control (outcome only)" : "synthetic control (nested V)", problem: problem,
             weights: fit.weights, synthetic: fit.synthetic, gaps: fit.gaps, predictors: predictorRows,
             lossV: fit.lossV, lossW: fit.lossW, starts: fit.starts, ridgeLambda: nil, effectWindow: effectWindow,
-            placebo: placeboResult, placeboInTime: inTime, leaveOneOut: loo, level: level, conformal: conformalResult)
+            placebo: placeboResult, placeboInTime: inTime, leaveOneOut: loo, level: level, conformal: conformalResult,
+            predictionIntervals: intervals)
         var cvResult = result
-        cvResult.predictionIntervals = intervals
         var cvBlocks: [ReportBlock] = []
         if let training {
             let tp = training.problem

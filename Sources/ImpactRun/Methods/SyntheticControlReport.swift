@@ -81,7 +81,7 @@ public struct SyntheticControlResult: Encodable, Sendable {
         estimator: String, problem: SyntheticControlProblem, weights: [Double], synthetic: [Double], gaps: [Double],
         predictors: [Predictor], lossV: Double?, lossW: Double?, starts: [StartResult], ridgeLambda: Double?,
         effectWindow: [Double]?, placebo: PlaceboInSpace?, placeboInTime: InTime?, leaveOneOut: [LeaveOneOut]?,
-        level: Double, conformal: ConformalInference.Result? = nil
+        level: Double, conformal: ConformalInference.Result? = nil, predictionIntervals: PredictionIntervals.Result? = nil
     ) -> SyntheticControlResult {
         let window = PeriodSet.range(effectWindow)
         let pre = problem.prePeriodIndices
@@ -97,7 +97,14 @@ public struct SyntheticControlResult: Encodable, Sendable {
                     inference: Inference(
                         kind: .permutation, type: "placebo in space: rank/(J+1) of the post/pre RMSPE ratio",
                         replications: included - 1))
-            } ?? conformal?.jointTest(of: average) ?? .point(average, level: level)
+            } ?? conformal?.jointTest(of: average)
+            ?? .point(
+                average, level: level,
+                inference: predictionIntervals.map { p in
+                    Inference(
+                        kind: .none, type: "none for the average; \(ConfidenceLevel.percent(p.level)) prediction intervals per period (scpi)",
+                        replications: p.simulations)
+                } ?? Inference(kind: .none))
         var result = SyntheticControlResult(
             estimator: estimator, treated: problem.treatedUnit, treatmentTime: problem.treatmentTime,
             weights: zip(problem.donors, weights).map { .init(donor: $0, weight: $1) }, predictors: predictors,
@@ -111,6 +118,7 @@ public struct SyntheticControlResult: Encodable, Sendable {
             },
             placeboInTime: placeboInTime, leaveOneOut: leaveOneOut)
         result.conformal = conformal
+        result.predictionIntervals = predictionIntervals
         return result
     }
 }
