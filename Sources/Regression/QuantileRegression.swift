@@ -34,7 +34,9 @@ public struct QuantileRegression: Sendable {
         while iteration < maximumIterations && change > tolerance && !cycle {
             iteration += 1
             let previous = beta
-            // (X*ᵀX) and X*ᵀy with X* = X scaled by 1/r.
+            // (X*ᵀX) and X*ᵀy with X* = X scaled by 1/r, each sum over rows in order: near a degenerate fit
+            // (weights up to 1e6) the iteration is sensitive enough that a BLAS product's different order
+            // changes where statsmodels' stopping rule falls (measured on Lalonde's 0.1 quantile).
             var xtx = Matrix(rows: k, columns: k)
             var xty = [Double](repeating: 0, count: k)
             for a in 0..<k {

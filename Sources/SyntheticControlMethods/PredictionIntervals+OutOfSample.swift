@@ -34,10 +34,9 @@ extension PredictionIntervals {
             throws(SyntheticControlError)
         {
             let n = y.count, t1 = postDesign.first?.count ?? 0
-            var keep = Array(design.indices)
             // Too few periods for the design: a constant, and empirical quantiles for the quantile bounds (scpi sets e_order = 0).
             let constantOnly = n - 10 <= design.count + 1
-            if constantOnly { keep = [] }
+            var keep = constantOnly ? [] : Array(design.indices)
             notes =
                 constantOnly && !design.isEmpty
                 ? [

@@ -127,62 +127,6 @@ public struct PredictionIntervals: Sendable {
         public let quantileRegressionsConverged: Bool
         /// Where scpi's rules changed the specification for lack of periods (a constant design, df capped, Q̂ singular).
         public let notes: [String]
-        /// Each draw's lower bounds then upper bounds (2T₁ values; NaN where the program failed), p_tᵀ(β̂ − x) as scpi's `vsig`.
-        public let draws: [[Double]]
-
-        enum CodingKeys: String, CodingKey {
-            case periods, level, simulations, failedLower, failedUpper, rho, activeDonors, lowerBounds, ridge, degreesOfFreedom, rows, uDesign,
-                eDesign, sigma, eMean, eVariance, quantileRegressionsConverged, notes
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            periods = try c.decode([Period].self, forKey: .periods)
-            level = try c.decode(Double.self, forKey: .level)
-            simulations = try c.decode(Int.self, forKey: .simulations)
-            failedLower = try c.decode(Int.self, forKey: .failedLower)
-            failedUpper = try c.decode(Int.self, forKey: .failedUpper)
-            rho = try c.decode(Double.self, forKey: .rho)
-            activeDonors = try c.decode([String].self, forKey: .activeDonors)
-            lowerBounds = try c.decode([Double].self, forKey: .lowerBounds)
-            ridge = try c.decode(Double.self, forKey: .ridge)
-            degreesOfFreedom = try c.decode(Int.self, forKey: .degreesOfFreedom)
-            rows = try c.decode(Int.self, forKey: .rows)
-            uDesign = try c.decode([String].self, forKey: .uDesign)
-            eDesign = try c.decode([String].self, forKey: .eDesign)
-            sigma = try c.decode([[Double]].self, forKey: .sigma)
-            eMean = try c.decode([Double].self, forKey: .eMean)
-            eVariance = try c.decode([Double].self, forKey: .eVariance)
-            quantileRegressionsConverged = try c.decode(Bool.self, forKey: .quantileRegressionsConverged)
-            notes = try c.decode([String].self, forKey: .notes)
-            draws = []
-        }
-
-        init(
-            periods: [Period], level: Double, simulations: Int, failedLower: Int, failedUpper: Int, rho: Double, activeDonors: [String],
-            lowerBounds: [Double], ridge: Double, degreesOfFreedom: Int, rows: Int, uDesign: [String], eDesign: [String], sigma: [[Double]],
-            eMean: [Double], eVariance: [Double], quantileRegressionsConverged: Bool, notes: [String], draws: [[Double]]
-        ) {
-            self.periods = periods
-            self.level = level
-            self.simulations = simulations
-            self.failedLower = failedLower
-            self.failedUpper = failedUpper
-            self.rho = rho
-            self.activeDonors = activeDonors
-            self.lowerBounds = lowerBounds
-            self.ridge = ridge
-            self.degreesOfFreedom = degreesOfFreedom
-            self.rows = rows
-            self.uDesign = uDesign
-            self.eDesign = eDesign
-            self.sigma = sigma
-            self.eMean = eMean
-            self.eVariance = eVariance
-            self.quantileRegressionsConverged = quantileRegressionsConverged
-            self.notes = notes
-            self.draws = draws
-        }
     }
 
     /// Intervals for a fit: β̂ the fitted weights, B the donors' outcomes over the pre-treatment periods,
@@ -192,9 +136,21 @@ public struct PredictionIntervals: Sendable {
         treatedPre: [Double], donorsPre b: Matrix, donorsPost p: Matrix, weights w: [Double], donors: [String],
         postTimes: [Double], treatedPost: [Double], standardNormals: Matrix? = nil
     ) throws(SyntheticControlError) -> Result {
+        try computeWithDraws(
+            treatedPre: treatedPre, donorsPre: b, donorsPost: p, weights: w, donors: donors, postTimes: postTimes, treatedPost: treatedPost,
+            standardNormals: standardNormals
+        ).result
+    }
+
+    /// `compute`, with each draw's lower bounds then upper bounds (2T₁ values; NaN where the program
+    /// failed), p_tᵀ(β̂ − x) as scpi's `vsig` (the tests compare them draw by draw).
+    func computeWithDraws(
+        treatedPre: [Double], donorsPre b: Matrix, donorsPost p: Matrix, weights w: [Double], donors: [String],
+        postTimes: [Double], treatedPost: [Double], standardNormals: Matrix?
+    ) throws(SyntheticControlError) -> (result: Result, draws: [[Double]]) {
         // Single-threaded BLAS throughout (the draws run in parallel; the small set-up products then
         // round the same way whatever else the process runs, so results are reproducible to the bit).
-        let outcome: Swift.Result<Result, SyntheticControlError> = BLASLibrary.withSingleThread {
+        let outcome: Swift.Result<(Result, [[Double]]), SyntheticControlError> = BLASLibrary.withSingleThread {
             do throws(SyntheticControlError) {
                 return .success(
                     try computeSingleThreaded(
@@ -208,7 +164,7 @@ public struct PredictionIntervals: Sendable {
     private func computeSingleThreaded(
         treatedPre: [Double], donorsPre b: Matrix, donorsPost p: Matrix, weights w: [Double], donors: [String],
         postTimes: [Double], treatedPost: [Double], standardNormals: Matrix?
-    ) throws(SyntheticControlError) -> Result {
+    ) throws(SyntheticControlError) -> (Result, [[Double]]) {
         let t0 = b.rows, j = b.columns, t1 = p.rows
         guard treatedPre.count == t0, w.count == j, p.columns == j, donors.count == j, postTimes.count == t1, treatedPost.count == t1
         else { throw .invalidOption("prediction intervals: inconsistent dimensions") }
@@ -310,7 +266,7 @@ public struct PredictionIntervals: Sendable {
             let g = sigmaRoot.multiplied(by: normals)
             let f = g.map { -2 * $0 }
             var out = [Double](repeating: .nan, count: 2 * t1)
-            guard let start = program.solve(f: f, start: program.feasiblePoint()) else { return out }
+            guard let start = program.solve(f: f) else { return out }
             for (t, row) in postRows.enumerated() {
                 if let y = program.minimumOverEllipsoid(c: row.map { -$0 }, f: f, start: start) {
                     out[t] = -Vector.dot(row, y)
@@ -349,11 +305,12 @@ public struct PredictionIntervals: Sendable {
                 quantile: Band(lower: s + inLower[t] + qr.lower, upper: s + inUpper[t] + qr.upper),
                 simultaneous: Band(lower: s + jointLower + jointScale * g.lower, upper: s + jointUpper + jointScale * g.upper))
         }
-        return Result(
+        let result = Result(
             periods: periods, level: level, simulations: sims, failedLower: failedLower, failedUpper: failedUpper, rho: rho,
             activeDonors: active.map { donors[$0] }, lowerBounds: lowerBounds, ridge: epsilon, degreesOfFreedom: df, rows: tt, uDesign: uNames,
             eDesign: outOfSample.names, sigma: (0..<j).map { sigma.row($0) }, eMean: outOfSample.mean, eVariance: outOfSample.variance,
-            quantileRegressionsConverged: outOfSample.converged, notes: notes + outOfSample.notes, draws: draws)
+            quantileRegressionsConverged: outOfSample.converged, notes: notes + outOfSample.notes)
+        return (result, draws)
     }
 
     /// ρ by the chosen rule, capped at `rhoMax`; a computed ρ below 0.001 is raised as scpi does

@@ -94,13 +94,13 @@ struct PredictionIntervalsTests {
     /// Position of each of our donors in scpi's (alphabetical) order.
     static var scpiIndex: [Int] { problem.donors.map { fixture.donors.firstIndex(of: $0)! } }
 
-    /// The intervals from scpi's weights, with scpi's draws when `scpiDraws`.
-    static func intervals(_ spec: PredictionIntervals, scpiDraws: Bool) throws -> PredictionIntervals.Result {
+    /// The intervals from scpi's weights, with scpi's draws when `scpiDraws`, and each draw's bounds.
+    static func intervals(_ spec: PredictionIntervals, scpiDraws: Bool) throws -> (result: PredictionIntervals.Result, draws: [[Double]]) {
         let f = fixture, p = problem, pre = p.prePeriodIndices, post = p.postPeriodIndices
         let z =
             scpiDraws
             ? Matrix(rows: f.donors.count, columns: f.exact.sims, rowMajor: scpiIndex.flatMap { f.exact.zeta[$0] }) : nil
-        return try spec.compute(
+        return try spec.computeWithDraws(
             treatedPre: pre.map { p.y1[$0] }, donorsPre: p.y0.selectingRows(pre), donorsPost: p.y0.selectingRows(post),
             weights: scpiIndex.map { f.weights[$0] }, donors: p.donors, postTimes: post.map { p.periods[$0] },
             treatedPost: post.map { p.y1[$0] }, standardNormals: z)
@@ -109,7 +109,7 @@ struct PredictionIntervalsTests {
     @Test("ρ, Σ̂, the designs and the out-of-sample moments equal scpi's")
     func ingredients() throws {
         let f = Self.fixture
-        let r = try Self.intervals(.init(simulations: f.exact.sims), scpiDraws: true)
+        let r = try Self.intervals(.init(simulations: f.exact.sims), scpiDraws: true).result
         #expect(abs(r.rho / f.rho - 1) < 1e-12, "ρ \(r.rho) vs \(f.rho)")
         #expect(Set(r.activeDonors) == ["Austria", "Italy", "Netherlands", "Switzerland", "USA"])
         #expect(r.lowerBounds[Self.problem.donors.firstIndex(of: "France")!] == Self.scpiIndex.map { f.weights[$0] }[5])
@@ -132,11 +132,11 @@ struct PredictionIntervalsTests {
     @Test("each draw's programs: the double-precision optima (Clarabel) to 1e-6 relative")
     func draws() throws {
         let f = Self.fixture
-        let r = try Self.intervals(.init(simulations: f.exact.sims), scpiDraws: true)
+        let (r, draws) = try Self.intervals(.init(simulations: f.exact.sims), scpiDraws: true)
         #expect(r.failedLower == 0 && r.failedUpper == 0)
         var worst = 0.0
         for (s, precise) in f.exact.preciseVsig.enumerated() {
-            for (c, v) in precise.enumerated() { worst = max(worst, abs(r.draws[s][c] - v) / max(abs(v), 1)) }
+            for (c, v) in precise.enumerated() { worst = max(worst, abs(draws[s][c] - v) / max(abs(v), 1)) }
         }
         #expect(worst < 1e-6, "largest relative difference \(worst)")
     }
@@ -146,7 +146,7 @@ struct PredictionIntervalsTests {
     @Test("with scpi's own draws: every interval (in-sample, gaussian, location-scale, quantile, simultaneous) to 5e-4 of its width")
     func bands() throws {
         let f = Self.fixture
-        let r = try Self.intervals(.init(simulations: f.exact.sims), scpiDraws: true)
+        let r = try Self.intervals(.init(simulations: f.exact.sims), scpiDraws: true).result
         let expected: [(String, Bands, KeyPath<PredictionIntervals.Period, PredictionIntervals.Band>)] = [
             ("in-sample", f.exact.inSample, \.inSample), ("gaussian", f.exact.gaussian, \.gaussian), ("ls", f.exact.ls, \.locationScale),
             ("qreg", f.exact.qreg, \.quantile), ("simultaneous (R's definition)", f.exact.jointR, \.simultaneous)
@@ -166,7 +166,7 @@ struct PredictionIntervalsTests {
     @Test("with our own 2,000 draws: scpi's 2,000-draw intervals within 4 Monte Carlo standard errors")
     func simulationError() throws {
         let f = Self.fixture, ref = f.reference
-        let r = try Self.intervals(.init(simulations: ref.sims, seed: 20261201, threads: 2), scpiDraws: false)
+        let r = try Self.intervals(.init(simulations: ref.sims, seed: 20261201, threads: 2), scpiDraws: false).result
         for t in 0..<f.years.count {
             let width = ref.inSample.upper[t] - ref.inSample.lower[t]
             let tolLower = 4 * 2.0.squareRoot() * ref.inSampleSe.lower[t] + 5e-4 * width
@@ -200,7 +200,7 @@ struct PredictionIntervalsTests {
         #expect(pre.count == 8)
         let index = Self.scpiIndex
         let z = Matrix(rows: f.donors.count, columns: short.sims, rowMajor: index.flatMap { short.zeta[$0] })
-        let r = try PredictionIntervals(simulations: short.sims).compute(
+        let (r, draws) = try PredictionIntervals(simulations: short.sims).computeWithDraws(
             treatedPre: pre.map { p.y1[$0] }, donorsPre: p.y0.selectingRows(pre), donorsPost: p.y0.selectingRows(post),
             weights: index.map { short.weights[$0] }, donors: p.donors, postTimes: post.map { p.periods[$0] },
             treatedPost: post.map { p.y1[$0] }, standardNormals: z)
@@ -212,7 +212,7 @@ struct PredictionIntervalsTests {
         #expect(r.failedLower == 0 && r.failedUpper == 0)
         var worst = 0.0
         for (s, precise) in short.preciseVsig.enumerated() {
-            for (c, v) in precise.enumerated() { worst = max(worst, abs(r.draws[s][c] - v) / max(abs(v), 1)) }
+            for (c, v) in precise.enumerated() { worst = max(worst, abs(draws[s][c] - v) / max(abs(v), 1)) }
         }
         #expect(worst < 1e-6, "largest relative difference from Clarabel \(worst)")
         for t in 0..<f.years.count {
@@ -252,11 +252,11 @@ struct PredictionIntervalsTests {
     func threadsAndRequirements() throws {
         let one = try Self.intervals(.init(simulations: 60, seed: 7, threads: 1), scpiDraws: false)
         let two = try Self.intervals(.init(simulations: 60, seed: 7, threads: 2), scpiDraws: false)
-        #expect(one == two)
+        #expect(one.result == two.result && one.draws == two.draws)
         let fit = try SyntheticControl.fit(Self.problem, options: .init(predictorWeights: .outcomeOnly))
         let own = try fit.predictionIntervals(.init(simulations: 60, seed: 7))
         // Our weights equal scpi's to 1e-6, so the intervals agree closely with those from scpi's weights.
-        for (a, b) in zip(own.periods, one.periods) { #expect(abs(a.inSample.lower - b.inSample.lower) < 0.05) }
+        for (a, b) in zip(own.periods, one.result.periods) { #expect(abs(a.inSample.lower - b.inSample.lower) < 0.05) }
         let withPredictors = try CrossValidationTests.germany(training: false)
         let nested = try SyntheticControl.fit(
             withPredictors, options: .init(predictorWeights: .custom([Double](repeating: 1, count: withPredictors.predictors.count))))
