@@ -206,9 +206,7 @@ extension SettingsReader {
     public func conformal(_ group: KeyPath<Keys, ConformalKeys>, when conformal: Bool, level: Double) throws -> ConformalInference? {
         let permutations = group.appending(path: \.permutations), draws = group.appending(path: \.draws), grid = group.appending(path: \.grid)
         guard conformal else {
-            for (name, given) in [("permutations", has(permutations)), ("draws", has(draws)), ("grid", has(grid))] where given {
-                throw issue("'\(name)' applies to 'inference: conformal'")
-            }
+            try refuseGiven(group, appliesTo: "'inference: conformal'")
             return nil
         }
         var c = ConformalInference(gridSize: try self(grid), level: level)
@@ -269,11 +267,7 @@ extension SettingsReader {
         let rhoMax = group.appending(path: \.rhoMax), variance = group.appending(path: \.variance)
         let cointegrated = group.appending(path: \.cointegrated)
         guard wanted else {
-            let given = [
-                ("simulations", has(simulations)), ("rho", has(rho)), ("rho_max", has(rhoMax)), ("residual_variance", has(variance)),
-                ("cointegrated", has(cointegrated))
-            ]
-            for (name, isGiven) in given where isGiven { throw issue("'\(name)' applies to 'inference: prediction-intervals'") }
+            try refuseGiven(group, appliesTo: "'inference: prediction-intervals'")
             return nil
         }
         return PredictionIntervals(

@@ -37,9 +37,11 @@ public final class SettingsReader<Keys: KeySet> {
     }
 
     /// Whether the config gives `key` (with a non-null value).
-    public func has<K: AnySettingKey>(_ key: KeyPath<Keys, K>) -> Bool {
-        let name = keys[keyPath: key].name
-        return mapping.has(name) && (try? mapping.container.decodeNil(forKey: AnyKey(name))) != true
+    public func has<K: AnySettingKey>(_ key: KeyPath<Keys, K>) -> Bool { isGiven(keys[keyPath: key].name) }
+
+    /// Whether the config gives key `name` a value (not null).
+    private func isGiven(_ name: String) -> Bool {
+        mapping.has(name) && (try? mapping.container.decodeNil(forKey: AnyKey(name))) != true
     }
 
     /// A problem with the value of `key`, located at it.
@@ -56,6 +58,14 @@ public final class SettingsReader<Keys: KeySet> {
 
     /// A problem with the analysis as a whole.
     public func issue(_ message: String) -> DecodingIssue { mapping.issue(message) }
+
+    /// Refuses every key of `group` the config gives, for settings that apply only under `condition`
+    /// (e.g. `'inference: conformal'`): an error naming the first, in declaration order.
+    public func refuseGiven<G: KeySet>(_ group: KeyPath<Keys, G>, appliesTo condition: String) throws {
+        for key in keys[keyPath: group].declaredKeys where isGiven(key.name) {
+            throw issue("'\(key.name)' applies to \(condition)")
+        }
+    }
 
     /// Adds column requirements that no key declares directly (e.g. the variables inside `predictors`).
     public func requireColumns(_ key: String, _ names: [String], role: ColumnRole) {
