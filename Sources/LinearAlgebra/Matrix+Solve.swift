@@ -98,4 +98,58 @@ public enum DenseSolver {
         // The `_work` entry point skips LAPACKE's NaN scan, which costs as much as the solve at this size.
         return LAPACKE_dgesv_work(LAPACK_COL_MAJOR, nn, 1, a, nn, pivots, b, nn) == 0
     }
+
+    /// The workspace length `householderQRInPlace` and `formQInPlace` need for a rows x columns matrix
+    /// (the larger of LAPACK's optimal sizes for `dgeqrf` and `dorgqr`, as `Matrix.qr` and
+    /// `QRFactorization.thinQ` use, so that the factors are the same to the last bit).
+    public static func householderWorkspaceCount(rows: Int, columns: Int) -> Int {
+        let m = LAPACKInt(rows), n = LAPACKInt(columns)
+        var a = [Double](repeating: 0, count: max(rows * columns, 1)), tau = [Double](repeating: 0, count: max(columns, 1))
+        var q1 = 0.0, q2 = 0.0
+        _ = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, m, n, &a, max(m, 1), &tau, &q1, -1)
+        _ = LAPACKE_dorgqr_work(LAPACK_COL_MAJOR, m, n, n, &a, max(m, 1), &tau, &q2, -1)
+        return max(Int(q1), Int(q2), 1)
+    }
+
+    /// The Householder QR factorisation of the rows x columns matrix `a` in place (`dgeqrf`, as
+    /// `Matrix.qr`), reflector scalars into `tau`. Returns false on an illegal argument.
+    public static func householderQRInPlace(
+        _ a: UnsafeMutablePointer<Double>, rows: Int, columns: Int, tau: UnsafeMutablePointer<Double>,
+        work: UnsafeMutablePointer<Double>, workCount: Int
+    ) -> Bool {
+        LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, LAPACKInt(rows), LAPACKInt(columns), a, LAPACKInt(max(rows, 1)), tau, work, LAPACKInt(workCount)) == 0
+    }
+
+    /// Overwrites the output of `householderQRInPlace` with the thin Q (`dorgqr`, as `QRFactorization.thinQ`).
+    public static func formQInPlace(
+        _ a: UnsafeMutablePointer<Double>, rows: Int, columns: Int, tau: UnsafePointer<Double>,
+        work: UnsafeMutablePointer<Double>, workCount: Int
+    ) -> Bool {
+        let n = LAPACKInt(columns)
+        return LAPACKE_dorgqr_work(LAPACK_COL_MAJOR, LAPACKInt(rows), n, n, a, LAPACKInt(max(rows, 1)), tau, work, LAPACKInt(workCount)) == 0
+    }
+
+    /// The upper Cholesky factor of the n x n symmetric positive-definite `a` in place (`dpotrf`, upper
+    /// triangle read and written, as `Matrix.cholesky`). Returns false when not positive definite.
+    public static func choleskyInPlace(_ a: UnsafeMutablePointer<Double>, n: Int) -> Bool {
+        LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "U")), LAPACKInt(n), a, LAPACKInt(max(n, 1))) == 0
+    }
+
+    /// Solves `UᵀU x = b` in place for one right-hand side from `choleskyInPlace`'s factor (`dpotrs`,
+    /// as `Cholesky.solve`).
+    public static func choleskySolveInPlace(_ u: UnsafePointer<Double>, n: Int, _ b: UnsafeMutablePointer<Double>) -> Bool {
+        let nn = LAPACKInt(n)
+        return LAPACKE_dpotrs_work(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "U")), nn, 1, u, max(nn, 1), b, max(nn, 1)) == 0
+    }
+
+    /// y = A x for the rows x columns column-major `a` (`dgemv`, as `Matrix.multiplied(by:)`).
+    public static func multiply(
+        _ a: UnsafePointer<Double>, rows: Int, columns: Int, _ x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>
+    ) {
+        guard rows > 0, columns > 0 else {
+            for i in 0..<rows { y[i] = 0 }
+            return
+        }
+        cblas_dgemv(BLAS.colMajor, BLAS.trans(false), blasint(rows), blasint(columns), 1.0, a, blasint(max(rows, 1)), x, 1, 0.0, y, 1)
+    }
 }

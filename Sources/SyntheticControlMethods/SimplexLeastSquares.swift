@@ -23,8 +23,10 @@ public struct SimplexLeastSquares: Sendable {
     /// m x J design (one column per donor).
     public let a: Matrix
     public let b: [Double]
-    public let rowWeights: [Double]?
+    public private(set) var rowWeights: [Double]?
     public let ridge: Double
+    /// A row by row (row r at r·J, contiguous across donors), for the gradient's column-vectorised pass.
+    let rows: [Double]
 
     public init(a: Matrix, b: [Double], rowWeights: [Double]? = nil, ridge: Double = 0) {
         precondition(a.rows == b.count, "SimplexLeastSquares: A has \(a.rows) rows, b has \(b.count)")
@@ -33,6 +35,21 @@ public struct SimplexLeastSquares: Sendable {
         self.b = b
         self.rowWeights = rowWeights
         self.ridge = ridge
+        let m = a.rows, j = a.columns
+        rows = a.withUnsafeBufferPointer { ap in
+            [Double](unsafeUninitializedCapacity: m * j) { out, count in
+                for c in 0..<j { for r in 0..<m { out[r * j + c] = ap[r + c * m] } }
+                count = m * j
+            }
+        }
+    }
+
+    /// The same problem with other row weights (sharing A and its row-by-row copy).
+    func reweighted(_ v: [Double]) -> SimplexLeastSquares {
+        precondition(v.count == b.count, "SimplexLeastSquares: one row weight per row")
+        var copy = self
+        copy.rowWeights = v
+        return copy
     }
 
     /// The solution and the free set it ended with (for warm starts).
@@ -49,95 +66,92 @@ public struct SimplexLeastSquares: Sendable {
     }
 
     /// Solves with caller-owned buffers (reused across the many solves of a V search).
+    ///
+    /// Weights outside the free set are exactly zero throughout, so the final normalisation and
+    /// the entering scan touch J entries once each through raw pointers (no per-entry
+    /// copy-on-write checks).
     func solve(warmStart: [Int]?, workspace work: inout Workspace) -> Solution {
         let m = a.rows, j = a.columns
         precondition(j > 0, "SimplexLeastSquares needs at least one column")
         if work.gradient.count != j || work.residual.count != m { work = Workspace(m: m, j: j) }
         let v = rowWeights ?? [Double](repeating: 1, count: m)
-        return a.withUnsafeBufferPointer { ap -> Solution in
-            var w = [Double](repeating: 0, count: j)
-            var inFree = [Bool](repeating: false, count: j)
-            var free: [Int] = []
-            if let warm = warmStart, !warm.isEmpty {
-                // A support from an earlier solve (sorted, unique). Weights that come out non-positive
-                // are dropped and the rest re-solved, until all are positive: a feasible point,
-                // optimal on its free set, from which the active-set loop below continues (rather
-                // than restarting from one donor, which redid most of the work).
-                var candidate = warm
-                while !candidate.isEmpty, let z = subproblem(candidate, ap, v, &work) {
-                    if z.allSatisfy({ $0 > 0 }) {
-                        free = candidate
-                        for (k, i) in free.enumerated() { w[i] = z[k]; inFree[i] = true }
-                        break
+        var weights = [Double](repeating: 0, count: j)
+        var inFreeStorage = [Bool](repeating: false, count: j)
+        var free: [Int] = []
+        var iterations = 0
+        a.withUnsafeBufferPointer { ap in
+            weights.withUnsafeMutableBufferPointer { w in
+                inFreeStorage.withUnsafeMutableBufferPointer { inFree in
+                    if let warm = warmStart, !warm.isEmpty {
+                        // A support from an earlier solve (sorted, unique). Weights that come out non-positive
+                        // are dropped and the rest re-solved, until all are positive: a feasible point,
+                        // optimal on its free set, from which the active-set loop below continues (rather
+                        // than restarting from one donor, which redid most of the work).
+                        var candidate = warm
+                        while !candidate.isEmpty, let z = subproblem(candidate, ap, v, &work) {
+                            if z.allSatisfy({ $0 > 0 }) {
+                                free = candidate
+                                for (k, i) in free.enumerated() { w[i] = z[k]; inFree[i] = true }
+                                break
+                            }
+                            let kept = candidate.indices.filter { z[$0] > 0 }.map { candidate[$0] }
+                            if kept.count == candidate.count { break }
+                            candidate = kept
+                        }
                     }
-                    let kept = candidate.indices.filter { z[$0] > 0 }.map { candidate[$0] }
-                    if kept.count == candidate.count { break }
-                    candidate = kept
+                    if free.isEmpty {
+                        // Start at the single best column.
+                        var best = 0, bestValue = Double.infinity
+                        for c in 0..<j {
+                            var s = ridge
+                            for r in 0..<m { let d = ap[r + c * m] - b[r]; s += v[r] * d * d }
+                            if s < bestValue { bestValue = s; best = c }
+                        }
+                        free = [best]
+                        inFree[best] = true
+                        w[best] = 1
+                    }
+                    let maxIterations = 10 * (j + m) + 100
+                    outer: while iterations < maxIterations {
+                        iterations += 1
+                        let entering = halfGradient(UnsafeBufferPointer(w), free: free, inFree: UnsafeBufferPointer(inFree), ap, v, &work)
+                        if entering < 0 { break }
+                        free.append(entering)
+                        free.sort()
+                        inFree[entering] = true
+                        while true {
+                            iterations += 1
+                            guard let z = subproblem(free, ap, v, &work) else { break outer }
+                            if z.allSatisfy({ $0 > 0 }) {
+                                for (k, i) in free.enumerated() { w[i] = z[k] }
+                                break
+                            }
+                            var alpha = 1.0
+                            for (k, i) in free.enumerated() where z[k] <= 0 {
+                                let denominator = w[i] - z[k]
+                                if denominator > 0 { alpha = min(alpha, w[i] / denominator) }
+                            }
+                            for (k, i) in free.enumerated() { w[i] += alpha * (z[k] - w[i]) }
+                            let keep = free.filter { w[$0] > 1e-14 }
+                            for i in free where w[i] <= 1e-14 { w[i] = 0; inFree[i] = false }
+                            if keep.count == free.count { break outer } // no progress possible (degenerate)
+                            if keep.isEmpty {
+                                free = [free[0]]
+                                inFree[free[0]] = true
+                                w[free[0]] = 1
+                            } else {
+                                free = keep
+                            }
+                        }
+                        if iterations >= maxIterations { break }
+                    }
+                    var total = 0.0
+                    for i in free { total += max(w[i], 0) }
+                    for i in free { w[i] = max(w[i], 0) / total }
                 }
             }
-            if free.isEmpty {
-                // Start at the single best column.
-                var best = 0, bestValue = Double.infinity
-                for c in 0..<j {
-                    var s = ridge
-                    for r in 0..<m { let d = ap[r + c * m] - b[r]; s += v[r] * d * d }
-                    if s < bestValue { bestValue = s; best = c }
-                }
-                free = [best]
-                inFree[best] = true
-                w[best] = 1
-            }
-            var iterations = 0
-            let maxIterations = 10 * (j + m) + 100
-            outer: while iterations < maxIterations {
-                iterations += 1
-                halfGradient(w, free: free, ap, v, &work)
-                let g = work.gradient
-                var mu = 0.0
-                for i in free { mu += g[i] }
-                mu /= Double(free.count)
-                var entering = -1
-                var most = -1e-12 * (1 + abs(mu))
-                for c in 0..<j where !inFree[c] && g[c] - mu < most {
-                    most = g[c] - mu
-                    entering = c
-                }
-                if entering < 0 { break }
-                free.append(entering)
-                free.sort()
-                inFree[entering] = true
-                while true {
-                    iterations += 1
-                    guard let z = subproblem(free, ap, v, &work) else { break outer }
-                    if z.allSatisfy({ $0 > 0 }) {
-                        for i in free { w[i] = 0 }
-                        for (k, i) in free.enumerated() { w[i] = z[k] }
-                        break
-                    }
-                    var alpha = 1.0
-                    for (k, i) in free.enumerated() where z[k] <= 0 {
-                        let denominator = w[i] - z[k]
-                        if denominator > 0 { alpha = min(alpha, w[i] / denominator) }
-                    }
-                    for (k, i) in free.enumerated() { w[i] += alpha * (z[k] - w[i]) }
-                    let keep = free.filter { w[$0] > 1e-14 }
-                    for i in free where w[i] <= 1e-14 { w[i] = 0; inFree[i] = false }
-                    if keep.count == free.count { break outer } // no progress possible (degenerate)
-                    if keep.isEmpty {
-                        free = [free[0]]
-                        inFree[free[0]] = true
-                        w[free[0]] = 1
-                    } else {
-                        free = keep
-                    }
-                }
-                if iterations >= maxIterations { break }
-            }
-            var total = 0.0
-            for i in free { total += max(w[i], 0) }
-            for i in 0..<j { w[i] = inFree[i] ? max(w[i], 0) / total : 0 }
-            return Solution(weights: w, support: free, iterations: iterations)
         }
+        return Solution(weights: weights, support: free, iterations: iterations)
     }
 
     /// Σ vᵣ(Aᵣw − bᵣ)² + ρ‖w‖².
@@ -155,6 +169,12 @@ public struct SimplexLeastSquares: Sendable {
         var kkt: [Double]
         var rhs: [Double]
         var pivots: [Int32]
+        /// The low-rank subproblem's buffers: Uᵀ then Q (k x m), R (m x m), M (m x m), the reflector
+        /// scalars, LAPACK's workspace, and vectors of length m and k.
+        var factor: [Double] = [], upper: [Double] = [], normal: [Double] = [], tau: [Double] = [], lapackWork: [Double] = []
+        var short: [Double] = [], long: [Double] = []
+        /// The (k, m) `lapackWork` was sized for.
+        var lapackShape = (0, 0)
         init(m: Int, j: Int) {
             residual = [Double](repeating: 0, count: m)
             gradient = [Double](repeating: 0, count: j)
@@ -162,48 +182,73 @@ public struct SimplexLeastSquares: Sendable {
             rhs = []
             pivots = []
         }
+
+        /// Grows `buffer` to at least `count` entries.
+        static func reserve(_ buffer: inout [Double], _ count: Int) {
+            if buffer.count < count { buffer = [Double](repeating: 0, count: count) }
+        }
     }
 
-    /// Aᵀ V (Aw − b) + ρw into `work.gradient`, using only the weights of `free` (the others are zero).
+    /// Aᵀ V (Aw − b) + ρw into `work.gradient`, using only the weights of `free` (the others are zero),
+    /// and the column that enters the free set: among columns not in `inFree`, the one with the most
+    /// negative g_c − μ below −10⁻¹²(1 + |μ|), μ the mean of g over `free` (the first of equals), or −1
+    /// when the KKT conditions hold.
     ///
-    /// Four columns at a time, each column's sum in the same order as one at a time (the result does not
-    /// depend on the grouping). Complexity: O(m·|free|) for the residual, O(m·J) for the gradient.
-    func halfGradient(_ w: [Double], free: [Int], _ ap: UnsafeBufferPointer<Double>, _ v: [Double], _ work: inout Workspace) {
+    /// Eight columns at a time from the row-by-row copy of A (vector lanes across columns), each
+    /// column's sum in the same order as one at a time: ρw_c, then + a_rc·y_r for r = 1…m (the result
+    /// does not depend on the grouping); μ comes first, from the free columns summed the same way, so the
+    /// scan runs inside the same pass. Complexity: O(m·|free|) for the residual and μ, O(m·J) for the rest.
+    func halfGradient(
+        _ wp: UnsafeBufferPointer<Double>, free: [Int], inFree: UnsafeBufferPointer<Bool>, _ ap: UnsafeBufferPointer<Double>, _ v: [Double],
+        _ work: inout Workspace
+    ) -> Int {
         let m = a.rows, j = a.columns, rho = ridge
-        work.residual.withUnsafeMutableBufferPointer { res in
+        return work.residual.withUnsafeMutableBufferPointer { res -> Int in
             let a = ap.baseAddress!
             for r in 0..<m { res[r] = -b[r] }
-            for c in free.sorted() where w[c] != 0 {
-                let wc = w[c], base = c * m
+            for c in free.sorted() where wp[c] != 0 {
+                let wc = wp[c], base = c * m
                 for r in 0..<m { res[r] += a[base + r] * wc }
             }
             for r in 0..<m { res[r] *= v[r] }
-            work.gradient.withUnsafeMutableBufferPointer { g in
-                w.withUnsafeBufferPointer { wp in
+            return work.gradient.withUnsafeMutableBufferPointer { g -> Int in
+                rows.withUnsafeBufferPointer { rp -> Int in
+                    let at = rp.baseAddress!, gout = g.baseAddress!
+                    var mu = 0.0
+                    for c in free {
+                        var s0 = rho * wp[c]
+                        for r in 0..<m { s0 += at[r * j + c] * res[r] }
+                        mu += s0
+                    }
+                    mu /= Double(free.count)
+                    var entering = -1
+                    var most = -1e-12 * (1 + abs(mu))
                     var c = 0
-                    while c + 4 <= j {
-                        let a0 = a + c * m, a1 = a0 + m, a2 = a1 + m, a3 = a2 + m
-                        var s0 = rho * wp[c], s1 = rho * wp[c + 1], s2 = rho * wp[c + 2], s3 = rho * wp[c + 3]
+                    while c + 8 <= j {
+                        var s = SIMD8<Double>(
+                            rho * wp[c], rho * wp[c + 1], rho * wp[c + 2], rho * wp[c + 3], rho * wp[c + 4], rho * wp[c + 5],
+                            rho * wp[c + 6], rho * wp[c + 7])
                         for r in 0..<m {
-                            let y = res[r]
-                            s0 += a0[r] * y
-                            s1 += a1[r] * y
-                            s2 += a2[r] * y
-                            s3 += a3[r] * y
+                            let row = UnsafeRawPointer(at + r * j + c).loadUnaligned(as: SIMD8<Double>.self)
+                            s = s + row * SIMD8(repeating: res[r])
                         }
-                        g[c] = s0
-                        g[c + 1] = s1
-                        g[c + 2] = s2
-                        g[c + 3] = s3
-                        c += 4
+                        UnsafeMutableRawPointer(gout + c).storeBytes(of: s, as: SIMD8<Double>.self)
+                        c += 8
                     }
                     while c < j {
-                        let a0 = a + c * m
                         var s0 = rho * wp[c]
-                        for r in 0..<m { s0 += a0[r] * res[r] }
+                        for r in 0..<m { s0 += at[r * j + c] * res[r] }
                         g[c] = s0
                         c += 1
                     }
+                    for c in 0..<j {
+                        let d = g[c] - mu
+                        if d < most && !inFree[c] {
+                            most = d
+                            entering = c
+                        }
+                    }
+                    return entering
                 }
             }
         }
@@ -217,7 +262,7 @@ public struct SimplexLeastSquares: Sendable {
     func subproblem(_ free: [Int], _ ap: UnsafeBufferPointer<Double>, _ v: [Double], _ work: inout Workspace) -> [Double]? {
         let k = free.count, m = a.rows
         if k == 1 { return [1] }
-        if k > max(2 * m, 24) && ridge > 0, let z = lowRankSubproblem(free, ap, v) { return z }
+        if k > max(2 * m, 24) && ridge > 0, let z = lowRankSubproblem(free, ap, v, &work) { return z }
         return kktSubproblem(free, ap, v, &work)
     }
 
@@ -228,32 +273,40 @@ public struct SimplexLeastSquares: Sendable {
         if work.kkt.count < n * n {
             work.kkt = [Double](repeating: 0, count: n * n); work.rhs = [Double](repeating: 0, count: n); work.pivots = [Int32](repeating: 0, count: n)
         }
-        for (x, cx) in free.enumerated() {
-            let bx = cx * m
-            for (y, cy) in free.enumerated() where y >= x {
-                let by = cy * m
-                var s = 0.0
-                for r in 0..<m { s += ap[bx + r] * v[r] * ap[by + r] }
-                work.kkt[x + y * n] = s
-                work.kkt[y + x * n] = s
-            }
-            work.kkt[x + x * n] += ridge
-            var s = 0.0
-            for r in 0..<m { s += ap[bx + r] * v[r] * b[r] }
-            work.rhs[x] = s
-            work.kkt[x + k * n] = 1
-            work.kkt[k + x * n] = 1
-        }
-        work.kkt[k + k * n] = 0
-        work.rhs[k] = 1
-        let ok = work.kkt.withUnsafeMutableBufferPointer { kp in
-            work.rhs.withUnsafeMutableBufferPointer { rp in
-                work.pivots.withUnsafeMutableBufferPointer { pp in
-                    DenseSolver.solveInPlace(kp.baseAddress!, rp.baseAddress!, n: n, pivots: pp.baseAddress!)
+        let ridge = ridge
+        let solved = work.kkt.withUnsafeMutableBufferPointer { kp -> [Double]? in
+            work.rhs.withUnsafeMutableBufferPointer { rp -> [Double]? in
+                work.pivots.withUnsafeMutableBufferPointer { pp -> [Double]? in
+                    v.withUnsafeBufferPointer { vp -> [Double]? in
+                        b.withUnsafeBufferPointer { bp -> [Double]? in
+                            let kkt = kp.baseAddress!, rhs = rp.baseAddress!, a = ap.baseAddress!
+                            for (x, cx) in free.enumerated() {
+                                let ax = a + cx * m
+                                for (y, cy) in free.enumerated() where y >= x {
+                                    let ay = a + cy * m
+                                    var s = 0.0
+                                    for r in 0..<m { s += ax[r] * vp[r] * ay[r] }
+                                    kkt[x + y * n] = s
+                                    kkt[y + x * n] = s
+                                }
+                                kkt[x + x * n] += ridge
+                                var s = 0.0
+                                for r in 0..<m { s += ax[r] * vp[r] * bp[r] }
+                                rhs[x] = s
+                                kkt[x + k * n] = 1
+                                kkt[k + x * n] = 1
+                            }
+                            kkt[k + k * n] = 0
+                            rhs[k] = 1
+                            guard DenseSolver.solveInPlace(kkt, rhs, n: n, pivots: pp.baseAddress!) else { return nil }
+                            let z = Array(UnsafeBufferPointer(start: rhs, count: k))
+                            return z.allSatisfy(\.isFinite) ? z : nil
+                        }
+                    }
                 }
             }
         }
-        if ok, work.rhs.prefix(k).allSatisfy({ $0.isFinite }) { return Array(work.rhs.prefix(k)) }
+        if let solved { return solved }
         // Singular: minimum-norm least squares on a freshly built KKT system.
         var matrix = Matrix(rows: n, columns: n)
         var rhs = [Double](repeating: 0, count: n)
@@ -282,50 +335,89 @@ public struct SimplexLeastSquares: Sendable {
     /// z = Q(a − νd) − κq⊥ with κ = ν/ρ = (pᵀa − 1)/(ρpᵀd + ‖q⊥‖²), which never divides by ρ, so
     /// a tiny tie-breaking ridge loses no precision. nil if a factorisation fails (the caller then
     /// uses the KKT system).
-    func lowRankSubproblem(_ free: [Int], _ ap: UnsafeBufferPointer<Double>, _ v: [Double]) -> [Double]? {
+    func lowRankSubproblem(_ free: [Int], _ ap: UnsafeBufferPointer<Double>, _ v: [Double], _ work: inout Workspace) -> [Double]? {
         let k = free.count, m = a.rows
-        let root = v.map { $0.squareRoot() }
-        var ut = Matrix(rows: k, columns: m)
-        ut.withUnsafeMutableBufferPointer { up in
-            for (x, cx) in free.enumerated() {
-                for r in 0..<m { up[x + r * k] = root[r] * ap[r + cx * m] }
+        Workspace.reserve(&work.factor, k * m)
+        Workspace.reserve(&work.upper, m * m)
+        Workspace.reserve(&work.normal, m * m)
+        Workspace.reserve(&work.tau, m)
+        Workspace.reserve(&work.short, 6 * m)
+        Workspace.reserve(&work.long, 3 * k)
+        if work.lapackShape != (k, m) {
+            Workspace.reserve(&work.lapackWork, DenseSolver.householderWorkspaceCount(rows: k, columns: m))
+            work.lapackShape = (k, m)
+        }
+        let lwork = work.lapackWork.count
+        let ridge = ridge
+        return work.factor.withUnsafeMutableBufferPointer { qb -> [Double]? in
+            work.upper.withUnsafeMutableBufferPointer { rb -> [Double]? in
+                work.normal.withUnsafeMutableBufferPointer { mb -> [Double]? in
+                    work.tau.withUnsafeMutableBufferPointer { tb -> [Double]? in
+                        work.lapackWork.withUnsafeMutableBufferPointer { wb -> [Double]? in
+                            work.short.withUnsafeMutableBufferPointer { sb -> [Double]? in
+                                work.long.withUnsafeMutableBufferPointer { lb -> [Double]? in
+                                    let q = qb.baseAddress!, rf = rb.baseAddress!, mm = mb.baseAddress!
+                                    let root = sb.baseAddress!, c = root + m, g = c + m, p = g + m, av = p + m, dv = av + m
+                                    let qp = lb.baseAddress!, perp = qp + k, qi = perp + k
+                                    for r in 0..<m { root[r] = v[r].squareRoot() }
+                                    var finite = true
+                                    for (x, cx) in free.enumerated() {
+                                        for r in 0..<m {
+                                            let u = root[r] * ap[r + cx * m]
+                                            q[x + r * k] = u
+                                            if !u.isFinite { finite = false }
+                                        }
+                                    }
+                                    guard finite,
+                                        DenseSolver.householderQRInPlace(q, rows: k, columns: m, tau: tb.baseAddress!, work: wb.baseAddress!, workCount: lwork)
+                                    else { return nil }
+                                    // R (upper triangle of the packed factors) before Q overwrites them.
+                                    for j in 0..<m { for i in 0..<m { rf[i + j * m] = i <= j ? q[i + j * k] : 0 } }
+                                    guard DenseSolver.formQInPlace(q, rows: k, columns: m, tau: tb.baseAddress!, work: wb.baseAddress!, workCount: lwork)
+                                    else { return nil }
+                                    for r in 0..<m { c[r] = root[r] * b[r] }
+                                    // g = Rc, p = Qᵀ1, M = RRᵀ + ρI. Each pᵢ sums Q's column i top to bottom; the m sums
+                                    // advance together (independent chains, the same order each).
+                                    for i in 0..<m { p[i] = 0 }
+                                    for x in 0..<k { for i in 0..<m { p[i] += q[x + i * k] } }
+                                    var mFinite = true
+                                    for i in 0..<m {
+                                        g[i] = 0
+                                        for j in i..<m { g[i] += rf[i + j * m] * c[j] }
+                                        for j in 0..<m {
+                                            var t = i == j ? ridge : 0
+                                            for l in max(i, j)..<m { t += rf[i + l * m] * rf[j + l * m] }
+                                            mm[i + j * m] = t
+                                            if !t.isFinite { mFinite = false }
+                                        }
+                                    }
+                                    guard mFinite, DenseSolver.choleskyInPlace(mm, n: m) else { return nil }
+                                    for i in 0..<m { av[i] = g[i]; dv[i] = p[i] }
+                                    guard DenseSolver.choleskySolveInPlace(mm, n: m, av), DenseSolver.choleskySolveInPlace(mm, n: m, dv) else { return nil }
+                                    DenseSolver.multiply(q, rows: k, columns: m, p, into: qp)
+                                    var perpNorm2 = 0.0
+                                    for x in 0..<k { perp[x] = 1 - qp[x]; perpNorm2 += perp[x] * perp[x] }
+                                    // 1 in the row space of U (a row constant across the free columns): q⊥ is rounding noise, and
+                                    // κq⊥ would amplify it; it is exactly zero.
+                                    if perpNorm2 <= Double(k) * (64 * Double.ulpOfOne) * (64 * Double.ulpOfOne) {
+                                        for x in 0..<k { perp[x] = 0 }
+                                        perpNorm2 = 0
+                                    }
+                                    var pa = 0.0, pd = 0.0
+                                    for i in 0..<m { pa += p[i] * av[i]; pd += p[i] * dv[i] }
+                                    let kappa = (pa - 1) / (ridge * pd + perpNorm2)
+                                    let nu = kappa * ridge
+                                    // inner = a − νd, in g's place.
+                                    for i in 0..<m { g[i] = av[i] - nu * dv[i] }
+                                    DenseSolver.multiply(q, rows: k, columns: m, g, into: qi)
+                                    let z = (0..<k).map { qi[$0] - kappa * perp[$0] }
+                                    return z.allSatisfy(\.isFinite) ? z : nil
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
-        guard let qr = try? ut.qr(), let q = try? qr.thinQ() else { return nil }
-        let rf = qr.r
-        let c = (0..<m).map { root[$0] * b[$0] }
-        // g = Rc, p = Qᵀ1, M = RRᵀ + ρI.
-        var g = [Double](repeating: 0, count: m), p = [Double](repeating: 0, count: m)
-        var mm = Matrix(rows: m, columns: m)
-        for i in 0..<m {
-            for j in i..<m { g[i] += rf[i, j] * c[j] }
-            var s = 0.0
-            for x in 0..<k { s += q[x, i] }
-            p[i] = s
-            for j in 0..<m {
-                var t = i == j ? ridge : 0
-                for l in max(i, j)..<m { t += rf[i, l] * rf[j, l] }
-                mm[i, j] = t
-            }
-        }
-        guard let chol = try? mm.cholesky(), let av = try? chol.solve(g), let dv = try? chol.solve(p) else { return nil }
-        let qp = q.multiplied(by: p)
-        var perp = [Double](repeating: 0, count: k)
-        var perpNorm2 = 0.0
-        for x in 0..<k { perp[x] = 1 - qp[x]; perpNorm2 += perp[x] * perp[x] }
-        // 1 in the row space of U (a row constant across the free columns): q⊥ is rounding noise, and
-        // κq⊥ would amplify it; it is exactly zero.
-        if perpNorm2 <= Double(k) * (64 * Double.ulpOfOne) * (64 * Double.ulpOfOne) {
-            perp = [Double](repeating: 0, count: k)
-            perpNorm2 = 0
-        }
-        var pa = 0.0, pd = 0.0
-        for i in 0..<m { pa += p[i] * av[i]; pd += p[i] * dv[i] }
-        let kappa = (pa - 1) / (ridge * pd + perpNorm2)
-        let nu = kappa * ridge
-        let inner = (0..<m).map { av[$0] - nu * dv[$0] }
-        let qi = q.multiplied(by: inner)
-        let z = (0..<k).map { qi[$0] - kappa * perp[$0] }
-        return z.allSatisfy(\.isFinite) ? z : nil
     }
 }

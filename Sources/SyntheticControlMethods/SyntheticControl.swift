@@ -114,14 +114,16 @@ public enum SyntheticControl {
         /// Fit-period MSPE of weights `w` whose nonzero entries are among `support`.
         @Sendable func lossV(_ w: [Double], support: [Int]? = nil) -> Double {
             z0.withUnsafeBufferPointer { zp in
-                var synth = [Double](repeating: 0, count: t0)
-                for j in support ?? Array(w.indices) where w[j] != 0 {
-                    let base = j * t0, wj = w[j]
-                    for r in 0..<t0 { synth[r] += zp[base + r] * wj }
+                withUnsafeTemporaryAllocation(of: Double.self, capacity: t0) { synth in
+                    synth.initialize(repeating: 0)
+                    for j in support ?? Array(w.indices) where w[j] != 0 {
+                        let base = j * t0, wj = w[j]
+                        for r in 0..<t0 { synth[r] += zp[base + r] * wj }
+                    }
+                    var s = 0.0
+                    for r in 0..<t0 { let d = z1[r] - synth[r]; s += d * d }
+                    return s / Double(t0)
                 }
-                var s = 0.0
-                for r in 0..<t0 { let d = z1[r] - synth[r]; s += d * d }
-                return s / Double(t0)
             }
         }
         switch options.predictorWeights {
@@ -218,12 +220,15 @@ public enum SyntheticControl {
 struct ScaledPredictors: Sendable {
     let x1: [Double]
     let x0: Matrix
+    /// The weighted least squares problem with unit row weights, built once (with its row-by-row copy of X₀).
+    let base: SimplexLeastSquares
     static let ridge = 1e-8
 
     init(_ problem: SyntheticControlProblem) {
         let s = problem.predictorScales.map { $0 > 0 ? $0 : 1 }
         x1 = zip(problem.x1, s).map { $0 / $1 }
         x0 = problem.x0.scalingRows(by: s.map { 1 / $0 })
+        base = SimplexLeastSquares(a: x0, b: x1, ridge: Self.ridge)
     }
 
     /// W(V) and the free set of the solution.
@@ -233,7 +238,7 @@ struct ScaledPredictors: Sendable {
     }
 
     func weights(_ v: [Double], warm: [Int]?, workspace: inout SimplexLeastSquares.Workspace) -> ([Double], [Int]) {
-        let s = SimplexLeastSquares(a: x0, b: x1, rowWeights: v, ridge: Self.ridge).solve(warmStart: warm, workspace: &workspace)
+        let s = base.reweighted(v).solve(warmStart: warm, workspace: &workspace)
         return (s.weights, s.support)
     }
 

@@ -84,7 +84,13 @@ struct SimplexLeastSquaresTests {
         for p in problems {
             let s = p.solve()
             var work = SimplexLeastSquares.Workspace(m: p.a.rows, j: p.a.columns)
-            p.a.withUnsafeBufferPointer { p.halfGradient(s.weights, free: s.support, $0, [Double](repeating: 1, count: p.a.rows), &work) }
+            let inFree = (0..<p.a.columns).map { s.support.contains($0) }
+            let entering = p.a.withUnsafeBufferPointer { ap in
+                s.weights.withUnsafeBufferPointer { w in
+                    inFree.withUnsafeBufferPointer { p.halfGradient(w, free: s.support, inFree: $0, ap, [Double](repeating: 1, count: p.a.rows), &work) }
+                }
+            }
+            #expect(entering == -1)
             let g = work.gradient
             let mu = s.support.reduce(0) { $0 + g[$1] } / Double(s.support.count)
             let scale = 1 + g.map(abs).max()!
@@ -116,7 +122,7 @@ extension SimplexLeastSquaresTests {
             let free = Array(rng.permutation(j).prefix(k)).sorted()
             var work = SimplexLeastSquares.Workspace(m: m, j: j)
             let (low, kkt) = a.withUnsafeBufferPointer { ap in
-                (problem.lowRankSubproblem(free, ap, v), problem.kktSubproblem(free, ap, v, &work))
+                (problem.lowRankSubproblem(free, ap, v, &work), problem.kktSubproblem(free, ap, v, &work))
             }
             guard let low, let kkt else { Issue.record("trial \(trial): a subproblem failed"); continue }
             #expect(abs(low.reduce(0, +) - 1) < 1e-12)
