@@ -88,6 +88,7 @@ public struct SimplexLeastSquares: Sendable {
                         // optimal on its free set, from which the active-set loop below continues (rather
                         // than restarting from one donor, which redid most of the work).
                         var candidate = warm
+                        if zip(candidate, candidate.dropFirst()).contains(where: { $0 >= $1 }) { candidate = Array(Set(candidate)).sorted() }
                         while !candidate.isEmpty, let z = subproblem(candidate, ap, v, &work) {
                             if z.allSatisfy({ $0 > 0 }) {
                                 free = candidate
@@ -205,19 +206,31 @@ public struct SimplexLeastSquares: Sendable {
         let m = a.rows, j = a.columns, rho = ridge
         return work.residual.withUnsafeMutableBufferPointer { res -> Int in
             let a = ap.baseAddress!
-            for r in 0..<m { res[r] = -b[r] }
-            for c in free.sorted() where wp[c] != 0 {
-                let wc = wp[c], base = c * m
-                for r in 0..<m { res[r] += a[base + r] * wc }
+            // rᵢ = (−bᵢ + Σ_{c ∈ free} a_ic·w_c)·vᵢ, the sum in the order of `free` (sorted), eight rows
+            // per vector register.
+            var r0 = 0
+            while r0 + 8 <= m {
+                var acc = -SIMD8<Double>(b[r0..<(r0 + 8)])
+                for c in free where wp[c] != 0 {
+                    acc = acc + UnsafeRawPointer(a + c * m + r0).loadUnaligned(as: SIMD8<Double>.self) * SIMD8(repeating: wp[c])
+                }
+                acc = acc * SIMD8(v[r0..<(r0 + 8)])
+                UnsafeMutableRawPointer(res.baseAddress! + r0).storeBytes(of: acc, as: SIMD8<Double>.self)
+                r0 += 8
             }
-            for r in 0..<m { res[r] *= v[r] }
+            for r in r0..<m {
+                var acc = -b[r]
+                for c in free where wp[c] != 0 { acc += a[c * m + r] * wp[c] }
+                res[r] = acc * v[r]
+            }
             return work.gradient.withUnsafeMutableBufferPointer { g -> Int in
                 rows.withUnsafeBufferPointer { rp -> Int in
                     let at = rp.baseAddress!, gout = g.baseAddress!
                     var mu = 0.0
                     for c in free {
+                        let column = a + c * m
                         var s0 = rho * wp[c]
-                        for r in 0..<m { s0 += at[r * j + c] * res[r] }
+                        for r in 0..<m { s0 += column[r] * res[r] }
                         mu += s0
                     }
                     mu /= Double(free.count)
@@ -360,12 +373,16 @@ public struct SimplexLeastSquares: Sendable {
                                     let root = sb.baseAddress!, c = root + m, g = c + m, p = g + m, av = p + m, dv = av + m
                                     let qp = lb.baseAddress!, perp = qp + k, qi = perp + k
                                     for r in 0..<m { root[r] = v[r].squareRoot() }
+                                    // Uᵀ column by column (contiguous stores), gathering each row of A from its row-by-row copy.
                                     var finite = true
-                                    for (x, cx) in free.enumerated() {
+                                    rows.withUnsafeBufferPointer { rowsp in
                                         for r in 0..<m {
-                                            let u = root[r] * ap[r + cx * m]
-                                            q[x + r * k] = u
-                                            if !u.isFinite { finite = false }
+                                            let row = rowsp.baseAddress! + r * a.columns, out = q + r * k, scale = root[r]
+                                            for (x, cx) in free.enumerated() {
+                                                let u = scale * row[cx]
+                                                out[x] = u
+                                                if !u.isFinite { finite = false }
+                                            }
                                         }
                                     }
                                     guard finite,
@@ -376,10 +393,29 @@ public struct SimplexLeastSquares: Sendable {
                                     guard DenseSolver.formQInPlace(q, rows: k, columns: m, tau: tb.baseAddress!, work: wb.baseAddress!, workCount: lwork)
                                     else { return nil }
                                     for r in 0..<m { c[r] = root[r] * b[r] }
-                                    // g = Rc, p = Qᵀ1, M = RRᵀ + ρI. Each pᵢ sums Q's column i top to bottom; the m sums
+                                    // g = Rc, p = Qᵀ1, M = RRᵀ + ρI. Each pᵢ sums Q's column i top to bottom; four columns
                                     // advance together (independent chains, the same order each).
-                                    for i in 0..<m { p[i] = 0 }
-                                    for x in 0..<k { for i in 0..<m { p[i] += q[x + i * k] } }
+                                    var i0 = 0
+                                    while i0 + 4 <= m {
+                                        let c0 = q + i0 * k, c1 = c0 + k, c2 = c1 + k, c3 = c2 + k
+                                        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+                                        for x in 0..<k {
+                                            s0 += c0[x]
+                                            s1 += c1[x]
+                                            s2 += c2[x]
+                                            s3 += c3[x]
+                                        }
+                                        p[i0] = s0
+                                        p[i0 + 1] = s1
+                                        p[i0 + 2] = s2
+                                        p[i0 + 3] = s3
+                                        i0 += 4
+                                    }
+                                    for i in i0..<m {
+                                        var s0 = 0.0
+                                        for x in 0..<k { s0 += q[x + i * k] }
+                                        p[i] = s0
+                                    }
                                     var mFinite = true
                                     for i in 0..<m {
                                         g[i] = 0

@@ -114,11 +114,22 @@ public enum SyntheticControl {
         /// Fit-period MSPE of weights `w` whose nonzero entries are among `support`.
         @Sendable func lossV(_ w: [Double], support: [Int]? = nil) -> Double {
             z0.withUnsafeBufferPointer { zp in
-                withUnsafeTemporaryAllocation(of: Double.self, capacity: t0) { synth in
-                    synth.initialize(repeating: 0)
-                    for j in support ?? Array(w.indices) where w[j] != 0 {
-                        let base = j * t0, wj = w[j]
-                        for r in 0..<t0 { synth[r] += zp[base + r] * wj }
+                // Each period's synthetic value sums the donors in `support` order; eight periods per vector register.
+                let donors = support ?? Array(w.indices), z = zp.baseAddress!
+                return withUnsafeTemporaryAllocation(of: Double.self, capacity: t0) { synth in
+                    var r0 = 0
+                    while r0 + 8 <= t0 {
+                        var acc = SIMD8<Double>(repeating: 0)
+                        for j in donors where w[j] != 0 {
+                            acc = acc + UnsafeRawPointer(z + j * t0 + r0).loadUnaligned(as: SIMD8<Double>.self) * SIMD8(repeating: w[j])
+                        }
+                        for l in 0..<8 { synth[r0 + l] = acc[l] }
+                        r0 += 8
+                    }
+                    for r in r0..<t0 {
+                        var acc = 0.0
+                        for j in donors where w[j] != 0 { acc += z[j * t0 + r] * w[j] }
+                        synth[r] = acc
                     }
                     var s = 0.0
                     for r in 0..<t0 { let d = z1[r] - synth[r]; s += d * d }
