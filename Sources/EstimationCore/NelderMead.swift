@@ -40,51 +40,88 @@ public struct NelderMead: Sendable {
         return Result(point: best, value: bestValue, evaluations: evaluations)
     }
 
+    /// One Nelder–Mead run from `start` (whose value is known).
+    ///
+    /// The vertices live in fixed slots; `slotAt[p]` is the slot at sorted position p, re-sorted each
+    /// iteration by value with ties kept in their previous order (as a sort of the positions by
+    /// (value, position) would). Trial points are written into reused buffers and swapped into the
+    /// worst slot when accepted, so an iteration allocates nothing; every coordinate is computed by the
+    /// same operations, in the same order, as the textbook formulation.
     private func run(_ start: [Double], value: Double, budget: Int, _ f: ([Double]) -> Double) -> Result {
         let n = start.count
         let scale = absoluteStep ? 1 : max(start.map(abs).max() ?? 0, 1e-12)
-        var simplex = [start]
+        var vertices = [start]
         var values = [value]
         var evaluations = 0
         for i in 0..<n {
             var p = start
             p[i] += initialStep * scale
-            simplex.append(p)
+            vertices.append(p)
             values.append(f(p))
             evaluations += 1
         }
+        var slotAt = Array(0...n), positions = Array(0...n), sortedSlots = Array(0...n)
+        var centroid = [Double](repeating: 0, count: n)
+        var reflected = centroid, trial = centroid
+        /// centroid + t·(worst − centroid), into `point`.
+        func along(_ t: Double, into point: inout [Double]) {
+            let worst = slotAt[n]
+            for i in 0..<n { point[i] = centroid[i] + t * (vertices[worst][i] - centroid[i]) }
+        }
         while evaluations < budget {
-            let order = values.indices.sorted { values[$0] != values[$1] ? values[$0] < values[$1] : $0 < $1 }
-            simplex = order.map { simplex[$0] }
-            values = order.map { values[$0] }
-            let low = values[0], high = values[n]
+            for p in 0...n { positions[p] = p }
+            positions.sort { a, b in
+                let va = values[slotAt[a]], vb = values[slotAt[b]]
+                return va != vb ? va < vb : a < b
+            }
+            for p in 0...n { sortedSlots[p] = slotAt[positions[p]] }
+            swap(&slotAt, &sortedSlots)
+            let low = values[slotAt[0]], high = values[slotAt[n]]
             if high - low <= relativeTolerance * (abs(low) + relativeTolerance) { break }
-            var centroid = [Double](repeating: 0, count: n)
-            for p in simplex.dropLast() { for i in 0..<n { centroid[i] += p[i] / Double(n) } }
-            func along(_ t: Double) -> [Double] { (0..<n).map { centroid[$0] + t * (simplex[n][$0] - centroid[$0]) } }
-            let reflected = along(-1)
-            let fr = f(reflected); evaluations += 1
+            for i in 0..<n { centroid[i] = 0 }
+            for p in 0..<n {
+                let vertex = slotAt[p]
+                for i in 0..<n { centroid[i] += vertices[vertex][i] / Double(n) }
+            }
+            let worst = slotAt[n]
+            along(-1, into: &reflected)
+            let fr = f(reflected)
+            evaluations += 1
             if fr < low {
-                let expanded = along(-2)
-                let fe = f(expanded); evaluations += 1
-                if fe < fr { simplex[n] = expanded; values[n] = fe } else { simplex[n] = reflected; values[n] = fr }
-            } else if fr < values[n - 1] {
-                simplex[n] = reflected; values[n] = fr
+                along(-2, into: &trial)
+                let fe = f(trial)
+                evaluations += 1
+                if fe < fr {
+                    swap(&vertices[worst], &trial)
+                    values[worst] = fe
+                } else {
+                    swap(&vertices[worst], &reflected)
+                    values[worst] = fr
+                }
+            } else if fr < values[slotAt[n - 1]] {
+                swap(&vertices[worst], &reflected)
+                values[worst] = fr
             } else {
                 let outside = fr < high
-                let contracted = along(outside ? -0.5 : 0.5)
-                let fc = f(contracted); evaluations += 1
+                along(outside ? -0.5 : 0.5, into: &trial)
+                let fc = f(trial)
+                evaluations += 1
                 if fc < min(fr, high) {
-                    simplex[n] = contracted; values[n] = fc
+                    swap(&vertices[worst], &trial)
+                    values[worst] = fc
                 } else {
-                    for k in 1...n {
-                        simplex[k] = (0..<n).map { simplex[0][$0] + 0.5 * (simplex[k][$0] - simplex[0][$0]) }
-                        values[k] = f(simplex[k]); evaluations += 1
+                    let best = slotAt[0]
+                    for p in 1...n {
+                        let vertex = slotAt[p]
+                        for i in 0..<n { vertices[vertex][i] = vertices[best][i] + 0.5 * (vertices[vertex][i] - vertices[best][i]) }
+                        values[vertex] = f(vertices[vertex])
+                        evaluations += 1
                     }
                 }
             }
         }
-        let k = values.indices.min { values[$0] != values[$1] ? values[$0] < values[$1] : $0 < $1 }!
-        return Result(point: simplex[k], value: values[k], evaluations: evaluations)
+        var k = 0
+        for p in 1...n where values[slotAt[p]] < values[slotAt[k]] { k = p }
+        return Result(point: vertices[slotAt[k]], value: values[slotAt[k]], evaluations: evaluations)
     }
 }
