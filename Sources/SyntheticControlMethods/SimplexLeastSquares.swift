@@ -83,7 +83,8 @@ public struct SimplexLeastSquares: Sendable {
             weights.withUnsafeMutableBufferPointer { w in
                 inFreeStorage.withUnsafeMutableBufferPointer { inFree in
                     if let warm = warmStart, !warm.isEmpty {
-                        // A support from an earlier solve (sorted, unique). Weights that come out non-positive
+                        // A support from an earlier solve (sorted and unique; made so if not: sums over the free
+                        // set run in its order). Weights that come out non-positive
                         // are dropped and the rest re-solved, until all are positive: a feasible point,
                         // optimal on its free set, from which the active-set loop below continues (rather
                         // than restarting from one donor, which redid most of the work).

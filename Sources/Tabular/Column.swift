@@ -127,6 +127,14 @@ extension Categorical {
     }
 }
 
+/// A number as text that identifies it exactly, for keys: `formatNumber`'s text when it reads back as
+/// the same value (so 7 is "7", as a text key would write it), else the shortest text that does
+/// (0.1 + 0.2 is "0.30000000000000004", not "0.3"). −0 and 0 give the same text.
+func exactNumberText(_ x: Double) -> String {
+    let shown = formatNumber(x)
+    return x.isNaN || Double(shown) == x ? shown : "\(x)"
+}
+
 /// Formats a number as R prints it in a table: integers without a decimal point, others with up to 15 significant digits.
 public func formatNumber(_ x: Double) -> String {
     if x.isNaN { return "NA" }

@@ -62,7 +62,9 @@ extension Table {
     /// A many-to-one join (Stata's `merge m:1`, dplyr's `left_join` with unique right keys): each row of
     /// this table gets the `columns` of the row of `right` with the same values of `keys`.
     ///
-    /// Keys compare as text, so a numeric 7 matches a text "7" but not "007". Missing keys never match.
+    /// Keys compare as text, so a numeric 7 matches a text "7" but not "007"; numbers compare exactly
+    /// (0.1 + 0.2 does not match 0.3), and each key column on its own (a text "a, b" with "c" is not
+    /// "a" with "b, c"). Missing keys never match.
     /// Complexity O(n + m) expected (a hash index of the right table's keys). Returns the joined table,
     /// a summary, and the rows of this table it keeps, in order.
     ///
@@ -85,23 +87,28 @@ extension Table {
             guard right.hasColumn(c) else { throw .columnNotFound(column: c, suggestion: closestMatch(to: c, in: right.columnNames)) }
             guard !hasColumn(c) else { throw .columnClash(column: c) }
         }
-        func keyText(_ t: Table, _ i: Int) -> String? {
+        /// The key's values, one text per key column (numbers exactly: `exactNumberText`); nil when one is missing.
+        func key(_ t: Table, _ i: Int) -> [String]? {
             var parts: [String] = []
             for k in keys {
                 let c = t[k]!
                 guard !c.isMissing(i) else { return nil }
-                parts.append(c.text(at: i))
+                switch c {
+                case .numeric(let v): parts.append(exactNumberText(v[i]))
+                case .categorical: parts.append(c.text(at: i))
+                }
             }
-            return parts.joined(separator: ", ")
+            return parts
         }
-        var index: [String: Int] = [:]
+        func keyText(_ t: Table, _ i: Int) -> String? { key(t, i)?.joined(separator: ", ") }
+        var index: [[String]: Int] = [:]
         index.reserveCapacity(right.rowCount)
         var duplicate: (String, Int, Int)?
         var duplicates = 0
         for j in 0..<right.rowCount {
-            guard let key = keyText(right, j) else { continue }
+            guard let key = key(right, j) else { continue }
             if let first = index[key] {
-                if duplicate == nil { duplicate = (key, first, j) }
+                if duplicate == nil { duplicate = (key.joined(separator: ", "), first, j) }
                 duplicates += 1
             } else {
                 index[key] = j
@@ -113,7 +120,7 @@ extension Table {
         var unmatchedCount = 0
         var used = [Bool](repeating: false, count: right.rowCount)
         for i in 0..<rowCount {
-            if let key = keyText(self, i), let j = index[key] {
+            if let key = key(self, i), let j = index[key] {
                 match[i] = j
                 used[j] = true
             } else {

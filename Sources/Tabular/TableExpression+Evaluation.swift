@@ -400,7 +400,7 @@ extension ExpressionEvaluator {
             }
             switch try value(k) {
             case .texts(let v): groupColumns.append(v)
-            case .numbers(let v): groupColumns.append(v.map { $0.isNaN ? nil : formatNumber($0) })
+            case .numbers(let v): groupColumns.append(v.map { $0.isNaN ? nil : exactNumberText($0) })
             default: throw ExpressionError("\(name)(): group by columns, not '\(text(of: k))'", range: k.range)
             }
         }

@@ -139,6 +139,15 @@ struct DataPreparationTests {
         #expect(same(try numbers("x - group_mean(x, id)"), [0.5, -0.5, .nan, 3, -3, 0]))
         #expect(throws: ExpressionError.self) { try evaluate("group_mean(x)") }
         #expect(throws: ExpressionError.self) { try evaluate("group_mean(x, t + 1)") }
+        // Numeric groups are exact values (as pandas' groupby): 0.1 + 0.2 and 0.3 differ beyond 15 digits,
+        // and −0 groups with 0.
+        let close = try Table([("k", .numeric([0.1 + 0.2, 0.3, 0.3, -0.0, 0])), ("y", .numeric([1, 2, 4, 8, 16]))])
+        let source = "group_mean(y, k)"
+        guard case .numeric(let means) = try TableExpression.parse(source).evaluate(on: close, source: source).column else {
+            Issue.record("group_mean gave no numbers")
+            return
+        }
+        #expect(same(means, [1, 3, 3, 12, 12]))
     }
 
     @Test("division by zero and logs of non-positive values become missing and are counted, never infinite")
@@ -240,6 +249,16 @@ struct DataPreparationTests {
         #expect(duplicate?.description.contains("more than one row for the key (a) (rows 1 and 3") == true)
         #expect(throws: Table.JoinError.self) { try left.joining(try Table([("id", .categorical(Categorical(["a"]))), ("x", .numeric([1]))]), by: ["id"]) }
         #expect(throws: Table.JoinError.self) { try left.joining(right, by: ["idd"]) }
+        // Numeric keys match exactly, and each key column is compared on its own.
+        let exact = try Table([("k", .numeric([0.1 + 0.2, 0.3])), ("a", .categorical(Categorical(["a, b", "a"])))])
+        let lookup = try Table([
+            ("k", .numeric([0.3, 0.30000000000000004])), ("a", .categorical(Categorical(["b, a", "a, b"]))), ("z", .numeric([1, 2]))
+        ])
+        let byValue = try exact.joining(lookup, by: ["k"], columns: ["z"], unmatched: .keep)
+        #expect(same(try byValue.table.numeric("z"), [2, 1]))
+        let split = try Table([("a", .categorical(Categorical(["a", "a, b"]))), ("b", .categorical(Categorical(["b, c", "c"]))), ("z", .numeric([1, 2]))])
+        let pairs = try Table([("a", .categorical(Categorical(["a, b"]))), ("b", .categorical(Categorical(["c"])))])
+        #expect(same(try pairs.joining(split, by: ["a", "b"]).table.numeric("z"), [2]))
     }
 
     @Test("a filter that keeps no row and a derived column that would overwrite one are refused")
