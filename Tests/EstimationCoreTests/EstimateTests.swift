@@ -93,12 +93,4 @@ struct ParallelMapTests {
         #expect(one == two && two == many)
         #expect(Set(one).count == 50)
     }
-
-    @Test("Nelder–Mead finds the minimum of the Rosenbrock function")
-    func nelderMead() {
-        let r = NelderMead(maximumEvaluations: 5000).minimize([-1.2, 1]) { p in
-            100 * (p[1] - p[0] * p[0]) * (p[1] - p[0] * p[0]) + (1 - p[0]) * (1 - p[0])
-        }
-        #expect(abs(r.point[0] - 1) < 1e-3 && abs(r.point[1] - 1) < 1e-3)
-    }
 }
