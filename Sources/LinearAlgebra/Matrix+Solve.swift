@@ -104,7 +104,8 @@ public enum DenseSolver {
     /// `QRFactorization.thinQ` use, so that the factors are the same to the last bit).
     public static func householderWorkspaceCount(rows: Int, columns: Int) -> Int {
         let m = LAPACKInt(rows), n = LAPACKInt(columns)
-        var a = [Double](repeating: 0, count: max(rows * columns, 1)), tau = [Double](repeating: 0, count: max(columns, 1))
+        // A query (lwork = −1) reads neither matrix nor reflectors, so one-element stand-ins serve.
+        var a = [0.0], tau = [0.0]
         var q1 = 0.0, q2 = 0.0
         _ = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, m, n, &a, max(m, 1), &tau, &q1, -1)
         _ = LAPACKE_dorgqr_work(LAPACK_COL_MAJOR, m, n, n, &a, max(m, 1), &tau, &q2, -1)

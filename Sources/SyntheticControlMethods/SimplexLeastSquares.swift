@@ -171,23 +171,16 @@ public struct SimplexLeastSquares: Sendable {
         var kkt: [Double]
         var rhs: [Double]
         var pivots: [Int32]
-        /// The low-rank subproblem's buffers: Uᵀ then Q (k x m), R (m x m), M (m x m), the reflector
-        /// scalars, LAPACK's workspace, and vectors of length m and k.
-        var factor: [Double] = [], upper: [Double] = [], normal: [Double] = [], tau: [Double] = [], lapackWork: [Double] = []
-        var short: [Double] = [], long: [Double] = []
-        /// The (k, m) `lapackWork` was sized for.
-        var lapackShape = (0, 0)
+        /// The low-rank subproblem's scratch, one buffer cut into pieces (see `lowRankSubproblem`).
+        var lowRank: [Double] = []
+        /// The (k, m) LAPACK's workspace size was asked for, and that size.
+        var lapackShape = (0, 0), lapackCount = 0
         init(m: Int, j: Int) {
             residual = [Double](repeating: 0, count: m)
             gradient = [Double](repeating: 0, count: j)
             kkt = []
             rhs = []
             pivots = []
-        }
-
-        /// Grows `buffer` to at least `count` entries.
-        static func reserve(_ buffer: inout [Double], _ count: Int) {
-            if buffer.count < count { buffer = [Double](repeating: 0, count: count) }
         }
     }
 
@@ -198,8 +191,8 @@ public struct SimplexLeastSquares: Sendable {
     ///
     /// Eight columns at a time from the row-by-row copy of A (vector lanes across columns), each
     /// column's sum in the same order as one at a time: ρw_c, then + a_rc·y_r for r = 1…m (the result
-    /// does not depend on the grouping); μ comes first, from the free columns summed the same way, so the
-    /// scan runs inside the same pass. Complexity: O(m·|free|) for the residual and μ, O(m·J) for the rest.
+    /// does not depend on the grouping); μ from the free columns' sums in the same order, then one scan
+    /// of g. Complexity: O(m·|free|) for the residual and μ, O(m·J) for the rest.
     func halfGradient(
         _ wp: UnsafeBufferPointer<Double>, free: [Int], inFree: UnsafeBufferPointer<Bool>, _ ap: UnsafeBufferPointer<Double>, _ v: [Double],
         _ work: inout Workspace
@@ -351,110 +344,96 @@ public struct SimplexLeastSquares: Sendable {
     /// uses the KKT system).
     func lowRankSubproblem(_ free: [Int], _ ap: UnsafeBufferPointer<Double>, _ v: [Double], _ work: inout Workspace) -> [Double]? {
         let k = free.count, m = a.rows
-        Workspace.reserve(&work.factor, k * m)
-        Workspace.reserve(&work.upper, m * m)
-        Workspace.reserve(&work.normal, m * m)
-        Workspace.reserve(&work.tau, m)
-        Workspace.reserve(&work.short, 6 * m)
-        Workspace.reserve(&work.long, 3 * k)
         if work.lapackShape != (k, m) {
-            Workspace.reserve(&work.lapackWork, DenseSolver.householderWorkspaceCount(rows: k, columns: m))
+            work.lapackCount = DenseSolver.householderWorkspaceCount(rows: k, columns: m)
             work.lapackShape = (k, m)
         }
-        let lwork = work.lapackWork.count
+        // Uᵀ then Q (k x m), R (m x m), M (m x m), the reflector scalars (m), six vectors of length m,
+        // three of length k, and LAPACK's workspace.
+        let lwork = work.lapackCount
+        let size = k * m + 2 * m * m + 7 * m + 3 * k + lwork
+        if work.lowRank.count < size { work.lowRank = [Double](repeating: 0, count: size) }
         let ridge = ridge
-        return work.factor.withUnsafeMutableBufferPointer { qb -> [Double]? in
-            work.upper.withUnsafeMutableBufferPointer { rb -> [Double]? in
-                work.normal.withUnsafeMutableBufferPointer { mb -> [Double]? in
-                    work.tau.withUnsafeMutableBufferPointer { tb -> [Double]? in
-                        work.lapackWork.withUnsafeMutableBufferPointer { wb -> [Double]? in
-                            work.short.withUnsafeMutableBufferPointer { sb -> [Double]? in
-                                work.long.withUnsafeMutableBufferPointer { lb -> [Double]? in
-                                    let q = qb.baseAddress!, rf = rb.baseAddress!, mm = mb.baseAddress!
-                                    let root = sb.baseAddress!, c = root + m, g = c + m, p = g + m, av = p + m, dv = av + m
-                                    let qp = lb.baseAddress!, perp = qp + k, qi = perp + k
-                                    for r in 0..<m { root[r] = v[r].squareRoot() }
-                                    // Uᵀ column by column (contiguous stores), gathering each row of A from its row-by-row copy.
-                                    var finite = true
-                                    rows.withUnsafeBufferPointer { rowsp in
-                                        for r in 0..<m {
-                                            let row = rowsp.baseAddress! + r * a.columns, out = q + r * k, scale = root[r]
-                                            for (x, cx) in free.enumerated() {
-                                                let u = scale * row[cx]
-                                                out[x] = u
-                                                if !u.isFinite { finite = false }
-                                            }
-                                        }
-                                    }
-                                    guard finite,
-                                        DenseSolver.householderQRInPlace(q, rows: k, columns: m, tau: tb.baseAddress!, work: wb.baseAddress!, workCount: lwork)
-                                    else { return nil }
-                                    // R (upper triangle of the packed factors) before Q overwrites them.
-                                    for j in 0..<m { for i in 0..<m { rf[i + j * m] = i <= j ? q[i + j * k] : 0 } }
-                                    guard DenseSolver.formQInPlace(q, rows: k, columns: m, tau: tb.baseAddress!, work: wb.baseAddress!, workCount: lwork)
-                                    else { return nil }
-                                    for r in 0..<m { c[r] = root[r] * b[r] }
-                                    // g = Rc, p = Qᵀ1, M = RRᵀ + ρI. Each pᵢ sums Q's column i top to bottom; four columns
-                                    // advance together (independent chains, the same order each).
-                                    var i0 = 0
-                                    while i0 + 4 <= m {
-                                        let c0 = q + i0 * k, c1 = c0 + k, c2 = c1 + k, c3 = c2 + k
-                                        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-                                        for x in 0..<k {
-                                            s0 += c0[x]
-                                            s1 += c1[x]
-                                            s2 += c2[x]
-                                            s3 += c3[x]
-                                        }
-                                        p[i0] = s0
-                                        p[i0 + 1] = s1
-                                        p[i0 + 2] = s2
-                                        p[i0 + 3] = s3
-                                        i0 += 4
-                                    }
-                                    for i in i0..<m {
-                                        var s0 = 0.0
-                                        for x in 0..<k { s0 += q[x + i * k] }
-                                        p[i] = s0
-                                    }
-                                    var mFinite = true
-                                    for i in 0..<m {
-                                        g[i] = 0
-                                        for j in i..<m { g[i] += rf[i + j * m] * c[j] }
-                                        for j in 0..<m {
-                                            var t = i == j ? ridge : 0
-                                            for l in max(i, j)..<m { t += rf[i + l * m] * rf[j + l * m] }
-                                            mm[i + j * m] = t
-                                            if !t.isFinite { mFinite = false }
-                                        }
-                                    }
-                                    guard mFinite, DenseSolver.choleskyInPlace(mm, n: m) else { return nil }
-                                    for i in 0..<m { av[i] = g[i]; dv[i] = p[i] }
-                                    guard DenseSolver.choleskySolveInPlace(mm, n: m, av), DenseSolver.choleskySolveInPlace(mm, n: m, dv) else { return nil }
-                                    DenseSolver.multiply(q, rows: k, columns: m, p, into: qp)
-                                    var perpNorm2 = 0.0
-                                    for x in 0..<k { perp[x] = 1 - qp[x]; perpNorm2 += perp[x] * perp[x] }
-                                    // 1 in the row space of U (a row constant across the free columns): q⊥ is rounding noise, and
-                                    // κq⊥ would amplify it; it is exactly zero.
-                                    if perpNorm2 <= Double(k) * (64 * Double.ulpOfOne) * (64 * Double.ulpOfOne) {
-                                        for x in 0..<k { perp[x] = 0 }
-                                        perpNorm2 = 0
-                                    }
-                                    var pa = 0.0, pd = 0.0
-                                    for i in 0..<m { pa += p[i] * av[i]; pd += p[i] * dv[i] }
-                                    let kappa = (pa - 1) / (ridge * pd + perpNorm2)
-                                    let nu = kappa * ridge
-                                    // inner = a − νd, in g's place.
-                                    for i in 0..<m { g[i] = av[i] - nu * dv[i] }
-                                    DenseSolver.multiply(q, rows: k, columns: m, g, into: qi)
-                                    let z = (0..<k).map { qi[$0] - kappa * perp[$0] }
-                                    return z.allSatisfy(\.isFinite) ? z : nil
-                                }
-                            }
-                        }
+        return work.lowRank.withUnsafeMutableBufferPointer { buffer -> [Double]? in
+            let q = buffer.baseAddress!, rf = q + k * m, mm = rf + m * m, tau = mm + m * m
+            let root = tau + m, c = root + m, g = c + m, p = g + m, av = p + m, dv = av + m
+            let qp = dv + m, perp = qp + k, qi = perp + k, lapackWork = qi + k
+            for r in 0..<m { root[r] = v[r].squareRoot() }
+            // Uᵀ column by column (contiguous stores), gathering each row of A from its row-by-row copy.
+            var finite = true
+            rows.withUnsafeBufferPointer { rowsp in
+                for r in 0..<m {
+                    let row = rowsp.baseAddress! + r * a.columns, out = q + r * k, scale = root[r]
+                    for (x, cx) in free.enumerated() {
+                        let u = scale * row[cx]
+                        out[x] = u
+                        if !u.isFinite { finite = false }
                     }
                 }
             }
+            guard finite,
+                DenseSolver.householderQRInPlace(q, rows: k, columns: m, tau: tau, work: lapackWork, workCount: lwork)
+            else { return nil }
+            // R (upper triangle of the packed factors) before Q overwrites them.
+            for j in 0..<m { for i in 0..<m { rf[i + j * m] = i <= j ? q[i + j * k] : 0 } }
+            guard DenseSolver.formQInPlace(q, rows: k, columns: m, tau: tau, work: lapackWork, workCount: lwork)
+            else { return nil }
+            for r in 0..<m { c[r] = root[r] * b[r] }
+            // g = Rc, p = Qᵀ1, M = RRᵀ + ρI. Each pᵢ sums Q's column i top to bottom; four columns
+            // advance together (independent chains, the same order each).
+            var i0 = 0
+            while i0 + 4 <= m {
+                let c0 = q + i0 * k, c1 = c0 + k, c2 = c1 + k, c3 = c2 + k
+                var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+                for x in 0..<k {
+                    s0 += c0[x]
+                    s1 += c1[x]
+                    s2 += c2[x]
+                    s3 += c3[x]
+                }
+                p[i0] = s0
+                p[i0 + 1] = s1
+                p[i0 + 2] = s2
+                p[i0 + 3] = s3
+                i0 += 4
+            }
+            for i in i0..<m {
+                var s0 = 0.0
+                for x in 0..<k { s0 += q[x + i * k] }
+                p[i] = s0
+            }
+            var mFinite = true
+            for i in 0..<m {
+                g[i] = 0
+                for j in i..<m { g[i] += rf[i + j * m] * c[j] }
+                for j in 0..<m {
+                    var t = i == j ? ridge : 0
+                    for l in max(i, j)..<m { t += rf[i + l * m] * rf[j + l * m] }
+                    mm[i + j * m] = t
+                    if !t.isFinite { mFinite = false }
+                }
+            }
+            guard mFinite, DenseSolver.choleskyInPlace(mm, n: m) else { return nil }
+            for i in 0..<m { av[i] = g[i]; dv[i] = p[i] }
+            guard DenseSolver.choleskySolveInPlace(mm, n: m, av), DenseSolver.choleskySolveInPlace(mm, n: m, dv) else { return nil }
+            DenseSolver.multiply(q, rows: k, columns: m, p, into: qp)
+            var perpNorm2 = 0.0
+            for x in 0..<k { perp[x] = 1 - qp[x]; perpNorm2 += perp[x] * perp[x] }
+            // 1 in the row space of U (a row constant across the free columns): q⊥ is rounding noise, and
+            // κq⊥ would amplify it; it is exactly zero.
+            if perpNorm2 <= Double(k) * (64 * Double.ulpOfOne) * (64 * Double.ulpOfOne) {
+                for x in 0..<k { perp[x] = 0 }
+                perpNorm2 = 0
+            }
+            var pa = 0.0, pd = 0.0
+            for i in 0..<m { pa += p[i] * av[i]; pd += p[i] * dv[i] }
+            let kappa = (pa - 1) / (ridge * pd + perpNorm2)
+            let nu = kappa * ridge
+            // inner = a − νd, in g's place.
+            for i in 0..<m { g[i] = av[i] - nu * dv[i] }
+            DenseSolver.multiply(q, rows: k, columns: m, g, into: qi)
+            let z = (0..<k).map { qi[$0] - kappa * perp[$0] }
+            return z.allSatisfy(\.isFinite) ? z : nil
         }
     }
 }
