@@ -81,19 +81,59 @@ public struct KDTree: Sendable {
             return k
         }
         let mid = (start + end) / 2
-        let c = coordinates
-        // Partial sort around the median of the axis (ties by identifier, for determinism).
-        var slice = Array(order[start..<end])
-        slice.sort { a, b in
-            let va = c[a * p + axis], vb = c[b * p + axis]
-            return va != vb ? va < vb : a < b
+        // The mid − start smallest by (coordinate on the axis, identifier) to the left: the same halves
+        // as a full sort, in linear expected time.
+        coordinates.withUnsafeBufferPointer { c in
+            order.withUnsafeMutableBufferPointer { o in
+                Self.select(UnsafeMutableBufferPointer(rebasing: o[start..<end]), rank: mid - start) { a, b in
+                    let va = c[a * p + axis], vb = c[b * p + axis]
+                    return va != vb ? va < vb : a < b
+                }
+            }
         }
-        order.replaceSubrange(start..<end, with: slice)
         let left = build(start, mid, parent: k, coordinates)
         let right = build(mid, end, parent: k, coordinates)
         nodes[k].left = left
         nodes[k].right = right
         return k
+    }
+
+    /// Rearranges `items` so that the `rank` smallest under `less` (a strict total order)
+    /// come first (Hoare 1961's FIND, median-of-three pivots; a full sort after 2·log₂ count rounds
+    /// keeps the worst case O(n log n)).
+    private static func select(_ items: UnsafeMutableBufferPointer<Int>, rank: Int, by less: (Int, Int) -> Bool) {
+        var lo = 0, hi = items.count - 1 // the rank-th smallest (0-based) lies in lo...hi
+        var rounds = 2 * (Int.bitWidth - items.count.leadingZeroBitCount)
+        while hi > lo {
+            if rounds == 0 {
+                var rest = UnsafeMutableBufferPointer(rebasing: items[lo...hi])
+                rest.sort(by: less)
+                return
+            }
+            rounds -= 1
+            let m = lo + (hi - lo) / 2
+            if less(items[m], items[lo]) { items.swapAt(m, lo) }
+            if less(items[hi], items[lo]) { items.swapAt(hi, lo) }
+            if less(items[hi], items[m]) { items.swapAt(hi, m) }
+            let pivot = items[m]
+            var i = lo, j = hi
+            while i <= j {
+                while less(items[i], pivot) { i += 1 }
+                while less(pivot, items[j]) { j -= 1 }
+                if i <= j {
+                    items.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            if rank <= j {
+                hi = j
+            } else if rank >= i {
+                lo = i
+            } else {
+                return
+            }
+        }
     }
 
     /// Whether point `id` is still present.
@@ -110,16 +150,11 @@ public struct KDTree: Sendable {
         }
     }
 
-    private func lowerBound(_ k: Int, _ q: [Double]) -> Double {
-        boxes.withUnsafeBufferPointer { b in
-            q.withUnsafeBufferPointer { qp in Self.boxDistance(b.baseAddress! + 2 * k * dimension, qp.baseAddress!, dimension) }
-        }
-    }
-
     /// The squared distance from q to the box whose lower corner is at `box` and upper at `box + p`
-    /// (two partial sums: the result is a lower bound either way, and searches only compare it with slack).
+    /// (two partial sums: the result is a lower bound either way, and searches only compare it with
+    /// slack), or +∞ as soon as a partial sum after four coordinates exceeds `limit`.
     @inline(__always)
-    private static func boxDistance(_ box: UnsafePointer<Double>, _ q: UnsafePointer<Double>, _ p: Int) -> Double {
+    private static func boxDistance(_ box: UnsafePointer<Double>, _ q: UnsafePointer<Double>, _ p: Int, within limit: Double = .infinity) -> Double {
         var d0 = 0.0, d1 = 0.0, j = 0
         while j + 1 < p {
             let v0 = q[j], v1 = q[j + 1]
@@ -128,6 +163,7 @@ public struct KDTree: Sendable {
             d0 += t0 * t0
             d1 += t1 * t1
             j += 2
+            if j & 3 == 0 && d0 + d1 > limit { return .infinity }
         }
         if j < p {
             let v = q[j]
@@ -138,9 +174,10 @@ public struct KDTree: Sendable {
     }
 
     /// ‖x − q‖² over p coordinates, with four partial sums (the candidates' slack absorbs the rounding;
-    /// callers recompute exact distances their own way).
+    /// callers recompute exact distances their own way), or nil as soon as the sum of the four after a
+    /// block of four coordinates exceeds `limit` (the full sum, of nonnegative terms, would too).
     @inline(__always)
-    private static func pointDistance(_ x: UnsafePointer<Double>, _ q: UnsafePointer<Double>, _ p: Int) -> Double {
+    private static func pointDistance(_ x: UnsafePointer<Double>, _ q: UnsafePointer<Double>, _ p: Int, within limit: Double) -> Double? {
         var d0 = 0.0, d1 = 0.0, d2 = 0.0, d3 = 0.0, j = 0
         while j + 3 < p {
             let t0 = x[j] - q[j], t1 = x[j + 1] - q[j + 1], t2 = x[j + 2] - q[j + 2], t3 = x[j + 3] - q[j + 3]
@@ -149,13 +186,15 @@ public struct KDTree: Sendable {
             d2 += t2 * t2
             d3 += t3 * t3
             j += 4
+            if (d0 + d1) + (d2 + d3) > limit { return nil }
         }
         while j < p {
             let t = x[j] - q[j]
             d0 += t * t
             j += 1
         }
-        return (d0 + d1) + (d2 + d3)
+        let d = (d0 + d1) + (d2 + d3)
+        return d > limit ? nil : d
     }
 
     /// The present points (not `excluded`) whose squared distance from `q` is at most
@@ -169,56 +208,69 @@ public struct KDTree: Sendable {
 
     /// The same points as `candidates`, with their squared distances, nearest first (ties by identifier).
     ///
-    /// Best-first search: nodes are taken in order of their boxes' distance from q (a binary heap), and
-    /// the search stops as soon as the nearest unvisited box lies beyond the threshold.
+    /// Priority search (Arya & Mount 1993): nodes are taken in order of their boxes' distance from q
+    /// (a binary heap); from each node taken the search descends to a leaf through the nearer child,
+    /// keeping the farther one on the heap, and stops as soon as the nearest unvisited box lies beyond
+    /// the threshold. A point's distance is abandoned once its partial sum exceeds the threshold (the
+    /// partial sums of nonnegative terms only grow). The set returned does not depend on the visiting
+    /// order: every point within the final threshold lies in a box within it.
     public func neighbours(
         near q: [Double], k: Int = 1, slack: Double = 1e-9, absoluteSlack: Double = 0, excluding excluded: ((Int) -> Bool)? = nil
     ) -> [(id: Int, squaredDistance: Double)] {
         precondition(q.count == dimension && k >= 1, "a query of the tree's dimension and k ≥ 1")
         guard count > 0 else { return [] }
+        let p = dimension
         var best: [Double] = [] // the k smallest squared distances so far, ascending
         best.reserveCapacity(k + 1)
         var limit = Double.infinity // (1 + slack)·best[k − 1] + absoluteSlack once k are known
         var found: [(id: Int, squaredDistance: Double)] = []
         var heap = BoundHeap()
-        heap.push(lowerBound(0, q), 0)
-        while let (bound, node) = heap.pop() {
-            if bound > limit { break }
-            let n = nodes[node]
-            if n.present == 0 { continue }
-            if n.left < 0 {
-                for i in n.start..<n.end {
-                    let id = order[i]
-                    guard present[id] else { continue }
-                    if let excluded, excluded(id) { continue }
-                    let d = squaredDistance(row: i, q)
-                    if d > limit { continue }
-                    found.append((id, d))
-                    if best.count < k || d < best[k - 1] {
-                        var at = best.count
-                        while at > 0 && best[at - 1] > d { at -= 1 }
-                        best.insert(d, at: at)
-                        if best.count > k { best.removeLast() }
-                        if best.count == k { limit = best[k - 1] * (1 + slack) + absoluteSlack }
+        nodes.withUnsafeBufferPointer { nodes in
+            boxes.withUnsafeBufferPointer { boxes in
+                sorted.withUnsafeBufferPointer { sorted in
+                    order.withUnsafeBufferPointer { order in
+                        present.withUnsafeBufferPointer { present in
+                            q.withUnsafeBufferPointer { qb in
+                                let q = qb.baseAddress!, box = boxes.baseAddress!, x = sorted.baseAddress!
+                                heap.push(Self.boxDistance(box, q, p), 0)
+                                while let (bound, top) = heap.pop() {
+                                    if bound > limit { break }
+                                    var node = top
+                                    // Descend through the nearer child to a leaf.
+                                    while nodes[node].present > 0 && nodes[node].left >= 0 {
+                                        let l = nodes[node].left, r = nodes[node].right
+                                        let lb = nodes[l].present > 0 ? Self.boxDistance(box + 2 * l * p, q, p, within: limit) : .infinity
+                                        let rb = nodes[r].present > 0 ? Self.boxDistance(box + 2 * r * p, q, p, within: limit) : .infinity
+                                        let (near, nearBound, far, farBound) = rb < lb ? (r, rb, l, lb) : (l, lb, r, rb)
+                                        if farBound <= limit { heap.push(farBound, far) }
+                                        if nearBound > limit { node = -1; break }
+                                        node = near
+                                    }
+                                    guard node >= 0, nodes[node].present > 0 else { continue }
+                                    let n = nodes[node]
+                                    for i in n.start..<n.end {
+                                        let id = order[i]
+                                        guard present[id] else { continue }
+                                        if let excluded, excluded(id) { continue }
+                                        guard let d = Self.pointDistance(x + i * p, q, p, within: limit) else { continue }
+                                        found.append((id, d))
+                                        if best.count < k || d < best[k - 1] {
+                                            var at = best.count
+                                            while at > 0 && best[at - 1] > d { at -= 1 }
+                                            best.insert(d, at: at)
+                                            if best.count > k { best.removeLast() }
+                                            if best.count == k { limit = best[k - 1] * (1 + slack) + absoluteSlack }
+                                        }
+                                    }
+                                }
+                            }
+                        }
                     }
-                }
-            } else {
-                for child in [n.left, n.right] where nodes[child].present > 0 {
-                    let bound = lowerBound(child, q)
-                    if bound <= limit { heap.push(bound, child) }
                 }
             }
         }
         return found.filter { $0.squaredDistance <= limit }.sorted {
             $0.squaredDistance != $1.squaredDistance ? $0.squaredDistance < $1.squaredDistance : $0.id < $1.id
-        }
-    }
-
-    /// ‖row i of `sorted` − q‖².
-    @inline(__always)
-    private func squaredDistance(row i: Int, _ q: [Double]) -> Double {
-        sorted.withUnsafeBufferPointer { c in
-            q.withUnsafeBufferPointer { qp in Self.pointDistance(c.baseAddress! + i * dimension, qp.baseAddress!, dimension) }
         }
     }
 }
@@ -229,6 +281,7 @@ private struct BoundHeap {
 
     init() { items.reserveCapacity(64) }
 
+    @inline(__always)
     mutating func push(_ bound: Double, _ node: Int) {
         items.append((bound, node))
         var i = items.count - 1
@@ -240,6 +293,7 @@ private struct BoundHeap {
         }
     }
 
+    @inline(__always)
     mutating func pop() -> (bound: Double, node: Int)? {
         guard let top = items.first else { return nil }
         let last = items.removeLast()
