@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 import Yams
 
 /// `impact verify RUN_DIR`: re-runs a finished run from its manifest and says whether it reproduces.
@@ -12,6 +13,11 @@ import Yams
 /// 4. the recorded config is run again with the recorded seed, threads and command, and every output
 ///    is compared with the recorded hash; where `results.json` differs, the numbers that differ are
 ///    named by their JSON path, with both values.
+///
+/// Where the re-run's software differs from the run's (ImpactEval version, BLAS library or kernel,
+/// platform), the report says so in its notes, whether or not anything differs: floating-point
+/// results through another BLAS kernel can differ in their last digits, and an optimisation that
+/// stops at an evaluation cap (the nested-V synthetic control's V search) can end elsewhere.
 public enum Verifier {
     /// One way a run does not reproduce.
     public struct Difference: Sendable, Equatable, CustomStringConvertible {
@@ -34,6 +40,8 @@ public enum Verifier {
         /// Output files re-created with their recorded SHA-256.
         public let identicalFiles: [String]
         public let differences: [Difference]
+        /// How the software of the re-run differs from the run's (context, not differences).
+        public var notes: [String] = []
         public var isIdentical: Bool { differences.isEmpty }
     }
 
@@ -53,6 +61,14 @@ public enum Verifier {
             let path: String
             let sha256: String
         }
+        struct BLAS: Decodable {
+            let library: String
+            let configuration: String
+            let core: String
+        }
+        let impactEvalVersion: String?
+        let blas: BLAS?
+        let platform: String?
         let command: [String]
         let config: Config
         let seed: UInt64
@@ -113,7 +129,7 @@ public enum Verifier {
         let loaded: [String: LoadedData]
         do { loaded = try DataLoader.load(config, threads: manifest.threads) } catch {
             differences.append(.init(kind: .input, message: "the inputs cannot be read as the run read them: \(error)"))
-            return Report(identicalFiles: [], differences: differences)
+            return Report(identicalFiles: [], differences: differences, notes: environmentNotes(manifest))
         }
         for input in manifest.inputs {
             guard let now = loaded[input.name] else { continue }
@@ -151,7 +167,32 @@ public enum Verifier {
         for path in recorded.keys.sorted() where !written.contains(path) && path != "manifest.json" {
             differences.append(.init(kind: .result, message: "the run wrote \(path), the re-run does not"))
         }
-        return Report(identicalFiles: identical, differences: differences)
+        return Report(identicalFiles: identical, differences: differences, notes: environmentNotes(manifest))
+    }
+
+    /// How the recorded run's software differs from this process's: ImpactEval's version, the BLAS
+    /// library, its build and kernel, and the platform (each only when recorded).
+    static func environmentNotes(_ manifest: RecordedManifest) -> [String] {
+        var notes: [String] = []
+        if let version = manifest.impactEvalVersion, version != ImpactEvalVersion.string {
+            notes.append("the run used ImpactEval \(version); this is \(ImpactEvalVersion.string)")
+        }
+        if let blas = manifest.blas {
+            var changed: [String] = []
+            if blas.library != BLASLibrary.path { changed.append("library \(blas.library) then, \(BLASLibrary.path) now") }
+            if blas.core != BLASLibrary.coreName { changed.append("kernel \(blas.core) then, \(BLASLibrary.coreName) now") }
+            if blas.configuration != BLASLibrary.configuration && blas.library == BLASLibrary.path {
+                changed.append("build '\(blas.configuration)' then, '\(BLASLibrary.configuration)' now")
+            }
+            if !changed.isEmpty {
+                notes.append(
+                    "BLAS differs from the run's (\(changed.joined(separator: "; "))): numbers computed through it can differ in their last "
+                        + "digits, and a nested-V synthetic control, whose V search stops at its evaluation cap, can end at other weights")
+            }
+        }
+        let platform = ProcessInfo.processInfo.operatingSystemVersionString
+        if let recorded = manifest.platform, recorded != platform { notes.append("the run was on \(recorded); this is \(platform)") }
+        return notes
     }
 
     static func short(_ hash: String) -> String { String(hash.prefix(12)) + "…" }

@@ -164,6 +164,7 @@ struct Verify: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let report = try Verifier.verify(runDirectory: URL(fileURLWithPath: runDirectory))
+            for note in report.notes { print("note: \(note)") }
             if report.isIdentical {
                 print("\(runDirectory): identical — \(report.identicalFiles.count) output files re-created with their recorded SHA-256")
                 return

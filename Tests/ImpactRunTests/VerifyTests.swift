@@ -28,6 +28,29 @@ struct VerifyTests {
         let report = try Verifier.verify(runDirectory: run)
         #expect(report.isIdentical, "\(report.differences)")
         #expect(report.identicalFiles.contains("results.json") && report.identicalFiles.contains("report.html") && report.identicalFiles.count == 8)
+        #expect(report.notes.isEmpty, "\(report.notes)")
+    }
+
+    @Test("a run recorded with another BLAS kernel, version and platform: each is noted, and the outputs are still compared")
+    func otherEnvironment() throws {
+        let (run, _, _) = try Self.finishedRun()
+        let url = run.appendingPathComponent("manifest.json")
+        var manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        var blas = try #require(manifest["blas"] as? [String: Any])
+        let core = try #require(blas["core"] as? String)
+        blas["core"] = "Prescott"
+        manifest["blas"] = blas
+        manifest["impactEvalVersion"] = "0.0.1"
+        manifest["platform"] = "Another OS 1.0"
+        try JSONSerialization.data(withJSONObject: manifest).write(to: url)
+        let report = try Verifier.verify(runDirectory: run)
+        #expect(report.isIdentical, "\(report.differences)")
+        #expect(report.notes.count == 3, "\(report.notes)")
+        #expect(report.notes.contains { $0.hasPrefix("BLAS differs from the run's (kernel Prescott then, \(core) now)") })
+        #expect(report.notes.contains("the run used ImpactEval 0.0.1; this is \(ImpactEvalVersion.string)"))
+        #expect(report.notes.contains { $0.hasPrefix("the run was on Another OS 1.0; this is ") })
+        let command = try runImpact(["verify", run.path])
+        #expect(command.status == 0 && command.stdout.contains("note: BLAS differs from the run's"), "\(command)")
     }
 
     @Test("one byte of the input changed: the file and both hashes are named, and the numbers that moved")
