@@ -334,30 +334,34 @@ public struct SimplexLeastSquares: Sendable {
         return nil
     }
 
-    /// The subproblem for k > m free weights, through the thin QR factorisation of Uᵀ = (V^½A_F)ᵀ = QR
-    /// (k x m, LAPACK `dgeqrf`/`dorgqr`) instead of the (k+1)-square KKT system.
+    /// The subproblem for k > m free weights, through the QR factorisation Uᵀ = (V^½A_F)ᵀ = QR
+    /// (k x m; `DenseSolver.householderQRInPlace`, Q kept as its m reflectors) instead of the
+    /// (k+1)-square KKT system.
     ///
-    /// With M = RRᵀ + ρI (m x m), (UᵀU + ρI)⁻¹ = QM⁻¹Qᵀ + (I − QQᵀ)/ρ. Writing p = Qᵀ1,
-    /// q⊥ = 1 − Qp, a = M⁻¹Rc (c = V^½b) and d = M⁻¹p, the solution is
-    /// z = Q(a − νd) − κq⊥ with κ = ν/ρ = (pᵀa − 1)/(ρpᵀd + ‖q⊥‖²), which never divides by ρ, so
-    /// a tiny tie-breaking ridge loses no precision. nil if a factorisation fails (the caller then
-    /// uses the KKT system).
+    /// With M = RRᵀ + ρI (m x m), (UᵀU + ρI)⁻¹ = Q₁M⁻¹Q₁ᵀ + Q₂Q₂ᵀ/ρ for Q = (Q₁ Q₂). Writing
+    /// Qᵀ1 = (p, t), a = M⁻¹Rc (c = V^½b) and d = M⁻¹p, the solution is
+    /// z = Q(a − νd, −κt) with κ = ν/ρ = (pᵀa − 1)/(ρpᵀd + ‖t‖²), which never divides by ρ, so a tiny
+    /// tie-breaking ridge loses no precision; Q₂t = 1 − Q₁p is the part of 1 outside U's row space,
+    /// found without cancellation. Q is applied twice (O(km) each), never formed. nil if a
+    /// factorisation fails (the caller then uses the KKT system).
+    ///
+    /// Complexity: O(km²) for the factorisation, O(m³) for M.
     func lowRankSubproblem(_ free: [Int], _ ap: UnsafeBufferPointer<Double>, _ v: [Double], _ work: inout Workspace) -> [Double]? {
         let k = free.count, m = a.rows
         if work.lapackShape != (k, m) {
             work.lapackCount = DenseSolver.householderWorkspaceCount(rows: k, columns: m)
             work.lapackShape = (k, m)
         }
-        // Uᵀ then Q (k x m), R (m x m), M (m x m), the reflector scalars (m), six vectors of length m,
-        // three of length k, and LAPACK's workspace.
+        // Uᵀ then its packed factors (k x m), R (m x m), M (m x m), the reflector scalars (m), six
+        // vectors of length m, one of length k, and the factorisation's workspace.
         let lwork = work.lapackCount
-        let size = k * m + 2 * m * m + 7 * m + 3 * k + lwork
+        let size = k * m + 2 * m * m + 7 * m + k + lwork
         if work.lowRank.count < size { work.lowRank = [Double](repeating: 0, count: size) }
         let ridge = ridge
         return work.lowRank.withUnsafeMutableBufferPointer { buffer -> [Double]? in
             let q = buffer.baseAddress!, rf = q + k * m, mm = rf + m * m, tau = mm + m * m
             let root = tau + m, c = root + m, g = c + m, p = g + m, av = p + m, dv = av + m
-            let qp = dv + m, perp = qp + k, qi = perp + k, lapackWork = qi + k
+            let t = dv + m, lapackWork = t + k
             for r in 0..<m { root[r] = v[r].squareRoot() }
             // Uᵀ column by column (contiguous stores), gathering each row of A from its row-by-row copy.
             var finite = true
@@ -374,65 +378,45 @@ public struct SimplexLeastSquares: Sendable {
             guard finite,
                 DenseSolver.householderQRInPlace(q, rows: k, columns: m, tau: tau, work: lapackWork, workCount: lwork)
             else { return nil }
-            // R (upper triangle of the packed factors) before Q overwrites them.
+            // R (upper triangle of the packed factors).
             for j in 0..<m { for i in 0..<m { rf[i + j * m] = i <= j ? q[i + j * k] : 0 } }
-            guard DenseSolver.formQInPlace(q, rows: k, columns: m, tau: tau, work: lapackWork, workCount: lwork)
-            else { return nil }
             for r in 0..<m { c[r] = root[r] * b[r] }
-            // g = Rc, p = Qᵀ1, M = RRᵀ + ρI. Each pᵢ sums Q's column i top to bottom; four columns
-            // advance together (independent chains, the same order each).
-            var i0 = 0
-            while i0 + 4 <= m {
-                let c0 = q + i0 * k, c1 = c0 + k, c2 = c1 + k, c3 = c2 + k
-                var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-                for x in 0..<k {
-                    s0 += c0[x]
-                    s1 += c1[x]
-                    s2 += c2[x]
-                    s3 += c3[x]
-                }
-                p[i0] = s0
-                p[i0 + 1] = s1
-                p[i0 + 2] = s2
-                p[i0 + 3] = s3
-                i0 += 4
+            // Qᵀ1 = (p, t).
+            for x in 0..<k { t[x] = 1 }
+            DenseSolver.applyHouseholderQ(q, rows: k, reflectors: m, tau: tau, to: t, transposed: true)
+            var perpNorm2 = 0.0
+            for i in 0..<m { p[i] = t[i] }
+            for x in m..<k { perpNorm2 += t[x] * t[x] }
+            // 1 in the row space of U (a row constant across the free columns): t is rounding noise, and
+            // κt would amplify it; it is exactly zero.
+            if perpNorm2 <= Double(k) * (64 * Double.ulpOfOne) * (64 * Double.ulpOfOne) {
+                for x in m..<k { t[x] = 0 }
+                perpNorm2 = 0
             }
-            for i in i0..<m {
-                var s0 = 0.0
-                for x in 0..<k { s0 += q[x + i * k] }
-                p[i] = s0
-            }
+            // g = Rc, M = RRᵀ + ρI.
             var mFinite = true
             for i in 0..<m {
                 g[i] = 0
                 for j in i..<m { g[i] += rf[i + j * m] * c[j] }
                 for j in 0..<m {
-                    var t = i == j ? ridge : 0
-                    for l in max(i, j)..<m { t += rf[i + l * m] * rf[j + l * m] }
-                    mm[i + j * m] = t
-                    if !t.isFinite { mFinite = false }
+                    var e = i == j ? ridge : 0
+                    for l in max(i, j)..<m { e += rf[i + l * m] * rf[j + l * m] }
+                    mm[i + j * m] = e
+                    if !e.isFinite { mFinite = false }
                 }
             }
             guard mFinite, DenseSolver.choleskyInPlace(mm, n: m) else { return nil }
             for i in 0..<m { av[i] = g[i]; dv[i] = p[i] }
             guard DenseSolver.choleskySolveInPlace(mm, n: m, av), DenseSolver.choleskySolveInPlace(mm, n: m, dv) else { return nil }
-            DenseSolver.multiply(q, rows: k, columns: m, p, into: qp)
-            var perpNorm2 = 0.0
-            for x in 0..<k { perp[x] = 1 - qp[x]; perpNorm2 += perp[x] * perp[x] }
-            // 1 in the row space of U (a row constant across the free columns): q⊥ is rounding noise, and
-            // κq⊥ would amplify it; it is exactly zero.
-            if perpNorm2 <= Double(k) * (64 * Double.ulpOfOne) * (64 * Double.ulpOfOne) {
-                for x in 0..<k { perp[x] = 0 }
-                perpNorm2 = 0
-            }
             var pa = 0.0, pd = 0.0
             for i in 0..<m { pa += p[i] * av[i]; pd += p[i] * dv[i] }
             let kappa = (pa - 1) / (ridge * pd + perpNorm2)
             let nu = kappa * ridge
-            // inner = a − νd, in g's place.
-            for i in 0..<m { g[i] = av[i] - nu * dv[i] }
-            DenseSolver.multiply(q, rows: k, columns: m, g, into: qi)
-            let z = (0..<k).map { qi[$0] - kappa * perp[$0] }
+            // z = Q(a − νd, −κt), in t's place.
+            for i in 0..<m { t[i] = av[i] - nu * dv[i] }
+            for x in m..<k { t[x] *= -kappa }
+            DenseSolver.applyHouseholderQ(q, rows: k, reflectors: m, tau: tau, to: t, transposed: false)
+            let z = Array(UnsafeBufferPointer(start: t, count: k))
             return z.allSatisfy(\.isFinite) ? z : nil
         }
     }
