@@ -175,6 +175,9 @@ public struct SimplexLeastSquares: Sendable {
         var lowRank: [Double] = []
         /// The (k, m) LAPACK's workspace size was asked for, and that size.
         var lapackShape = (0, 0), lapackCount = 0
+        /// The free set whose factors `lowRank` holds (nil: none), and ‖t‖² for it.
+        var factoredFree: [Int]?
+        var perpNorm2 = 0.0
         init(m: Int, j: Int) {
             residual = [Double](repeating: 0, count: m)
             gradient = [Double](repeating: 0, count: j)
@@ -334,65 +337,83 @@ public struct SimplexLeastSquares: Sendable {
         return nil
     }
 
-    /// The subproblem for k > m free weights, through the QR factorisation Uᵀ = (V^½A_F)ᵀ = QR
-    /// (k x m; `DenseSolver.householderQRInPlace`, Q kept as its m reflectors) instead of the
-    /// (k+1)-square KKT system.
+    /// The subproblem for k > m free weights, through the QR factorisation A_Fᵀ = QR₀ (k x m;
+    /// `DenseSolver.householderQRInPlace`, Q kept as its m reflectors) instead of the (k+1)-square
+    /// KKT system.
     ///
-    /// With M = RRᵀ + ρI (m x m), (UᵀU + ρI)⁻¹ = Q₁M⁻¹Q₁ᵀ + Q₂Q₂ᵀ/ρ for Q = (Q₁ Q₂). Writing
+    /// Uᵀ = (V^½A_F)ᵀ = A_FᵀV^½ = Q(R₀V^½): scaling the columns of A_Fᵀ scales those of R₀ and
+    /// leaves Q alone, so R = R₀V^½ and the factorisation of A_Fᵀ serves every V. With
+    /// M = RRᵀ + ρI (m x m), (UᵀU + ρI)⁻¹ = Q₁M⁻¹Q₁ᵀ + Q₂Q₂ᵀ/ρ for Q = (Q₁ Q₂). Writing
     /// Qᵀ1 = (p, t), a = M⁻¹Rc (c = V^½b) and d = M⁻¹p, the solution is
     /// z = Q(a − νd, −κt) with κ = ν/ρ = (pᵀa − 1)/(ρpᵀd + ‖t‖²), which never divides by ρ, so a tiny
     /// tie-breaking ridge loses no precision; Q₂t = 1 − Q₁p is the part of 1 outside U's row space,
-    /// found without cancellation. Q is applied twice (O(km) each), never formed. nil if a
-    /// factorisation fails (the caller then uses the KKT system).
+    /// found without cancellation. Q is applied, never formed. nil if a factorisation fails (the
+    /// caller then uses the KKT system).
     ///
-    /// Complexity: O(km²) for the factorisation, O(m³) for M.
+    /// The workspace keeps the factors of the last free set it factored (a workspace serves one A):
+    /// the nested V search re-solves the same free set under many V (each warm start begins with
+    /// the previous solution's free set), and then only M, its Cholesky factor and one application
+    /// of Q are new. The factors do not depend on V, so a reused factorisation is the one a fresh
+    /// workspace computes, bit for bit, and results do not depend on what a workspace solved before.
+    ///
+    /// Complexity: O(km²) for the factorisation (once per free set), O(m³ + km) per V.
     func lowRankSubproblem(_ free: [Int], _ ap: UnsafeBufferPointer<Double>, _ v: [Double], _ work: inout Workspace) -> [Double]? {
         let k = free.count, m = a.rows
         if work.lapackShape != (k, m) {
             work.lapackCount = DenseSolver.householderWorkspaceCount(rows: k, columns: m)
             work.lapackShape = (k, m)
         }
-        // Uᵀ then its packed factors (k x m), R (m x m), M (m x m), the reflector scalars (m), six
-        // vectors of length m, one of length k, and the factorisation's workspace.
+        // A_Fᵀ then its packed factors (k x m), R (m x m), M (m x m), the reflector scalars (m), six
+        // vectors of length m, two of length k (Qᵀ1 kept, and its working copy), and the
+        // factorisation's workspace.
         let lwork = work.lapackCount
-        let size = k * m + 2 * m * m + 7 * m + k + lwork
-        if work.lowRank.count < size { work.lowRank = [Double](repeating: 0, count: size) }
+        let size = k * m + 2 * m * m + 7 * m + 2 * k + lwork
+        if work.lowRank.count < size {
+            work.lowRank = [Double](repeating: 0, count: size)
+            work.factoredFree = nil
+        }
         let ridge = ridge
-        return work.lowRank.withUnsafeMutableBufferPointer { buffer -> [Double]? in
+        let reuse = work.factoredFree == free
+        work.factoredFree = nil
+        var perpNorm2 = work.perpNorm2
+        let z = work.lowRank.withUnsafeMutableBufferPointer { buffer -> [Double]? in
             let q = buffer.baseAddress!, rf = q + k * m, mm = rf + m * m, tau = mm + m * m
             let root = tau + m, c = root + m, g = c + m, p = g + m, av = p + m, dv = av + m
-            let t = dv + m, lapackWork = t + k
-            for r in 0..<m { root[r] = v[r].squareRoot() }
-            // Uᵀ column by column (contiguous stores), gathering each row of A from its row-by-row copy.
-            var finite = true
-            rows.withUnsafeBufferPointer { rowsp in
-                for r in 0..<m {
-                    let row = rowsp.baseAddress! + r * a.columns, out = q + r * k, scale = root[r]
-                    for (x, cx) in free.enumerated() {
-                        let u = scale * row[cx]
-                        out[x] = u
-                        if !u.isFinite { finite = false }
+            let t = dv + m, qt1 = t + k, lapackWork = qt1 + k
+            if !reuse {
+                // A_Fᵀ column by column (contiguous stores), gathering each row of A from its row-by-row copy.
+                var finite = true
+                rows.withUnsafeBufferPointer { rowsp in
+                    for r in 0..<m {
+                        let row = rowsp.baseAddress! + r * a.columns, out = q + r * k
+                        for (x, cx) in free.enumerated() {
+                            let u = row[cx]
+                            out[x] = u
+                            if !u.isFinite { finite = false }
+                        }
                     }
                 }
-            }
-            guard finite,
-                DenseSolver.householderQRInPlace(q, rows: k, columns: m, tau: tau, work: lapackWork, workCount: lwork)
-            else { return nil }
-            // R (upper triangle of the packed factors).
-            for j in 0..<m { for i in 0..<m { rf[i + j * m] = i <= j ? q[i + j * k] : 0 } }
-            for r in 0..<m { c[r] = root[r] * b[r] }
-            // Qᵀ1 = (p, t).
-            for x in 0..<k { t[x] = 1 }
-            DenseSolver.applyHouseholderQ(q, rows: k, reflectors: m, tau: tau, to: t, transposed: true)
-            var perpNorm2 = 0.0
-            for i in 0..<m { p[i] = t[i] }
-            for x in m..<k { perpNorm2 += t[x] * t[x] }
-            // 1 in the row space of U (a row constant across the free columns): t is rounding noise, and
-            // κt would amplify it; it is exactly zero.
-            if perpNorm2 <= Double(k) * (64 * Double.ulpOfOne) * (64 * Double.ulpOfOne) {
-                for x in m..<k { t[x] = 0 }
+                guard finite,
+                    DenseSolver.householderQRInPlace(q, rows: k, columns: m, tau: tau, work: lapackWork, workCount: lwork)
+                else { return nil }
+                // Qᵀ1 = (p, t).
+                for x in 0..<k { qt1[x] = 1 }
+                DenseSolver.applyHouseholderQ(q, rows: k, reflectors: m, tau: tau, to: qt1, transposed: true)
                 perpNorm2 = 0
+                for x in m..<k { perpNorm2 += qt1[x] * qt1[x] }
+                // 1 in the row space of U (a row constant across the free columns): t is rounding noise, and
+                // κt would amplify it; it is exactly zero.
+                if perpNorm2 <= Double(k) * (64 * Double.ulpOfOne) * (64 * Double.ulpOfOne) {
+                    for x in m..<k { qt1[x] = 0 }
+                    perpNorm2 = 0
+                }
             }
+            for r in 0..<m { root[r] = v[r].squareRoot() }
+            // R = R₀V^½ (upper triangle of the packed factors, column j times √vⱼ).
+            for j in 0..<m { for i in 0..<m { rf[i + j * m] = i <= j ? q[i + j * k] * root[j] : 0 } }
+            for r in 0..<m { c[r] = root[r] * b[r] }
+            for i in 0..<m { p[i] = qt1[i] }
+            for x in 0..<k { t[x] = qt1[x] }
             // g = Rc, M = RRᵀ + ρI.
             var mFinite = true
             for i in 0..<m {
@@ -419,5 +440,10 @@ public struct SimplexLeastSquares: Sendable {
             let z = Array(UnsafeBufferPointer(start: t, count: k))
             return z.allSatisfy(\.isFinite) ? z : nil
         }
+        // The factors of A_F stay valid whatever happened after them (only a failed factorisation,
+        // which returns before this point, leaves them unusable).
+        if z != nil || reuse { work.factoredFree = free }
+        work.perpNorm2 = perpNorm2
+        return z
     }
 }

@@ -138,6 +138,20 @@ extension SimplexLeastSquaresTests {
             let trace = (0..<m).reduce(0) { t, r in t + v[r] * free.reduce(0) { $0 + a[r, $1] * a[r, $1] } }
             let kktAccuracy = max(1e-10, 100 * Double.ulpOfOne * trace / ridge)
             #expect(maxRelativeError(low, kkt, floor: 1) < kktAccuracy, "trial \(trial): m \(m), k \(k), ridge \(ridge)")
+            // Under another V the workspace reuses the factors of A_F: the solution is bit for bit the one a
+            // fresh workspace gives, and satisfies the same certificate.
+            let v2 = v.map { 0.2 + $0 * $0 }
+            let (reused, fresh) = a.withUnsafeBufferPointer { ap in
+                var other = SimplexLeastSquares.Workspace(m: m, j: j)
+                return (problem.lowRankSubproblem(free, ap, v2, &work), problem.lowRankSubproblem(free, ap, v2, &other))
+            }
+            #expect(work.factoredFree == free)
+            guard let reused, let fresh else { Issue.record("trial \(trial): a subproblem under V₂ failed"); continue }
+            #expect(reused == fresh, "trial \(trial)")
+            for r in 0..<m { residual[r] = v2[r] * (free.indices.reduce(0) { $0 + a[r, free[$1]] * reused[$1] } - problem.b[r]) }
+            let gradient2 = free.indices.map { x in ridge * reused[x] + (0..<m).reduce(0) { $0 + a[$1, free[x]] * residual[$1] } }
+            let scale2 = ridge / Double(k) + (0..<m).reduce(0) { $0 + v2[$1] * abs(problem.b[$1]) } * 2.5
+            #expect((gradient2.max()! - gradient2.min()!) < 1e-12 * scale2, "trial \(trial) under V₂")
         }
     }
 }
