@@ -8,7 +8,7 @@ import LinearAlgebra
 /// (1974, ch. 23) with the sum constraint kept in every subproblem: the free
 /// set grows by the variable whose multiplier most violates the KKT
 /// conditions; each subproblem is the equality-constrained least squares
-/// problem on the free set, solved through its KKT system (LAPACK `dgesv`,
+/// problem on the free set, solved through its KKT system (LU, `DenseSolver.solveInPlace`;
 /// minimum-norm `dgelsd` when singular); infeasible subproblem solutions are
 /// handled by stepping to the boundary and dropping variables. The solution is
 /// exact up to rounding (no iteration tolerance on the objective), and a
@@ -276,7 +276,8 @@ public struct SimplexLeastSquares: Sendable {
         return kktSubproblem(free, ap, v, &work)
     }
 
-    /// The subproblem through its (k+1)-square KKT system (LAPACK `dgesv`; minimum-norm `dgelsd` if singular).
+    /// The subproblem through its (k+1)-square KKT system (LU by `DenseSolver.solveInPlace`; minimum-norm
+    /// `dgelsd` if singular).
     func kktSubproblem(_ free: [Int], _ ap: UnsafeBufferPointer<Double>, _ v: [Double], _ work: inout Workspace) -> [Double]? {
         let k = free.count, m = a.rows, n = k + 1
         if k == 1 { return [1] }
