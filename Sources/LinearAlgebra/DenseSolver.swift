@@ -38,7 +38,8 @@ public enum DenseSolver {
 
     /// The Householder QR factorisation of the rows x columns matrix `a` in place, in LAPACK's
     /// packed form (`dgeqrf` above `unblockedLimit`, as `Matrix.qr`), reflector scalars into `tau`.
-    /// Returns false on an illegal argument or a non-finite entry.
+    /// Returns false on an illegal argument, and in the unblocked kernel on a non-finite entry or a
+    /// reflector too small to form without rescaling.
     public static func householderQRInPlace(
         _ a: UnsafeMutablePointer<Double>, rows: Int, columns: Int, tau: UnsafeMutablePointer<Double>,
         work: UnsafeMutablePointer<Double>, workCount: Int

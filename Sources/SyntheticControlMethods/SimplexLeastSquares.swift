@@ -175,9 +175,8 @@ public struct SimplexLeastSquares: Sendable {
         var lowRank: [Double] = []
         /// The (k, m) LAPACK's workspace size was asked for, and that size.
         var lapackShape = (0, 0), lapackCount = 0
-        /// The free set whose factors `lowRank` holds (nil: none), and ‖t‖² for it.
+        /// The free set whose factors `lowRank` holds (nil: none).
         var factoredFree: [Int]?
-        var perpNorm2 = 0.0
         init(m: Int, j: Int) {
             residual = [Double](repeating: 0, count: m)
             gradient = [Double](repeating: 0, count: j)
@@ -364,23 +363,25 @@ public struct SimplexLeastSquares: Sendable {
             work.lapackCount = DenseSolver.householderWorkspaceCount(rows: k, columns: m)
             work.lapackShape = (k, m)
         }
-        // A_Fᵀ then its packed factors (k x m), R (m x m), M (m x m), the reflector scalars (m), six
-        // vectors of length m, two of length k (Qᵀ1 kept, and its working copy), and the
+        // A_Fᵀ then its packed factors (k x m), R (m x m), M (m x m), the reflector scalars (m), five
+        // vectors of length m, Qᵀ1 = (p, t) (kept with the factors) and z (k each), and the
         // factorisation's workspace.
         let lwork = work.lapackCount
-        let size = k * m + 2 * m * m + 7 * m + 2 * k + lwork
+        let size = k * m + 2 * m * m + 6 * m + 2 * k + lwork
         if work.lowRank.count < size {
             work.lowRank = [Double](repeating: 0, count: size)
             work.factoredFree = nil
         }
         let ridge = ridge
-        let reuse = work.factoredFree == free
-        work.factoredFree = nil
-        var perpNorm2 = work.perpNorm2
+        // Whether `lowRank` holds A_F's factors when this call ends: already, or once factored here.
+        var factored = work.factoredFree == free
+        let reuse = factored
         let z = work.lowRank.withUnsafeMutableBufferPointer { buffer -> [Double]? in
             let q = buffer.baseAddress!, rf = q + k * m, mm = rf + m * m, tau = mm + m * m
-            let root = tau + m, c = root + m, g = c + m, p = g + m, av = p + m, dv = av + m
-            let t = dv + m, qt1 = t + k, lapackWork = qt1 + k
+            let root = tau + m, c = root + m, g = c + m, av = g + m, dv = av + m
+            let qt1 = dv + m, zv = qt1 + k, lapackWork = zv + k
+            // Qᵀ1 = (p, t): p its first m entries.
+            let p = qt1
             if !reuse {
                 // A_Fᵀ column by column (contiguous stores), gathering each row of A from its row-by-row copy.
                 var finite = true
@@ -397,24 +398,21 @@ public struct SimplexLeastSquares: Sendable {
                 guard finite,
                     DenseSolver.householderQRInPlace(q, rows: k, columns: m, tau: tau, work: lapackWork, workCount: lwork)
                 else { return nil }
-                // Qᵀ1 = (p, t).
                 for x in 0..<k { qt1[x] = 1 }
                 DenseSolver.applyHouseholderQ(q, rows: k, reflectors: m, tau: tau, to: qt1, transposed: true)
-                perpNorm2 = 0
-                for x in m..<k { perpNorm2 += qt1[x] * qt1[x] }
                 // 1 in the row space of U (a row constant across the free columns): t is rounding noise, and
                 // κt would amplify it; it is exactly zero.
-                if perpNorm2 <= Double(k) * (64 * Double.ulpOfOne) * (64 * Double.ulpOfOne) {
-                    for x in m..<k { qt1[x] = 0 }
-                    perpNorm2 = 0
-                }
+                var noise = 0.0
+                for x in m..<k { noise += qt1[x] * qt1[x] }
+                if noise <= Double(k) * (64 * Double.ulpOfOne) * (64 * Double.ulpOfOne) { for x in m..<k { qt1[x] = 0 } }
+                factored = true
             }
+            var perpNorm2 = 0.0
+            for x in m..<k { perpNorm2 += qt1[x] * qt1[x] }
             for r in 0..<m { root[r] = v[r].squareRoot() }
             // R = R₀V^½ (upper triangle of the packed factors, column j times √vⱼ).
             for j in 0..<m { for i in 0..<m { rf[i + j * m] = i <= j ? q[i + j * k] * root[j] : 0 } }
             for r in 0..<m { c[r] = root[r] * b[r] }
-            for i in 0..<m { p[i] = qt1[i] }
-            for x in 0..<k { t[x] = qt1[x] }
             // g = Rc, M = RRᵀ + ρI.
             var mFinite = true
             for i in 0..<m {
@@ -434,17 +432,14 @@ public struct SimplexLeastSquares: Sendable {
             for i in 0..<m { pa += p[i] * av[i]; pd += p[i] * dv[i] }
             let kappa = (pa - 1) / (ridge * pd + perpNorm2)
             let nu = kappa * ridge
-            // z = Q(a − νd, −κt), in t's place.
-            for i in 0..<m { t[i] = av[i] - nu * dv[i] }
-            for x in m..<k { t[x] *= -kappa }
-            DenseSolver.applyHouseholderQ(q, rows: k, reflectors: m, tau: tau, to: t, transposed: false)
-            let z = Array(UnsafeBufferPointer(start: t, count: k))
+            // z = Q(a − νd, −κt).
+            for i in 0..<m { zv[i] = av[i] - nu * dv[i] }
+            for x in m..<k { zv[x] = -kappa * qt1[x] }
+            DenseSolver.applyHouseholderQ(q, rows: k, reflectors: m, tau: tau, to: zv, transposed: false)
+            let z = Array(UnsafeBufferPointer(start: zv, count: k))
             return z.allSatisfy(\.isFinite) ? z : nil
         }
-        // The factors of A_F stay valid whatever happened after them (only a failed factorisation,
-        // which returns before this point, leaves them unusable).
-        if z != nil || reuse { work.factoredFree = free }
-        work.perpNorm2 = perpNorm2
+        work.factoredFree = factored ? free : nil
         return z
     }
 }

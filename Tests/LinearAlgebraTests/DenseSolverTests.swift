@@ -20,8 +20,7 @@ private func pseudoRandomMatrix(rows: Int, columns: Int, seed: UInt64, diagonalS
 
 /// The largest |xᵢ − yᵢ| relative to the largest |yᵢ|.
 private func normwiseError(_ x: [Double], _ y: [Double]) -> Double {
-    let scale = y.map(abs).max() ?? 0
-    return zip(x, y).map { abs($0 - $1) }.max().map { $0 / max(scale, .leastNormalMagnitude) } ?? 0
+    maxAbsoluteDifference(x, y) / max(y.map(abs).max() ?? 0, .leastNormalMagnitude)
 }
 
 /// The dense inner-loop solver against the LAPACK routines behind `Matrix`: below
