@@ -7,6 +7,7 @@
 //   _CLAPACK                 system library: OpenBLAS CBLAS + LAPACKE headers (internal)
 //   _CZlib                   system library: zlib, for gzip-compressed data files (internal)
 //   _CReadStat               system library: ReadStat, for Stata/SPSS/SAS data files (internal)
+//   _CCrypto                 system library: OpenSSL libcrypto, SHA-256 for manifests (internal)
 //   LinearAlgebra            Matrix type, BLAS products, LAPACK factorisations, typed errors
 //   Distributions            normal, Student t, chi-square, F: CDFs and quantiles
 //   EstimationCore           Estimate/Inference vocabulary, parallel map with per-task seeds,
@@ -39,8 +40,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
-        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
-        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3")
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2")
     ],
     targets: [
         .systemLibrary(
@@ -50,6 +50,7 @@ let package = Package(
         ),
         .systemLibrary(name: "_CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "_CReadStat", providers: [.apt(["libreadstat-dev"])]),
+        .systemLibrary(name: "_CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
         .target(name: "LinearAlgebra", dependencies: ["_CLAPACK"]),
         .target(name: "Distributions"),
         .target(name: "EstimationCore", dependencies: ["LinearAlgebra", "Distributions"]),
@@ -68,8 +69,8 @@ let package = Package(
             dependencies: [
                 "LinearAlgebra", "Distributions", "EstimationCore", "Tabular", "Regression", "Matching", "SyntheticControlMethods",
                 "StaggeredDiD", "DoseResponse", "Plotting", "Reporting",
-                .product(name: "Yams", package: "Yams"),
-                .product(name: "Crypto", package: "swift-crypto")
+                "_CCrypto",
+                .product(name: "Yams", package: "Yams")
             ]),
         .target(
             name: "ImpactEval",
@@ -102,7 +103,8 @@ let package = Package(
         .testTarget(
             name: "SyntheticControlTests", dependencies: ["SyntheticControlMethods", "EstimationCore", "Tabular", "LinearAlgebra", "TestSupport"],
             exclude: ["Fixtures"]),
-        .testTarget(name: "ImpactRunTests", dependencies: ["ImpactRun", "Reporting", "Tabular", "TestSupport"], exclude: ["Fixtures"]),
+        // `impact` too: the command-line tests run the built executable, which must be this build's.
+        .testTarget(name: "ImpactRunTests", dependencies: ["ImpactRun", "Reporting", "Tabular", "TestSupport", "impact"], exclude: ["Fixtures"]),
         .testTarget(name: "EstimationCoreTests", dependencies: ["EstimationCore"]),
         .testTarget(
             name: "StaggeredDiDTests", dependencies: ["StaggeredDiD", "Regression", "EstimationCore", "Tabular", "LinearAlgebra", "TestSupport"],

@@ -12,7 +12,7 @@ root="$work/debian"
 cleanup() { umount "$root/proc" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-debootstrap --variant=minbase --include=libopenblas0,liblapacke,libreadstat1,zlib1g bookworm "$root" http://deb.debian.org/debian >"$work/debootstrap.log"
+debootstrap --variant=minbase --include=libopenblas0,liblapacke,libreadstat1,zlib1g,libssl3 bookworm "$root" http://deb.debian.org/debian >"$work/debootstrap.log"
 echo "fresh root: $(chroot "$root" dpkg-query -W -f='${binary:Package}\n' | wc -l) packages, no Swift: $(chroot "$root" sh -c 'command -v swift || echo none')"
 tar -C "$root/opt" -xzf "$tarball"
 mount -t proc proc "$root/proc"

@@ -30,9 +30,9 @@ cat > "$root/INSTALL.txt" <<TXT
 ImpactEval $version for Linux ($arch), built $(date -u +%Y-%m-%d) on $(. /etc/os-release && echo "$PRETTY_NAME").
 
 What it needs on the machine that runs it: Debian's (or Ubuntu's) runtime libraries for BLAS/LAPACK,
-ReadStat and zlib; no Swift toolchain, no compiler and no network. On Debian 12:
+ReadStat, zlib and OpenSSL (libcrypto); no Swift toolchain, no compiler and no network. On Debian 12:
 
-    apt-get install libopenblas0 liblapacke libreadstat1 zlib1g
+    apt-get install libopenblas0 liblapacke libreadstat1 zlib1g libssl3
 
 (inside a secure environment without a package mirror, carry in those .deb files too: on a connected
 machine of the same release, \`apt-get install --download-only\` them into /var/cache/apt/archives/).

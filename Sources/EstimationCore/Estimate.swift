@@ -163,6 +163,25 @@ public enum ConfidenceLevel {
         Normal.standard.complementaryQuantile((1 - level) / 2)
     }
 
+    /// The tolerance with which a p-value is compared with α = 1 − level: `1 - 0.95` is
+    /// 0.05000000000000004 and `1 - 0.9` is 0.09999999999999998, so a p-value of exactly 1/20 or
+    /// 1/10 (a rank among 20 or 10 permutations) would fall on the wrong side of an exact comparison.
+    /// 1e-12 is far below the spacing of any attainable permutation or bootstrap p-value (1/draws).
+    public static let alphaTolerance = 1e-12
+
+    /// Whether `pValue` is at least α = 1 − level, i.e. the null is **not** rejected at `level` by the
+    /// rule "reject when p < α" (augsynth's conformal rule `p >= alpha`, R's `p.value < alpha`).
+    /// α is compared up to ``alphaTolerance``, so p = 0.05 is not rejected at level 0.95.
+    public static func accepts(pValue: Double, level: Double) -> Bool {
+        pValue >= (1 - level) - alphaTolerance
+    }
+
+    /// Whether `pValue` is strictly above α = 1 − level (up to ``alphaTolerance``): the rule of a
+    /// confidence set {r : p(r) > α}, as boottest's test inversion. p = 0.1 is not above α at level 0.9.
+    public static func exceedsAlpha(pValue: Double, level: Double) -> Bool {
+        pValue > (1 - level) + alphaTolerance
+    }
+
     /// `level` as a percentage label: "95%", "90%", "99.5%".
     public static func percent(_ level: Double) -> String {
         let p = level * 100

@@ -16,7 +16,15 @@ import LinearAlgebra
 /// package counts them). With Rademacher weights and 2^G ≤ `replications` every sign vector is
 /// used once (full enumeration) and the p-value is exact for the design. The confidence interval
 /// inverts the test: the set of r whose p-value exceeds 1 − level, its ends found by bisection to
-/// 1e-9 standard errors.
+/// 1e-9 standard errors (or the spacing of doubles there), at most 200 halvings.
+///
+/// A draw whose multipliers are all equal (v = c·1) reproduces the observed t for every null value r,
+/// so the p-value never falls below the share of such draws (2/2^G under full enumeration). When that
+/// floor is not below α = 1 − level the confidence set is the whole line: both ends are reported as
+/// unbounded with a warning, as boottest and fwildclusterboot do, instead of searching. An end that
+/// the search cannot close within 2^60 standard errors is reported as unbounded likewise. With
+/// Rademacher weights and fewer than 64 distinct sign vectors (G ≤ 5) a warning suggests Webb's
+/// six-point weights (Webb 2014).
 ///
 /// Per-draw cost does not grow with n: y* enters only through cluster sums. With s_g(r) = X_gᵀW_g ũ_g(r)
 /// and b = (XᵀWX)⁻¹eⱼ, β*ⱼ − r = Σ_g v_g bᵀs_g and the CR1 score of cluster h is
@@ -47,10 +55,33 @@ public enum WildClusterBootstrap {
         public init(replications: Int) { self.replications = replications }
     }
 
+    /// Something a reader of a wild bootstrap result should know before trusting its interval.
+    public enum Warning: Sendable, Codable, Equatable {
+        /// The confidence set is unbounded on at least one side: `smallestPValue` is the floor the
+        /// p-value cannot go below (the share of draws with equal multipliers), `level` the level asked for.
+        case unboundedInterval(smallestPValue: Double, level: Double)
+        /// Rademacher weights with G clusters have only 2^G distinct sign vectors (fewer than 64).
+        case fewDistinctDraws(clusters: Int, distinct: Int)
+
+        /// The warning as a sentence for a report.
+        public var message: String {
+            switch self {
+            case .unboundedInterval(let p, let level):
+                let percent = level * 100 == (level * 100).rounded() ? "\(Int(level * 100))%" : "\(level * 100)%"
+                return "The wild bootstrap's \(percent) confidence set is unbounded: the bootstrap p-value cannot fall below "
+                    + "\(p) (the share of draws whose multipliers are all equal, which reproduce the observed t for any null), "
+                    + "which is not below 1 − level. With so few clusters no null value can be rejected at this level."
+            case .fewDistinctDraws(let g, let distinct):
+                return "Rademacher weights with \(g) clusters give only \(distinct) distinct bootstrap draws, so p-values are coarse; "
+                    + "Webb's six-point weights (`bootstrap_weights: webb`, Webb 2014) give more."
+            }
+        }
+    }
+
     /// A bootstrap test of one coefficient.
     public struct Result: Sendable, Codable, Equatable {
         /// The coefficient, its CR1 t statistic and standard error, the bootstrap p-value and the
-        /// test-inversion interval.
+        /// test-inversion interval (an end is absent where the set is unbounded on that side).
         public let effect: Estimate
         public let weights: Weights
         public let imposeNull: Bool
@@ -58,12 +89,43 @@ public enum WildClusterBootstrap {
         public let draws: Int
         public let fullEnumeration: Bool
         public let clusters: Int
+        /// Whether the confidence set has no lower (upper) end.
+        public let unboundedBelow: Bool
+        public let unboundedAbove: Bool
+        public let warnings: [Warning]
     }
 
     static let blockSize = 256
 
-    /// One draw summarised: numerator a − r·b, denominator² ssc·(c2 − 2r·cd + r²·d2).
-    struct Draw: Sendable { var a = 0.0, b = 0.0, c2 = 0.0, cd = 0.0, d2 = 0.0 }
+    /// One draw summarised: numerator a − r·b, denominator² ssc·(c2 − 2r·cd + r²·d2); `constant`
+    /// when every multiplier is the same (the draw reproduces the observed t for every r).
+    struct Draw: Sendable {
+        var a = 0.0, b = 0.0, c2 = 0.0, cd = 0.0, d2 = 0.0
+        var constant = false
+    }
+
+    /// The end of {r : p(r) > α} on one side of `estimate`: doubling steps of `se` outwards until p(r)
+    /// is at most α (nil, unbounded, after 60 doublings), then bisection until the bracket is 1e-9
+    /// standard errors or a few ulps wide, at most 200 halvings.
+    static func intervalEnd(estimate: Double, se: Double, direction: Double, inside: (Double) -> Bool) -> Double? {
+        var a = estimate, step = se
+        var b = estimate + direction * step
+        var tries = 0
+        while inside(b) {
+            a = b
+            step *= 2
+            b = estimate + direction * step
+            tries += 1
+            if tries > 60 || !b.isFinite { return nil }
+        }
+        for _ in 0..<200 {
+            let width = abs(b - a)
+            if width <= 1e-9 * se || width <= 4 * max(abs(a), abs(b)).ulp { break }
+            let mid = (a + b) / 2
+            if inside(mid) { a = mid } else { b = mid }
+        }
+        return (a + b) / 2
+    }
 }
 
 extension LinearFit {
@@ -162,6 +224,7 @@ extension LinearFit {
                     v[h] = enumerate ? ((d >> h) & 1 == 0 ? 1 : -1) : weightsKind.draw(&rng)
                 }
                 var draw = WildClusterBootstrap.Draw()
+                draw.constant = v.allSatisfy { $0 == v[0] }
                 var sv0 = [Double](repeating: 0, count: k), sv1 = [Double](repeating: 0, count: k)
                 for h in 0..<g {
                     draw.a += v[h] * eta0[h]
@@ -204,33 +267,25 @@ extension LinearFit {
             return Double(count) / Double(all.count)
         }
         let p = pValue(0)
-        let alphaLevel = 1 - spec.level
-        // Confidence set ends by bisection: inside where p(r) > 1 − level.
-        func end(_ direction: Double) -> Double? {
-            var inside = estimate, step = se
-            var outside = estimate + direction * step
-            var tries = 0
-            while pValue(outside) > alphaLevel {
-                inside = outside
-                step *= 2
-                outside = estimate + direction * step
-                tries += 1
-                if tries > 60 { return nil }
-            }
-            while abs(outside - inside) > 1e-9 * se {
-                let mid = (inside + outside) / 2
-                if pValue(mid) > alphaLevel { inside = mid } else { outside = mid }
-            }
-            return (inside + outside) / 2
-        }
+        // Confidence set: inside where p(r) > 1 − level. Draws with equal multipliers count at every r
+        // (WCR), so when their share is not below α no r is outside.
+        let floor = spec.imposeNull ? Double(all.filter(\.constant).count) / Double(all.count) : 0
+        let level = spec.level
+        let whole = ConfidenceLevel.exceedsAlpha(pValue: floor, level: level)
+        let inside: (Double) -> Bool = { ConfidenceLevel.exceedsAlpha(pValue: pValue($0), level: level) }
+        let lower = whole ? nil : WildClusterBootstrap.intervalEnd(estimate: estimate, se: se, direction: -1, inside: inside)
+        let upper = whole ? nil : WildClusterBootstrap.intervalEnd(estimate: estimate, se: se, direction: 1, inside: inside)
+        var warnings: [WildClusterBootstrap.Warning] = []
+        if lower == nil || upper == nil { warnings.append(.unboundedInterval(smallestPValue: floor, level: level)) }
+        if spec.weights == .rademacher && g < 6 { warnings.append(.fewDistinctDraws(clusters: g, distinct: 1 << g)) }
         let inference = Inference(
             kind: .bootstrap, type: "wild cluster (\(spec.imposeNull ? "WCR" : "WCU"), \(spec.weights.rawValue))",
             df: nil, clusters: g, replications: draws)
         let effect = Estimate(
             term: term, estimate: estimate, standardError: se, degreesOfFreedom: nil, statistic: estimate / se,
-            pValue: p, level: spec.level, lower: end(-1), upper: end(1), inference: inference)
+            pValue: p, level: spec.level, lower: lower, upper: upper, inference: inference)
         return WildClusterBootstrap.Result(
             effect: effect, weights: spec.weights, imposeNull: spec.imposeNull, draws: draws,
-            fullEnumeration: enumerate, clusters: g)
+            fullEnumeration: enumerate, clusters: g, unboundedBelow: lower == nil, unboundedAbove: upper == nil, warnings: warnings)
     }
 }

@@ -42,8 +42,7 @@ public struct ReportText: Sendable, Equatable, ExpressibleByStringInterpolation 
         public mutating func appendInterpolation(p: Double) { runs.append(.pValue(p)) }
         /// "p = 0.019", or "p < 0.001" (never "p = < 0.001").
         public mutating func appendInterpolation(pClause p: Double) {
-            let text = ReportFormat.pValue(p)
-            runs.append(.text(text.hasPrefix("<") ? "p " : "p = "))
+            runs.append(.text(ReportFormat.pClause(p).hasPrefix("p <") ? "p " : "p = "))
             runs.append(.pValue(p))
         }
         public mutating func appendInterpolation(code: String) { runs.append(.code(code)) }
@@ -102,6 +101,12 @@ public enum ReportFormat {
     public static func pValue(_ p: Double) -> String {
         guard p.isFinite else { return "NA" }
         return p < 0.001 ? "< 0.001" : String(format: "%.3f", p)
+    }
+
+    /// A p-value as a clause for plain-text prose: "p < 0.001" or "p = 0.034" (never "p = < 0.001").
+    public static func pClause(_ p: Double) -> String {
+        let text = pValue(p)
+        return text.hasPrefix("<") ? "p \(text)" : "p = \(text)"
     }
 
     /// A period label: whole numbers without decimals, others to 15 significant digits (Tabular's `formatNumber`).

@@ -1,3 +1,4 @@
+import EstimationCore
 import Foundation
 import LinearAlgebra
 
@@ -126,9 +127,12 @@ public enum AugmentedSyntheticControl {
 extension AugmentedSyntheticControl.Fit {
     /// Placebo-in-space inference for the augmented estimator: each donor in turn as the treated unit,
     /// with λ chosen afresh by cross-validation (or the same fixed λ when one was given).
-    public func placeboInSpace(threads: Int = 1, fixedLambda: Bool = false) throws(SyntheticControlError) -> PlaceboInSpace {
+    public func placeboInSpace(threads: Int = 1, fixedLambda: Bool = false, level: Double = ConfidenceLevel.standard) throws(SyntheticControlError)
+        -> PlaceboInSpace
+    {
         let l: Double? = fixedLambda ? lambda : nil
-        return try PlaceboInSpace.run(base: problem, treatedGaps: gaps, threads: threads, excludeAbove: nil) { placebo, _ throws(SyntheticControlError) in
+        return try PlaceboInSpace.run(base: problem, treatedGaps: gaps, threads: threads, excludeAbove: nil, level: level) {
+            placebo, _ throws(SyntheticControlError) in
             try AugmentedSyntheticControl.fit(placebo, lambda: l).gaps
         }
     }

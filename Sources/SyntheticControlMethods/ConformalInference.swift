@@ -65,7 +65,9 @@ public struct ConformalInference: Sendable {
     }
 
     public struct Result: Sendable, Codable, Equatable {
-        /// p-value of the joint null of no effect in every post-treatment period.
+        /// p-value of the joint null of no effect in every post-treatment period. With `iid` draws the
+        /// observed order counts as one permutation, (1 + #{S ≥ S_obs}) / (1 + draws), so it is never 0
+        /// (augsynth leaves it out and can report 0); moving-block shifts include the identity already.
         public let jointPValue: Double
         public let periods: [Period]
         public let level: Double
@@ -86,7 +88,7 @@ public struct ConformalInference: Sendable {
         }
 
         /// Whether a single period's test can reject at `level` at all: 1/(T₀ + 1) < 1 − level.
-        public var periodTestsCanReject: Bool { 1 / Double(prePeriods + 1) < (1 - level) - 1e-12 }
+        public var periodTestsCanReject: Bool { !ConfidenceLevel.accepts(pValue: 1 / Double(prePeriods + 1), level: level) }
     }
 
     /// Runs the joint test and every period's test and interval.
@@ -110,7 +112,6 @@ public struct ConformalInference: Sendable {
         if case .iid(let draws) = permutations, draws < 1 { throw .invalidOption("conformal inference needs at least 1 permutation draw") }
         let post = Array(preCount..<t)
         let postSD = (post.reduce(0) { $0 + effects[$1] * effects[$1] } / Double(post.count)).squareRoot()
-        let alpha = 1 - level
         // Tasks: for each post period its grid (gridSize points) and 0, then the joint null.
         struct Task: Sendable {
             let period: Int? // nil: the joint null
@@ -138,7 +139,7 @@ public struct ConformalInference: Sendable {
                 let fitted = try refit(adjusted, donors)
                 let residuals = zip(adjusted, fitted).map { $0 - $1 }
                 var rng = SplitMix64(seed: SplitMix64.derive(spec.seed, k))
-                return .success(spec.pValue(residuals, tested: tested, rng: &rng))
+                return .success(spec.pValue(residuals, tested: tested, includingObserved: task.period == nil, rng: &rng))
             } catch { return .failure(error) }
         }
         // The first failure in task order, whatever the thread count.
@@ -148,7 +149,8 @@ public struct ConformalInference: Sendable {
             let base = i * (gridSize + 1)
             let grid = (0...gridSize).map { taskList[base + $0].h }
             let ps = Array(p[base...(base + gridSize)])
-            let accepted = zip(grid, ps).filter { $0.1 >= alpha }.map(\.0)
+            // augsynth's rule, p ≥ α, with α = 1 − level compared up to rounding (p = 1/20 is kept at 0.95).
+            let accepted = zip(grid, ps).filter { ConfidenceLevel.accepts(pValue: $0.1, level: level) }.map(\.0)
             periods.append(
                 Period(
                     time: times[s], estimate: effects[s], lower: accepted.min() ?? .nan, upper: accepted.max() ?? .nan,
@@ -165,7 +167,12 @@ public struct ConformalInference: Sendable {
     }
 
     /// The share of permutations whose statistic is at least the observed one.
-    func pValue(_ residuals: [Double], tested: Int, rng: inout SplitMix64) -> Double {
+    ///
+    /// With `iid` draws, `includingObserved` counts the observed order as one more permutation,
+    /// (1 + #{S ≥ S_obs}) / (1 + draws) (Phipson & Smyth 2010): the joint test's convention, so its
+    /// p-value is never 0. Otherwise (each period's tests, augsynth's rule) #{S ≥ S_obs} / draws. The
+    /// moving block's T shifts include the identity, so both conventions agree there.
+    func pValue(_ residuals: [Double], tested: Int, includingObserved: Bool = false, rng: inout SplitMix64) -> Double {
         let n = residuals.count
         let observed = statistic(residuals[(n - tested)...])
         var exceed = 0, total = 0
@@ -179,6 +186,10 @@ public struct ConformalInference: Sendable {
                     shuffled.swapAt(i, j)
                 }
                 if statistic(shuffled[(n - tested)...]) >= observed { exceed += 1 }
+                total += 1
+            }
+            if includingObserved {
+                exceed += 1
                 total += 1
             }
         case .movingBlock:

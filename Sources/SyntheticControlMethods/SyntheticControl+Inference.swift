@@ -25,12 +25,39 @@ public struct PlaceboInSpace: Sendable {
     public let exclusionMultiple: Double?
     /// Rank of the treated unit's ratio among included units, largest first (ties count against it).
     public let rank: Int
-    /// rank / (number of included units), i.e. rank/(J+1) with J included placebos.
-    public let pValue: Double
-    /// Per post-period p-values: the share of included units whose |gap| is at least the treated unit's.
+    /// J, the placebos kept (not excluded for a poor pre-period fit).
+    public let placebos: Int
+    /// rank / (number of included units), i.e. rank/(J+1) with J included placebos; nil when every
+    /// placebo was excluded (J = 0: there is no placebo distribution to rank the treated unit in).
+    public let pValue: Double?
+    /// 1/(J+1), the smallest p-value the ranking can give: with 9 placebos no test can reject at 10%.
+    public let smallestPValue: Double?
+    /// Per post-period p-values: the share of included units whose |gap| is at least the treated unit's
+    /// (empty when J = 0).
     public let periodPValues: [Double]
+    public let warnings: [Warning]
 
-    init(units: [Unit], periods: [Double], postIndices: [Int], exclusionMultiple: Double?) {
+    /// Something a reader should know before trusting the placebo p-values.
+    public enum Warning: Sendable, Codable, Equatable {
+        /// Every placebo was excluded by the pre-MSPE rule: no p-value.
+        case noPlacebos(excluded: Int, multiple: Double)
+        /// The smallest attainable p-value, 1/(J+1), is not below 1 − `level`: the test cannot reject.
+        case cannotReject(placebos: Int, level: Double)
+
+        /// The warning as a sentence for a report.
+        public var message: String {
+            switch self {
+            case .noPlacebos(let excluded, let multiple):
+                return "All \(excluded) placebos were excluded (pre-MSPE above \(multiple)× the treated unit's), so there is no placebo "
+                    + "distribution and no p-value; raise or remove `exclude_above`."
+            case .cannotReject(let j, let level):
+                return "With \(j) placebo(s) the smallest attainable placebo p-value is 1/\(j + 1) = \(1 / Double(j + 1)), which is not below "
+                    + "1 − \(level): the placebo test cannot reject no effect at this level whatever the data."
+            }
+        }
+    }
+
+    init(units: [Unit], periods: [Double], postIndices: [Int], exclusionMultiple: Double?, level: Double = ConfidenceLevel.standard) {
         let treatedPre = units[0].preMSPE
         let marked = units.map { u -> Unit in
             let keep = u.isTreated || exclusionMultiple.map { u.preMSPE <= $0 * treatedPre } ?? true
@@ -43,9 +70,21 @@ public struct PlaceboInSpace: Sendable {
         self.periods = periods
         self.exclusionMultiple = exclusionMultiple
         rank = included.filter { $0.ratio >= marked[0].ratio }.count
-        pValue = Double(rank) / Double(included.count)
-        periodPValues = postIndices.map { t in
-            Double(included.filter { abs($0.gaps[t]) >= abs(marked[0].gaps[t]) }.count) / Double(included.count)
+        placebos = included.count - 1
+        let some = placebos > 0
+        pValue = some ? Double(rank) / Double(included.count) : nil
+        smallestPValue = some ? 1 / Double(included.count) : nil
+        periodPValues =
+            some
+            ? postIndices.map { t in
+                Double(included.filter { abs($0.gaps[t]) >= abs(marked[0].gaps[t]) }.count) / Double(included.count)
+            } : []
+        if !some, let m = exclusionMultiple {
+            warnings = [.noPlacebos(excluded: units.count - 1, multiple: m)]
+        } else if some && ConfidenceLevel.accepts(pValue: 1 / Double(included.count), level: level) {
+            warnings = [.cannotReject(placebos: placebos, level: level)]
+        } else {
+            warnings = []
         }
     }
 }
@@ -54,6 +93,7 @@ extension PlaceboInSpace {
     /// Runs `estimator` (which returns every period's gap) with each donor of `base` as the treated unit.
     static func run(
         base: SyntheticControlProblem, treatedGaps: [Double], threads: Int, excludeAbove multiple: Double?,
+        level: Double = ConfidenceLevel.standard,
         estimator: @escaping @Sendable (SyntheticControlProblem, Int) throws(SyntheticControlError) -> [Double]
     ) throws(SyntheticControlError) -> PlaceboInSpace {
         if let multiple, !(multiple > 0) { throw .invalidOption("the exclusion multiple must be positive") }
@@ -80,15 +120,19 @@ extension PlaceboInSpace {
             case .failure(let e): throw .numerical("placebo for '\(base.donors[j])' failed: \(e)")
             }
         }
-        return PlaceboInSpace(units: units, periods: base.periods, postIndices: post, exclusionMultiple: multiple)
+        return PlaceboInSpace(units: units, periods: base.periods, postIndices: post, exclusionMultiple: multiple, level: level)
     }
 }
 
 extension SyntheticControlFit {
     /// Placebo-in-space inference with the same options as this fit (each placebo uses its own
-    /// seed derived from `options.seed`, so results do not depend on `options.threads`).
-    public func placeboInSpace(options: SyntheticControlOptions, excludeAbove multiple: Double? = nil) throws(SyntheticControlError) -> PlaceboInSpace {
-        try PlaceboInSpace.run(base: problem, treatedGaps: gaps, threads: options.threads, excludeAbove: multiple) { placebo, j throws(SyntheticControlError) in
+    /// seed derived from `options.seed`, so results do not depend on `options.threads`). `level` decides
+    /// only whether the test can reject at all (the `cannotReject` warning).
+    public func placeboInSpace(
+        options: SyntheticControlOptions, excludeAbove multiple: Double? = nil, level: Double = ConfidenceLevel.standard
+    ) throws(SyntheticControlError) -> PlaceboInSpace {
+        try PlaceboInSpace.run(base: problem, treatedGaps: gaps, threads: options.threads, excludeAbove: multiple, level: level) {
+            placebo, j throws(SyntheticControlError) in
             var o = options
             o.threads = 1
             o.seed = SplitMix64.derive(options.seed, j + 1)

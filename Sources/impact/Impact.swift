@@ -86,7 +86,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Replace the output folder if it exists.")
     var force = false
 
-    @Option(help: "Worker threads for parallel loops (placebo fits, bootstrap draws, random starts) and for BLAS; results do not depend on it.")
+    @Option(help: "Worker threads for parallel loops (placebo fits, bootstrap draws, random starts); BLAS runs single-threaded. Results do not depend on it.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(parsing: .upToNextOption, help: "Run only these analyses (by name).")
@@ -102,8 +102,11 @@ struct Run: ParsableCommand {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         let outURL = URL(fileURLWithPath: out ?? "impact-results/" + ((config as NSString).lastPathComponent as NSString).deletingPathExtension)
         OutputWriter.removeStagingOnSignals()
-        // --threads caps BLAS too (outside parallel loops, where it runs single-threaded), so the manifest is true.
-        BLASLibrary.setThreadCount(threads)
+        // BLAS runs single-threaded: the run's parallelism is its own loops (placebos, draws, refits) on
+        // `threads` workers. OpenBLAS's threads busy-wait between calls, so on a shared machine the many
+        // small solves outside those loops ran 4–25 times slower with them than without; the matrices here
+        // are too small for threaded BLAS to pay.
+        BLASLibrary.setThreadCount(1)
         try reportingErrors {
             let cfg = try ConfigLoader.load(path: config)
             // The output folder is checked before any computing.
@@ -162,6 +165,7 @@ struct Verify: ParsableCommand {
     var runDirectory: String
 
     func run() throws {
+        BLASLibrary.setThreadCount(1) // as `impact run`
         try reportingErrors {
             let report = try Verifier.verify(runDirectory: URL(fileURLWithPath: runDirectory))
             for note in report.notes { print("note: \(note)") }

@@ -34,7 +34,10 @@ struct PanelConfigTests {
     func invalid() {
         let cases: [(String, String)] = [
             (panelConfig.replacingOccurrences(of: "cluster: firm", with: "cluster: [firm, year]"), "'cr2' clusters by one column"),
-            (panelConfig.replacingOccurrences(of: "    cluster: firm\n", with: ""), "'cr1' needs a 'cluster' column"),
+            (
+                panelConfig.replacingOccurrences(of: "    cluster: firm\n", with: "").replacingOccurrences(of: "    absorb: [firm, year]\n", with: ""),
+                "'cr1' needs a 'cluster' column"
+            ),
             (panelConfig + "\n    factors: [firm]", "'firm' is both absorbed and listed in 'factors'"),
             (panelConfig + "\n    bootstrap_weights: gaussian", "gaussian"),
             (panelConfig + "\n    replications: 10", "at least 99"),
@@ -68,6 +71,34 @@ struct PanelConfigTests {
         let report = String(decoding: try #require(files.first { $0.0 == "report.md" }).1, as: UTF8.self)
         #expect(report.contains("## Models side by side") && report.contains("| fixed effects: firm | yes | yes | no | no |"))
         #expect(files.contains { $0.0 == "models-side-by-side/models.csv" })
+    }
+
+    @Test("absorbed factors and no cluster: CR1 clustered by the first absorbed factor (pyfixest's default), said in the report")
+    func clusteredByFirstAbsorbedFactor() throws {
+        let text = """
+            seed: 3
+            data:
+              grunfeld: ../Datasets/grunfeld.csv
+            analyses:
+              - name: g
+                method: ols
+                data: grunfeld
+                formula: inv ~ capital | firm + year
+            """
+        let config = try parseExample(text)
+        let s = try #require(config.analyses[0].settings as? RegressionAnalysis)
+        #expect(s.cluster == ["firm"] && s.inference == [.cr1] && s.clusteredByAbsorbedFactor == "firm")
+        let output = try Runner.run(config, threads: 1)
+        let r = try #require(output.analyses[0].result as? RegressionResult)
+        // pyfixest's feols("inv ~ capital | firm + year") default (CRV1 by firm), the fixture's value.
+        #expect(abs(r.coefficients["cr1"]!["capital"]!.standardError! - 0.06328129) < 1e-8)
+        #expect(r.clusteredByAbsorbedFactor == "firm" && r.clusters == 10 && r.coefficients["classical"] == nil)
+        let files = try OutputWriter.render(output, command: ["test"], threads: 1)
+        let report = String(decoding: try #require(files.first { $0.0 == "report.md" }).1, as: UTF8.self)
+        #expect(report.contains("clustered by `firm`, the first absorbed factor"))
+        // Asked for heteroskedasticity-robust errors: not clustered.
+        let hc1 = try parseExample(text + "\n    inference: [hc1]")
+        #expect((hc1.analyses[0].settings as? RegressionAnalysis)?.cluster == [])
     }
 
     @Test("a factor nested in the cluster column is warned about: its cluster-robust SEs are degenerate")

@@ -157,6 +157,8 @@ struct BadCellTests {
         let e = EstimationCore.Estimate.wald(estimate: 5, standardError: 0.5, degreesOfFreedom: nil, level: 0.95, inference: .init(kind: .robust))
         let text = Reporting.ReportText.estimate(e).markdown
         #expect(text.contains("p < 0.001") && !text.contains("p = <"))
+        // Plain-text prose (warnings) too: the DiD pre-test's warning said "p = < 0.001".
+        #expect(Reporting.ReportFormat.pClause(0.0001) == "p < 0.001" && Reporting.ReportFormat.pClause(0.0346) == "p = 0.035")
     }
 }
 

@@ -95,6 +95,53 @@ struct WildBootstrapTests {
         _ = absorbed
     }
 
+    /// A regression of y on x with `clusters` clusters of 6 to 10 observations (x varies within clusters).
+    static func fewClusters(_ clusters: Int, seed: UInt64) throws -> LinearFit {
+        var rng = SplitMix64(seed: seed)
+        var y: [Double] = [], x: [Double] = [], g: [Double] = []
+        for c in 0..<clusters {
+            let shock = rng.uniform() - 0.5
+            for _ in 0..<(6 + c % 5) {
+                let xi = rng.uniform()
+                x.append(xi)
+                y.append(1 + 0.5 * xi + shock + (rng.uniform() - 0.5))
+                g.append(Double(c))
+            }
+        }
+        let table = try Table([("y", .numeric(y)), ("x", .numeric(x)), ("g", .numeric(g))])
+        return try LinearModel.fit(ModelSpecification(outcome: "y", covariates: ["x"], cluster: "g"), table: table)
+    }
+
+    @Test(
+        "2, 3 and 5 clusters with Rademacher weights: the set is unbounded (p cannot fall below 2/2^G ≥ α), reported with warnings",
+        .timeLimit(.minutes(1)))
+    func unboundedWithFewClusters() throws {
+        for g in [2, 3, 5] {
+            let fit = try Self.fewClusters(g, seed: UInt64(g))
+            let result = try fit.wildClusterBootstrap("x", .init(replications: 9999))
+            #expect(result.fullEnumeration && result.draws == 1 << g)
+            #expect(result.unboundedBelow && result.unboundedAbove && result.effect.lower == nil && result.effect.upper == nil)
+            #expect(result.warnings.contains(.unboundedInterval(smallestPValue: 2 / Double(1 << g), level: 0.95)))
+            #expect(result.warnings.contains(.fewDistinctDraws(clusters: g, distinct: 1 << g)))
+            let p = try #require(result.effect.pValue)
+            #expect(p >= 2 / Double(1 << g) && p <= 1)
+        }
+    }
+
+    @Test("the floor 2/2^G against α exactly: bounded with 6 clusters at 0.95 and with 5 at level 0.9375 (α = 2/32)", .timeLimit(.minutes(1)))
+    func boundedAtTheFloor() throws {
+        let six = try Self.fewClusters(6, seed: 6).wildClusterBootstrap("x", .init(replications: 9999))
+        #expect(!six.unboundedBelow && !six.unboundedAbove && six.effect.lower != nil && six.effect.upper != nil)
+        #expect(!six.warnings.contains { if case .unboundedInterval = $0 { true } else { false } })
+        #expect(six.warnings.isEmpty)
+        let fit = try Self.fewClusters(5, seed: 5)
+        let five = try fit.wildClusterBootstrap("x", wildSpec(replications: 9999, level: 0.9375))
+        let lower = try #require(five.effect.lower), upper = try #require(five.effect.upper)
+        let b = fit.coefficients[try #require(fit.names.firstIndex(of: "x"))]
+        #expect(lower < b && b < upper)
+        #expect(five.warnings == [.fewDistinctDraws(clusters: 5, distinct: 32)])
+    }
+
     /// Simulated panels with 8 unequal clusters, a cluster-level regressor and cluster-correlated errors;
     /// the true coefficient is 0. CR1 with t(G − 1) over-rejects; the WCR bootstrap should not.
     @Test("coverage on 500 simulated data sets with 8 clusters: WCR rejects a true null at about 5%, CR1 more often")

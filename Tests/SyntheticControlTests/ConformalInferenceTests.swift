@@ -119,6 +119,34 @@ struct ConformalInferenceTests {
         for p in block.periods { #expect(abs(p.pValue * 90 - (p.pValue * 90).rounded()) < 1e-9) }
     }
 
+    @Test("a p-value exactly equal to α = 1 − level is not rejected, at levels 0.8, 0.9, 0.95 and 0.99")
+    func pValueAtAlpha() {
+        // A rank among n permutations, k/n, equal to α: 1 − level rounds away from it in the last bit.
+        for (level, n) in [(0.8, 5), (0.9, 10), (0.95, 20), (0.99, 100)] {
+            let p = 1 / Double(n)
+            #expect(ConfidenceLevel.accepts(pValue: p, level: level), "p = 1/\(n) at level \(level)")
+            #expect(!ConfidenceLevel.accepts(pValue: p.nextDown * (1 - 1e-9), level: level))
+            #expect(!ConfidenceLevel.exceedsAlpha(pValue: p, level: level), "1/\(n) is not above α at \(level)")
+            #expect(ConfidenceLevel.exceedsAlpha(pValue: 2 / Double(n), level: level))
+            // The smallest per-period p-value with n − 1 pre-periods is 1/n = α: such a test cannot reject.
+            let result = ConformalInference.Result(jointPValue: 1, periods: [], level: level, permutations: .movingBlock, prePeriods: n - 1)
+            #expect(!result.periodTestsCanReject)
+        }
+    }
+
+    @Test("California, outcome-only SCM, moving block at 0.95: a period's interval is every null with p ≥ 1/20, 1989-2000 span their grids")
+    func californiaMovingBlockAtAlpha() throws {
+        let problem = try Data.california()
+        let fit = try SyntheticControl.fit(problem, options: .init(predictorWeights: .outcomeOnly))
+        let result = try fit.conformalInference(ConformalInference(permutations: .movingBlock, gridSize: 50, level: 0.95))
+        #expect(result.prePeriods == 19 && result.periods.count == 12)
+        for period in result.periods {
+            // 20 cyclic shifts: every p-value is k/20, and the smallest, 1/20, is exactly α.
+            for p in period.nullPValues { #expect(abs(p * 20 - (p * 20).rounded()) < 1e-12 && p >= 0.05 - 1e-15) }
+            #expect(period.lower == period.nulls.min() && period.upper == period.nulls.max(), "\(period.time): [\(period.lower), \(period.upper)]")
+        }
+    }
+
     /// A factor model with 20 donors, 20 pre- and 5 post-periods; the joint test at 10%.
     static func rejectionRate(effect: Double, replications: Int) throws -> Double {
         var rng = SplitMix64(seed: 2_021)
@@ -137,7 +165,8 @@ struct ConformalInferenceTests {
             let w = SimplexLeastSquares(a: pre, b: Array(y1[0..<t0]), ridge: SyntheticControl.outcomeRidge(pre)).solve().weights
             let synthetic = y0.multiplied(by: w)
             let effects = zip(y1, synthetic).map { $0 - $1 }
-            let spec = ConformalInference(permutations: .iid(draws: 200), gridSize: 2, seed: UInt64(r), threads: 1)
+            // 999 draws: with the observed order counted, p = (1 + #)/1000 and p ≤ 0.1 is an exact 10% test.
+            let spec = ConformalInference(permutations: .iid(draws: 999), gridSize: 2, seed: UInt64(r), threads: 1)
             let result = try spec.run(
                 y1: y1, y0: y0, preCount: t0, times: (0..<t).map(Double.init), effects: effects, refit: SyntheticControl.outcomeOnlyRefit)
             if result.jointPValue <= 0.1 { rejected += 1 }

@@ -31,7 +31,34 @@ struct InferenceTests {
         let kept = trimmed.units.filter(\.included)
         #expect(kept.count < all.units.count && kept[0].isTreated)
         #expect(kept.dropFirst().allSatisfy { $0.preMSPE <= 5 * kept[0].preMSPE })
-        #expect(abs(trimmed.pValue - Double(trimmed.rank) / Double(kept.count)) < 1e-15)
+        #expect(abs(try #require(trimmed.pValue) - Double(trimmed.rank) / Double(kept.count)) < 1e-15)
+        #expect(trimmed.placebos == kept.count - 1 && trimmed.smallestPValue == 1 / Double(kept.count))
+        #expect(all.placebos == 38 && all.smallestPValue == 1.0 / 39 && all.warnings.isEmpty)
+    }
+
+    /// The treated unit and `placebos` placebos whose pre-MSPE is 1 (treated) and `placeboPre` (each placebo).
+    static func placebos(_ count: Int, placeboPre: Double, exclusion: Double?, level: Double) -> PlaceboInSpace {
+        let units = (0...count).map { (k: Int) -> PlaceboInSpace.Unit in
+            let treated = k == 0
+            let post = Double(k + 1)
+            return PlaceboInSpace.Unit(
+                name: "u\(k)", isTreated: treated, preMSPE: treated ? 1 : placeboPre, postMSPE: post, ratio: treated ? 1e9 : post,
+                averageEffect: 0, gaps: [0, post], included: true)
+        }
+        return PlaceboInSpace(units: units, periods: [1, 2], postIndices: [1], exclusionMultiple: exclusion, level: level)
+    }
+
+    @Test("every placebo excluded: no p-value and a warning, not p = 1 from zero placebos; 1/(J+1) ≥ α is warned about")
+    func noPlaceboDistribution() {
+        let none = Self.placebos(3, placeboPre: 100, exclusion: 2, level: 0.95)
+        #expect(none.placebos == 0 && none.pValue == nil && none.smallestPValue == nil && none.periodPValues.isEmpty)
+        #expect(none.warnings == [.noPlacebos(excluded: 3, multiple: 2)])
+        let kept = Self.placebos(3, placeboPre: 1, exclusion: 2, level: 0.95)
+        #expect(kept.placebos == 3 && kept.pValue == 0.25 && kept.smallestPValue == 0.25)
+        #expect(kept.warnings == [.cannotReject(placebos: 3, level: 0.95)])
+        // Nine placebos at level 0.9: 1/10 is exactly α, so the test cannot reject; nineteen can.
+        #expect(Self.placebos(9, placeboPre: 1, exclusion: nil, level: 0.9).warnings == [.cannotReject(placebos: 9, level: 0.9)])
+        #expect(Self.placebos(19, placeboPre: 1, exclusion: nil, level: 0.9).warnings.isEmpty)
     }
 
     @Test("leave-one-out refits without each weighted donor; placebo in time shifts predictor periods")

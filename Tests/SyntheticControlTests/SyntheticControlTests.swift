@@ -36,7 +36,7 @@ struct PublishedSyntheticControlTests {
         let placebo = try fit.placeboInSpace(options: options)
         #expect(placebo.units.count == 39)
         #expect(placebo.rank == 1)
-        #expect(abs(placebo.pValue - 1.0 / 39) < 1e-15)
+        #expect(abs(try #require(placebo.pValue) - 1.0 / 39) < 1e-15)
         #expect(placebo.units[0].name == "California" && placebo.units.dropFirst().allSatisfy { $0.ratio < placebo.units[0].ratio })
     }
 }

@@ -32,19 +32,30 @@ public enum TestData {
     }
 }
 
-/// `|a − b| / max(|b|, floor)`.
+/// `|a − b| / max(|b|, floor)`; infinite when either is NaN (so a comparison `< tolerance` fails).
 public func relativeError(_ a: Double, _ b: Double, floor: Double = 1e-300) -> Double {
-    abs(a - b) / max(abs(b), floor)
+    if a.isNaN || b.isNaN { return .infinity }
+    if a == b { return 0 } // equal infinities too
+    return abs(a - b) / max(abs(b), floor)
 }
 
-/// The largest elementwise relative error between two arrays of equal length (infinite if lengths differ).
+/// The largest elementwise relative error between two arrays: infinite if their lengths differ or a NaN
+/// stands anywhere in either (`Array.max()` skips a NaN after the first element, so it is checked here).
 public func maxRelativeError(_ a: [Double], _ b: [Double], floor: Double = 1e-300) -> Double {
     guard a.count == b.count else { return .infinity }
-    return zip(a, b).map { relativeError($0, $1, floor: floor) }.max() ?? 0
+    var worst = 0.0
+    for (x, y) in zip(a, b) { worst = Swift.max(worst, relativeError(x, y, floor: floor)) }
+    return worst
 }
 
-/// The largest elementwise absolute difference between two arrays of equal length (infinite if lengths differ).
+/// The largest elementwise absolute difference between two arrays: infinite if their lengths differ or
+/// a NaN stands anywhere in either.
 public func maxAbsoluteDifference(_ a: [Double], _ b: [Double]) -> Double {
     guard a.count == b.count else { return .infinity }
-    return zip(a, b).map { abs($0 - $1) }.max() ?? 0
+    var worst = 0.0
+    for (x, y) in zip(a, b) {
+        if x.isNaN || y.isNaN { return .infinity }
+        if x != y { worst = Swift.max(worst, abs(x - y)) }
+    }
+    return worst
 }

@@ -24,7 +24,7 @@ extension Absorption.Counting: SettingChoice {}
 /// | `small_sample` | fixed effects counted in CR1's (n − 1)/(n − K): `fixest` (nested ones left out), `xtreg` (the same, one factor) or `areg` (all) | `fixest` |
 /// | `weights` | analytic weights column (required for `wls`) | none |
 /// | `cluster` | cluster column, or several for multiway clustering | none |
-/// | `inference` | any of `classical`, `hc0`–`hc3`, `cr0`, `cr1`, `cr2`, `wild` | `[cr1]` with a cluster, else `[classical, hc1]` |
+/// | `inference` | any of `classical`, `hc0`–`hc3`, `cr0`, `cr1`, `cr2`, `wild` | `[cr1]` with a cluster or absorbed factors (clustered by the first, as pyfixest), else `[classical, hc1]` |
 /// | `wald` | coefficients tested jointly zero by the HTZ test (CR2) | none |
 /// | `bootstrap_weights` | `rademacher`, `webb` or `mammen` for `wild` | `rademacher` |
 /// | `replications` | wild bootstrap draws (all 2^G sign vectors when 2^G ≤ this, with Rademacher) | `9999` |
@@ -53,7 +53,7 @@ public struct RegressionAnalysis: AnalysisMethod {
         let cluster = DefaultedKey<[String]>("cluster", "cluster column(s); several for multiway clustering", column: .any, default: [])
         let inference = OptionalKey<[InferenceName]>(
             "inference", "variance estimators, each reported",
-            default: "[cr1] with a cluster, else [classical, hc1]",
+            default: "[cr1] with a cluster or absorbed factors (clustered by the first), else [classical, hc1]",
             rule: InferenceName.supported([.classical, .hc0, .hc1, .hc2, .hc3, .cr0, .cr1, .cr2, .wild], method: "ols/wls"))
         let wald = DefaultedKey<[String]>("wald", "coefficients tested jointly zero (HTZ test with CR2)", default: [])
         let bootstrapWeights = DefaultedKey<WildClusterBootstrap.Weights>("bootstrap_weights", "wild bootstrap multipliers", default: .rademacher)
@@ -83,6 +83,8 @@ public struct RegressionAnalysis: AnalysisMethod {
     public var wald: [String]
     public var bootstrap: WildClusterBootstrap.Specification
     public var level: Double
+    /// The absorbed factor the standard errors are clustered by when no `cluster` was given.
+    public var clusteredByAbsorbedFactor: String?
 
     public init(_ s: SettingsReader<Keys>, name: String) throws {
         treatment = try s(\.treatment)
@@ -143,7 +145,14 @@ public struct RegressionAnalysis: AnalysisMethod {
         bootstrap.imposeNull = try s(\.imposeNull)
         bootstrap.level = level
         if name == "wls" && weights == nil { throw s.issue("method 'wls' needs a 'weights' column") }
-        let names = try s(\.inference) ?? (cluster.isEmpty ? [.classical, .hc1] : [.cr1])
+        let given = try s(\.inference)
+        // With absorbed factors and no cluster column, clustered inference (asked for, or by default)
+        // clusters by the first absorbed factor, as pyfixest and fixest before 1.0 do by default.
+        if cluster.isEmpty, let first = absorb.first, given?.contains(where: \.isClustered) ?? true {
+            cluster = [first]
+            clusteredByAbsorbedFactor = first
+        }
+        let names = given ?? (cluster.isEmpty ? [.classical, .hc1] : [.cr1])
         if let clustered = names.first(where: \.isClustered), cluster.isEmpty {
             throw s.issue(\.inference, "'\(clustered.rawValue)' needs a 'cluster' column")
         }
@@ -206,7 +215,7 @@ public struct RegressionAnalysis: AnalysisMethod {
             rSquared: fit.rSquared, withinRSquared: fit.absorption == nil ? nil : fit.withinRSquared,
             adjustedRSquared: fit.adjustedRSquared, sigma: fit.sigma,
             weighted: weights != nil, clusters: ordered.first(where: { $0.clusterCount != nil })?.clusterCount ?? fit.clusterLabels?.count,
-            absorbed: fit.absorption.map { AbsorbedEffects($0) }, coefficients: tables,
+            absorbed: fit.absorption.map { AbsorbedEffects($0) }, clusteredByAbsorbedFactor: clusteredByAbsorbedFactor, coefficients: tables,
             wildBootstrap: bootstrapped.isEmpty ? nil : bootstrapped, waldTest: waldTest, inferenceOrder: inference.map(\.rawValue))
         return MethodOutput(
             result: result, blocks: report(result, tables: ordered, bootstrap: bootstrapped, name: context.analysis.name),
@@ -220,7 +229,10 @@ public struct RegressionAnalysis: AnalysisMethod {
 
     /// Few clusters, and coefficients of factors nested in the cluster column (their cluster-robust SEs are degenerate).
     func warnings(_ fit: LinearFit, _ r: RegressionResult) -> [String] {
-        var out: [String] = []
+        // The bootstrap's own warnings, each distinct one once (most are the same for every coefficient).
+        var bootstrapWarnings: [WildClusterBootstrap.Warning] = []
+        for w in (r.wildBootstrap ?? []).flatMap(\.warnings) where !bootstrapWarnings.contains(w) { bootstrapWarnings.append(w) }
+        var out = bootstrapWarnings.map(\.message)
         let clustered = inference.contains { $0 == .cr0 || $0 == .cr1 }
         if clustered, let g = r.clusters, g < 42 {
             out.append(
@@ -268,7 +280,7 @@ public struct RegressionAnalysis: AnalysisMethod {
             let r = b.effect
             return [
                 .text(r.term ?? ""), .text("wild"), .number(r.estimate), .number(r.standardError), .empty, .number(r.statistic),
-                .pValue(r.pValue), .number(r.lower), .number(r.upper)
+                .pValue(r.pValue), .number(b.unboundedBelow ? -.infinity : r.lower), .number(b.unboundedAbove ? .infinity : r.upper)
             ]
         }
         return ReportTable(
@@ -290,6 +302,12 @@ public struct RegressionAnalysis: AnalysisMethod {
         if let within = r.withinRSquared { intro += ", within R² = \(number: within)" }
         intro += ", adjusted R² = \(number: r.adjustedRSquared), σ̂ = \(number: r.sigma)."
         var blocks: [ReportBlock] = [.paragraph(intro)]
+        if let f = r.clusteredByAbsorbedFactor {
+            blocks.append(
+                .note(
+                    "Standard errors are clustered by \(code: f), the first absorbed factor, since no `cluster` was given (the default of pyfixest and of fixest before 1.0; fixest 1.0 reports iid errors). Give `cluster` or `inference` to choose."
+                ))
+        }
         if let a = r.absorbed, a.singletons > 0 {
             blocks.append(.note("\(a.singletons) observation(s) alone in a level of an absorbed factor were dropped (they are fitted exactly)."))
         }
@@ -341,7 +359,10 @@ public struct RegressionAnalysis: AnalysisMethod {
                         ],
                         rows: bootstrap.map { b -> [ReportTable.Cell] in
                             let e = b.effect
-                            return [.text(e.term ?? ""), .number(e.estimate), .number(e.statistic), .pValue(e.pValue), .interval(e.lower, e.upper)]
+                            return [
+                                .text(e.term ?? ""), .number(e.estimate), .number(e.statistic), .pValue(e.pValue),
+                                .interval(b.unboundedBelow ? -.infinity : e.lower, b.unboundedAbove ? .infinity : e.upper)
+                            ]
                         })))
         }
         if let w = r.waldTest {
@@ -405,6 +426,8 @@ public struct RegressionResult: Encodable, Sendable {
     public let weighted: Bool
     public let clusters: Int?
     public let absorbed: AbsorbedEffects?
+    /// The absorbed factor clustered by default (no `cluster` given), as pyfixest and fixest < 1.0 do.
+    public let clusteredByAbsorbedFactor: String?
     /// One coefficient table per requested variance estimator, keyed by its name.
     public let coefficients: [String: CoefficientTable]
     /// Wild cluster bootstrap tests, one per coefficient, with `inference: [wild]`.
@@ -416,6 +439,6 @@ public struct RegressionResult: Encodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case outcome, treatment, observations, droppedRows, parameters, residualDegreesOfFreedom, rSquared, withinRSquared
-        case adjustedRSquared, sigma, weighted, clusters, absorbed, coefficients, wildBootstrap, waldTest
+        case adjustedRSquared, sigma, weighted, clusters, absorbed, clusteredByAbsorbedFactor, coefficients, wildBootstrap, waldTest
     }
 }

@@ -260,7 +260,7 @@ public struct StaggeredDiDAnalysis: AnalysisMethod {
         var warnings: [String] = []
         if let pre, pre.pValue < 0.05 {
             warnings.append(
-                "The pre-test rejects parallel pre-trends (p = \(ReportFormat.pValue(pre.pValue))): the post-treatment effects rest on an assumption the pre-periods do not support."
+                "The pre-test rejects parallel pre-trends (\(ReportFormat.pClause(pre.pValue))): the post-treatment effects rest on an assumption the pre-periods do not support."
             )
         }
         var output = result

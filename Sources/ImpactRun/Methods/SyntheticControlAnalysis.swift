@@ -218,7 +218,7 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
         var placeboResult: PlaceboInSpace?
         var inTime: SyntheticControlResult.InTime?
         var loo: [SyntheticControlResult.LeaveOneOut]?
-        if placebo { placeboResult = try fit.placeboInSpace(options: options, excludeAbove: excludeAbove) }
+        if placebo { placeboResult = try fit.placeboInSpace(options: options, excludeAbove: excludeAbove, level: level) }
         var conformalResult: ConformalInference.Result?
         if var c = conformal {
             c.seed = context.seed

@@ -23,11 +23,15 @@ public struct SyntheticControlResult: Encodable, Sendable {
     }
     public struct Placebo: Encodable, Sendable {
         public let rank: Int
-        public let pValue: Double
+        /// rank/(J+1); absent when every placebo was excluded.
+        public let pValue: Double?
+        /// 1/(J+1), the smallest p-value the ranking can give.
+        public let smallestPValue: Double?
         public let includedUnits: Int
         public let exclusionMultiple: Double?
         public let units: [PlaceboInSpace.Unit]
         public let periodPValues: [Double]
+        public let warnings: [PlaceboInSpace.Warning]
     }
     public struct InTime: Encodable, Sendable {
         public let placeboTime: Double
@@ -113,8 +117,9 @@ public struct SyntheticControlResult: Encodable, Sendable {
             periods: problem.periods.indices.map { .init(period: problem.periods[$0], treated: problem.y1[$0], synthetic: synthetic[$0], gap: gaps[$0]) },
             placebo: placebo.map {
                 .init(
-                    rank: $0.rank, pValue: $0.pValue, includedUnits: $0.units.filter(\.included).count,
-                    exclusionMultiple: $0.exclusionMultiple, units: $0.units, periodPValues: $0.periodPValues)
+                    rank: $0.rank, pValue: $0.pValue, smallestPValue: $0.smallestPValue, includedUnits: $0.units.filter(\.included).count,
+                    exclusionMultiple: $0.exclusionMultiple, units: $0.units, periodPValues: $0.periodPValues,
+                    warnings: $0.warnings)
             },
             placeboInTime: placeboInTime, leaveOneOut: leaveOneOut)
         result.conformal = conformal
@@ -232,7 +237,11 @@ enum SyntheticControlReport {
         if let p = r.placebo {
             var t: ReportText = "\(strong: "Placebo in space"): post/pre RMSPE ratio ranks \(p.rank) of \(p.includedUnits)"
             if let e = p.exclusionMultiple { t += " (placebos with pre-MSPE above \(period: e)× the treated unit's excluded)" }
-            t += "; rank/(J+1): \(pClause: p.pValue)."
+            if let pValue = p.pValue, let smallest = p.smallestPValue {
+                t += "; rank/(J+1): \(pClause: pValue) (the smallest attainable with \(p.includedUnits - 1) placebos is \(number: smallest))."
+            } else {
+                t += ": no placebo was kept, so there is no placebo distribution and no p-value."
+            }
             blocks.append(.paragraph(t))
         }
         if let c = r.conformal { blocks += ConformalReport.blocks(c) }
@@ -270,6 +279,7 @@ enum SyntheticControlReport {
         if problem.prePeriodIndices.count < 5 {
             warnings.append("only \(problem.prePeriodIndices.count) pre-treatment period(s): the pre-period fit says little about the counterfactual")
         }
+        if let placebo { warnings += placebo.warnings.map(\.message) }
         if let c = r.conformal { warnings += ConformalReport.warnings(c) }
         if let p = r.predictionIntervals { warnings += PredictionIntervalsReport.warnings(p) }
         return MethodOutput(
@@ -340,7 +350,7 @@ public struct AugmentedSyntheticControlAnalysis: AnalysisMethod {
             panel: p, outcome: outcome, treated: treated, treatmentTime: treatmentTime,
             donors: donors, exclude: exclude, predictors: [], fitPeriods: nil)
         let fit = try AugmentedSyntheticControl.fit(problem, lambda: lambda)
-        let placeboResult = placebo ? try fit.placeboInSpace(threads: context.threads, fixedLambda: lambda != nil) : nil
+        let placeboResult = placebo ? try fit.placeboInSpace(threads: context.threads, fixedLambda: lambda != nil, level: level) : nil
         var conformalResult: ConformalInference.Result?
         if var c = conformal {
             c.seed = context.seed
