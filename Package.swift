@@ -13,6 +13,7 @@
 //   EstimationCore           Estimate/Inference vocabulary, parallel map with per-task seeds,
 //                            SplitMix64, Nelder–Mead, weighted statistics, linear programs, R's normal stream
 //   Tabular                  columnar tables, CSV reader, panels, adoption times
+//   StatisticalFiles         Stata, SPSS and SAS data files through ReadStat (its own product)
 //   Regression               OLS/WLS, GLM, robust and cluster-robust variance
 //   Matching                 propensity scores, matching, weighting, balance, Abadie–Imbens
 //   StaggeredDiD             Callaway–Sant'Anna group-time effects, aggregations, multiplier bootstrap,
@@ -21,8 +22,8 @@
 //   DoseResponse             continuous doses: GPS, weighting, doubly robust curves, DiD with a dose
 //   Plotting                 SVG charts
 //   Reporting                report model (text, tables, figures) and its Markdown/CSV renderers
+//   ImpactEval               umbrella: re-exports the statistics above (no ReadStat, no configs)
 //   ImpactRun                YAML configs, the method registry, runs, outputs and manifests
-//   ImpactEval               umbrella: re-exports all of the above
 //   impact                   the command-line tool (parses, calls ImpactRun, writes)
 //
 import PackageDescription
@@ -35,7 +36,13 @@ let package = Package(
     name: "ImpactEval",
     platforms: [.macOS(.v13)],
     products: [
+        // The statistics: estimators, tables and CSV, reports and plots. Pulls in no config layer, YAML,
+        // ReadStat or OpenSSL; needs OpenBLAS/LAPACK and zlib.
         .library(name: "ImpactEval", targets: ["ImpactEval"]),
+        // Stata/SPSS/SAS files into ImpactEval tables (needs ReadStat).
+        .library(name: "ImpactEvalStatisticalFiles", targets: ["StatisticalFiles"]),
+        // What `impact` runs: configs, the method registry, outputs and manifests.
+        .library(name: "ImpactRun", targets: ["ImpactRun"]),
         .executable(name: "impact", targets: ["impact"])
     ],
     dependencies: [
@@ -54,7 +61,8 @@ let package = Package(
         .target(name: "LinearAlgebra", dependencies: ["_CLAPACK"]),
         .target(name: "Distributions"),
         .target(name: "EstimationCore", dependencies: ["LinearAlgebra", "Distributions"]),
-        .target(name: "Tabular", dependencies: ["LinearAlgebra", "EstimationCore", "_CZlib", "_CReadStat"]),
+        .target(name: "Tabular", dependencies: ["LinearAlgebra", "EstimationCore", "_CZlib"]),
+        .target(name: "StatisticalFiles", dependencies: ["Tabular", "_CReadStat"]),
         .target(name: "Regression", dependencies: ["LinearAlgebra", "Distributions", "EstimationCore", "Tabular"]),
         .target(name: "Matching", dependencies: ["LinearAlgebra", "Distributions", "EstimationCore", "Tabular", "Regression"]),
         .target(name: "StaggeredDiD", dependencies: ["LinearAlgebra", "Distributions", "EstimationCore", "Tabular", "Regression"]),
@@ -67,8 +75,8 @@ let package = Package(
         .target(
             name: "ImpactRun",
             dependencies: [
-                "LinearAlgebra", "Distributions", "EstimationCore", "Tabular", "Regression", "Matching", "SyntheticControlMethods",
-                "StaggeredDiD", "DoseResponse", "Plotting", "Reporting",
+                "LinearAlgebra", "Distributions", "EstimationCore", "Tabular", "StatisticalFiles", "Regression", "Matching",
+                "SyntheticControlMethods", "StaggeredDiD", "DoseResponse", "Plotting", "Reporting",
                 "_CCrypto",
                 .product(name: "Yams", package: "Yams")
             ]),
@@ -76,7 +84,7 @@ let package = Package(
             name: "ImpactEval",
             dependencies: [
                 "LinearAlgebra", "Distributions", "EstimationCore", "Tabular", "Regression", "Matching", "SyntheticControlMethods",
-                "StaggeredDiD", "DoseResponse", "Plotting", "Reporting", "ImpactRun"
+                "StaggeredDiD", "DoseResponse", "Plotting", "Reporting"
             ]),
         .executableTarget(
             name: "impact",
@@ -96,7 +104,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "Tabular", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DistributionsTests", dependencies: ["Distributions"], exclude: ["Fixtures"]),
-        .testTarget(name: "TabularTests", dependencies: ["Tabular", "LinearAlgebra", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "TabularTests", dependencies: ["Tabular", "StatisticalFiles", "LinearAlgebra", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "RegressionTests", dependencies: ["Regression", "EstimationCore", "Tabular", "LinearAlgebra", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(
             name: "MatchingTests", dependencies: ["Matching", "EstimationCore", "Regression", "Tabular", "LinearAlgebra", "TestSupport"], exclude: ["Fixtures"]),
@@ -113,7 +121,7 @@ let package = Package(
             name: "DoseResponseTests",
             dependencies: ["DoseResponse", "Matching", "StaggeredDiD", "EstimationCore", "Tabular", "LinearAlgebra", "TestSupport"], exclude: ["Fixtures"]),
         // The public API as a user sees it: `import ImpactEval`, no @testable.
-        .testTarget(name: "PublicAPITests", dependencies: ["ImpactEval", "TestSupport"])
+        .testTarget(name: "PublicAPITests", dependencies: ["ImpactEval", "ImpactRun", "TestSupport"])
     ]
 )
 

@@ -1,5 +1,7 @@
-// ImpactEval: the whole library behind one import, as swift-numerics' `Numerics` re-exports
-// `RealModule` and `ComplexModule`.
+// ImpactEval: the statistics behind one import, as swift-numerics' `Numerics` re-exports
+// `RealModule` and `ComplexModule`: estimators, tables and CSV, reports and plots. The config layer
+// (`import ImpactRun`) and Stata/SPSS/SAS files (`import StatisticalFiles`) are products of their own,
+// so a package that needs neither builds no YAML parser and needs no ReadStat.
 //
 // ```swift
 // import ImpactEval
@@ -11,7 +13,6 @@
 @_exported import Distributions
 @_exported import DoseResponse
 @_exported import EstimationCore
-@_exported import ImpactRun
 @_exported import LinearAlgebra
 @_exported import Matching
 @_exported import Plotting

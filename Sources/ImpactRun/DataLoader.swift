@@ -1,4 +1,5 @@
 import Foundation
+import StatisticalFiles
 import Tabular
 
 /// One input data set as read for a run, with its fingerprint.

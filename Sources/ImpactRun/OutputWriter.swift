@@ -71,8 +71,10 @@ public enum OutputWriter {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
-                if let url = staging.current { try? FileManager.default.removeItem(at: url) }
-                FileHandle.standardError.write(Data("interrupted; nothing was written\n".utf8))
+                let committed = staging.abandon()
+                let message =
+                    committed ? "interrupted after the results were in place; the previous results were removed\n" : "interrupted; nothing was written\n"
+                FileHandle.standardError.write(Data(message.utf8))
                 exit(128 + sig)
             }
             source.resume()
@@ -83,13 +85,12 @@ public enum OutputWriter {
 
     /// Every check on the output folder that needs no results, run before any computing: an existing
     /// folder without `force`, a file in its place, `--force` on a folder that is not earlier output or
-    /// holds the config or an input, and a parent folder that cannot be created or written. Staging
-    /// folders left by killed runs (`.NAME.partial-PID` of a process that is gone) are removed; their
-    /// paths are returned.
-    @discardableResult
-    public static func preflight(_ directory: URL, force: Bool, config: Config) throws -> [String] {
+    /// holds the config or an input, and a parent folder that cannot be created or written. Call `tidy`
+    /// first (the `impact` command does, and prints its notes even when these checks fail).
+    public static func preflight(_ directory: URL, force: Bool, config: Config) throws {
         let fm = FileManager.default
         let target = directory.standardizedFileURL
+        let parent = target.deletingLastPathComponent()
         var isDirectory: ObjCBool = false
         let exists = fm.fileExists(atPath: target.path, isDirectory: &isDirectory)
         if exists && !force {
@@ -100,29 +101,57 @@ public enum OutputWriter {
             throw OutputError(message: "'\(target.path)' exists and is not a folder; nothing was written")
         }
         if exists { try checkReplaceable(target, protected: [URL(fileURLWithPath: config.path)] + config.data.map(\.url)) }
-        let parent = target.deletingLastPathComponent()
         do { try fm.createDirectory(at: parent, withIntermediateDirectories: true) } catch {
             throw OutputError(message: "cannot create '\(parent.path)': \(error.localizedDescription); nothing was computed")
         }
         guard fm.isWritableFile(atPath: parent.path) else {
             throw OutputError(message: "cannot write in '\(parent.path)' (permission denied); nothing was computed. Choose another --out folder")
         }
-        // Staging folders of runs that were killed before they could clean up.
-        var removed: [String] = []
-        let prefix = ".\(target.lastPathComponent).partial-"
-        for name in (try? fm.contentsOfDirectory(atPath: parent.path)) ?? [] where name.hasPrefix(prefix) {
-            guard let pid = Int32(name.dropFirst(prefix.count)), pid != ProcessInfo.processInfo.processIdentifier else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH {
-                let path = parent.appendingPathComponent(name)
-                if (try? fm.removeItem(at: path)) != nil { removed.append(path.path) }
+    }
+
+    /// Tidies what killed runs left beside `directory`: staging folders (`.NAME.partial-PID` of a
+    /// process that is gone) are removed, and previous results set aside by a replacement cut short
+    /// (`.NAME.replaced-PID`) are put back where nothing took their place (else removed). Returns a
+    /// note for each.
+    @discardableResult
+    public static func tidy(_ directory: URL) -> [String] {
+        let fm = FileManager.default
+        let target = directory.standardizedFileURL
+        let parent = target.deletingLastPathComponent()
+        var notes: [String] = []
+        let partial = ".\(target.lastPathComponent).partial-", replaced = ".\(target.lastPathComponent).replaced-"
+        for name in ((try? fm.contentsOfDirectory(atPath: parent.path)) ?? []).sorted() {
+            let prefix = name.hasPrefix(partial) ? partial : name.hasPrefix(replaced) ? replaced : nil
+            guard let prefix, let pid = Int32(name.dropFirst(prefix.count)), pid != ProcessInfo.processInfo.processIdentifier else { continue }
+            guard kill(pid, 0) != 0 && errno == ESRCH else { continue }
+            let path = parent.appendingPathComponent(name)
+            if prefix == replaced && !fm.fileExists(atPath: target.path) {
+                if (try? fm.moveItem(at: path, to: target)) != nil { notes.append("restored '\(target.path)' from '\(path.path)'") }
+            } else if (try? fm.removeItem(at: path)) != nil {
+                notes.append("removed '\(path.path)', left by an interrupted run")
             }
         }
-        return removed
+        return notes
+    }
+
+    /// Exchanges two folders atomically (Linux `renameat2` with `RENAME_EXCHANGE`, looked up at run
+    /// time); false where the system or the file system does not support it, and nothing then changed.
+    static func exchange(_ a: URL, _ b: URL) -> Bool {
+        #if os(Linux)
+            typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
+            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "renameat2") else { return false }
+            let renameat2 = unsafeBitCast(symbol, to: RenameAt2.self)
+            let renameExchange: UInt32 = 1 << 1
+            return renameat2(AT_FDCWD, a.path, AT_FDCWD, b.path, renameExchange) == 0
+        #else
+            return false
+        #endif
     }
 
     public static func write(_ output: RunOutput, to directory: URL, force: Bool, command: [String], threads: Int) throws -> [String] {
         let fm = FileManager.default
         let target = directory.standardizedFileURL
+        tidy(target)
         try preflight(target, force: force, config: output.config)
         let exists = fm.fileExists(atPath: target.path)
         let parent = target.deletingLastPathComponent()
@@ -138,14 +167,21 @@ public enum OutputWriter {
                 try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try data.write(to: url)
             }
-            if exists {
-                let old = parent.appendingPathComponent(".\(target.lastPathComponent).replaced-\(pid)")
-                try fm.moveItem(at: target, to: old)
-                try fm.moveItem(at: staging, to: target)
-                try? fm.removeItem(at: old)
-            } else {
-                try fm.moveItem(at: staging, to: target)
+            // Under the register's lock, so an interrupt sees the folders before or after, never between.
+            try Self.staging.commit {
+                if !exists {
+                    try fm.moveItem(at: staging, to: target)
+                } else if !exchange(staging, target) {
+                    // No atomic exchange here: two renames; a run killed between them leaves the previous
+                    // results in `.NAME.replaced-PID`, which the next run into the same place puts back.
+                    let old = parent.appendingPathComponent(".\(target.lastPathComponent).replaced-\(pid)")
+                    try fm.moveItem(at: target, to: old)
+                    try fm.moveItem(at: staging, to: target)
+                    try fm.moveItem(at: old, to: staging)
+                }
             }
+            // The staging path now holds the previous results, if there were any.
+            try? fm.removeItem(at: staging)
             return files.map(\.0)
         } catch {
             try? fm.removeItem(at: staging)
@@ -266,6 +302,30 @@ public enum OutputWriter {
 public final class StagingRegister: @unchecked Sendable {
     private let lock = NSLock()
     private var url: URL?
+    private var committed = false
     public var current: URL? { lock.lock(); defer { lock.unlock() }; return url }
-    func set(_ value: URL?) { lock.lock(); url = value; lock.unlock() }
+    func set(_ value: URL?) {
+        lock.lock()
+        url = value
+        committed = false
+        lock.unlock()
+    }
+
+    /// Runs `body` (the renames that put the results in place) under the lock; afterwards the staging
+    /// path holds only what is to be removed.
+    func commit(_ body: () throws -> Void) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        try body()
+        committed = true
+    }
+
+    /// On an interrupt: removes the staging folder (before the commit, the unfinished results; after it,
+    /// the previous ones) and says whether the new results were already in place. Keeps the lock, since
+    /// the process exits next.
+    func abandon() -> Bool {
+        lock.lock()
+        if let url { try? FileManager.default.removeItem(at: url) }
+        return committed
+    }
 }

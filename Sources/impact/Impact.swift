@@ -15,7 +15,7 @@ struct Impact: ParsableCommand {
             "Impact evaluation from reproducible YAML configs: regression, matching and weighting, synthetic control, staggered DiD and its sensitivity to parallel trends, and dose–response curves.",
         discussion: "Methods (the 'method:' of an analysis):\n" + MethodRegistry.listing,
         version: ImpactEvalVersion.string,
-        subcommands: [Run.self, Validate.self, Verify.self, Schema.self],
+        subcommands: [Run.self, Validate.self, Verify.self, Schema.self, MethodHelp.self],
         defaultSubcommand: nil)
 }
 
@@ -110,9 +110,8 @@ struct Run: ParsableCommand {
         try reportingErrors {
             let cfg = try ConfigLoader.load(path: config)
             // The output folder is checked before any computing.
-            for stale in try OutputWriter.preflight(outURL, force: force, config: cfg) {
-                FileHandle.standardError.write(Data("note: removed '\(stale)', left by an interrupted run\n".utf8))
-            }
+            for note in OutputWriter.tidy(outURL) { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+            try OutputWriter.preflight(outURL, force: force, config: cfg)
             var progress: (@Sendable (Runner.Progress) -> Void)? = nil
             if !quiet && isatty(STDERR_FILENO) != 0 {
                 let reporter = ProgressReporter()
@@ -177,6 +176,33 @@ struct Verify: ParsableCommand {
             for d in report.differences { print("  \(d)") }
             throw ExitCode.failure
         }
+    }
+}
+
+/// `impact help METHOD`: a method's keys; `impact help` alone (or with a subcommand's name) is the usual help.
+struct MethodHelp: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "help", abstract: "Show a method's keys (impact help did), or help on a subcommand (impact help run).")
+
+    @Argument(help: "A method (ols, did, synth, …) or a subcommand.")
+    var topic: [String] = []
+
+    func run() throws {
+        guard let name = topic.first else {
+            print(Impact.helpMessage())
+            return
+        }
+        if let text = MethodRegistry.help(for: name) {
+            print(text, terminator: "")
+            return
+        }
+        let subcommands: [any ParsableCommand.Type] = [Run.self, Validate.self, Verify.self, Schema.self]
+        if let command = subcommands.first(where: { $0._commandName == name }) {
+            print(Impact.helpMessage(for: command))
+            return
+        }
+        printError("no method or subcommand named '\(name)'; methods: \(MethodRegistry.names.joined(separator: ", "))")
+        throw ExitCode.failure
     }
 }
 

@@ -440,7 +440,8 @@ struct FormulaConfigTests {
         #expect(a.coefficients["hc1"] == b.coefficients["hc1"] && a.treatment == "t" && b.treatment == "t")
         let absorbed = try Runner.run(try parseExample(Self.base + "\n    formula: re78 ~ t + age | educ"), threads: 1)
         let c = try #require(absorbed.analyses[0].result as? RegressionResult)
-        #expect(c.absorbed != nil && c.coefficients["hc1"]?.rows.map(\.term) == ["t", "age"])
+        // Absorbed factors and no cluster: clustered by the first absorbed factor, as pyfixest.
+        #expect(c.absorbed != nil && c.coefficients["cr1"]?.rows.map(\.term) == ["t", "age"] && c.clusteredByAbsorbedFactor == "educ")
     }
 
     @Test("a malformed formula, a missing column in it and a key that clashes with it are errors naming the line and token")

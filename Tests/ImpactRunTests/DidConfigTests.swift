@@ -33,8 +33,8 @@ struct DidConfigTests {
         #expect((one.analyses[0].result as? StaggeredDiDResult)?.uniformCriticalValue == never.uniformCriticalValue)
     }
 
-    @Test("bad keys are named")
-    func invalid() {
+    @Test("bad keys are named; a bootstrap too large for memory is refused before running")
+    func invalid() throws {
         let base = """
             seed: 1
             data:
@@ -65,6 +65,13 @@ struct DidConfigTests {
                 Issue.record("\(extra) was accepted")
             } catch { #expect("\(error)".contains(message), "\(error)") }
         }
+        // A bootstrap too large for memory is refused by the data checks (`impact validate`), with a value that fits.
+        let huge = try parseExample(base + "\n    replications: 1000000000")
+        #expect { _ = try DataLoader.load(huge) } throws: { error in
+            let text = "\(error)"
+            return text.contains("replications") && text.contains("1000000000 bootstrap draws would need about") && text.contains("use at most")
+        }
+        #expect(throws: Never.self) { _ = try DataLoader.load(try parseExample(base + "\n    replications: 100000")) }
     }
 }
 

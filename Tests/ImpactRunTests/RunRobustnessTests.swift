@@ -102,6 +102,44 @@ struct RunRobustnessTests {
         #expect(!FileManager.default.fileExists(atPath: stale.path))
     }
 
+    @Test("a replacement cut short between its renames: the next run puts the previous results back, or removes them if replaced")
+    func interruptedReplacement() throws {
+        let fm = FileManager.default
+        let folder = TestData.temporaryDirectory()
+        let config = try writeTwoAnalysisConfig(in: folder)
+        let out = folder.appendingPathComponent("out")
+        #expect(try runImpact(["run", config.path, "--out", out.path, "--only", "good"]).status == 0)
+        let manifest = try Data(contentsOf: out.appendingPathComponent("manifest.json"))
+        // Killed after the first of the two renames (pid 999999 is gone): the results sit aside, none in place.
+        let aside = folder.appendingPathComponent(".out.replaced-999999")
+        try fm.moveItem(at: out, to: aside)
+        let again = try runImpact(["run", config.path, "--out", out.path, "--only", "good"])
+        // Put back first, so this run (without --force) finds them in place and refuses to overwrite them.
+        #expect(again.status != 0 && again.stderr.contains("restored") && again.stderr.contains("already exists"))
+        #expect(try Data(contentsOf: out.appendingPathComponent("manifest.json")) == manifest && !fm.fileExists(atPath: aside.path))
+        // Killed after both renames: the new results are in place, the previous ones are removed.
+        try fm.createDirectory(at: aside, withIntermediateDirectories: true)
+        let r = try runImpact(["run", config.path, "--out", out.path, "--only", "good", "--force"])
+        #expect(r.status == 0 && r.stderr.contains("removed") && !fm.fileExists(atPath: aside.path))
+        #expect(try fm.contentsOfDirectory(atPath: folder.path).sorted() == ["d.csv", "out", "two.yaml"])
+    }
+
+    @Test("--force replaces the folder in one atomic exchange (renameat2): no moment without results under the name")
+    func atomicExchange() throws {
+        let fm = FileManager.default
+        let folder = TestData.temporaryDirectory()
+        let a = folder.appendingPathComponent("a"), b = folder.appendingPathComponent("b")
+        try fm.createDirectory(at: a, withIntermediateDirectories: true)
+        try fm.createDirectory(at: b, withIntermediateDirectories: true)
+        try "old".write(to: a.appendingPathComponent("x"), atomically: true, encoding: .utf8)
+        try "new".write(to: b.appendingPathComponent("y"), atomically: true, encoding: .utf8)
+        #if os(Linux)
+            #expect(OutputWriter.exchange(b, a))
+            #expect(fm.fileExists(atPath: a.appendingPathComponent("y").path) && fm.fileExists(atPath: b.appendingPathComponent("x").path))
+        #endif
+        #expect(!OutputWriter.exchange(b, folder.appendingPathComponent("missing")))
+    }
+
     @Test("SIGTERM during a run leaves no output or staging folder")
     func terminated() throws {
         let folder = TestData.temporaryDirectory()

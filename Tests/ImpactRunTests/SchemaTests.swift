@@ -38,6 +38,49 @@ struct SchemaTests {
         }
     }
 
+    @Test("each method's inference key offers only the names it accepts, in the schema and in impact help")
+    func inferenceNames() throws {
+        let analyses = try #require((try Self.schema()["properties"] as? [String: Any])?["analyses"] as? [String: Any])
+        let alternatives = try #require((analyses["items"] as? [String: Any])?["oneOf"] as? [[String: Any]])
+        /// Every `enum` list inside a schema value.
+        func enums(_ value: Any) -> [[String]] {
+            if let object = value as? [String: Any] {
+                let own = (object["enum"] as? [String]).map { [$0] } ?? []
+                return own + object.values.flatMap(enums)
+            }
+            if let list = value as? [Any] { return list.flatMap(enums) }
+            return []
+        }
+        let expected: [String: [String]] = [
+            "ols": ["classical", "hc0", "hc1", "hc2", "hc3", "cr0", "cr1", "cr2", "wild"],
+            "match": ["cr1", "hc1"], "weight": ["hc0", "hc1", "hc2", "hc3"], "event-study": ["cr1", "cr0", "hc1"],
+            "synth": ["placebo", "conformal", "prediction-intervals", "none"], "augsynth": ["placebo", "conformal", "none"],
+            "sdid": ["placebo", "jackknife", "conformal", "none"], "multisynth": ["jackknife", "bootstrap", "none"]
+        ]
+        for (method, names) in expected {
+            let alternative = try #require(
+                alternatives.first { ((($0["properties"] as? [String: Any])?["method"] as? [String: Any])?["enum"] as? [String])?.contains(method) == true })
+            let inference = try #require((alternative["properties"] as? [String: Any])?["inference"])
+            let lists = enums(inference)
+            #expect(!lists.isEmpty && lists.allSatisfy { $0 == names }, "\(method): \(lists)")
+            let help = try #require(MethodRegistry.help(for: method))
+            #expect(help.contains("one of " + names.joined(separator: ", ")), "\(method)")
+        }
+    }
+
+    @Test("impact help METHOD lists every key with its type, default and meaning")
+    func methodHelp() throws {
+        let did = try #require(MethodRegistry.help(for: "did"))
+        for key in MethodRegistry.keys(of: MethodRegistry.method(named: "did")!) {
+            #expect(did.contains("  \(key.name) "), "did: \(key.name)")
+            #expect(did.contains(key.help), "did: \(key.name)'s help")
+            #expect(key.isRequired ? did.contains("\(key.help); required") : did.contains("(default: \(key.defaultText))"))
+        }
+        #expect(did.contains("estimator") && did.contains("one of dr, ipw, reg, imputation"))
+        #expect(MethodRegistry.help(for: "regression") == nil)
+        for name in MethodRegistry.names { #expect(MethodRegistry.help(for: name) != nil) }
+    }
+
     @Test("every example config uses only keys the schema declares for its method")
     func examples() throws {
         let analyses = try #require((try Self.schema()["properties"] as? [String: Any])?["analyses"] as? [String: Any])

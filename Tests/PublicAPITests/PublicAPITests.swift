@@ -2,6 +2,7 @@
 // type that a user (or another module) needs is internal, this target does not compile.
 import Foundation
 import ImpactEval
+import ImpactRun
 import TestSupport
 import Testing
 

@@ -1,4 +1,5 @@
 import Foundation
+import StatisticalFiles
 import Tabular
 import TestSupport
 import Testing

@@ -132,6 +132,10 @@ public struct DoseAnalysis: AnalysisMethod {
     }
 
     public func check(_ data: LoadedData) -> [SettingIssue] {
+        // Each bootstrap draw keeps the curve and its slope at every grid dose (and the band's maxima).
+        let points = Double(grid?.count ?? 100)
+        let memory = DataChecks.drawMemory(key: "replications", count: replications, bytesPerDraw: 8 * (2 * points + 16), what: "bootstrap draws")
+        guard memory.isEmpty else { return memory }
         guard let values = try? data.table.numeric(dose) else { return [] }
         let finite = values.filter { $0.isFinite }
         if let first = finite.first, !finite.contains(where: { $0 != first }) {

@@ -33,9 +33,7 @@ public struct EventStudyAnalysis: AnalysisMethod {
         let covariates = CommonKeys.covariates
         let weights = OptionalKey<String>("weights", "analytic weights column", column: .numeric)
         let cluster = OptionalKey<[String]>("cluster", "cluster column(s)", column: .any, default: "the unit")
-        let inference = DefaultedKey<InferenceName>(
-            "inference", "cr1, cr0 or hc1", default: .cr1,
-            rule: { InferenceName.supported([.cr1, .cr0, .hc1], method: "event-study")([$0]) })
+        let inference = InferenceName.key("cr1, cr0 or hc1", default: .cr1, supported: [.cr1, .cr0, .hc1], method: "event-study")
         let level = CommonKeys.level
         let sensitivity = CommonKeys.sensitivity
         public init() {}

@@ -38,10 +38,8 @@ public struct MatchingAnalysis: BinaryTreatmentAnalysis {
         let cutpoints = DefaultedKey<[String: Int]>("cutpoints", "CEM: bins per covariate, e.g. {age: 5}", default: [:])
         let outcome = OptionalKey<String>("outcome", "outcome for the effect estimate", column: .numeric)
         let adjust = DefaultedKey<[String]>("adjust", "covariates for regression adjustment of the effect", column: .numeric, default: [])
-        let inference = OptionalKey<InferenceName>(
-            "inference", "standard errors of the effect",
-            default: "cr1 on matched sets without replacement, else hc1",
-            rule: { InferenceName.supported([.cr1, .hc1], method: "match")([$0]) })
+        let inference = InferenceName.key(
+            "standard errors of the effect", defaultText: "cr1 on matched sets without replacement, else hc1", supported: [.cr1, .hc1], method: "match")
         let level = CommonKeys.level
         public init() {}
     }

@@ -42,9 +42,9 @@ public struct MultisynthAnalysis: AnalysisMethod {
         let fixedEffects = DefaultedKey<Bool>("fixed_effects", "demean each unit by its pre-treatment mean (intercept shift)", default: true)
         let covariates = DefaultedKey<[String]>(
             "covariates", "auxiliary covariates balanced (averaged over the periods before the first adoption)", column: .numeric, default: [])
-        let inference = DefaultedKey<InferenceName>(
-            "inference", "jackknife (refit without each unit), bootstrap (augsynth's wild bootstrap) or none", default: .jackknife,
-            rule: { InferenceName.supported([.jackknife, .bootstrap, .none], method: "multisynth")([$0]) })
+        let inference = InferenceName.key(
+            "jackknife (refit without each unit), bootstrap (augsynth's wild bootstrap) or none", default: .jackknife,
+            supported: [.jackknife, .bootstrap, .none], method: "multisynth")
         let replications = DefaultedKey<Int>(
             "replications", "bootstrap draws", default: 1000, rule: { $0 >= 99 ? nil : "use at least 99 bootstrap draws" })
         let level = CommonKeys.level
@@ -77,6 +77,14 @@ public struct MultisynthAnalysis: AnalysisMethod {
     }
 
     public func check(_ data: LoadedData) -> [SettingIssue] {
+        // The bootstrap keeps, per draw, one estimate per unit and event time (at most units × periods).
+        if inference == .bootstrap, let units = data.table[unit]?.groups(rows: Array(0..<data.table.rowCount)).labels.count,
+            let times = try? data.table.numeric(time)
+        {
+            let cells = Double(units + Set(times.filter { !$0.isNaN }).count + 8)
+            let memory = DataChecks.drawMemory(key: "replications", count: replications, bytesPerDraw: 8 * cells, what: "bootstrap draws")
+            if !memory.isEmpty { return memory }
+        }
         let issues = DataChecks.staggeredPanel(data, unit: unit, time: time, adoption: adoption)
         guard issues.isEmpty else { return issues }
         return PanelDesignCheck.completeOutcome(

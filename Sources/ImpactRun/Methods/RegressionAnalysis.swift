@@ -51,10 +51,9 @@ public struct RegressionAnalysis: AnalysisMethod {
             "small_sample", "fixed effects counted in CR1's small-sample factor: fixest (nested left out), xtreg or areg", default: .fixest)
         let weights = OptionalKey<String>("weights", "analytic weights column (required for wls)", column: .numeric)
         let cluster = DefaultedKey<[String]>("cluster", "cluster column(s); several for multiway clustering", column: .any, default: [])
-        let inference = OptionalKey<[InferenceName]>(
-            "inference", "variance estimators, each reported",
-            default: "[cr1] with a cluster or absorbed factors (clustered by the first), else [classical, hc1]",
-            rule: InferenceName.supported([.classical, .hc0, .hc1, .hc2, .hc3, .cr0, .cr1, .cr2, .wild], method: "ols/wls"))
+        let inference = InferenceName.listKey(
+            "variance estimators, each reported", defaultText: "[cr1] with a cluster or absorbed factors (clustered by the first), else [classical, hc1]",
+            supported: [.classical, .hc0, .hc1, .hc2, .hc3, .cr0, .cr1, .cr2, .wild], method: "ols/wls")
         let wald = DefaultedKey<[String]>("wald", "coefficients tested jointly zero (HTZ test with CR2)", default: [])
         let bootstrapWeights = DefaultedKey<WildClusterBootstrap.Weights>("bootstrap_weights", "wild bootstrap multipliers", default: .rademacher)
         let replications = DefaultedKey<Int>(
@@ -178,6 +177,8 @@ public struct RegressionAnalysis: AnalysisMethod {
             + DataChecks.referenceLevels(data, reference, key: "reference")
             + (weights.map { DataChecks.weights(data, column: $0, key: "weights") } ?? [])
             + (inference.contains { $0.isClustered } || wild ? DataChecks.clusters(data, columns: cluster, key: "cluster") : [])
+            // The wild bootstrap keeps five numbers and a flag per draw, for one coefficient at a time.
+            + (wild ? DataChecks.drawMemory(key: "replications", count: bootstrap.replications, bytesPerDraw: 48, what: "wild bootstrap draws") : [])
     }
 
     /// The library specification this config describes.

@@ -121,6 +121,19 @@ public struct StaggeredDiDAnalysis: AnalysisMethod {
     }
 
     public func check(_ data: LoadedData) -> [SettingIssue] {
+        bootstrapMemory(data) + designIssues(data)
+    }
+
+    /// The multiplier bootstrap keeps one value per ATT(g,t) cell per draw (at most cohorts × periods cells).
+    func bootstrapMemory(_ data: LoadedData) -> [SettingIssue] {
+        guard replications > 0, let times = try? data.table.numeric(specification.time),
+            let adoption = try? data.table.numeric(specification.adoption)
+        else { return [] }
+        let cells = Set(adoption.filter { $0 > 0 }).count * Set(times.filter { !$0.isNaN }).count
+        return DataChecks.drawMemory(key: "replications", count: replications, bytesPerDraw: 8 * Double(cells + 8), what: "bootstrap draws")
+    }
+
+    func designIssues(_ data: LoadedData) -> [SettingIssue] {
         let spec = specification
         switch spec.sampling {
         case .repeatedCrossSections:

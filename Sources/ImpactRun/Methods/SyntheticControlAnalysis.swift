@@ -36,11 +36,9 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
         let maxEvaluations = DefaultedKey<Int>(
             "max_evaluations", "Nelder–Mead budget per start", default: 2000,
             rule: { $0 >= 100 ? nil : "must be at least 100" })
-        let inference = DefaultedKey<InferenceName>(
-            "inference",
+        let inference = InferenceName.key(
             "placebo (in space; staggered: placebo draws), conformal (Chernozhukov, Wüthrich & Zhu; outcome-only W), prediction-intervals (scpi; outcome-only W) or none",
-            default: .placebo,
-            rule: { InferenceName.supported([.placebo, .conformal, .predictionIntervals, .none], method: "synth")([$0]) })
+            default: .placebo, supported: [.placebo, .conformal, .predictionIntervals, .none], method: "synth")
         let conformal = ConformalKeys()
         let predictionIntervals = PredictionIntervalKeys()
         let excludeAbove = OptionalKey<Double>(

@@ -303,9 +303,9 @@ public struct AugmentedSyntheticControlAnalysis: AnalysisMethod {
         let lambda = OptionalKey<Double>(
             "lambda", "ridge penalty", default: "cross-validated",
             rule: { $0 >= 0 ? nil : "the ridge penalty must be 0 or more" })
-        let inference = DefaultedKey<InferenceName>(
-            "inference", "placebo (in space), conformal (Chernozhukov, Wüthrich & Zhu; λ held fixed) or none", default: .placebo,
-            rule: { InferenceName.supported([.placebo, .conformal, .none], method: "augsynth")([$0]) })
+        let inference = InferenceName.key(
+            "placebo (in space), conformal (Chernozhukov, Wüthrich & Zhu; λ held fixed) or none", default: .placebo,
+            supported: [.placebo, .conformal, .none], method: "augsynth")
         let conformal = ConformalKeys()
         let effectWindow = OptionalKey<PeriodSet>("effect_window", "periods averaged for the effect", default: "every post period")
         let level = CommonKeys.level

@@ -16,10 +16,9 @@ public struct SyntheticDiDAnalysis: AnalysisMethod {
         let treated = RequiredKey<[String]>("treated", "the treated unit or units", rule: { $0.isEmpty ? "list at least one treated unit" : nil })
         let treatmentTime = RequiredKey<Double>("treatment_time", "the first treated period")
         let estimator = DefaultedKey<SyntheticDiD.Estimator>("estimator", "sdid, sc or did", default: .syntheticDiD)
-        let inference = OptionalKey<InferenceName>(
-            "inference", "placebo, jackknife, conformal (Chernozhukov, Wüthrich & Zhu; for the treated average) or none",
-            default: "placebo with one treated unit, jackknife with several",
-            rule: { InferenceName.supported([.placebo, .jackknife, .conformal, .none], method: "sdid")([$0]) })
+        let inference = InferenceName.key(
+            "placebo, jackknife, conformal (Chernozhukov, Wüthrich & Zhu; for the treated average) or none",
+            defaultText: "placebo with one treated unit, jackknife with several", supported: [.placebo, .jackknife, .conformal, .none], method: "sdid")
         let conformal = ConformalKeys()
         let replications = DefaultedKey<Int>(
             "replications", "placebo draws", default: 200,

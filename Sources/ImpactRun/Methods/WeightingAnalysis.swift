@@ -23,9 +23,8 @@ public struct WeightingAnalysis: BinaryTreatmentAnalysis {
         let variances = OptionalKey<Bool>("variances", "entropy balancing on second moments too", default: "false")
         let outcome = OptionalKey<String>("outcome", "outcome for the effect estimate", column: .numeric)
         let adjust = DefaultedKey<[String]>("adjust", "covariates for regression adjustment of the effect", column: .numeric, default: [])
-        let inference = DefaultedKey<InferenceName>(
-            "inference", "standard errors of the effect (weights treated as fixed)", default: .hc1,
-            rule: { InferenceName.supported([.hc0, .hc1, .hc2, .hc3], method: "weight")([$0]) })
+        let inference = InferenceName.key(
+            "standard errors of the effect (weights treated as fixed)", default: .hc1, supported: [.hc0, .hc1, .hc2, .hc3], method: "weight")
         let level = CommonKeys.level
         public init() {}
     }

@@ -26,6 +26,33 @@ enum DataChecks {
         return []
     }
 
+    /// The memory an analysis may plan to hold: half of this machine's physical memory.
+    static var memoryBudget: Double { Double(ProcessInfo.processInfo.physicalMemory) / 2 }
+
+    /// Draws that are kept (bootstrap replicates, simulated bounds) must fit in memory: `count` draws of
+    /// `bytesPerDraw` each against `memoryBudget`. The issue names the key, the memory the value would
+    /// need, the machine's, and the largest count that fits (so `replications: 1e9` is refused by
+    /// `impact validate` instead of growing until the machine swaps).
+    static func drawMemory(key: String, count: Int, bytesPerDraw: Double, what: String) -> [SettingIssue] {
+        let needed = Double(count) * bytesPerDraw
+        guard needed > memoryBudget else { return [] }
+        let fits = Int(memoryBudget / bytesPerDraw)
+        let machine = Double(ProcessInfo.processInfo.physicalMemory)
+        return [
+            SettingIssue(
+                key: key,
+                message:
+                    "\(count) \(what) would need about \(bytes(needed)) of memory, more than half of this machine's \(bytes(machine)); use at most \(fits)"
+            )
+        ]
+    }
+
+    /// A byte count for messages: "12.8 GB", "512 MB".
+    static func bytes(_ x: Double) -> String {
+        for (unit, size) in [("TB", 1e12), ("GB", 1e9), ("MB", 1e6)] where x >= size { return String(format: "%.1f %@", x / size, unit) }
+        return String(format: "%.0f kB", x / 1e3)
+    }
+
     /// A cluster column needs at least two clusters.
     static func clusters(_ data: LoadedData, columns: [String], key: String) -> [SettingIssue] {
         columns.compactMap { name in

@@ -27,6 +27,23 @@ public enum InferenceName: String, SettingChoice {
     /// Whether the name needs a cluster column.
     public var isClustered: Bool { self == .wild || (varianceEstimator?.isClustered ?? false) }
 
+    /// A method's `inference` key taking one name of `supported`, with a fixed default: its rule, the
+    /// schema's choices and `impact help`'s all come from the one list.
+    static func key(_ help: String, default value: InferenceName, supported: [InferenceName], method: String) -> DefaultedKey<InferenceName> {
+        DefaultedKey("inference", help, default: value, rule: { Self.supported(supported, method: method)([$0]) }).choosing(supported.map(\.rawValue))
+    }
+
+    /// The same with a default that depends on other keys (described by `defaultText`).
+    static func key(_ help: String, defaultText: String, supported: [InferenceName], method: String) -> OptionalKey<InferenceName> {
+        OptionalKey("inference", help, default: defaultText, rule: { Self.supported(supported, method: method)([$0]) })
+            .choosing(supported.map(\.rawValue))
+    }
+
+    /// A method's `inference` key taking one name or a list of names of `supported`.
+    static func listKey(_ help: String, defaultText: String, supported: [InferenceName], method: String) -> OptionalKey<[InferenceName]> {
+        OptionalKey("inference", help, default: defaultText, rule: Self.supported(supported, method: method)).choosing(supported.map(\.rawValue))
+    }
+
     /// A rule for a key listing inference names: each must be in `supported`.
     static func supported(_ supported: [InferenceName], method: String) -> @Sendable ([InferenceName]) -> String? {
         { names in

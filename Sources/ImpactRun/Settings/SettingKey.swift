@@ -48,6 +48,9 @@ public struct KeyDeclaration<Value: SettingValue>: Sendable {
     let requirements: (@Sendable (Value) -> [ColumnRequirement])?
     /// A rule on the value alone: the message when it is broken, nil when it holds.
     let rule: (@Sendable (Value) -> String?)?
+    /// The choices this key accepts when they are fewer than its value type's (a method's own inference
+    /// names): the schema and `impact help` list only these.
+    var choices: [String]? = nil
 
     /// A key whose value names no columns.
     static func plain(_ name: String, _ help: String, _ rule: (@Sendable (Value) -> String?)?) -> KeyDeclaration {
@@ -74,10 +77,11 @@ extension DeclaredKey {
     public var name: String { declaration.name }
     public var help: String { declaration.help }
     public var expected: String { Value.expected }
-    public var choices: [String]? { Value.choices }
+    public var choices: [String]? { declaration.choices ?? Value.choices }
     public var column: ColumnRole? { declaration.column }
     public var jsonSchema: JSONValue {
-        guard case .object(var schema) = Value.jsonSchema else { return Value.jsonSchema }
+        let full = declaration.choices.map { Self.restricting(Value.jsonSchema, to: $0) } ?? Value.jsonSchema
+        guard case .object(var schema) = full else { return full }
         var text = help
         if !isRequired { text += " (default: \(defaultText))" }
         if case .string(let expected)? = schema["description"] { text += "; \(expected)" }
@@ -86,9 +90,23 @@ extension DeclaredKey {
     }
 }
 
+extension DeclaredKey {
+    /// `schema` with every `enum` list replaced by `choices` (at any depth: a list of choices too).
+    static func restricting(_ schema: JSONValue, to choices: [String]) -> JSONValue {
+        switch schema {
+        case .object(let fields):
+            var out: [String: JSONValue] = [:]
+            for (k, v) in fields { out[k] = k == "enum" ? .array(choices.map { .string($0) }) : restricting(v, to: choices) }
+            return .object(out)
+        case .array(let items): return .array(items.map { restricting($0, to: choices) })
+        default: return schema
+        }
+    }
+}
+
 /// A key that must be present.
 public struct RequiredKey<Value: SettingValue>: DeclaredKey {
-    public let declaration: KeyDeclaration<Value>
+    public internal(set) var declaration: KeyDeclaration<Value>
     public init(_ name: String, _ help: String, rule: (@Sendable (Value) -> String?)? = nil) {
         declaration = .plain(name, help, rule)
     }
@@ -97,12 +115,18 @@ public struct RequiredKey<Value: SettingValue>: DeclaredKey {
     }
     public var defaultText: String { "required" }
     public var isRequired: Bool { true }
+    /// The key accepting only `names` of its value type's choices (see `KeyDeclaration.choices`).
+    func choosing(_ names: [String]) -> Self {
+        var key = self
+        key.declaration.choices = names
+        return key
+    }
 }
 
 /// A key that may be absent (or null); its value is then nil, or a default that depends on other keys
 /// (described in `defaultText`).
 public struct OptionalKey<Value: SettingValue>: DeclaredKey {
-    public let declaration: KeyDeclaration<Value>
+    public internal(set) var declaration: KeyDeclaration<Value>
     public let defaultText: String
     public init(_ name: String, _ help: String, default text: String = "none", rule: (@Sendable (Value) -> String?)? = nil) {
         declaration = .plain(name, help, rule)
@@ -116,11 +140,17 @@ public struct OptionalKey<Value: SettingValue>: DeclaredKey {
         defaultText = text
     }
     public var isRequired: Bool { false }
+    /// The key accepting only `names` of its value type's choices (see `KeyDeclaration.choices`).
+    func choosing(_ names: [String]) -> Self {
+        var key = self
+        key.declaration.choices = names
+        return key
+    }
 }
 
 /// A key with a fixed default used when it is absent.
 public struct DefaultedKey<Value: SettingValue>: DeclaredKey {
-    public let declaration: KeyDeclaration<Value>
+    public internal(set) var declaration: KeyDeclaration<Value>
     public let defaultValue: Value
     public init(_ name: String, _ help: String, default value: Value, rule: (@Sendable (Value) -> String?)? = nil) {
         declaration = .plain(name, help, rule)
@@ -135,6 +165,12 @@ public struct DefaultedKey<Value: SettingValue>: DeclaredKey {
     }
     public var defaultText: String { defaultValue.configText }
     public var isRequired: Bool { false }
+    /// The key accepting only `names` of its value type's choices (see `KeyDeclaration.choices`).
+    func choosing(_ names: [String]) -> Self {
+        var key = self
+        key.declaration.choices = names
+        return key
+    }
 }
 
 /// A method's keys, declared once as the stored properties of one struct:

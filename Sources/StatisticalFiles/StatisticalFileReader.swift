@@ -1,4 +1,5 @@
 import Foundation
+import Tabular
 import _CReadStat
 
 /// Reads the data files of statistical packages through ReadStat (Evan Miller's C library, as R haven
