@@ -17,6 +17,19 @@ import Tabular
 ///
 /// Standard errors are CR1 clustered by unit (or `cluster`), with fixest's small-sample rules, for
 /// every cell and every average (a linear combination aᵀβ̂ has variance aᵀV̂a); t with G − 1 df.
+///
+/// Covariates follow BJS's step 1: their coefficients β̂ come from untreated observations only
+/// (y = αᵢ + λₜ + Xβ on them, singletons kept, as Gardner's two-stage `did2s`), and the cells are then
+/// estimated on y − Xβ̂. (Entering the covariates in the extended regression instead would fit β on
+/// every observation, which is not the imputation estimator when treatment moves the covariate.) The
+/// variance then accounts for the first stage: each observation's influence on θ̂ is
+/// A⁻¹W̃ᵢwᵢe₂ᵢ − ΓB⁻¹X̃₀ᵢwᵢe₁ᵢ, with W̃ the demeaned cell indicators, A = W̃ᵀΩW̃, e₂ the second stage's
+/// residuals, Γ = A⁻¹W̃ᵀΩX, X̃₀ the demeaned covariates of the untreated observations, B = X̃₀ᵀΩX̃₀ and
+/// e₁ the first stage's residuals; summed by cluster, V̂ = c·Σ_g ψ_gψ_gᵀ — the GMM variance of pyfixest's
+/// `did2s` (Gardner 2021), times the CR1 factor c = G/(G−1)·(N−1)/(N−K) of the second stage, so that
+/// without covariates it is the CR1 above.
+///
+/// Complexity: two fixed-effects regressions and O(n·(cells + covariates)²) for the variance.
 public struct ImputationDiD: Sendable {
     public struct Cell: Sendable, Codable, Equatable {
         public let group: Double
@@ -52,17 +65,48 @@ public struct ImputationDiD: Sendable {
             for (key, _) in ordered { try extended.addColumn(key, .numeric(cellOf.map { $0 == key ? 1 : 0 })) }
         } catch { throw .data("\(error)") }
         var model = ModelSpecification(
-            outcome: spec.outcome, covariates: ordered.map(\.key) + spec.covariates, weights: spec.weights,
-            absorb: [spec.unit, spec.time])
+            outcome: spec.outcome, covariates: ordered.map(\.key), weights: spec.weights, absorb: [spec.unit, spec.time])
         model.clusters = [spec.cluster ?? spec.unit]
-        let fit: LinearFit, cov: CoefficientCovariance
+        // BJS step 1 for covariates: β̂ from the untreated observations, then the cells on y − Xβ̂.
+        var firstStage: (fit: LinearFit, rows: [Int])? = nil
+        if !spec.covariates.isEmpty {
+            let untreated = (0..<table.rowCount).filter { cellOf[$0] == nil }
+            var first = ModelSpecification(outcome: spec.outcome, covariates: spec.covariates, weights: spec.weights, absorb: [spec.unit, spec.time])
+            first.dropSingletons = false
+            first.clusters = model.clusters // rows without a cluster are left out of both stages
+            do {
+                let fit1 = try LinearModel.fit(first, table: extended.selectingRows(untreated))
+                var adjusted = try table.numeric(spec.outcome)
+                for c in spec.covariates {
+                    let b = fit1.coefficient(c) ?? 0, x = try table.numeric(c)
+                    for i in adjusted.indices { adjusted[i] -= b * x[i] }
+                }
+                var name = "imputation::adjusted-outcome"
+                while extended.hasColumn(name) { name += "'" }
+                try extended.addColumn(name, .numeric(adjusted))
+                model.outcome = name
+                firstStage = (fit1, fit1.rows.map { untreated[$0] })
+            } catch { throw .estimation("the covariates' first stage on untreated observations: \(error)") }
+        }
+        let fit: LinearFit, cov: CoefficientCovariance, matrix: Matrix
         do {
             fit = try LinearModel.fit(model, table: extended)
             cov = try fit.covariance(.cr1)
-        } catch { throw .estimation("\(error)") }
+            if let firstStage {
+                matrix = try Self.twoStageCovariance(
+                    fit, cr1: cov, first: firstStage.fit, firstRows: firstStage.rows, covariates: try spec.covariates.map { try table.numeric($0) },
+                    clusters: try Self.clusterCodes(table, column: spec.cluster ?? spec.unit))
+            } else {
+                matrix = cov.matrix
+            }
+        } catch let error as DiDError { throw error } catch { throw .estimation("\(error)") }
         let level = spec.level
         let df = cov.degreesOfFreedom
-        let inference = cov.inference
+        let inference =
+            firstStage == nil
+            ? cov.inference
+            : Inference(
+                kind: .cluster, type: "two-stage GMM (did2s) with CR1's factor", df: cov.inference.df, clusters: cov.clusterCount)
         var cellCounts: [String: Int] = [:]
         for key in cellOf.compactMap({ $0 }) { cellCounts[key, default: 0] += 1 }
         let counts = ordered.map { cellCounts[$0.key]! }
@@ -70,7 +114,7 @@ public struct ImputationDiD: Sendable {
             var full = [Double](repeating: 0, count: fit.parameterCount)
             for (k, (key, _)) in ordered.enumerated() { full[fit.index(of: key)!] = a[k] }
             let b = Vector.dot(full, fit.coefficients)
-            let v = Vector.dot(full, cov.matrix.multiplied(by: full))
+            let v = Vector.dot(full, matrix.multiplied(by: full))
             return .wald(term: term, estimate: b, standardError: max(v, 0).squareRoot(), degreesOfFreedom: df, level: level, inference: inference)
         }
         cells = ordered.enumerated().map { k, entry in
@@ -90,5 +134,50 @@ public struct ImputationDiD: Sendable {
         let total = Double(counts.reduce(0, +))
         overall = combination("overall", counts.map { Double($0) / total })
         self.fit = fit
+        covariateCoefficients = firstStage.map { first in spec.covariates.map { first.fit.coefficient($0) ?? .nan } } ?? []
+    }
+
+    /// The covariates' coefficients from the first stage (untreated observations), in `covariates` order;
+    /// empty without covariates.
+    public let covariateCoefficients: [Double]
+
+    /// Cluster codes of every table row (missing values their own code, never used by the fits).
+    static func clusterCodes(_ table: Table, column: String) throws -> [Int] {
+        guard let c = table[column] else { throw DiDError.data("no column named '\(column)'") }
+        return c.groups(rows: Array(0..<table.rowCount)).codes
+    }
+
+    /// The cells' covariance with the first stage accounted for (see the type's documentation).
+    static func twoStageCovariance(
+        _ fit: LinearFit, cr1: CoefficientCovariance, first: LinearFit, firstRows: [Int], covariates: [[Double]], clusters: [Int]
+    ) throws -> Matrix {
+        let m = fit.parameterCount, p = first.parameterCount
+        let g = (clusters.max() ?? -1) + 1
+        let w2 = fit.weights ?? [Double](repeating: 1, count: fit.observations)
+        let w1 = first.weights ?? [Double](repeating: 1, count: first.observations)
+        let a = fit.x.gram(rowScale: w2.map { $0.squareRoot() })
+        let b = first.x.gram(rowScale: w1.map { $0.squareRoot() })
+        let aInverse = try a.inverse(), bInverse = try b.inverse()
+        // Γ = A⁻¹ W̃ᵀΩX (raw covariates: W̃ is orthogonal to the fixed effects).
+        var wx = Matrix(rows: m, columns: p)
+        for (k, row) in fit.rows.enumerated() {
+            for j in 0..<m where fit.x[k, j] != 0 { for c in 0..<p { wx[j, c] += fit.x[k, j] * w2[k] * covariates[c][row] } }
+        }
+        let gammaB = aInverse.multiplied(by: wx).multiplied(by: bInverse) // m × p
+        // Per cluster: u_g = Σ W̃ᵢwᵢe₂ᵢ (m), s_g = Σ X̃₀ᵢwᵢe₁ᵢ (p).
+        var u = Matrix(rows: g, columns: m), s = Matrix(rows: g, columns: p)
+        for (k, row) in fit.rows.enumerated() {
+            let e = w2[k] * fit.residuals[k]
+            for j in 0..<m { u[clusters[row], j] += fit.x[k, j] * e }
+        }
+        for (k, row) in firstRows.enumerated() {
+            let e = w1[k] * first.residuals[k]
+            for c in 0..<p { s[clusters[row], c] += first.x[k, c] * e }
+        }
+        // ψ_g = A⁻¹u_g − ΓB⁻¹s_g, as rows of a G × m matrix.
+        let psi = u.multiplied(by: aInverse) - s.multiplied(by: gammaB, transposingOther: true)
+        let cr0 = try fit.covariance(.cr0)
+        let factor = cr0.matrix[0, 0] > 0 ? cr1.matrix[0, 0] / cr0.matrix[0, 0] : 1
+        return factor * psi.gram()
     }
 }

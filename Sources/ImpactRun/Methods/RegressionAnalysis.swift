@@ -35,15 +35,8 @@ public struct RegressionAnalysis: AnalysisMethod {
     public static let summary = "linear regression, absorbed FE; HC, CR1/CR2, wild bootstrap"
 
     public struct Keys: KeySet {
-        let formula = OptionalKey<String>(
-            "formula",
-            "the model in fixest's syntax, e.g. 'y ~ x1 + x2 + x1:x2 + i(region) | school + year' (instead of outcome, covariates, factors, intercept, absorb)")
-        let outcome = OptionalKey<String>("outcome", "outcome column", column: .numeric, default: "required unless 'formula'")
+        let model = ModelKeys()
         let treatment = OptionalKey<String>("treatment", "treatment column, entered first and highlighted", column: .numeric)
-        let covariates = CommonKeys.covariates
-        let factors = CommonKeys.factors
-        let reference = DefaultedKey<[String: String]>("reference", "reference level per factor, e.g. {region: London}", default: [:])
-        let intercept = DefaultedKey<Bool>("intercept", "include an intercept", default: true)
         let absorb = DefaultedKey<[String]>("absorb", "factors absorbed as fixed effects", column: .any, default: [])
         let dropSingletons = DefaultedKey<Bool>("drop_singletons", "drop observations alone in a level of an absorbed factor", default: true)
         let fixedEffects = DefaultedKey<Bool>("fixed_effects", "write the absorbed fixed effects' estimates to fixed_effects.csv", default: false)
@@ -87,50 +80,14 @@ public struct RegressionAnalysis: AnalysisMethod {
 
     public init(_ s: SettingsReader<Keys>, name: String) throws {
         treatment = try s(\.treatment)
-        reference = try s(\.reference)
-        if let text = try s(\.formula) {
-            let f: ModelFormula
-            do { f = try ModelFormula.parse(text) } catch {
-                let pointer = ExpressionError(error.message, range: (error.position - 1)..<(error.position - 1 + max(1, error.token.count)))
-                throw s.issue(\.formula, pointer.pointing(into: text), atCharacter: error.position - 1)
-            }
-            let conflicting: [(String, Bool)] = [
-                ("outcome", s.has(\.outcome)), ("covariates", s.has(\.covariates)), ("factors", s.has(\.factors)),
-                ("intercept", s.has(\.intercept)), ("absorb", s.has(\.absorb))
-            ]
-            if let (key, _) = conflicting.first(where: \.1) {
-                throw s.issue(\.formula, "'\(key)' and 'formula' both describe the model; keep the formula or the keys")
-            }
-            if let treatment, !f.terms.contains(.numeric(treatment)) {
-                throw s.issue(\.treatment, "'\(treatment)' is not a numeric term of the formula; add it there to highlight it")
-            }
-            outcome = f.outcome
-            // The treatment first, as with the keys; the rest in the formula's order.
-            if let t = treatment {
-                formulaTerms = [ModelTerm.numeric(t)] + f.terms.filter { $0 != .numeric(t) }
-            } else {
-                formulaTerms = f.terms
-            }
-            let highlighted = treatment
-            covariates = f.terms.compactMap { if case .numeric(let c) = $0, c != highlighted { return c } else { return nil } }
-            var factorColumns: [String] = []
-            for c in f.terms.flatMap(\.factors) where !factorColumns.contains(c) { factorColumns.append(c) }
-            factors = factorColumns
-            intercept = f.intercept
-            absorb = f.absorb
-            let numeric = [f.outcome] + f.terms.flatMap(\.columnsUsed).filter { !factorColumns.contains($0) }
-            var numericColumns: [String] = []
-            for c in numeric where !numericColumns.contains(c) { numericColumns.append(c) }
-            s.requireColumns("formula", numericColumns, role: .numeric)
-            s.requireColumns("formula", factorColumns + f.absorb, role: .any)
-        } else {
-            guard let o = try s(\.outcome) else { throw s.issue("an 'ols' analysis needs 'outcome' (or a 'formula')") }
-            outcome = o
-            covariates = try s(\.covariates)
-            factors = try s(\.factors)
-            intercept = try s(\.intercept)
-            absorb = try s(\.absorb)
-        }
+        let model = try s.model(\.model, treatment: treatment, absorb: \.absorb, method: name)
+        outcome = model.outcome
+        formulaTerms = model.formulaTerms
+        covariates = model.covariates
+        factors = model.factors
+        reference = model.reference
+        intercept = model.intercept
+        absorb = model.absorb
         dropSingletons = try s(\.dropSingletons)
         writeFixedEffects = try s(\.fixedEffects)
         if writeFixedEffects && absorb.isEmpty { throw s.issue(\.fixedEffects, "there are no absorbed fixed effects ('absorb') to write") }
@@ -162,7 +119,7 @@ public struct RegressionAnalysis: AnalysisMethod {
         inference = names.compactMap(\.varianceEstimator)
         wild = names.contains(.wild)
         for factor in reference.keys.sorted() where !factors.contains(factor) {
-            throw s.issue(\.reference, "'\(factor)' has a reference level but is not listed in 'factors'")
+            throw s.issue(\.model.reference, "'\(factor)' has a reference level but is not listed in 'factors'")
         }
         if smallSample == .xtreg && absorb.count != 1 {
             throw s.issue(\.smallSample, "Stata's xtreg absorbs one panel factor; 'absorb' lists \(absorb.count). Use 'fixest' or 'areg'")
@@ -262,12 +219,6 @@ public struct RegressionAnalysis: AnalysisMethod {
         return out
     }
 
-    /// Whole degrees of freedom as integers (n − K, G − 1), Satterthwaite's as numbers.
-    static func degreesOfFreedom(_ df: Double?) -> ReportTable.Cell {
-        guard let df else { return .empty }
-        return df == df.rounded() && abs(df) < 1e9 ? .integer(Int(df)) : .number(df)
-    }
-
     func coefficientsCSV(_ tables: [CoefficientTable], bootstrap: [WildClusterBootstrap.Result]) -> ReportTable {
         let rows: [[ReportTable.Cell]] = tables.flatMap { t in
             t.rows.map { r in
@@ -332,19 +283,7 @@ public struct RegressionAnalysis: AnalysisMethod {
                 ? "clustered by \(cluster.joined(separator: " and ")), fewest clusters \(table.clusterCount ?? 0)" : "\(table.clusterCount ?? 0) clusters"
             let df = table.clusterCount == nil ? reference : "\(reference) (\(clusters))"
             blocks.append(
-                .table(
-                    ReportTable(
-                        caption: "Standard errors: \(strong: table.estimator.rawValue); tests use \(df).",
-                        columns: [
-                            .init("term", .left), .init("estimate"), .init("std. error"), .init("df"), .init("t"), .init("p"),
-                            .init("\(ConfidenceLevel.percent(level)) CI", .left)
-                        ],
-                        rows: table.rows.map {
-                            [
-                                .text($0.term ?? ""), .number($0.estimate), .number($0.standardError), Self.degreesOfFreedom($0.degreesOfFreedom),
-                                .number($0.statistic), .pValue($0.pValue), .interval($0.lower, $0.upper)
-                            ]
-                        })))
+                .table(CoefficientPresenter.table(table.rows, caption: "Standard errors: \(strong: table.estimator.rawValue); tests use \(df).", level: level)))
         }
         if let first = bootstrap.first {
             let kind = first.imposeNull ? "restricted (WCR, null imposed)" : "unrestricted (WCU)"

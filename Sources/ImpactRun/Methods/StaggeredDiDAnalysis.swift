@@ -296,12 +296,21 @@ public struct StaggeredDiDAnalysis: AnalysisMethod {
         let result = StaggeredDiDResult(
             estimator: "imputation", controlGroup: "untreated observations", units: nil, droppedGroups: [], groupTime: nil,
             aggregations: nil, preTest: nil, uniformCriticalValue: nil, bootstrapDraws: nil,
-            imputation: .init(cells: imputation.cells, eventTime: imputation.eventTime, overall: imputation.overall), sensitivity: nil)
-        var blocks: [ReportBlock] = [
-            .paragraph(
-                "Imputation estimator (Borusyak, Jaravel & Spiess 2024) of \(code: specification.outcome): unit and period effects from the untreated observations; CR1 standard errors clustered by \(code: specification.cluster ?? specification.unit). Overall: "
-                    + ReportText.estimate(imputation.overall, strong: true, method: false) + ".")
-        ]
+            imputation: .init(
+                cells: imputation.cells, eventTime: imputation.eventTime, overall: imputation.overall,
+                covariates: zip(specification.covariates, imputation.covariateCoefficients).map { .init(covariate: $0, coefficient: $1) }),
+            sensitivity: nil)
+        let cluster = specification.cluster ?? specification.unit
+        var intro: ReportText = "Imputation estimator (Borusyak, Jaravel & Spiess 2024) of \(code: specification.outcome): unit and period effects"
+        if specification.covariates.isEmpty {
+            intro += " from the untreated observations; CR1 standard errors clustered by \(code: cluster). Overall: "
+        } else {
+            let terms: [ReportText] = zip(specification.covariates, imputation.covariateCoefficients).map { "\(code: $0) \(number: $1)" }
+            intro += " and the covariates' coefficients (" + ReportText.joined(terms)
+            intro +=
+                ") from the untreated observations only (BJS's first step); standard errors clustered by \(code: cluster) account for that first stage (two-stage GMM as did2s, with CR1's small-sample factor). Overall: "
+        }
+        var blocks: [ReportBlock] = [.paragraph(intro + ReportText.estimate(imputation.overall, strong: true, method: false) + ".")]
         blocks.append(
             .table(
                 ReportTable(
@@ -331,9 +340,15 @@ public struct StaggeredDiDAnalysis: AnalysisMethod {
 /// The `results.json` entry of a `did` analysis.
 public struct StaggeredDiDResult: Encodable, Sendable {
     public struct Imputation: Encodable, Sendable {
+        public struct Covariate: Encodable, Sendable {
+            public let covariate: String
+            /// Its coefficient from the untreated observations (BJS step 1).
+            public let coefficient: Double
+        }
         public let cells: [ImputationDiD.Cell]
         public let eventTime: [Estimate]
         public let overall: Estimate
+        public let covariates: [Covariate]
     }
     public let estimator: String
     public let controlGroup: String

@@ -5,6 +5,7 @@ public enum MethodRegistry {
     /// The registered methods, in the order `impact --help` lists them.
     public static let all: [any AnalysisMethod.Type] = [
         RegressionAnalysis.self,
+        QuantileAnalysis.self,
         MatchingAnalysis.self,
         WeightingAnalysis.self,
         AbadieImbensAnalysis.self,

@@ -13,13 +13,15 @@ import Regression
 /// | `wild` | wild cluster bootstrap (restricted by default) | boottest's WCR; p-value and test-inversion interval |
 /// | `placebo` | placebo (permutation) distribution over untreated units | p = rank/(J+1) for synthetic control |
 /// | `jackknife` | jackknife over units | synthdid's Algorithm 3; multisynth: augsynth's delete-one-unit refit |
-/// | `bootstrap` | bootstrap with the method's own resampling | multisynth: augsynth's wild bootstrap of units (Mammen) |
+/// | `bootstrap` | bootstrap with the method's own resampling | multisynth: augsynth's wild bootstrap of units (Mammen); quantile: pairs bootstrap of clusters |
 /// | `conformal` | conformal inference by permuting residuals under the null | Chernozhukov, Wüthrich & Zhu (2021), as augsynth |
 /// | `prediction-intervals` | in-sample (weights) plus out-of-sample (shock) uncertainty of the counterfactual | Cattaneo, Feng & Titiunik (2021), as scpi; simultaneous band as R's scpi |
+/// | `hall-sheather` | kernel sandwich of a quantile regression, Hall & Sheather's bandwidth | statsmodels `QuantReg`'s default; t with n − k df |
 /// | `none` | no uncertainty | |
 public enum InferenceName: String, SettingChoice {
     case classical, hc0, hc1, hc2, hc3, cr0, cr1, cr2, wild, placebo, jackknife, bootstrap, conformal, none
     case predictionIntervals = "prediction-intervals"
+    case hallSheather = "hall-sheather"
 
     /// The sandwich estimator this name selects, for regression-based methods.
     public var varianceEstimator: VarianceEstimator? { VarianceEstimator(rawValue: rawValue) }
