@@ -106,9 +106,15 @@ public enum DataLoader {
                     throw fail("dates: \(error)")
                 }
             }
+            guard table.rowCount > 0 else { throw fail("'\(path)' has column names but no rows of data") }
             return LoadedData(
                 name: source.name, url: source.url, sha256: Fingerprint.sha256(bytes), bytes: bytes.count, table: table, rowsRead: table.rowCount)
         } catch let e as CSVError {
+            if statistical, Self.looksLikeText(bytes) {
+                throw fail(
+                    "'\(path)' is named as a \(source.url.pathExtension) file but holds text (\(e.description)); if it is a CSV or TSV file, give it that extension"
+                )
+            }
             throw fail(e.description)
         } catch let e as ConfigError {
             throw e
@@ -171,12 +177,30 @@ public enum DataLoader {
                 }
                 // Every value a number (identifiers with leading zeros): used as numbers where needed.
             }
+            if req.numeric, case .numeric(let v) = column {
+                let source = "column '\(req.column)' in '\(data.name)' (\(data.url.lastPathComponent))"
+                if !v.isEmpty && v.allSatisfy(\.isNaN) {
+                    errors.append(error("\(source) has no values: every one of its \(v.count) cells is missing"))
+                } else if let r = v.firstIndex(where: \.isInfinite) {
+                    let more = v.filter(\.isInfinite).count
+                    errors.append(
+                        error(
+                            "\(source) must hold finite numbers, but row \(r + 1) holds \(v[r] > 0 ? "Inf" : "-Inf")"
+                                + (more > 1 ? " (\(more) cells in all are infinite)" : "") + "; fix the value, or mark it missing (empty, NA)"))
+                }
+            }
         }
         return errors
     }
 }
 
 extension DataLoader {
+    /// Whether the file's first kilobyte is plain text (no NUL or other control bytes but tab and line ends).
+    static func looksLikeText(_ bytes: Data) -> Bool {
+        let head = bytes.prefix(1024)
+        return !head.isEmpty && head.allSatisfy { $0 == 9 || $0 == 10 || $0 == 13 || ($0 >= 32 && $0 != 127) }
+    }
+
     /// The method's own checks on the data (units exist, treatment times lie inside the data, …),
     /// located at the key each names.
     static func checkData(_ analysis: AnalysisSpec, data: LoadedData, config: Config) -> [ConfigError] {

@@ -100,6 +100,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        if let out, out.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--out needs a folder name; it was given an empty one") }
         let outURL = URL(fileURLWithPath: out ?? "impact-results/" + ((config as NSString).lastPathComponent as NSString).deletingPathExtension)
         OutputWriter.removeStagingOnSignals()
         // BLAS runs single-threaded: the run's parallelism is its own loops (placebos, draws, refits) on

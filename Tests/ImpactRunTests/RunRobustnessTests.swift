@@ -252,3 +252,51 @@ struct ValidateDataTests {
         }
     }
 }
+
+@Suite("validate refuses what run would refuse or get wrong")
+struct ValidateMoreTests {
+    /// A config over one data file written into a fresh folder, with `analysis` as its only analysis.
+    static func load(file name: String, contents: String, analysis: String) throws {
+        let folder = TestData.temporaryDirectory()
+        try contents.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        let text = "seed: 1\ndata:\n  d: \(name)\nanalyses:\n  - name: a\n    data: d\n" + analysis
+        let config = try ConfigLoader.parse(text: text, path: folder.appendingPathComponent("c.yaml").path)
+        _ = try DataLoader.load(config)
+    }
+
+    static func refused(_ name: String, _ contents: String, _ analysis: String, _ message: String) {
+        #expect { try load(file: name, contents: contents, analysis: analysis) } throws: { error in
+            "\(error)".contains(message)
+        }
+    }
+
+    @Test("a header-only file, an all-missing outcome, infinite cells, and text named .dta")
+    func files() {
+        let ols = "    method: ols\n    outcome: y\n    covariates: [x]\n"
+        Self.refused("h.csv", "y,x\n", ols, "has column names but no rows of data")
+        Self.refused("m.csv", "y,x\nNA,1\n,2\nNA,3\n", ols, "column 'y' in 'd' (m.csv) has no values: every one of its 3 cells is missing")
+        Self.refused("i.csv", "y,x\n1,1\n2,2\n3,Inf\n4,-Inf\n", ols, "must hold finite numbers, but row 3 holds Inf (2 cells in all are infinite)")
+        Self.refused("t.dta", "y,x\n1,2\n3,4\n", ols, "is named as a dta file but holds text")
+        Self.refused(
+            "o.csv", "y,x\n1,2\n3,4\n", "    method: ols\n    outcome: y\n    covariates: [x, y]\n",
+            "'y' is the outcome; it cannot also be on the right-hand side")
+        Self.refused("f.csv", "y,x\n1,2\n3,4\n", "    method: ols\n    formula: y ~ x + y\n", "'y' is the outcome; it cannot also be on the right-hand side")
+    }
+
+    @Test("did without never-treated units, a one-donor synthetic control, a zero dose denominator")
+    func designs() throws {
+        var panel = "u,t,y,g\n"
+        for u in 1...4 { for t in 1...4 { panel += "\(u),\(t),\(Double(u * t) / 3),\(u <= 2 ? 2 : 3)\n" } }
+        Self.refused("p.csv", panel, "    method: did\n    unit: u\n    time: t\n    outcome: y\n    adoption: g\n", "no unit is never treated")
+        var smoking = "state,year,y\n"
+        for s in ["A", "B"] { for t in 1...6 { smoking += "\(s),\(t),\(Double(t) + (s == "A" ? 0.5 : 0))\n" } }
+        Self.refused(
+            "s.csv", smoking, "    method: synth\n    unit: state\n    time: year\n    outcome: y\n    treated: A\n    treatment_time: 4\n",
+            "the donor pool has 1 unit(s) (B); a synthetic control needs at least 2")
+        var dose = "y,d,h,x\n"
+        for i in 0..<30 { dose += "\(Double(i) / 7),\(i % 9),\(i == 4 ? 0 : 10),\(i % 4)\n" }
+        Self.refused(
+            "d.csv", dose, "    method: dose\n    estimator: weighting\n    outcome: y\n    dose: d\n    dose_denominator: h\n    covariates: [x]\n",
+            "'h' is 0 in row 5")
+    }
+}

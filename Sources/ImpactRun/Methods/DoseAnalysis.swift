@@ -82,6 +82,10 @@ public struct DoseAnalysis: AnalysisMethod {
         outcome = try s(\.outcome)
         estimator = try s(\.estimator)
         covariates = try s(\.covariates)
+        let (givenOutcome, givenDose) = (outcome, dose)
+        if let both = covariates.first(where: { $0 == givenOutcome || $0 == givenDose }) {
+            throw s.issue(\.covariates, "'\(both)' is the \(both == givenOutcome ? "outcome" : "dose"); it cannot also be a covariate")
+        }
         factors = try s(\.factors)
         grid = try s(\.grid)
         replications = try s(\.replications) ?? (estimator == .did ? 1000 : 200)
@@ -136,6 +140,12 @@ public struct DoseAnalysis: AnalysisMethod {
         let points = Double(grid?.count ?? 100)
         let memory = DataChecks.drawMemory(key: "replications", count: replications, bytesPerDraw: 8 * (2 * points + 16), what: "bootstrap draws")
         guard memory.isEmpty else { return memory }
+        if let denominator, let d = try? data.table.numeric(denominator), let r = d.firstIndex(where: { $0 <= 0 }) {
+            return [
+                SettingIssue(
+                    key: "dose_denominator", message: "'\(denominator)' is \(formatNumber(d[r])) in row \(r + 1): a dose share needs a positive denominator")
+            ]
+        }
         guard let values = try? data.table.numeric(dose) else { return [] }
         let finite = values.filter { $0.isFinite }
         if let first = finite.first, !finite.contains(where: { $0 != first }) {

@@ -88,6 +88,9 @@ public struct StaggeredDiDAnalysis: AnalysisMethod {
         estimator = try s(\.estimator)
         spec.method = CallawaySantAnna.Method(rawValue: estimator.rawValue) ?? .dr
         spec.covariates = try s(\.covariates)
+        if spec.covariates.contains(spec.outcome) {
+            throw s.issue(\.covariates, "'\(spec.outcome)' is the outcome; it cannot also be a covariate")
+        }
         spec.anticipation = try s(\.anticipation)
         spec.basePeriod = try s(\.basePeriod)
         spec.weights = try s(\.weights)
@@ -121,7 +124,21 @@ public struct StaggeredDiDAnalysis: AnalysisMethod {
     }
 
     public func check(_ data: LoadedData) -> [SettingIssue] {
-        bootstrapMemory(data) + designIssues(data)
+        bootstrapMemory(data) + neverTreated(data) + designIssues(data)
+    }
+
+    /// Never-treated comparisons need units whose adoption is 0 or missing.
+    func neverTreated(_ data: LoadedData) -> [SettingIssue] {
+        guard estimator != .imputation, specification.controlGroup == .never, let adoption = try? data.table.numeric(specification.adoption),
+            !adoption.isEmpty, !adoption.contains(where: { $0.isNaN || $0 == 0 })
+        else { return [] }
+        return [
+            SettingIssue(
+                key: "control_group",
+                message:
+                    "no unit is never treated ('\(specification.adoption)' is never 0 or missing), so there is no never-treated comparison group; use control_group: not-yet"
+            )
+        ]
     }
 
     /// The multiplier bootstrap keeps one value per ATT(g,t) cell per draw (at most cohorts × periods cells).

@@ -181,6 +181,16 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
         let issues = PanelDesignCheck.issues(data, unit: unit, time: time, named: named, treatmentTime: treatmentTime)
         guard issues.isEmpty else { return issues }
         let donorSet = donors.map(Set.init), excluded = Set(exclude)
+        if let units = data.table[unit]?.groups(rows: Array(0..<data.table.rowCount)).labels {
+            let pool = units.filter { $0 != treated && (donorSet?.contains($0) ?? !excluded.contains($0)) }
+            if pool.count < 2 {
+                return [
+                    SettingIssue(
+                        key: donors == nil ? "exclude" : "donors",
+                        message: "the donor pool has \(pool.count) unit(s) (\(pool.joined(separator: ", "))); a synthetic control needs at least 2")
+                ]
+            }
+        }
         return PanelDesignCheck.completeOutcome(data, unit: unit, time: time, outcome: outcome) { u in
             u == treated || (donorSet?.contains(u) ?? !excluded.contains(u))
         }

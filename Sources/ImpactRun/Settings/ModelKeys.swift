@@ -50,8 +50,12 @@ extension SettingsReader {
             guard let outcome = try self(group.appending(path: \.outcome)) else {
                 throw issue("an analysis with method '\(method)' needs 'outcome' (or a 'formula')")
             }
+            let covariates = try self(group.appending(path: \.covariates))
+            if covariates.contains(outcome) || treatment == outcome {
+                throw issue(group.appending(path: \.covariates), "'\(outcome)' is the outcome; it cannot also be on the right-hand side")
+            }
             return ModelTerms(
-                outcome: outcome, formulaTerms: nil, covariates: try self(group.appending(path: \.covariates)),
+                outcome: outcome, formulaTerms: nil, covariates: covariates,
                 factors: try self(group.appending(path: \.factors)), reference: reference, intercept: try self(group.appending(path: \.intercept)),
                 absorb: try absorb.map { try self($0) } ?? [])
         }
@@ -70,6 +74,9 @@ extension SettingsReader {
         }
         if absorb == nil && !f.absorb.isEmpty {
             throw issue(formulaKey, "'\(method)' absorbs no fixed effects; enter them as factors, i(\(f.absorb[0]))")
+        }
+        if f.terms.flatMap(\.columnsUsed).contains(f.outcome) {
+            throw issue(formulaKey, "'\(f.outcome)' is the outcome; it cannot also be on the right-hand side")
         }
         if let treatment, !f.terms.contains(.numeric(treatment)) {
             throw issue(formulaKey, "'\(treatment)' is not a numeric term of the formula; add it there to highlight it")
