@@ -111,8 +111,33 @@ public struct ContinuousDiD: Sendable {
         /// Units left out: treated with no (or a zero) dose, or in a group treated in the first period.
         public let droppedUnits: Int
         public let droppedGroups: [Double]
-        public let warnings: [String]
+        public let warnings: [Warning]
     }
+
+    /// Something a reader should know about this data before trusting the curve.
+    public enum Warning: Sendable, Codable, Equatable {
+        /// Treated units without a positive dose, left out (`example` names one).
+        case treatedWithoutDose(count: Int, example: String)
+        /// Units treated in the first period have no pre-period and were left out.
+        case treatedInFirstPeriod(period: Double)
+        /// The dose grid leaves the treated doses.
+        case extrapolation(DoseGrid.Extrapolation)
+
+        /// The warning as a sentence for a report.
+        public var message: String {
+            switch self {
+            case .treatedWithoutDose(let count, let example):
+                return "\(count) treated units with a missing, zero or negative dose were left out (e.g. unit '\(example)')."
+            case .treatedInFirstPeriod(let period):
+                return "Units first treated in the first period (\(formatNumber(period))) have no pre-period and were left out."
+            case .extrapolation(let e): return e.message
+            }
+        }
+    }
+
+    /// The identifying assumptions, for the report (true of every such analysis, so not a warning).
+    public static let assumptions =
+        "ATT(d) at a dose needs parallel trends; comparing ATT(d) across doses, and reading ACRT(d) as the effect of a marginal increase in dose, needs strong parallel trends (no selection into dose on the gains)."
 
     /// One unit-level linear estimate: its value and N-scaled influence function.
     struct Linear {
@@ -139,13 +164,13 @@ public struct ContinuousDiD: Sendable {
         }
         var group = try unitConstant(spec.adoption, what: "the first treated period").map { $0.isNaN ? 0 : $0 }
         var dose = try unitConstant(spec.dose, what: "a time-invariant dose")
-        var warnings: [String] = []
+        var warnings: [Warning] = []
         // contdid's conventions: a never-treated unit's dose is 0; a treated unit needs a positive dose.
         var keep = [Bool](repeating: true, count: unitCount)
         let noDose = (0..<unitCount).filter { group[$0] != 0 && !(dose[$0] > 0) }
         for u in noDose { keep[u] = false }
         if !noDose.isEmpty {
-            warnings.append("\(noDose.count) treated units with a missing, zero or negative dose were left out (e.g. unit '\(panel.units[noDose[0]])').")
+            warnings.append(.treatedWithoutDose(count: noDose.count, example: panel.units[noDose[0]]))
         }
         if let bad = group.firstIndex(where: { $0 != 0 && !times.contains($0) }) {
             throw .data("'\(spec.adoption)' of unit '\(panel.units[bad])' is \(formatNumber(group[bad])), not a period of '\(spec.time)'")
@@ -154,7 +179,7 @@ public struct ContinuousDiD: Sendable {
         let firstPeriodGroups = Set(group.filter { $0 == times[0] })
         if !firstPeriodGroups.isEmpty {
             for u in 0..<unitCount where group[u] == times[0] { keep[u] = false }
-            warnings.append("Units first treated in the first period (\(formatNumber(times[0]))) have no pre-period and were left out.")
+            warnings.append(.treatedInFirstPeriod(period: times[0]))
         }
         let kept = (0..<unitCount).filter { keep[$0] }
         let n = kept.count
@@ -171,11 +196,7 @@ public struct ContinuousDiD: Sendable {
         guard let lo = positive.min(), let hi = positive.max(), lo < hi else { throw .data("the positive doses need at least two distinct values") }
         let basis = BSplineBasis(degree: spec.degree, quantileKnots: spec.knots, of: positive)
         let grid = spec.grid ?? stride(from: 10, through: 99, by: 1).map { WeightedStatistics.quantile(positive, Double($0) / 100) }
-        if let out = grid.first(where: { $0 < lo || $0 > hi }) {
-            warnings.append(
-                "The dose grid reaches \(formatNumber(out)), outside the treated doses [\(formatNumber(lo)), \(formatNumber(hi))]: the curve there is extrapolated."
-            )
-        }
+        if let outside = DoseGrid.extrapolation(grid, lo: lo, hi: hi, what: "treated doses") { warnings.append(.extrapolation(outside)) }
         let q = basis.count
         let gridLevel = Matrix(rows: grid.count, columns: q + 1, rowMajor: grid.flatMap { [1] + basis.values(at: $0) })
         let gridSlope = Matrix(rows: grid.count, columns: q + 1, rowMajor: grid.flatMap { [0] + basis.derivatives(at: $0) })
@@ -322,9 +343,6 @@ public struct ContinuousDiD: Sendable {
                 group: tasks[k].g, time: times[tasks[k].ti], basePeriod: times[tasks[k].bi], pre: tasks[k].pre, treated: fits[k].treated,
                 comparison: fits[k].comparison, weight: weights[k], att: fits[k].att.value, acrt: fits[k].acrt.value)
         }
-        warnings.append(
-            "ATT(d) at a dose needs parallel trends; comparing ATT(d) across doses, and reading ACRT(d) as the effect of a marginal increase in dose, needs strong parallel trends (no selection into dose on the gains)."
-        )
         return Result(
             overallATT: estimate(overallATT, "overall ATT"), overallACRT: estimate(overallACRT, "overall ACRT"), curve: curve,
             eventStudy: eventStudy,

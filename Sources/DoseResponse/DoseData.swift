@@ -145,3 +145,29 @@ public struct DoseData: Sendable {
         return (0..<n).map { _ in Int(rng.next() % UInt64(n)) }
     }
 }
+
+/// Where a curve's dose grid leaves the observed doses.
+public enum DoseGrid {
+    /// The grid's doses below and above the doses seen.
+    public struct Extrapolation: Sendable, Codable, Equatable {
+        /// The lowest grid dose below `lo`, and the highest above `hi`.
+        public let below: Double?, above: Double?
+        public let lo: Double, hi: Double
+        /// What the doses are ("observed doses", "treated doses").
+        public let what: String
+
+        /// The warning, naming both ends where both lie outside.
+        public var message: String {
+            let ends = [below.map { "down to \(formatNumber($0))" }, above.map { "up to \(formatNumber($0))" }].compactMap { $0 }
+            return
+                "The dose grid reaches \(ends.joined(separator: " and ")), outside the \(what) [\(formatNumber(lo)), \(formatNumber(hi))]: the curve there is extrapolated."
+        }
+    }
+
+    /// The grid's doses outside [`lo`, `hi`], or nil when every grid dose is inside.
+    public static func extrapolation(_ grid: [Double], lo: Double, hi: Double, what: String) -> Extrapolation? {
+        let below = grid.filter { $0 < lo }.min(), above = grid.filter { $0 > hi }.max()
+        guard below != nil || above != nil else { return nil }
+        return Extrapolation(below: below, above: above, lo: lo, hi: hi, what: what)
+    }
+}

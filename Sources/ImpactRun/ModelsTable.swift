@@ -4,7 +4,8 @@ import Reporting
 
 /// Several regression models side by side, as modelsummary or fixest's `etable` show them: each
 /// coefficient's estimate with its standard error below, then the fixed effects, the standard-error
-/// type and cluster count, N, R² and within R², one column per `ols`/`wls` analysis of the run.
+/// type with the cluster columns (fixest's etable: "by: stfips & year"), the fewest clusters, the weights
+/// column, N, R² and within R², one column per `ols`/`wls` analysis of the run.
 ///
 /// Each column uses the analysis's first `inference` entry. Stars are not shown: the p-values are
 /// in each analysis's own table.
@@ -33,10 +34,18 @@ enum ModelsTable {
         }
         rows.append(
             [.text("standard errors")]
-                + chosen.map { t in
+                + zip(models, chosen).map { m, t in
                     guard let t else { return .empty }
-                    return .text(t.clusterCount.map { "\(t.estimator.rawValue.uppercased()), \($0) clusters" } ?? t.estimator.rawValue.uppercased())
+                    let name = t.estimator == .classical ? "iid" : t.estimator.rawValue.uppercased()
+                    guard t.clusterCount != nil, !m.result.clusterColumns.isEmpty else { return .text(name) }
+                    return .text("\(name) by \(m.result.clusterColumns.joined(separator: " & "))")
                 })
+        if chosen.contains(where: { $0?.clusterCount != nil }) {
+            rows.append([.text("clusters")] + chosen.map { t in t?.clusterCount.map { .integer($0) } ?? .empty })
+        }
+        if models.contains(where: { $0.result.weights != nil }) {
+            rows.append([.text("weights")] + models.map { .text($0.result.weights ?? "none") })
+        }
         rows.append([.text("observations")] + models.map { .integer($0.result.observations) })
         rows.append([.text("R²")] + models.map { .number($0.result.rSquared) })
         if models.contains(where: { $0.result.withinRSquared != nil }) {

@@ -44,7 +44,11 @@ extension RegressionError: CustomStringConvertible {
         case let .rankDeficient(rank, columns, dependencies):
             // One readable sentence: at most three dependencies, each with at most four partners.
             let parts = dependencies.prefix(3).map { d -> String in
-                if let fe = d.absorbedBy { return "'\(d.name)' is constant within the levels of \(fe.joined(separator: " and ")) (absorbed)" }
+                if let fe = d.absorbedBy {
+                    return fe.count == 1
+                        ? "'\(d.name)' is constant within the levels of \(fe[0]) (absorbed)"
+                        : "'\(d.name)' is explained entirely by the absorbed effects of \(fe.joined(separator: " and ")) (it is a sum of such effects, e.g. constant within the levels of one of them)"
+                }
                 if d.partners.isEmpty { return "'\(d.name)' is zero in every complete row" }
                 var combo = zip(d.partners, d.coefficients).prefix(4).map { "\(formatNumber(($1 * 1e6).rounded() / 1e6))·\($0)" }
                     .joined(separator: " + ")

@@ -18,10 +18,25 @@ public struct PredictorSpecification: Sendable, Equatable, Codable {
         self.aggregate = aggregate
     }
 
-    /// "gdpcap (1960–1969)" or "cigsale (1988)".
+    /// "gdpcap (1960–1969)" (every period), "cigsale (1988)", "gdp (2012–2016 every 2)", "gdp (2012, 2013, 2016)".
     public var label: String {
         let p = periods.sorted()
-        let range = p.count == 1 ? formatNumber(p[0]) : "\(formatNumber(p.first ?? 0))–\(formatNumber(p.last ?? 0))"
+        let range: String
+        if p.count == 1 {
+            range = formatNumber(p[0])
+        } else {
+            // "a–b" only for every period from a to b; otherwise the step, or the periods themselves.
+            let steps = zip(p.dropFirst(), p).map { $0 - $1 }
+            let even = steps.allSatisfy { abs($0 - steps[0]) <= 1e-9 * max(1, abs(steps[0])) }
+            let span = "\(formatNumber(p[0]))–\(formatNumber(p[p.count - 1]))"
+            if even && abs(steps[0] - 1) <= 1e-9 {
+                range = span
+            } else if even && p.count > 2 {
+                range = "\(span) every \(formatNumber(steps[0]))"
+            } else {
+                range = p.map(formatNumber).joined(separator: ", ")
+            }
+        }
         return "\(variable) \(aggregate == .mean ? "" : "\(aggregate.rawValue) ")(\(range))"
     }
 }

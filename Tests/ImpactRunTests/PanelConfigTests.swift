@@ -70,24 +70,19 @@ struct PanelConfigTests {
         let files = try OutputWriter.render(output, command: ["test"], threads: 2)
         let report = String(decoding: try #require(files.first { $0.0 == "report.md" }).1, as: UTF8.self)
         #expect(report.contains("## Models side by side") && report.contains("| fixed effects: firm | yes | yes | no | no |"))
+        // Each column names its estimator and cluster columns (fixest's etable: "by: stfips & year") and the fewest clusters.
+        #expect(report.contains("| standard errors | CR1 by firm | CR1 by firm & year | CR2 by state | CR1 by countyreal |"), "\(report)")
+        #expect(report.contains("| clusters | 10 | 10 | 50 | 500 |"))
         #expect(files.contains { $0.0 == "models-side-by-side/models.csv" })
     }
 
     @Test("absorbed factors and no cluster: CR1 clustered by the first absorbed factor (pyfixest's default), said in the report")
     func clusteredByFirstAbsorbedFactor() throws {
-        let text = """
-            seed: 3
-            data:
-              grunfeld: ../Datasets/grunfeld.csv
-            analyses:
-              - name: g
-                method: ols
-                data: grunfeld
-                formula: inv ~ capital | firm + year
-            """
+        // panelConfig's analysis as a formula, without cluster or inference.
+        let text = panelConfig.components(separatedBy: "\n    outcome:")[0] + "\n    formula: inv ~ capital | firm + year"
         let config = try parseExample(text)
         let s = try #require(config.analyses[0].settings as? RegressionAnalysis)
-        #expect(s.cluster == ["firm"] && s.inference == [.cr1] && s.clusteredByAbsorbedFactor == "firm")
+        #expect(s.cluster == ["firm"] && s.inference == [.cr1] && s.clusteredByAbsorbedFactor == "firm" && s.formulaTerms != nil)
         let output = try Runner.run(config, threads: 1)
         let r = try #require(output.analyses[0].result as? RegressionResult)
         // pyfixest's feols("inv ~ capital | firm + year") default (CRV1 by firm), the fixture's value.

@@ -283,6 +283,15 @@ struct ValidateMoreTests {
         Self.refused("f.csv", "y,x\n1,2\n3,4\n", "    method: ols\n    formula: y ~ x + y\n", "'y' is the outcome; it cannot also be on the right-hand side")
     }
 
+    @Test("a coefficient in wald that the model does not have is named, with the nearest one")
+    func waldTerm() {
+        var rows = "y,x,g\n"
+        for i in 0..<20 { rows += "\(Double(i) * 0.3 + Double(i % 3)),\(i % 7),\(i % 4)\n" }
+        Self.refused(
+            "w.csv", rows, "    method: ols\n    outcome: y\n    covariates: [x]\n    cluster: g\n    inference: [cr2]\n    wald: [xx]\n",
+            "analyses[0].wald[0]: 'xx' is not a coefficient of the model (did you mean 'x'?)")
+    }
+
     @Test("did without never-treated units, a one-donor synthetic control, a zero dose denominator")
     func designs() throws {
         var panel = "u,t,y,g\n"

@@ -116,6 +116,23 @@ struct PublicAPITests {
         #expect(sd[1].lower! < sd[0].lower! && sd[1].upper! > sd[0].upper!)
     }
 
+    @Test("quantile regression and the imputation estimator with a covariate, through their entry points, as a user would")
+    func quantileAndImputation() throws {
+        let engel = try CSVReader.read(contentsOf: TestData.dataset("engel_statsmodels.csv"))
+        let q = try QuantileModel.estimate(
+            QuantileModel.Specification(model: ModelSpecification(outcome: "foodexp", covariates: ["income"]), quantiles: [0.25, 0.5]), table: engel)
+        let median: QuantileModel.Fit = try #require(q.fits.last)
+        #expect(abs(median.coefficients[1].estimate - 0.5602) < 5e-5 && median.coefficients[1].inference.type?.contains("Hall–Sheather") == true)
+        #expect(q.warnings.isEmpty && q.terms == ["(Intercept)", "income"])
+        var mpdta = try CSVReader.read(contentsOf: TestData.dataset("mpdta.csv"))
+        try mpdta.addColumn("lpop_trend", .numeric(zip(try mpdta.numeric("lpop"), try mpdta.numeric("year")).map { $0 * ($1 - 2003) }))
+        var spec = CallawaySantAnna.Specification(outcome: "lemp", unit: "countyreal", time: "year", adoption: "first.treat")
+        spec.covariates = ["lpop_trend"]
+        let bjs = try ImputationDiD(spec, table: mpdta)
+        #expect(bjs.covariateCoefficients.count == 1 && bjs.overall.standardError != nil)
+        #expect(bjs.overall.inference.type == "two-stage GMM (did2s) with CR1's factor")
+    }
+
     @Test("a config runs through the library and its report renders to Markdown")
     func config() throws {
         let config = try ConfigLoader.load(path: TestData.example("nsw_regression.yaml").path)

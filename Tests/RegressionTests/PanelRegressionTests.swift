@@ -205,8 +205,18 @@ struct PanelRegressionTests {
             try LinearModel.fit(ModelSpecification(outcome: "inv", covariates: ["capital", "size"], absorb: ["firm", "year"]), table: t)
         } throws: { error in
             let text = "\(error)"
-            return text.contains("'size' is constant within the levels of firm and year") && text.count < 300
+            return text.contains("'size' is explained entirely by the absorbed effects of firm and year") && text.count < 300
         }
+        // With one absorbed factor the column is constant within its levels.
+        #expect {
+            try LinearModel.fit(ModelSpecification(outcome: "inv", covariates: ["capital", "size"], absorb: ["firm"]), table: t)
+        } throws: { "\($0)".contains("'size' is constant within the levels of firm (absorbed)") }
+        // Neither constant within firms nor within years, but a sum of firm and year effects.
+        let year = try t.numeric("year")
+        try t.addColumn("trend", .numeric(zip(firm, year).map { $0 * 2 + ($1 - 1935) / 4 }))
+        #expect {
+            try LinearModel.fit(ModelSpecification(outcome: "inv", covariates: ["capital", "trend"], absorb: ["firm", "year"]), table: t)
+        } throws: { "\($0)".contains("'trend' is explained entirely by the absorbed effects of firm and year") }
     }
 
     @Test("singletons are dropped and counted")

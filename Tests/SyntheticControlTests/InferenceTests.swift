@@ -226,3 +226,15 @@ struct SyntheticControlErrorTests {
         } throws: { "\($0)".contains("'beer' is missing for unit") }
     }
 }
+
+@Suite("Predictor labels")
+struct PredictorLabelTests {
+    @Test("a range only for every period in it; otherwise the step or the periods")
+    func labels() {
+        #expect(PredictorSpecification(variable: "gdp", periods: Array(stride(from: 1960.0, through: 1969, by: 1))).label == "gdp (1960–1969)")
+        #expect(PredictorSpecification(variable: "gdp", periods: [2016, 2012, 2014]).label == "gdp (2012–2016 every 2)")
+        #expect(PredictorSpecification(variable: "gdp", periods: [2012, 2013, 2016]).label == "gdp (2012, 2013, 2016)")
+        #expect(PredictorSpecification(variable: "gdp", periods: [1981, 1986], aggregate: .median).label == "gdp median (1981, 1986)")
+        #expect(PredictorSpecification(variable: "cigsale", periods: [1988]).label == "cigsale (1988)")
+    }
+}

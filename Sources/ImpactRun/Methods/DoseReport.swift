@@ -40,6 +40,8 @@ public struct DoseAnalysisResult: Encodable, Sendable {
     public let outcome: String
     public let units: Int
     public let droppedRows: Int
+    /// Units in the dose model without an outcome (`gps`: they inform the score, not the outcome model).
+    public let outcomeMissing: Int
     public let doseSummary: DoseSummary
     public let curve: DoseResponseCurve
     public let bootstrapDraws: Int?
@@ -63,7 +65,7 @@ enum DoseReport {
         let doseLabel = a.denominator.map { "\(a.dose) / \($0)" } ?? a.dose
         var doses: [Double]
         var curve: DoseResponseCurve
-        var units: Int, dropped: Int
+        var units: Int, dropped: Int, outcomeMissing = 0
         var gps: GeneralizedPropensityScore.Fit?, weighting: DoseAnalysisResult.WeightingSummary?
         var dr: DoseAnalysisResult.DoublyRobustSummary?, did: DoseAnalysisResult.DiDSummary?, bands: DoseBands.Result?
         var draws: Int?
@@ -86,8 +88,8 @@ enum DoseReport {
             dropped = r.droppedUnits
             let unitDoses = Self.unitDoses(table, unit: panel.unit, dose: a.dose, adoption: panel.adoption)
             doses = unitDoses
-            warnings += r.warnings.filter { !$0.contains("strong parallel trends") }
-            notes.append(r.warnings.first { $0.contains("strong parallel trends") } ?? "")
+            warnings += r.warnings.map(\.message)
+            notes.append(ContinuousDiD.assumptions)
             did = .init(
                 overallATT: r.overallATT, overallACRT: r.overallACRT, eventStudy: r.eventStudy, cells: r.cells, knots: r.basis.interiorKnots,
                 treatedUnits: r.treatedUnits, controlGroup: a.controlGroup.rawValue)
@@ -115,7 +117,8 @@ enum DoseReport {
             } catch { throw RunnerMessage("\(error)") }
             doses = data.dose
             units = data.outcomeObserved.filter { $0 }.count
-            dropped = data.droppedRows + (data.count - units)
+            dropped = data.droppedRows
+            outcomeMissing = data.count - units
             switch a.estimator {
             case .gps:
                 var s = GeneralizedPropensityScore.Specification()
@@ -133,7 +136,7 @@ enum DoseReport {
                 }
                 blocks.append(
                     .paragraph(
-                        "Generalised propensity score (Hirano & Imbens 2004): a normal linear model of \(a.transform == .log ? "log " : "")\(code: doseLabel) on the covariates (σ̂² = SSR/n); the outcome modelled in the dose and the score (polynomials of degree \(s.degree) and their product); the curve averages the outcome model over all units at each dose. \(units) units in the outcome model."
+                        "Generalised propensity score (Hirano & Imbens 2004): a normal linear model of \(a.transform == .log ? "log " : "")\(code: doseLabel) on the covariates (σ̂² = SSR/n); the outcome modelled in the dose and the score (polynomials of degree \(s.degree) and their product); the curve averages the outcome model over all units at each dose. \(units) units in the outcome model\(outcomeMissing > 0 ? "; \(data.count) in the dose model (\(outcomeMissing) without an outcome, used for the score only)" : "")."
                     ))
                 blocks.append(
                     .table(
@@ -169,8 +172,10 @@ enum DoseReport {
                             + " The curve is a weighted least-squares fit of \(code: a.outcome) on a cubic B-spline of the dose with \(a.knots) interior knot(s); its slope is the spline's derivative. Effective sample size \(number: ess) of \(data.count)."
                     ))
                 let balance = ReportTable(
-                    fileName: "balance.csv", caption: "Treatment–covariate correlations before and after weighting (cobalt's definitions)",
-                    columns: [.init("variable", .left), .init("mean"), .init("r before"), .init("r after")],
+                    fileName: "balance.csv",
+                    caption:
+                        "Treatment–covariate correlations before and after weighting (cobalt's definitions: after weighting, the weighted covariance over the unweighted SDs, which can exceed 1 in absolute value)",
+                    columns: [.init("variable", .left), .init("mean"), .init("r before"), .init("r after (weighted cov. / unweighted SDs)")],
                     rows: zip(r.balanceBefore.rows, r.balanceAfter.rows).map { b, w in
                         [.code(b.variable), .number(b.mean), .number(b.correlation), .number(w.correlation)]
                     })
@@ -263,10 +268,8 @@ enum DoseReport {
             minimum: doses.min() ?? .nan, lowerQuartile: quantile(0.25), median: quantile(0.5), upperQuartile: quantile(0.75), maximum: doses.max() ?? .nan,
             mean: WeightedStatistics.mean(doses))
         let lo = doses.min() ?? 0, hi = doses.max() ?? 0
-        if let out = curve.doses.first(where: { $0 < lo || $0 > hi }), a.estimator != .did {
-            warnings.append(
-                "The grid reaches \(ReportFormat.number(out)), outside the observed doses [\(ReportFormat.number(lo)), \(ReportFormat.number(hi))]: the curve there is extrapolated."
-            )
+        if a.estimator != .did, let outside = DoseGrid.extrapolation(curve.doses, lo: lo, hi: hi, what: "observed doses") {
+            warnings.append(outside.message)
         }
         blocks.insert(
             .paragraph(
@@ -274,7 +277,8 @@ enum DoseReport {
             ), at: 0)
         blocks += notes.filter { !$0.isEmpty }.map { .note(ReportText(stringLiteral: $0)) }
         let result = DoseAnalysisResult(
-            estimator: a.estimator.rawValue, dose: doseLabel, outcome: a.outcome, units: units, droppedRows: dropped, doseSummary: summary,
+            estimator: a.estimator.rawValue, dose: doseLabel, outcome: a.outcome, units: units, droppedRows: dropped, outcomeMissing: outcomeMissing,
+            doseSummary: summary,
             curve: curve, bootstrapDraws: draws, gps: gps, weighting: weighting, doublyRobust: dr, did: did, bands: bands,
             notes: notes.filter { !$0.isEmpty })
         // The headline of a DiD with a dose: the average causal response per unit of dose, then the overall ATT.

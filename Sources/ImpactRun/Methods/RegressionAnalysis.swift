@@ -130,12 +130,24 @@ public struct RegressionAnalysis: AnalysisMethod {
     }
 
     public func check(_ data: LoadedData) -> [SettingIssue] {
-        DataChecks.factorLevels(data, factors: factors, usedColumns: specification.columnsUsed, key: "factors")
+        waldTerms(data)
+            + DataChecks.factorLevels(data, factors: factors, usedColumns: specification.columnsUsed, key: "factors")
             + DataChecks.referenceLevels(data, reference, key: "reference")
             + (weights.map { DataChecks.weights(data, column: $0, key: "weights") } ?? [])
             + (inference.contains { $0.isClustered } || wild ? DataChecks.clusters(data, columns: cluster, key: "cluster") : [])
             // The wild bootstrap keeps five numbers and a flag per draw, for one coefficient at a time.
             + (wild ? DataChecks.drawMemory(key: "replications", count: bootstrap.replications, bytesPerDraw: 48, what: "wild bootstrap draws") : [])
+    }
+
+    /// Every coefficient named in `wald` must be one of the model's (the design is built, not fitted).
+    func waldTerms(_ data: LoadedData) -> [SettingIssue] {
+        guard !wald.isEmpty, let names = try? DesignMatrix(specification, table: data.table).columnNames else { return [] }
+        return wald.enumerated().compactMap { i, term in
+            guard !names.contains(term) else { return nil }
+            let suggestion = closestMatch(to: term, in: names).map { " (did you mean '\($0)'?)" } ?? ""
+            return SettingIssue(
+                key: "wald[\(i)]", message: "'\(term)' is not a coefficient of the model\(suggestion); its coefficients: \(names.joined(separator: ", "))")
+        }
     }
 
     /// The library specification this config describes.
@@ -172,7 +184,8 @@ public struct RegressionAnalysis: AnalysisMethod {
             parameters: fit.parameterCount, residualDegreesOfFreedom: fit.residualDegreesOfFreedom,
             rSquared: fit.rSquared, withinRSquared: fit.absorption == nil ? nil : fit.withinRSquared,
             adjustedRSquared: fit.adjustedRSquared, sigma: fit.sigma,
-            weighted: weights != nil, clusters: ordered.first(where: { $0.clusterCount != nil })?.clusterCount ?? fit.clusterLabels?.count,
+            weighted: weights != nil, weights: weights, clusterColumns: cluster,
+            clusters: ordered.first(where: { $0.clusterCount != nil })?.clusterCount ?? fit.clusterLabels?.count,
             absorbed: fit.absorption.map { AbsorbedEffects($0) }, clusteredByAbsorbedFactor: clusteredByAbsorbedFactor, coefficients: tables,
             wildBootstrap: bootstrapped.isEmpty ? nil : bootstrapped, waldTest: waldTest, inferenceOrder: inference.map(\.rawValue))
         return MethodOutput(
@@ -364,6 +377,10 @@ public struct RegressionResult: Encodable, Sendable {
     public let adjustedRSquared: Double
     public let sigma: Double
     public let weighted: Bool
+    /// The weights column (WLS).
+    public let weights: String?
+    /// The cluster columns (several: multiway clustering).
+    public let clusterColumns: [String]
     public let clusters: Int?
     public let absorbed: AbsorbedEffects?
     /// The absorbed factor clustered by default (no `cluster` given), as pyfixest and fixest < 1.0 do.
@@ -379,6 +396,7 @@ public struct RegressionResult: Encodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case outcome, treatment, observations, droppedRows, parameters, residualDegreesOfFreedom, rSquared, withinRSquared
-        case adjustedRSquared, sigma, weighted, clusters, absorbed, clusteredByAbsorbedFactor, coefficients, wildBootstrap, waldTest
+        case adjustedRSquared, sigma, weighted, weights, clusterColumns, clusters, absorbed, clusteredByAbsorbedFactor, coefficients, wildBootstrap
+        case waldTest
     }
 }

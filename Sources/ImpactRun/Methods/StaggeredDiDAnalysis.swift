@@ -235,7 +235,12 @@ public struct StaggeredDiDAnalysis: AnalysisMethod {
                 .table(
                     ReportTable(
                         fileName: "aggregate_\(a.aggregation.rawValue).csv", caption: "Aggregation: \(strong: a.aggregation.rawValue)",
-                        columns: [.init("", .left), .init("estimate"), .init("std. error"), .init("p"), .init("\(ConfidenceLevel.percent(level)) CI", .left)],
+                        columns: [
+                            .init(
+                                "\(a.aggregation == .simple ? "average" : a.aggregation == .dynamic ? "event time" : a.aggregation == .group ? "cohort" : "period")",
+                                .left),
+                            .init("estimate"), .init("std. error"), .init("p"), .init("\(ConfidenceLevel.percent(level)) CI", .left)
+                        ],
                         rows: rows)))
         }
         let gtRows: [[ReportTable.Cell]] = cs.groupTimes.enumerated().map { j, g in
@@ -252,7 +257,7 @@ public struct StaggeredDiDAnalysis: AnalysisMethod {
                 ReportTable(
                     fileName: "group_time.csv", caption: "ATT(g,t)",
                     columns: [
-                        .init("group"), .init("period"), .init("", .left), .init("ATT"), .init("std. error"),
+                        .init("group"), .init("period"), .init("pre/post", .left), .init("ATT"), .init("std. error"),
                         .init("\(ConfidenceLevel.percent(level)) CI", .left), .init("uniform band", .left)
                     ],
                     rows: gtRows)))
