@@ -76,6 +76,28 @@ struct DoseConfigTests {
         #expect { try Runner.run(share, threads: 1) } throws: { "\($0)".contains("'MALE' is 0 in row 1: a dose share needs a positive denominator") }
     }
 
+    @Test(
+        "weights with an effective sample size below half of n warn that bootstrap intervals may be too narrow; below a tenth, that a few units carry the curve"
+    )
+    func effectiveSampleSize() throws {
+        // NMES pack-years on these covariates: ESS about 96%, 24% and 0.08% of n (measured), one case each.
+        var seen: [String] = []
+        for covariates in ["[AGESMOKE]", "[LASTAGE]", "[AGESMOKE, LASTAGE, MALE]"] {
+            let config = try parseExample(
+                Self.config("estimator: weighting\ndose: packyears\noutcome: TOTALEXP\ncovariates: \(covariates)\nreplications: 50"))
+            let output = try Runner.run(config, threads: 2)
+            let analysis = try #require(output.analyses.first)
+            let result = try #require(analysis.result as? DoseAnalysisResult)
+            let n = Double(result.units), ess = try #require(result.weighting?.balanceAfter.effectiveSampleSize)
+            let narrow = analysis.warnings.contains { $0.contains("bootstrap standard errors tend to be too small") }
+            let few = analysis.warnings.contains { $0.contains("a few units carry the curve") }
+            #expect(narrow == (ess >= 0.1 * n && ess < 0.5 * n), "ESS \(ess) of \(n)")
+            #expect(few == (ess < 0.1 * n), "ESS \(ess) of \(n)")
+            seen.append(few ? "few" : narrow ? "narrow" : "none")
+        }
+        #expect(seen == ["none", "narrow", "few"])
+    }
+
     @Test("validate: a dose with one value and a log transform of non-positive doses are found without fitting")
     func validate() throws {
         let log = try parseExample(Self.config("estimator: gps\ndose: MALE\noutcome: TOTALEXP\ncovariates: [AGESMOKE]\ntransform: log"))

@@ -163,6 +163,10 @@ enum DoseReport {
                 let ess = r.balanceAfter.effectiveSampleSize
                 if ess < 0.1 * Double(data.count) {
                     warnings.append("The weights' effective sample size is \(ReportFormat.number(ess)) of \(data.count) units: a few units carry the curve.")
+                } else if ess < 0.5 * Double(data.count) && a.replications > 0 {
+                    warnings.append(
+                        "The weights' effective sample size is \(ReportFormat.number(ess)) of \(data.count) units (below half): bootstrap standard errors tend to be too small where the weights are heaviest, at the ends of the dose range, so the intervals there may be too narrow."
+                    )
                 }
                 blocks.append(
                     .paragraph(
@@ -210,7 +214,7 @@ enum DoseReport {
                 }
                 blocks.append(
                     .paragraph(
-                        "Doubly robust curve (Kennedy, Ma, McHugh & Small 2017): pseudo-outcomes from a normal linear model of \(code: doseLabel) and a least-squares outcome model (covariates, a cubic spline of the dose, dose × covariates), smoothed by local linear regression with a Gaussian kernel; bandwidth \(number: r.bandwidth)\(a.bandwidth == nil ? " (leave-one-out cross-validation, shrunk by n^(−1/20) so that the smoothing bias is small against the standard error)" : " (as set)")."
+                        "Doubly robust curve (Kennedy, Ma, McHugh & Small 2017): pseudo-outcomes from a normal linear model of \(code: doseLabel) and a least-squares outcome model (covariates, a cubic spline of the dose, dose × covariates), smoothed by local linear regression with a Gaussian kernel; bandwidth \(number: r.bandwidth)\(a.bandwidth == nil ? " (leave-one-out cross-validation, multiplied by n^(−1/10) so that the smoothing bias is small against the standard error)" : " (as set)")."
                     ))
                 notes.append("The doubly robust curve's slope is the local linear fit's, shown without an interval.")
             case .did:
