@@ -28,6 +28,10 @@ struct DidConfigTests {
         #expect(sensitivity.relativeMagnitudes.allSatisfy { $0.lower! <= sensitivity.estimate && $0.upper! >= sensitivity.estimate })
         let notYet = try #require(byName["not-yet-treated"]?.result as? StaggeredDiDResult)
         #expect(notYet.controlGroup == "not-yet")
+        // Where the default differs from R did's (bootstrap SEs), the report says so.
+        let files = try OutputWriter.render(output, command: ["test"], threads: 2)
+        let report = String(decoding: try #require(files.first { $0.0 == "report.md" }).1, as: UTF8.self)
+        #expect(report.contains("R did's default (bstrap = TRUE) reports multiplier-bootstrap standard errors"))
         // Results are identical for any thread count (the bootstrap's uniform band included).
         let one = try Runner.run(config, threads: 1)
         #expect((one.analyses[0].result as? StaggeredDiDResult)?.uniformCriticalValue == never.uniformCriticalValue)

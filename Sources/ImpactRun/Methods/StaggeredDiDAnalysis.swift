@@ -211,6 +211,11 @@ public struct StaggeredDiDAnalysis: AnalysisMethod {
         intro += " Standard errors from the influence function"
         intro += bootstrap.map { "; the uniform band from \($0.draws) multiplier-bootstrap draws (\(bootstrapWeights.rawValue) weights)." } ?? "."
         blocks.append(.paragraph(intro))
+        // Where this default differs from the R peer's, say so: a reader comparing with R did sees other SEs.
+        blocks.append(
+            .note(
+                "R did's default (bstrap = TRUE) reports multiplier-bootstrap standard errors; the standard errors here are the analytic ones from the same influence functions, so they differ from R's by Monte Carlo error and, with clusters, by its cluster-mean convention."
+            ))
         if !cs.droppedGroups.isEmpty {
             blocks.append(
                 .note("Groups treated in the first period (no pre-period) were dropped: \(cs.droppedGroups.map(ReportFormat.period).joined(separator: ", "))."))
