@@ -67,8 +67,7 @@ public enum WildClusterBootstrap {
         public var message: String {
             switch self {
             case .unboundedInterval(let p, let level):
-                let percent = level * 100 == (level * 100).rounded() ? "\(Int(level * 100))%" : "\(level * 100)%"
-                return "The wild bootstrap's \(percent) confidence set is unbounded: the bootstrap p-value cannot fall below "
+                return "The wild bootstrap's \(ConfidenceLevel.percent(level)) confidence set is unbounded: the bootstrap p-value cannot fall below "
                     + "\(p) (the share of draws whose multipliers are all equal, which reproduce the observed t for any null), "
                     + "which is not below 1 − level. With so few clusters no null value can be rejected at this level."
             case .fewDistinctDraws(let g, let distinct):

@@ -42,7 +42,7 @@ public struct ReportText: Sendable, Equatable, ExpressibleByStringInterpolation 
         public mutating func appendInterpolation(p: Double) { runs.append(.pValue(p)) }
         /// "p = 0.019", or "p < 0.001" (never "p = < 0.001").
         public mutating func appendInterpolation(pClause p: Double) {
-            runs.append(.text(ReportFormat.pClause(p).hasPrefix("p <") ? "p " : "p = "))
+            runs.append(.text(ReportFormat.pValue(p).hasPrefix("<") ? "p " : "p = "))
             runs.append(.pValue(p))
         }
         public mutating func appendInterpolation(code: String) { runs.append(.code(code)) }

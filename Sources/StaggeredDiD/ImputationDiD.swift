@@ -159,10 +159,9 @@ public struct ImputationDiD: Sendable {
         let b = first.x.gram(rowScale: w1.map { $0.squareRoot() })
         let aInverse = try a.inverse(), bInverse = try b.inverse()
         // Γ = A⁻¹ W̃ᵀΩX (raw covariates: W̃ is orthogonal to the fixed effects).
-        var wx = Matrix(rows: m, columns: p)
-        for (k, row) in fit.rows.enumerated() {
-            for j in 0..<m where fit.x[k, j] != 0 { for c in 0..<p { wx[j, c] += fit.x[k, j] * w2[k] * covariates[c][row] } }
-        }
+        let weightedX = Matrix(
+            rows: fit.observations, columns: p, rowMajor: fit.rows.enumerated().flatMap { k, row in covariates.map { w2[k] * $0[row] } })
+        let wx = fit.x.multiplied(by: weightedX, transposingSelf: true)
         let gammaB = aInverse.multiplied(by: wx).multiplied(by: bInverse) // m × p
         // Per cluster: u_g = Σ W̃ᵢwᵢe₂ᵢ (m), s_g = Σ X̃₀ᵢwᵢe₁ᵢ (p).
         var u = Matrix(rows: g, columns: m), s = Matrix(rows: g, columns: p)

@@ -452,6 +452,13 @@ struct FormulaConfigTests {
         #expect { try parseExample(Self.base + "\n    formula: re78 ~ t\n    covariates: [age]") } throws: {
             "\($0)".contains("'covariates' and 'formula' both describe the model")
         }
+        // A treatment missing from the formula is an error at the 'treatment' key, as is the outcome named as the treatment.
+        #expect { try parseExample(Self.base + "\n    formula: re78 ~ age\n    treatment: t") } throws: {
+            "\($0)".contains("analyses[0].treatment: 't' is not a numeric term of the formula")
+        }
+        #expect { try parseExample(Self.base + "\n    outcome: re78\n    treatment: re78") } throws: {
+            "\($0)".contains("analyses[0].treatment: 're78' is the outcome")
+        }
         let missing = try parseExample(Self.base + "\n    formula: re78 ~ t + agee")
         #expect { try DataLoader.load(missing) } throws: { "\($0)".contains("analyses[0].formula") && "\($0)".contains("'agee'") }
     }

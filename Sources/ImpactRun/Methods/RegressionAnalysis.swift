@@ -56,15 +56,17 @@ public struct RegressionAnalysis: AnalysisMethod {
         public init() {}
     }
 
-    public var outcome: String
-    /// The right-hand side as written in `formula`, when one is given.
-    public var formulaTerms: [ModelTerm]?
+    /// The model's terms as the config gives them (`formula`, or the separate keys).
+    public var model: ModelTerms
     public var treatment: String?
-    public var covariates: [String]
-    public var factors: [String]
-    public var reference: [String: String]
-    public var intercept: Bool
-    public var absorb: [String]
+    public var outcome: String { model.outcome }
+    /// The right-hand side as written in `formula`, when one is given.
+    public var formulaTerms: [ModelTerm]? { model.formulaTerms }
+    public var covariates: [String] { model.covariates }
+    public var factors: [String] { model.factors }
+    public var reference: [String: String] { model.reference }
+    public var intercept: Bool { model.intercept }
+    public var absorb: [String] { model.absorb }
     public var dropSingletons: Bool
     public var writeFixedEffects: Bool
     public var smallSample: Absorption.Counting
@@ -80,17 +82,10 @@ public struct RegressionAnalysis: AnalysisMethod {
 
     public init(_ s: SettingsReader<Keys>, name: String) throws {
         treatment = try s(\.treatment)
-        let model = try s.model(\.model, treatment: treatment, absorb: \.absorb, method: name)
-        outcome = model.outcome
-        formulaTerms = model.formulaTerms
-        covariates = model.covariates
-        factors = model.factors
-        reference = model.reference
-        intercept = model.intercept
-        absorb = model.absorb
+        model = try s.model(\.model, treatment: \.treatment, absorb: \.absorb, method: name)
         dropSingletons = try s(\.dropSingletons)
         writeFixedEffects = try s(\.fixedEffects)
-        if writeFixedEffects && absorb.isEmpty { throw s.issue(\.fixedEffects, "there are no absorbed fixed effects ('absorb') to write") }
+        if writeFixedEffects && model.absorb.isEmpty { throw s.issue(\.fixedEffects, "there are no absorbed fixed effects ('absorb') to write") }
         smallSample = try s(\.smallSample)
         weights = try s(\.weights)
         cluster = try s(\.cluster)
@@ -104,7 +99,7 @@ public struct RegressionAnalysis: AnalysisMethod {
         let given = try s(\.inference)
         // With absorbed factors and no cluster column, clustered inference (asked for, or by default)
         // clusters by the first absorbed factor, as pyfixest and fixest before 1.0 do by default.
-        if cluster.isEmpty, let first = absorb.first, given?.contains(where: \.isClustered) ?? true {
+        if cluster.isEmpty, let first = model.absorb.first, given?.contains(where: \.isClustered) ?? true {
             cluster = [first]
             clusteredByAbsorbedFactor = first
         }
@@ -118,13 +113,13 @@ public struct RegressionAnalysis: AnalysisMethod {
         if !wald.isEmpty && cluster.count != 1 { throw s.issue(\.wald, "the HTZ test needs one 'cluster' column") }
         inference = names.compactMap(\.varianceEstimator)
         wild = names.contains(.wild)
-        for factor in reference.keys.sorted() where !factors.contains(factor) {
+        for factor in model.reference.keys.sorted() where !model.factors.contains(factor) {
             throw s.issue(\.model.reference, "'\(factor)' has a reference level but is not listed in 'factors'")
         }
-        if smallSample == .xtreg && absorb.count != 1 {
-            throw s.issue(\.smallSample, "Stata's xtreg absorbs one panel factor; 'absorb' lists \(absorb.count). Use 'fixest' or 'areg'")
+        if smallSample == .xtreg && model.absorb.count != 1 {
+            throw s.issue(\.smallSample, "Stata's xtreg absorbs one panel factor; 'absorb' lists \(model.absorb.count). Use 'fixest' or 'areg'")
         }
-        if let both = absorb.first(where: { factors.contains($0) }) {
+        if let both = model.absorb.first(where: { model.factors.contains($0) }) {
             throw s.issue(\.absorb, "'\(both)' is both absorbed and listed in 'factors'; keep one")
         }
     }
@@ -152,10 +147,9 @@ public struct RegressionAnalysis: AnalysisMethod {
 
     /// The library specification this config describes.
     public var specification: ModelSpecification {
-        var spec = ModelSpecification(
-            outcome: outcome,
-            terms: formulaTerms ?? ((treatment.map { [$0] } ?? []) + covariates).map(ModelTerm.numeric) + factors.map(ModelTerm.factor),
-            referenceLevels: reference, intercept: intercept, weights: weights, clusters: cluster, absorb: absorb)
+        var spec = model.specification(treatment: treatment)
+        spec.weights = weights
+        spec.clusters = cluster
         spec.dropSingletons = dropSingletons
         spec.fixedEffectCounting = smallSample
         return spec
@@ -235,10 +229,7 @@ public struct RegressionAnalysis: AnalysisMethod {
     func coefficientsCSV(_ tables: [CoefficientTable], bootstrap: [WildClusterBootstrap.Result]) -> ReportTable {
         let rows: [[ReportTable.Cell]] = tables.flatMap { t in
             t.rows.map { r in
-                [
-                    .text(r.term ?? ""), .text(t.estimator.rawValue), .number(r.estimate), .number(r.standardError),
-                    .number(r.degreesOfFreedom), .number(r.statistic), .pValue(r.pValue), .number(r.lower), .number(r.upper)
-                ]
+                [.text(r.term ?? ""), .text(t.estimator.rawValue)] + CoefficientPresenter.csvCells(r)
             }
         }
         let wildRows: [[ReportTable.Cell]] = bootstrap.map { b in
@@ -250,7 +241,7 @@ public struct RegressionAnalysis: AnalysisMethod {
         }
         return ReportTable(
             fileName: "coefficients.csv",
-            headers: ["term", "variance", "estimate", "std_error", "df", "t", "p_value", "ci_lower", "ci_upper"],
+            headers: ["term", "variance"] + CoefficientPresenter.csvHeaders,
             rows: rows + wildRows)
     }
 

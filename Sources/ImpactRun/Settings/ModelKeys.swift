@@ -39,20 +39,26 @@ public struct ModelTerms: Sendable {
 
 extension SettingsReader {
     /// Reads a `ModelKeys` group: the formula (its parse errors pointed at the token) or the separate keys,
-    /// never both; `treatment` must be a numeric term of a formula. `absorb` is the method's own key for
-    /// absorbed factors, or nil where the method takes none (then a formula's `| …` part is refused).
+    /// never both. `treatment` is the method's key for a highlighted treatment (a numeric term of a formula,
+    /// entered first), or nil; `absorb` is its key for absorbed factors, or nil where the method takes none
+    /// (then a formula's `| …` part is refused).
     public func model(
-        _ group: KeyPath<Keys, ModelKeys>, treatment: String?, absorb: KeyPath<Keys, DefaultedKey<[String]>>?, method: String
+        _ group: KeyPath<Keys, ModelKeys>, treatment treatmentKey: KeyPath<Keys, OptionalKey<String>>?,
+        absorb: KeyPath<Keys, DefaultedKey<[String]>>?, method: String
     ) throws -> ModelTerms {
         let formulaKey = group.appending(path: \.formula)
+        let treatment = try treatmentKey.map { try self($0) } ?? nil
         let reference = try self(group.appending(path: \.reference))
         guard let text = try self(formulaKey) else {
             guard let outcome = try self(group.appending(path: \.outcome)) else {
                 throw issue("an analysis with method '\(method)' needs 'outcome' (or a 'formula')")
             }
             let covariates = try self(group.appending(path: \.covariates))
-            if covariates.contains(outcome) || treatment == outcome {
+            if covariates.contains(outcome) {
                 throw issue(group.appending(path: \.covariates), "'\(outcome)' is the outcome; it cannot also be on the right-hand side")
+            }
+            if let treatmentKey, treatment == outcome {
+                throw issue(treatmentKey, "'\(outcome)' is the outcome; it cannot also be on the right-hand side")
             }
             return ModelTerms(
                 outcome: outcome, formulaTerms: nil, covariates: covariates,
@@ -78,8 +84,8 @@ extension SettingsReader {
         if f.terms.flatMap(\.columnsUsed).contains(f.outcome) {
             throw issue(formulaKey, "'\(f.outcome)' is the outcome; it cannot also be on the right-hand side")
         }
-        if let treatment, !f.terms.contains(.numeric(treatment)) {
-            throw issue(formulaKey, "'\(treatment)' is not a numeric term of the formula; add it there to highlight it")
+        if let treatmentKey, let treatment, !f.terms.contains(.numeric(treatment)) {
+            throw issue(treatmentKey, "'\(treatment)' is not a numeric term of the formula; add it there to highlight it")
         }
         // The treatment first, as with the keys; the rest in the formula's order.
         let terms = treatment.map { t in [ModelTerm.numeric(t)] + f.terms.filter { $0 != .numeric(t) } } ?? f.terms
