@@ -20,6 +20,8 @@
 //                            imputation estimator, sensitivity to parallel trends (HonestDiD)
 //   SyntheticControlMethods  synthetic control, augmented SCM, synthetic DiD, staggered SCM
 //   DoseResponse             continuous doses: GPS, weighting, doubly robust curves, DiD with a dose
+//   EconomicEvaluation       cost-effectiveness: QALYs from waves, incremental analysis, net-benefit
+//                            regression, probabilistic sensitivity (acceptability, EVPI)
 //   Plotting                 SVG charts
 //   Reporting                report model (text, tables, figures) and its Markdown/CSV renderers
 //   ImpactEval               umbrella: re-exports the statistics above (no ReadStat, no configs)
@@ -70,13 +72,14 @@ let package = Package(
         .target(
             name: "DoseResponse",
             dependencies: ["LinearAlgebra", "Distributions", "EstimationCore", "Tabular", "Regression", "Matching", "StaggeredDiD"]),
+        .target(name: "EconomicEvaluation", dependencies: ["LinearAlgebra", "Distributions", "EstimationCore", "Tabular", "Regression"]),
         .target(name: "Plotting"),
         .target(name: "Reporting", dependencies: ["EstimationCore", "Tabular"]),
         .target(
             name: "ImpactRun",
             dependencies: [
                 "LinearAlgebra", "Distributions", "EstimationCore", "Tabular", "StatisticalFiles", "Regression", "Matching",
-                "SyntheticControlMethods", "StaggeredDiD", "DoseResponse", "Plotting", "Reporting",
+                "SyntheticControlMethods", "StaggeredDiD", "DoseResponse", "EconomicEvaluation", "Plotting", "Reporting",
                 "_CCrypto",
                 .product(name: "Yams", package: "Yams")
             ]),
@@ -84,7 +87,7 @@ let package = Package(
             name: "ImpactEval",
             dependencies: [
                 "LinearAlgebra", "Distributions", "EstimationCore", "Tabular", "Regression", "Matching", "SyntheticControlMethods",
-                "StaggeredDiD", "DoseResponse", "Plotting", "Reporting"
+                "StaggeredDiD", "DoseResponse", "EconomicEvaluation", "Plotting", "Reporting"
             ]),
         .executableTarget(
             name: "impact",
@@ -114,6 +117,9 @@ let package = Package(
         // `impact` too: the command-line tests run the built executable, which must be this build's.
         .testTarget(name: "ImpactRunTests", dependencies: ["ImpactRun", "Reporting", "Tabular", "TestSupport", "impact"], exclude: ["Fixtures"]),
         .testTarget(name: "EstimationCoreTests", dependencies: ["EstimationCore"]),
+        .testTarget(
+            name: "EconomicEvaluationTests", dependencies: ["EconomicEvaluation", "Regression", "EstimationCore", "Tabular", "TestSupport"],
+            exclude: ["Fixtures"]),
         .testTarget(
             name: "StaggeredDiDTests", dependencies: ["StaggeredDiD", "Regression", "EstimationCore", "Tabular", "LinearAlgebra", "TestSupport"],
             exclude: ["Fixtures"]),

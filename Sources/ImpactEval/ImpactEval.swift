@@ -12,6 +12,7 @@
 // ```
 @_exported import Distributions
 @_exported import DoseResponse
+@_exported import EconomicEvaluation
 @_exported import EstimationCore
 @_exported import LinearAlgebra
 @_exported import Matching
