@@ -24,7 +24,7 @@ struct CostEffectivenessReference: Decodable {
     struct Discounted: Decodable { let dE, dC: Double; let meanQALY, meanCost: [Double] }
     struct Vaccine: Decodable {
         struct AtLambda: Decodable { let lambda, eib, ceac, evpi: Double; let mce, enb: [Double] }
-        struct Quadrants: Decodable { let NE, SE, NW, SW: Double }
+        struct Quadrants: Decodable { let northEast, southEast, northWest, southWest: Double }
         let draws: Int
         let deltaE, deltaC, icer: Double
         let quadrants: Quadrants
@@ -99,8 +99,8 @@ struct CostEffectivenessTests {
         #expect(relativeError(s.byWillingnessToPay[2].expectedIncrementalBenefit[0], -0.0244541249) < 1e-8)
         #expect(relativeError(s.byWillingnessToPay[4].expectedIncrementalBenefit[0], 2.481310248) < 1e-8)
         #expect(relativeError(inc.incrementalEffect, ref.deltaE) < 1e-12 && relativeError(inc.icer ?? .nan, ref.icer) < 1e-12)
-        let q = inc.quadrants
-        #expect([q.northEast, q.southEast, q.northWest, q.southWest] == [ref.quadrants.NE, ref.quadrants.SE, ref.quadrants.NW, ref.quadrants.SW])
+        let q = inc.quadrants, rq = ref.quadrants
+        #expect([q.northEast, q.southEast, q.northWest, q.southWest] == [rq.northEast, rq.southEast, rq.northWest, rq.southWest])
         for (row, x) in zip(s.byWillingnessToPay, ref.byLambda) {
             #expect(relativeError(row.expectedIncrementalBenefit[0], x.eib, floor: 1e-12) < 1e-10, "λ = \(x.lambda)")
             #expect(row.probabilityCostEffective == [x.ceac], "λ = \(x.lambda)")

@@ -60,7 +60,7 @@ de <- e[, 2] - e[, 1]; dc <- cst[, 2] - cst[, 1]
 ks <- c(0, 10000, 20000, 25000, 30000, 50000)
 out$vaccine <- list(
   draws = nrow(e), deltaE = mean(de), deltaC = mean(dc), icer = mean(dc) / mean(de),
-  quadrants = list(NE = mean(de > 0 & dc > 0), SE = mean(de > 0 & dc < 0), NW = mean(de < 0 & dc > 0), SW = mean(de < 0 & dc < 0)),
+  quadrants = list(northEast = mean(de > 0 & dc > 0), southEast = mean(de > 0 & dc < 0), northWest = mean(de < 0 & dc > 0), southWest = mean(de < 0 & dc < 0)),
   byLambda = lapply(ks, function(k) {
     U <- k * e - cst
     list(lambda = k, eib = k * mean(de) - mean(dc), ceac = mean(k * de - dc > 0),
