@@ -105,7 +105,7 @@ extension CostEffectiveness {
     }
 
     /// The waves' times and the positions of the cost waves, after checking their order.
-    static func checkWaves(_ waves: Waves) throws(EconomicEvaluationError) -> (times: [Double], costWaves: [Int]) {
+    public static func checkWaves(_ waves: Waves) throws(EconomicEvaluationError) -> (times: [Double], costWaves: [Int]) {
         guard waves.waves.count >= 2 else { throw .invalidSetting(field: .waves, problem: "list at least two waves (areas under the curve need two)") }
         guard waves.years.count == waves.waves.count else {
             throw .invalidSetting(

@@ -209,7 +209,8 @@ public enum CostEffectiveness {
         }
     }
 
-    static func checkSettings(_ spec: Specification) throws(EconomicEvaluationError) {
+    /// Checks the settings alone (λ increasing and non-negative, discount rates, the level), as `estimate` does first.
+    public static func checkSettings(_ spec: Specification) throws(EconomicEvaluationError) {
         let w = spec.willingnessToPay
         guard !w.isEmpty else { throw .invalidSetting(field: .willingnessToPay, problem: "give at least one willingness-to-pay value") }
         if let k = w.indices.first(where: { !w[$0].isFinite || w[$0] < 0 }) {

@@ -3,7 +3,7 @@ import Foundation
 /// The incremental analysis of several strategies: which are dominated, which lie on the
 /// cost-effectiveness frontier, and the frontier's incremental cost-effectiveness ratios (ICERs).
 ///
-/// Definitions (as dampack's `calculate_icers`, version 1.0.2):
+/// Definitions (as dampack's `calculate_icers`, version 1.0.2.1000 on GitHub):
 /// - a strategy is **dominated** (strongly) when another costs no more and yields at least as much
 ///   effect, one of the two strictly;
 /// - of the rest, ordered by cost, a strategy is **extendedly dominated** when its ICER against the
@@ -40,7 +40,8 @@ public enum IncrementalAnalysis {
     }
 
     /// The rows for strategies `names` with mean `costs` and `effects`: frontier strategies first in
-    /// increasing cost, then the extendedly dominated and the dominated, each in increasing cost.
+    /// increasing cost, then the extendedly dominated and the dominated, each by increasing cost and
+    /// decreasing effect (dampack's order).
     public static func rows(names: [String], costs: [Double], effects: [Double]) -> [Row] {
         precondition(names.count == costs.count && costs.count == effects.count, "IncrementalAnalysis: sizes differ")
         let s = names.count
@@ -72,7 +73,7 @@ public enum IncrementalAnalysis {
                     icer: k > 0 ? icer(k) : nil))
         }
         for (status, members) in [(Status.extendedlyDominated, extended), (.dominated, byCost.filter { dominated[$0] })] {
-            for i in members.sorted(by: { costs[$0] < costs[$1] }) {
+            for i in members.sorted(by: { costs[$0] != costs[$1] ? costs[$0] < costs[$1] : effects[$0] > effects[$1] }) {
                 rows.append(
                     Row(
                         strategy: names[i], cost: costs[i], effect: effects[i], status: status, comparator: nil, incrementalCost: nil,

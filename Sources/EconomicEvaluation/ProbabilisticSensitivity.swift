@@ -3,14 +3,16 @@ import Foundation
 /// Decision-analytic summaries of probabilistic-sensitivity draws: S strategies' effects and costs in
 /// each of D draws (the output of a decision model, BCEA's input).
 ///
-/// Definitions (as R's BCEA, version 2.4): with NB_sd(λ) = λ·e_sd − c_sd,
+/// Definitions (as R's BCEA, version 2.4.84 on GitHub): with NB_sd(λ) = λ·e_sd − c_sd,
 /// - the incremental effect and cost of strategy s over the comparator r are the draws' means of
 ///   e_sd − e_rd and c_sd − c_rd, and the ICER their ratio;
 /// - the expected incremental benefit EIB_s(λ) = λ·ΔĒ_s − ΔC̄_s (BCEA's `eib`);
 /// - the acceptability curve CEAC_s(λ) = (1/D)·#{d : NB_sd(λ) > NB_rd(λ)} (BCEA's `ceac`, pairwise);
 /// - the probability that s is the most cost-effective, (1/D)·#{d : NB_sd = max_j NB_jd} (BCEA's
-///   `mce`, the multi-strategy acceptability curve; ties go to the first strategy), and the frontier
-///   (CEAF): that probability for the strategy with the highest expected net benefit;
+///   `mce`/`p_best_interv`, the multi-strategy acceptability curve; ties go to the first strategy), and
+///   the acceptability frontier (Fenwick, Claxton & Sculpher 2001): that probability for the strategy with
+///   the highest expected net benefit (BCEA's `p_optimal_best`; BCEA's `ceaf` is instead the largest
+///   probability of any strategy, which can belong to a strategy that is not optimal);
 /// - the expected value of perfect information per person
 ///   EVPI(λ) = (1/D)·Σ_d max_s NB_sd − max_s (1/D)·Σ_d NB_sd (BCEA's `evi`).
 ///

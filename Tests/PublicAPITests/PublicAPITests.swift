@@ -133,6 +133,24 @@ struct PublicAPITests {
         #expect(bjs.overall.inference.type == "two-stage GMM (did2s) with CR1's factor")
     }
 
+    @Test("cost-effectiveness through its entry point: the PBS trial's INB at £20,000 with CR1 by site, and the result encodes")
+    func costEffectiveness() throws {
+        let pbs = try CSVReader.read(contentsOf: TestData.dataset("pbs_trial.csv"))
+        var spec = CostEffectiveness.Specification(strategy: "trt", cost: "c", effect: "e")
+        var waves = CostEffectiveness.Waves(unit: "id", wave: "time", waves: [1, 2, 3], years: [0, 0.5, 1])
+        waves.costWaves = [2, 3]
+        spec.input = .waves(waves)
+        spec.cluster = "site"
+        spec.variance = .cr1
+        spec.willingnessToPay = [20_000]
+        let result = try CostEffectiveness.estimate(spec, table: pbs)
+        let inb = try #require(result.netBenefit?.comparisons.first?.byWillingnessToPay.first?.incrementalNetBenefit)
+        #expect(abs(inb.estimate - -1367.095782) < 1e-5 && abs((inb.standardError ?? 0) - 1008.291611) < 1e-5)
+        #expect(result.warnings.contains(.fewClusters(clusters: 23)))
+        let json = try JSONEncoder().encode(result)
+        #expect(try JSONDecoder().decode(CostEffectiveness.Result.self, from: json) == result)
+    }
+
     @Test("a config runs through the library and its report renders to Markdown")
     func config() throws {
         let config = try ConfigLoader.load(path: TestData.example("nsw_regression.yaml").path)

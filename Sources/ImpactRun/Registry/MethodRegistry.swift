@@ -16,7 +16,8 @@ public enum MethodRegistry {
         EventStudyAnalysis.self,
         StaggeredDiDAnalysis.self,
         SensitivityAnalysis.self,
-        DoseAnalysis.self
+        DoseAnalysis.self,
+        CostEffectivenessAnalysis.self
     ]
 
     /// Every method name, in registry order.
