@@ -99,7 +99,7 @@ let package = Package(
             name: "impact-bench",
             dependencies: [
                 "LinearAlgebra", "EstimationCore", "Tabular", "Regression", "Matching", "StaggeredDiD", "SyntheticControlMethods", "DoseResponse",
-                "ImpactRun"
+                "EconomicEvaluation", "ImpactRun"
             ],
             path: "Benchmarks/impact-bench"
         ),

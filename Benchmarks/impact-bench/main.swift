@@ -1,6 +1,6 @@
 // impact-bench: timing benchmarks for ImpactEval, with the peer measured in the same run.
 //
-//   swift run -c release impact-bench [csv|ols|panel|wild|did|sensitivity|dose|match|mahalanobis|abadie-imbens|scale|match-scale|placebo-scale|validate|conformal|scpi|multisynth|synth|staggered|all] [--no-peer]
+//   swift run -c release impact-bench [csv|ols|panel|wild|did|sensitivity|dose|match|mahalanobis|abadie-imbens|scale|match-scale|placebo-scale|validate|conformal|scpi|multisynth|synth|staggered|cost-effectiveness|all] [--no-peer]
 //
 // Each benchmark times the median of several runs with BLAS limited to one
 // thread (OPENBLAS_NUM_THREADS=1 is also set for the peers), prints the
@@ -11,7 +11,7 @@ import LinearAlgebra
 import SyntheticControlMethods
 
 let usage =
-    "usage: impact-bench [csv|ols|panel|wild|did|sensitivity|dose|match|mahalanobis|abadie-imbens|scale|match-scale|placebo-scale|validate|conformal|scpi|multisynth|synth|staggered|all] [--no-peer]"
+    "usage: impact-bench [csv|ols|panel|wild|did|sensitivity|dose|match|mahalanobis|abadie-imbens|scale|match-scale|placebo-scale|validate|conformal|scpi|multisynth|synth|staggered|cost-effectiveness|all] [--no-peer]"
 let arguments = Array(CommandLine.arguments.dropFirst())
 // Internal: one staggered-SCM size measured in a child process of the `scale` job.
 if arguments.first == "staggered-child", arguments.count == 3, let treated = Int(arguments[1]), let threads = Int(arguments[2]) {
@@ -27,7 +27,7 @@ let knownNames: Set<String> = [
     "conformal", "scpi",
     "multisynth",
     "synth",
-    "staggered", "all"
+    "staggered", "cost-effectiveness", "all"
 ]
 for argument in arguments where argument != "--no-peer" && !knownNames.contains(argument) {
     FileHandle.standardError.write(Data("impact-bench: unknown argument '\(argument)'\n\(usage)\n".utf8))
@@ -67,3 +67,4 @@ if wanted("synth") || selected.contains("conformal") { try SyntheticControlBench
 if wanted("synth") || selected.contains("scpi") { try SyntheticControlBenchmark.predictionIntervals(peer: runPeers) }
 if wanted("synth") || selected.contains("multisynth") { try SyntheticControlBenchmark.multisynth() }
 if wanted("staggered") { try SyntheticControlBenchmark.staggered() }
+if wanted("cost-effectiveness") { try CostEffectivenessBenchmark.run() }

@@ -97,9 +97,25 @@ extension CostEffectiveness {
             if c.icerInterval?.unbounded == true { warnings.append(.icerUnbounded(strategy: c.strategy)) }
             if let icer = c.icer, icer < 0 { warnings.append(.negativeICER(strategy: c.strategy, icer: icer)) }
         }
+        var bootstrap: NetBenefitBootstrap.Result? = nil
+        if let settings = spec.bootstrap {
+            if settings.scheme == .individuals && spec.cluster != nil { warnings.append(.bootstrapIgnoresClusters) }
+            guard settings.scheme == .individuals || clusterCodes != nil else {
+                throw .invalidSetting(field: .cluster, problem: "the \(settings.scheme.rawValue) bootstrap resamples clusters; name the cluster column")
+            }
+            bootstrap = try NetBenefitBootstrap.run(
+                effect: data.effect, cost: data.cost, model: model, treatments: treatments, comparator: data.names[data.comparator],
+                clusters: clusterCodes ?? Array(data.codes.indices), strategies: data.codes, settings: settings,
+                willingnessToPay: spec.willingnessToPay, level: spec.level, table: data.table,
+                pointEstimates: (fitted.comparisons.map(\.incrementalEffect.estimate), fitted.comparisons.map(\.incrementalCost.estimate)))
+            if let b = bootstrap, b.failedDraws > 0 { warnings.append(.failedDraws(failed: b.failedDraws, of: b.draws)) }
+            if settings.scheme != .individuals, let fewest = summaries.compactMap(\.clusters).min(), fewest < 24, bootstrap?.stratified == true {
+                warnings.append(.fewClustersForBootstrap(clusters: fewest))
+            }
+        }
         let regression = NetBenefit(
             observations: fitted.effectFit.observations, clusters: inference.clusters, adjustment: adjustment + spec.factors, inference: inference,
-            comparisons: fitted.comparisons)
+            comparisons: fitted.comparisons, bootstrap: bootstrap)
         return Result(
             input: data.derivation == nil ? "people" : "waves", strategyColumn: spec.strategy, comparator: data.names[data.comparator],
             strategies: summaries,

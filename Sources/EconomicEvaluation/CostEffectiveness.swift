@@ -78,6 +78,8 @@ public enum CostEffectiveness {
         public var weights: String? = nil
         public var cluster: String? = nil
         public var variance = VarianceEstimator.hc1
+        /// A bootstrap of the net-benefit regression's increments, as well as the sandwich (people and waves input).
+        public var bootstrap: NetBenefitBootstrap.Settings? = nil
         /// Willingness to pay per unit of effect, increasing.
         public var willingnessToPay: [Double] = stride(from: 0, through: 50_000, by: 1_000).map(Double.init)
         public var level = ConfidenceLevel.standard
@@ -117,6 +119,8 @@ public enum CostEffectiveness {
         public let adjustment: [String]
         public let inference: Inference
         public let comparisons: [NetBenefitRegression.Comparison]
+        /// The bootstrap, when asked for.
+        public let bootstrap: NetBenefitBootstrap.Result?
     }
 
     /// The probabilistic-sensitivity part of a result.
@@ -151,6 +155,12 @@ public enum CostEffectiveness {
         case negativeICER(strategy: String, icer: Double)
         /// Few probabilistic-sensitivity draws for a stable acceptability curve.
         case fewDraws(draws: Int)
+        /// The individual bootstrap ignores the clusters.
+        case bootstrapIgnoresClusters
+        /// A cluster bootstrap with few clusters in a strategy (Flynn & Peters 2004: at least about 24 per arm).
+        case fewClustersForBootstrap(clusters: Int)
+        /// Bootstrap draws left out because they could not be fitted.
+        case failedDraws(failed: Int, of: Int)
 
         /// The warning as a sentence for a report.
         public var message: String {
@@ -168,6 +178,14 @@ public enum CostEffectiveness {
                     "The ICER of '\(s)' is negative (\(formatNumber(icer))): one strategy is both cheaper and more effective in expectation, and a negative ratio does not rank strategies."
             case .fewDraws(let d):
                 return "Only \(d) draws: acceptability probabilities and the EVPI carry Monte Carlo error of several percentage points; use 1,000 or more."
+            case .bootstrapIgnoresClusters:
+                return
+                    "The individual bootstrap resamples persons as if independent: with clustered data its intervals are too narrow. Use `bootstrap: two-stage` or `clusters`."
+            case .fewClustersForBootstrap(let g):
+                return
+                    "A strategy has only \(g) clusters: cluster-bootstrap intervals tend to be too narrow with fewer than about 24 per arm (Flynn & Peters 2004); compare with CR2."
+            case let .failedDraws(failed, total):
+                return "\(failed) of \(total) bootstrap draws could not be fitted (a term without variation among the drawn rows) and were left out."
             }
         }
     }

@@ -54,6 +54,11 @@ struct CostEffectivenessConfigTests {
         let pbs = try #require(results["pbs-net-benefit"]??.netBenefit?.comparisons.first)
         let at20 = try #require(pbs.byWillingnessToPay.first { $0.willingnessToPay == 20000 })
         #expect(relativeError(at20.incrementalNetBenefit.estimate, -1367.095782) < 1e-8 && at20.incrementalNetBenefit.inference.type == "CR2")
+        // The two-stage bootstrap's SE of INB(20,000) lies between CR1's and 1.1 × CR2's here (1008 and 1033).
+        let boot = try #require(results["pbs-bootstrap"]??.netBenefit?.bootstrap)
+        #expect(boot.draws == 2000 && boot.failedDraws == 0 && boot.stratified && boot.shrinkage && boot.clusters == 23)
+        let bootINB = try #require(boot.byWillingnessToPay.first { $0.willingnessToPay == 20000 }?.incrementalNetBenefit.first)
+        #expect(bootINB.estimate == at20.incrementalNetBenefit.estimate && (900...1140).contains(bootINB.standardError ?? 0))
         let analysis = try #require(output.analyses.first { $0.name == "pbs-net-benefit" })
         #expect(analysis.section.files.map(\.fileName).contains("net_benefit.csv") && analysis.section.figures.map(\.fileName).contains("acceptability.svg"))
         #expect(analysis.warnings.contains { $0.contains("40 of 244 persons") })
@@ -87,6 +92,10 @@ struct CostEffectivenessConfigTests {
         #expect(strategy?.contains("strategy '3'") == true && strategy?.contains("no observations") == true, "\(strategy ?? "")")
         let wrongInput = Self.issue(Self.config(Self.pbsKeys.replacingOccurrences(of: "input: waves", with: "input: draws\ndraw: id")))
         #expect(wrongInput?.contains("does not apply to input: draws") == true, "\(wrongInput ?? "")")
+        let shrinkage = Self.issue(Self.config(Self.pbsKeys + "\nbootstrap: clusters\nshrinkage: false"))
+        #expect(shrinkage?.contains("'shrinkage' applies to bootstrap: two-stage") == true, "\(shrinkage ?? "")")
+        let replications = Self.issue(Self.config(Self.pbsKeys + "\nreplications: 500"))
+        #expect(replications?.contains("set 'bootstrap'") == true, "\(replications ?? "")")
         #expect(Self.issue(Self.config(Self.pbsKeys)) == nil)
     }
 }

@@ -2,6 +2,8 @@ import EconomicEvaluation
 import EstimationCore
 import Regression
 
+extension ClusterResampling.Scheme: SettingChoice {}
+
 /// `method: cost-effectiveness`: incremental analysis, net-benefit regression and probabilistic
 /// sensitivity (`CostEffectiveness` in the library).
 ///
@@ -19,6 +21,7 @@ import Regression
 /// | `strategies`, `comparator` | strategies in order; the comparator | the data's, sorted; the first |
 /// | `covariates`, `factors`, `absorb`, `weights`, `cluster` | the net-benefit regression's adjustment, weights and clusters | none |
 /// | `inference` | `classical`, `hc0`–`hc3`, `cr0`–`cr2` | `cr1` with `cluster`, else `hc1` |
+/// | `bootstrap`, `replications`, `shrinkage` | also bootstrap the increments: `two-stage`, `clusters` or `individuals`; draws; D&H shrinkage (two-stage) | none, `2000`, `true` |
 /// | `willingness_to_pay` | increasing λ values per unit of effect | 0 to 50,000 by 1,000 |
 /// | `perspective`, `price_year` | stated in the report (CHEERS 2022) | not stated |
 /// | `level` | confidence level | `0.95` |
@@ -54,6 +57,11 @@ public struct CostEffectivenessAnalysis: AnalysisMethod {
         let inference = InferenceName.key(
             "variance of the net-benefit regression", defaultText: "cr1 with cluster, else hc1",
             supported: [.classical, .hc0, .hc1, .hc2, .hc3, .cr0, .cr1, .cr2], method: "cost-effectiveness")
+        let bootstrap = OptionalKey<ClusterResampling.Scheme>(
+            "bootstrap", "also bootstrap the increments: two-stage (clusters, then persons), clusters, or individuals (ignores clusters)")
+        let replications = DefaultedKey<Int>(
+            "replications", "bootstrap draws", default: 2000, rule: { $0 >= 99 ? nil : "use at least 99 bootstrap draws" })
+        let shrinkage = DefaultedKey<Bool>("shrinkage", "two-stage bootstrap: Davison & Hinkley's shrinkage correction", default: true)
         let willingnessToPay = OptionalKey<[Double]>("willingness_to_pay", "increasing λ values per unit of effect", default: "0 to 50000 by 1000")
         let perspective = OptionalKey<String>("perspective", "the costing perspective, e.g. 'NHS and personal social services'")
         let priceYear = OptionalKey<Int>("price_year", "the price year of the costs")
@@ -90,6 +98,18 @@ public struct CostEffectivenessAnalysis: AnalysisMethod {
         specification.variance = inference.varianceEstimator ?? .hc1
         if inference.isClustered && specification.cluster == nil { throw s.issue(\.inference, "'\(inference.rawValue)' needs 'cluster'") }
         if let w = try s(\.willingnessToPay) { specification.willingnessToPay = w }
+        if let scheme = try s(\.bootstrap) {
+            var settings = NetBenefitBootstrap.Settings(scheme: scheme)
+            settings.draws = try s(\.replications)
+            settings.shrinkage = try s(\.shrinkage)
+            if s.has(\.shrinkage) && scheme != .twoStage { throw s.issue(\.shrinkage, "'shrinkage' applies to bootstrap: two-stage") }
+            if scheme != .individuals && specification.cluster == nil {
+                throw s.issue(\.bootstrap, "bootstrap: \(scheme.rawValue) resamples clusters; set 'cluster'")
+            }
+            specification.bootstrap = settings
+        } else if let key = [("replications", s.has(\.replications)), ("shrinkage", s.has(\.shrinkage))].first(where: \.1)?.0 {
+            throw s.issue("'\(key)' applies to the bootstrap; set 'bootstrap' (two-stage, clusters or individuals)")
+        }
         specification.costDiscountRate = try s(\.discountCosts)
         specification.effectDiscountRate = try s(\.discountEffects)
         specification.perspective = try s(\.perspective)
@@ -133,7 +153,7 @@ public struct CostEffectivenessAnalysis: AnalysisMethod {
         ]
         let regressionKeys: [(String, Bool)] = [
             ("covariates", s.has(\.covariates)), ("factors", s.has(\.factors)), ("absorb", s.has(\.absorb)), ("weights", s.has(\.weights)),
-            ("cluster", s.has(\.cluster)), ("inference", s.has(\.inference))
+            ("cluster", s.has(\.cluster)), ("inference", s.has(\.inference)), ("bootstrap", s.has(\.bootstrap))
         ]
         var refused: [(String, Bool)] = []
         if kind != .waves { refused += waveKeys }
@@ -146,14 +166,21 @@ public struct CostEffectivenessAnalysis: AnalysisMethod {
     }
 
     public func check(_ data: LoadedData) -> [SettingIssue] {
-        do { try CostEffectiveness.validate(specification, table: data.table) } catch {
-            return [SettingIssue(key: error.field.flatMap { keyNames[$0] } ?? "data", message: error.description)]
+        let draws = specification.bootstrap.map {
+            DataChecks.drawMemory(
+                key: "replications", count: $0.draws, bytesPerDraw: 16 * Double(specification.willingnessToPay.count + 8), what: "bootstrap draws")
         }
-        return []
+        do { try CostEffectiveness.validate(specification, table: data.table) } catch {
+            return [SettingIssue(key: error.field.flatMap { keyNames[$0] } ?? "data", message: error.description)] + (draws ?? [])
+        }
+        return draws ?? []
     }
 
     public func run(_ context: RunContext) throws -> MethodOutput<CostEffectiveness.Result> {
-        let result = try CostEffectiveness.estimate(specification, table: context.data.table)
+        var spec = specification
+        spec.bootstrap?.seed = context.seed
+        spec.bootstrap?.threads = context.threads
+        let result = try CostEffectiveness.estimate(spec, table: context.data.table)
         return CostEffectivenessPresenter.output(result, name: context.analysis.name)
     }
 }

@@ -21,6 +21,10 @@ enum CostEffectivenessPresenter {
         if let nb = r.netBenefit {
             blocks += netBenefit(nb, r, name: name)
             attachments.append(netBenefitCSV(nb))
+            if let b = nb.bootstrap {
+                blocks += bootstrap(b, r, name: name)
+                attachments += bootstrapCSVs(b)
+            }
             let lambda = headlineLambda(r.willingnessToPay)
             for c in nb.comparisons {
                 keys.append(KeyEstimate("incremental effect, \(c.strategy) vs \(c.comparator) (adjusted)", c.incrementalEffect))
@@ -174,6 +178,90 @@ enum CostEffectivenessPresenter {
                         + [.number($0.probabilityCostEffective)]
                 }
             })
+    }
+
+    static func bootstrap(_ b: NetBenefitBootstrap.Result, _ r: CostEffectiveness.Result, name: String) -> [ReportBlock] {
+        var intro: ReportText =
+            "Bootstrap of the increments: \(b.incrementalEffect.first?.inference.type ?? b.scheme.rawValue), \(b.draws - b.failedDraws) draws"
+        if let g = b.clusters { intro += " of \(g) clusters" + (b.stratified ? " resampled within strategies" : "") }
+        if let e = b.retainedEffect, let c = b.retainedCost {
+            intro += "; the shrinkage keeps " + ReportText.joined(e.map { "\(number: $0)" }) + " of the spread of the cluster means of the effect and "
+            intro += ReportText.joined(c.map { "\(number: $0)" }) + " of the cost (by strategy)"
+        }
+        intro += ". Intervals are expanded percentile intervals (Hesterberg 2015); P(cost-effective) is the share of draws with INB > 0."
+        let shown = Set(thinned(r.willingnessToPay))
+        var rows: [[ReportTable.Cell]] = []
+        for (j, strategy) in b.strategies.dropFirst().enumerated() {
+            for e in [b.incrementalEffect[j], b.incrementalCost[j]] {
+                rows.append([.text(strategy), .text(e.term ?? ""), .number(e.estimate), .number(e.standardError), .interval(e.lower, e.upper), .empty, .empty])
+            }
+            for w in b.byWillingnessToPay where shown.contains(w.willingnessToPay) {
+                let e = w.incrementalNetBenefit[j]
+                rows.append([
+                    .text(strategy), .text("INB at λ = \(formatNumber(w.willingnessToPay))"), .number(e.estimate), .number(e.standardError),
+                    .interval(e.lower, e.upper),
+                    .number(w.probabilityCostEffective[j]), .number(w.expectedValueOfPerfectInformation)
+                ])
+            }
+        }
+        var plane = LineChart(title: "\(name): bootstrap draws on the cost-effectiveness plane", xLabel: "incremental effect", yLabel: "incremental cost")
+        for (k, p) in b.plane.enumerated() {
+            plane.series.append(
+                .init(name: p.strategy, x: p.incrementalEffect, y: p.incrementalCost, color: Palette.color(k), width: 0, opacity: 0.5, markers: true))
+        }
+        let lambda = headlineLambda(r.willingnessToPay)
+        let xs = b.plane.flatMap(\.incrementalEffect)
+        if let lo = xs.min(), let hi = xs.max() {
+            plane.series.append(
+                .init(
+                    name: "λ = \(formatNumber(lambda))", x: [min(lo, 0), max(hi, 0)], y: [min(lo, 0) * lambda, max(hi, 0) * lambda], color: "#000000", width: 1,
+                    dashed: true))
+        }
+        plane.horizontalLines = [(0, "")]
+        plane.verticalLines = [(0, "")]
+        var ceac = LineChart(
+            title: "\(name): acceptability from the bootstrap", xLabel: "willingness to pay per unit of effect (λ)", yLabel: "P(cost-effective)")
+        for (j, strategy) in b.strategies.dropFirst().enumerated() {
+            ceac.series.append(
+                .init(
+                    name: strategy, x: b.byWillingnessToPay.map(\.willingnessToPay), y: b.byWillingnessToPay.map { $0.probabilityCostEffective[j] },
+                    color: Palette.color(j)))
+        }
+        return [
+            .paragraph(intro),
+            .table(
+                ReportTable(
+                    caption: "Bootstrap: increments, INB and acceptability (every λ in bootstrap.csv)",
+                    columns: [
+                        .init("strategy", .left), .init("quantity", .left), .init("estimate"), .init("bootstrap SE"),
+                        .init("\(ConfidenceLevel.percent(r.level)) interval", .left),
+                        .init("P(cost-effective)"), .init("EVPI")
+                    ],
+                    rows: rows)),
+            .figure(ReportFigure(fileName: "bootstrap_plane.svg", caption: "Bootstrap draws of the increments, with the line of λ", svg: plane.render())),
+            .figure(ReportFigure(fileName: "bootstrap_acceptability.svg", caption: "Acceptability curve from the bootstrap draws", svg: ceac.render()))
+        ]
+    }
+
+    static func bootstrapCSVs(_ b: NetBenefitBootstrap.Result) -> [ReportTable] {
+        let compared = Array(b.strategies.dropFirst())
+        let byLambda = ReportTable(
+            fileName: "bootstrap.csv", headers: ["willingness_to_pay", "strategy", "inb", "se", "lower", "upper", "probability_cost_effective", "evpi"],
+            rows: b.byWillingnessToPay.flatMap { w in
+                compared.indices.map { j -> [ReportTable.Cell] in
+                    let e = w.incrementalNetBenefit[j]
+                    return [
+                        .number(w.willingnessToPay), .text(compared[j]), .number(e.estimate), .number(e.standardError), .number(e.lower), .number(e.upper),
+                        .number(w.probabilityCostEffective[j]), .number(w.expectedValueOfPerfectInformation)
+                    ]
+                }
+            })
+        let draws = ReportTable(
+            fileName: "bootstrap_draws.csv", headers: ["strategy", "draw", "incremental_effect", "incremental_cost"],
+            rows: b.plane.flatMap { p in
+                zip(p.incrementalEffect, p.incrementalCost).enumerated().map { [.text(p.strategy), .integer($0 + 1), .number($1.0), .number($1.1)] }
+            })
+        return [byLambda, draws]
     }
 
     static func sensitivity(_ s: CostEffectiveness.Sensitivity, _ r: CostEffectiveness.Result, name: String) -> [ReportBlock] {

@@ -67,4 +67,20 @@ out$vaccine <- list(
          mce = c(mean(U[, 1] >= U[, 2]), mean(U[, 2] > U[, 1])),
          evpi = mean(apply(U, 1, max)) - max(colMeans(U)), enb = colMeans(U))
   }))
+
+# --- Davison & Hinkley's (1997, §3.8) shrinkage for the two-stage bootstrap, written from the book, applied
+# within each arm of the PBS trial to the QALYs (clusters = sites), unequal sizes through the representative
+# size b = n̄ − Σ(nᵢ − n̄)²/((a − 1)N); residuals inflated by 1/√(1 − 1/nᵢ).
+shrink <- function(y, cl) {
+  m <- tapply(y, cl, mean); n <- tapply(y, cl, length); a <- length(m)
+  grand <- mean(m); ssb <- sum((m - grand)^2); ssw <- sum((y - m[as.character(cl)])^2)
+  nbar <- sum(n) / a; b <- nbar - sum((n - nbar)^2) / ((a - 1) * sum(n))
+  keep <- sqrt(max(0, a / (a - 1) - ssw / (b * (b - 1) * ssb)))
+  ni <- n[as.character(cl)]
+  res <- ifelse(ni > 1, (y - m[as.character(cl)]) / sqrt(1 - 1 / ni), 0)
+  list(values = grand + keep * (m[as.character(cl)] - grand) + res, keep = keep)
+}
+s1 <- shrink(cc$q[cc$t == 0], cc$site[cc$t == 0]); s2 <- shrink(cc$q[cc$t == 1], cc$site[cc$t == 1])
+vals <- numeric(nrow(cc)); vals[cc$t == 0] <- s1$values; vals[cc$t == 1] <- s2$values
+out$shrinkage <- list(q = cc$q, site = cc$site, arm = cc$t, values = unname(vals), retained = c(s1$keep, s2$keep))
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE), "Tests/EconomicEvaluationTests/Fixtures/cost_effectiveness_r.json")
