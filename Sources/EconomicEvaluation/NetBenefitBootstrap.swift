@@ -214,7 +214,7 @@ public enum NetBenefitBootstrap {
                     for q in 0..<width {
                         let column = base + q * n
                         for i in 0..<n { t[i] = counts[i] * column[i] }
-                        for p in 0...q { square[p + q * width] = dot(t, base + p * n, n) }
+                        for p in 0...q { square[p + q * width] = DenseSolver.dot(t, base + p * n, n) }
                     }
                 }
             }
@@ -243,24 +243,6 @@ public enum NetBenefitBootstrap {
         }
         guard solved, b.allSatisfy(\.isFinite) else { return nil }
         return columns.map { b[$0] } + columns.map { b[k + $0] }
-    }
-
-    /// Σ x[i]·y[i] over `count` entries, with four partial sums (independent chains that vectorise).
-    @inline(__always)
-    static func dot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ count: Int) -> Double {
-        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, i = 0
-        while i + 4 <= count {
-            s0 += x[i] * y[i]
-            s1 += x[i + 1] * y[i + 1]
-            s2 += x[i + 2] * y[i + 2]
-            s3 += x[i + 3] * y[i + 3]
-            i += 4
-        }
-        while i < count {
-            s0 += x[i] * y[i]
-            i += 1
-        }
-        return (s0 + s1) + (s2 + s3)
     }
 
     /// The lower tail probability α′/2 of the expanded percentile interval (Hesterberg 2015):

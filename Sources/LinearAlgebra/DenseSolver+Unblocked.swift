@@ -7,8 +7,8 @@
 /// not bit for bit. Complexity: LU and Cholesky O(n³), QR O(rows·columns²).
 extension DenseSolver {
     /// Σ x[i]·y[i] over `count` entries, with four partial sums (independent chains).
-    @inline(__always)
-    static func dot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ count: Int) -> Double {
+    @inlinable @inline(__always)
+    public static func dot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ count: Int) -> Double {
         var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, i = 0
         while i + 4 <= count {
             s0 += x[i] * y[i]
