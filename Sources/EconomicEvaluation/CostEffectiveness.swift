@@ -23,7 +23,7 @@ public enum CostEffectiveness {
     /// The inputs a problem can be about (the config layer maps them to its keys).
     public enum Field: String, Sendable, Codable, Equatable {
         case strategy, strategies, comparator, cost, effect, utility, unit, wave, waves, waveYears, costWaves, draw, cluster, weights, covariates
-        case willingnessToPay, discountRate, utilityMinimum
+        case willingnessToPay, discountRate, utilityMinimum, wellbyValue
     }
 
     /// What one row of the data is.
@@ -89,6 +89,8 @@ public enum CostEffectiveness {
         /// What the report states (CHEERS 2022): the perspective and the price year of the costs.
         public var perspective: String? = nil
         public var priceYear: Int? = nil
+        /// Value the effects (life-satisfaction point-years) as WELLBYs at this many pounds per point-year.
+        public var wellbyValue: Double? = nil
 
         public init(strategy: String, cost: String, effect: String) {
             self.strategy = strategy
@@ -205,16 +207,55 @@ public enum CostEffectiveness {
         public let perspective: String?
         public let priceYear: Int?
         public let warnings: [Warning]
+        /// The effects valued in money as WELLBYs, when `Specification.wellbyValue` is set.
+        public var wellbeing: Wellbeing? = nil
+    }
+
+    /// Effects measured in life-satisfaction point-years valued as WELLBYs (HM Treasury, *Wellbeing
+    /// guidance for appraisal*, 2021): each point-year at `valuePerPointYear` (£13,000 at 2019 prices by
+    /// default; a range of £10,000 to £16,000 is suggested for sensitivity).
+    public struct Wellbeing: Sendable, Codable, Equatable {
+        public let valuePerPointYear: Double
+        /// Each strategy's mean effect in money, in strategy order.
+        public let strategies: [Double]
+        /// Each compared strategy's incremental effect in money: the net-benefit regression's (adjusted,
+        /// with its interval scaled) for person-level data, the draws' mean difference otherwise.
+        public let increments: [Estimate]
     }
 
     /// Runs the analysis in `spec` on `table` (see the type's documentation).
     public static func estimate(_ spec: Specification, table: Table) throws(EconomicEvaluationError) -> Result {
         try checkSettings(spec)
+        var result: Result
         switch spec.input {
-        case .draws(let draw): return try fromDraws(spec, draw: draw, table: table)
-        case .summary: return try fromSummary(spec, table: table)
-        case .people, .waves: return try fromPeople(spec, table: table)
+        case .draws(let draw): result = try fromDraws(spec, draw: draw, table: table)
+        case .summary: result = try fromSummary(spec, table: table)
+        case .people, .waves: result = try fromPeople(spec, table: table)
         }
+        if let value = spec.wellbyValue { result.wellbeing = wellbeing(result, value: value, level: spec.level) }
+        return result
+    }
+
+    /// The WELLBY valuation of `result`'s effects.
+    static func wellbeing(_ result: Result, value: Double, level: Double) -> Wellbeing {
+        func scaled(_ e: Estimate) -> Estimate {
+            Estimate(
+                term: e.term.map { $0 + " (£)" }, estimate: value * e.estimate, standardError: e.standardError.map { value * $0 },
+                degreesOfFreedom: e.degreesOfFreedom, statistic: e.statistic, pValue: e.pValue, level: e.level, lower: e.lower.map { value * $0 },
+                upper: e.upper.map { value * $0 }, inference: e.inference)
+        }
+        let increments: [Estimate]
+        if let nb = result.netBenefit {
+            increments = nb.comparisons.map { scaled($0.incrementalEffect) }
+        } else if let s = result.sensitivity {
+            increments = s.increments.map { .point(term: "incremental effect (£)", value * $0.incrementalEffect, level: level) }
+        } else {
+            let comparator = result.strategies.first { $0.strategy == result.comparator }?.meanEffect ?? 0
+            increments = result.strategies.filter { $0.strategy != result.comparator }.map {
+                .point(term: "incremental effect (£)", value * ($0.meanEffect - comparator), level: level)
+            }
+        }
+        return Wellbeing(valuePerPointYear: value, strategies: result.strategies.map { value * $0.meanEffect }, increments: increments)
     }
 
     /// Checks the settings and the data as `estimate` does, without fitting: what `impact validate` runs.
@@ -243,6 +284,9 @@ public enum CostEffectiveness {
             throw .invalidSetting(field: field, problem: "a discount rate must be in [0, 1), e.g. 0.035; got \(formatNumber(rate))")
         }
         if let problem = ConfidenceLevel.problem(spec.level) { throw .invalidSetting(field: .willingnessToPay, problem: problem) }
+        if let v = spec.wellbyValue, !(v > 0 && v.isFinite) {
+            throw .invalidSetting(field: .wellbyValue, problem: "a WELLBY value must be a positive amount per point-year, e.g. 13000; got \(formatNumber(v))")
+        }
     }
 
     /// Strategy levels in display order, the comparator's index, and each row's strategy index (−1: missing or not listed).

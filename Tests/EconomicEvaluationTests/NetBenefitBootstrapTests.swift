@@ -147,8 +147,24 @@ struct NetBenefitBootstrapTests {
             }
         }
         let rate = covered.mapValues { Double($0) / Double(replications) }
+        print("coverage of INB(20,000), 200 trials of 30 clusters: \(rate.sorted { $0.key < $1.key })")
         #expect((0.90...0.99).contains(rate["two-stage"] ?? 0), "\(rate)")
         #expect((0.90...0.99).contains(rate["cr2"] ?? 0), "\(rate)")
         #expect((rate["individuals"] ?? 1) < 0.90, "\(rate)")
+    }
+
+    @Test("WELLBYs: effects in life-satisfaction point-years valued at £13,000 each; the adjusted increment and its interval scale exactly")
+    func wellby() throws {
+        let table = try SimulatedTrial.table(seed: 9, clusters: 20)
+        var spec = Self.specification(nil)
+        spec.wellbyValue = 13_000
+        let r = try CostEffectiveness.estimate(spec, table: table)
+        let w = try #require(r.wellbeing)
+        let effect = try #require(r.netBenefit?.comparisons.first?.incrementalEffect)
+        #expect(w.valuePerPointYear == 13_000 && w.strategies == r.strategies.map { 13_000 * $0.meanEffect })
+        #expect(w.increments[0].estimate == 13_000 * effect.estimate && w.increments[0].lower == effect.lower.map { 13_000 * $0 })
+        #expect(w.increments[0].pValue == effect.pValue)
+        spec.wellbyValue = -1
+        #expect(throws: EconomicEvaluationError.self) { try CostEffectiveness.estimate(spec, table: table) }
     }
 }

@@ -98,4 +98,54 @@ struct CostEffectivenessConfigTests {
         #expect(replications?.contains("set 'bootstrap'") == true, "\(replications ?? "")")
         #expect(Self.issue(Self.config(Self.pbsKeys)) == nil)
     }
+
+    @Test("A licensed utility tariff joined in 'prepare' feeds the waves: the QALYs are the tariff's utilities' areas under the curve")
+    func tariffJoin() throws {
+        let directory = TestData.temporaryDirectory()
+        let tariff: [String: Double] = ["11111": 1, "11121": 0.85, "12121": 0.7, "22222": 0.52, "23232": 0.2]
+        try ("state,utility\n" + tariff.sorted { $0.key < $1.key }.map { "\($0.key),\($0.value)" }.joined(separator: "\n") + "\n")
+            .write(to: directory.appendingPathComponent("tariff.csv"), atomically: true, encoding: .utf8)
+        let states = ["11121", "12121", "22222", "23232", "11111"]
+        var lines = ["id,time,state,cost,arm"]
+        var expected: [String: [Double]] = [:]
+        for person in 0..<10 {
+            let arm = person % 2 == 0 ? "A" : "B"
+            var u: [Double] = []
+            for wave in 1...3 {
+                let state = states[(person + wave * (person % 3 + 1)) % states.count]
+                u.append(tariff[state]!)
+                lines.append("\(person),\(wave),\(state),\(100 * (person + wave)),\(arm)")
+            }
+            expected[arm, default: []].append(0.5 * (u[0] + u[1]) / 2 + 0.5 * (u[1] + u[2]) / 2)
+        }
+        try (lines.joined(separator: "\n") + "\n").write(to: directory.appendingPathComponent("eq5d.csv"), atomically: true, encoding: .utf8)
+        let text = """
+            seed: 1
+            data:
+              tariff: \(directory.appendingPathComponent("tariff.csv").path)
+              trial:
+                path: \(directory.appendingPathComponent("eq5d.csv").path)
+                prepare:
+                  - join: tariff
+                    by: [state]
+            analyses:
+              - name: ce
+                method: cost-effectiveness
+                data: trial
+                input: waves
+                unit: id
+                wave: time
+                waves: [1, 2, 3]
+                wave_years: [0, 0.5, 1]
+                utility: utility
+                cost: cost
+                strategy: arm
+                baseline_utility: false
+            """
+        let output = try Runner.run(try parseExample(text), threads: 1)
+        #expect(output.failures.isEmpty, "\(output.failures)")
+        let r = try #require(output.analyses.first?.result as? CostEffectiveness.Result)
+        let means = ["A", "B"].map { arm in expected[arm]!.reduce(0, +) / Double(expected[arm]!.count) }
+        #expect(maxRelativeError(r.strategies.map(\.meanEffect), means) < 1e-14, "\(r.strategies.map(\.meanEffect)) vs \(means)")
+    }
 }

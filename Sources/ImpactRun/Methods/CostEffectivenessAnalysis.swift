@@ -23,6 +23,7 @@ extension ClusterResampling.Scheme: SettingChoice {}
 /// | `inference` | `classical`, `hc0`–`hc3`, `cr0`–`cr2` | `cr1` with `cluster`, else `hc1` |
 /// | `bootstrap`, `replications`, `shrinkage` | also bootstrap the increments: `two-stage`, `clusters` or `individuals`; draws; D&H shrinkage (two-stage) | none, `2000`, `true` |
 /// | `willingness_to_pay` | increasing λ values per unit of effect | 0 to 50,000 by 1,000 |
+/// | `wellby_value` | value effects in life-satisfaction point-years as WELLBYs, £ per point-year | none (HM Treasury: 13,000 at 2019 prices) |
 /// | `perspective`, `price_year` | stated in the report (CHEERS 2022) | not stated |
 /// | `level` | confidence level | `0.95` |
 public struct CostEffectivenessAnalysis: AnalysisMethod {
@@ -63,6 +64,9 @@ public struct CostEffectivenessAnalysis: AnalysisMethod {
             "replications", "bootstrap draws", default: 2000, rule: { $0 >= 99 ? nil : "use at least 99 bootstrap draws" })
         let shrinkage = DefaultedKey<Bool>("shrinkage", "two-stage bootstrap: Davison & Hinkley's shrinkage correction", default: true)
         let willingnessToPay = OptionalKey<[Double]>("willingness_to_pay", "increasing λ values per unit of effect", default: "0 to 50000 by 1000")
+        let wellbyValue = OptionalKey<Double>(
+            "wellby_value",
+            "value the effects (life-satisfaction point-years) as WELLBYs at this many pounds per point-year (HM Treasury: 13000 at 2019 prices)")
         let perspective = OptionalKey<String>("perspective", "the costing perspective, e.g. 'NHS and personal social services'")
         let priceYear = OptionalKey<Int>("price_year", "the price year of the costs")
         let level = CommonKeys.level
@@ -112,11 +116,16 @@ public struct CostEffectivenessAnalysis: AnalysisMethod {
         }
         specification.costDiscountRate = try s(\.discountCosts)
         specification.effectDiscountRate = try s(\.discountEffects)
+        specification.wellbyValue = try s(\.wellbyValue)
         specification.perspective = try s(\.perspective)
         specification.priceYear = try s(\.priceYear)
         specification.level = try s(\.level)
         do { try CostEffectiveness.checkSettings(specification) } catch {
-            throw error.field == .willingnessToPay ? s.issue(\.willingnessToPay, error.description) : s.issue(error.description)
+            switch error.field {
+            case .willingnessToPay?: throw s.issue(\.willingnessToPay, error.description)
+            case .wellbyValue?: throw s.issue(\.wellbyValue, error.description)
+            default: throw s.issue(error.description)
+            }
         }
     }
 

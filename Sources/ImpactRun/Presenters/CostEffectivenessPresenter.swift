@@ -35,11 +35,24 @@ enum CostEffectivenessPresenter {
                 }
             }
         }
+        if let w = r.wellbeing { blocks.append(.table(wellbeing(w, r))) }
         if let s = r.sensitivity {
             blocks += sensitivity(s, r, name: name)
             attachments.append(sensitivityCSV(s, r))
         }
         return MethodOutput(result: r, blocks: blocks, attachments: attachments, warnings: r.warnings.map(\.message), keyEstimates: keys)
+    }
+
+    static func wellbeing(_ w: CostEffectiveness.Wellbeing, _ r: CostEffectiveness.Result) -> ReportTable {
+        let compared = r.strategies.map(\.strategy).filter { $0 != r.comparator }
+        var rows: [[ReportTable.Cell]] = zip(r.strategies, w.strategies).map { [.text($0.strategy), .text("mean effect"), .number($1), .empty] }
+        rows += zip(compared, w.increments).map {
+            [.text($0), .text("incremental effect vs \(r.comparator)"), .number($1.estimate), .interval($1.lower, $1.upper)]
+        }
+        return ReportTable(
+            fileName: "wellby.csv",
+            caption: "Effects valued as WELLBYs at £\(formatNumber(w.valuePerPointYear)) per life-satisfaction point-year (HM Treasury wellbeing guidance)",
+            columns: [.init("strategy", .left), .init("quantity", .left), .init("£"), .init("\(ConfidenceLevel.percent(r.level)) CI", .left)], rows: rows)
     }
 
     /// 20,000 (NICE's lower threshold per QALY) when it is on the grid, else the grid's middle value.
