@@ -75,6 +75,7 @@ enum CostEffectivenessPresenter {
             t += " \(d.completeUnits) persons have every value needed; \(d.incompleteUnits) do not and are left out."
         }
         t += " Perspective: \(r.perspective ?? "not stated"); price year: \(r.priceYear.map(String.init) ?? "not stated")"
+        guard r.netBenefit != nil || r.sensitivity != nil else { return t + "." }
         t +=
             "; willingness to pay from \(number: r.willingnessToPay.first ?? 0) to \(number: r.willingnessToPay.last ?? 0) per unit of effect (\(r.willingnessToPay.count) values)."
         return t
@@ -82,7 +83,8 @@ enum CostEffectivenessPresenter {
 
     static func strategies(_ r: CostEffectiveness.Result) -> ReportTable {
         let clustered = r.strategies.contains { $0.clusters != nil }
-        var columns: [ReportTable.Column] = [.init("strategy", .left), .init(r.input == "draws" ? "draws" : "persons")]
+        let counted = r.input == "draws" ? "draws" : r.input == "summary" ? "rows" : "persons"
+        var columns: [ReportTable.Column] = [.init("strategy", .left), .init(counted)]
         if clustered { columns.append(.init("clusters")) }
         columns += [.init("mean cost"), .init("SD cost"), .init("mean effect"), .init("SD effect")]
         return ReportTable(
