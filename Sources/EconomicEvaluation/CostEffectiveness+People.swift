@@ -61,10 +61,12 @@ extension CostEffectiveness {
             let rows = data.codes.indices.filter { data.codes[$0] == s }
             let clusters = clusterCodes.map { codes in Set(rows.map { codes[$0] }).count }
             if let w = weights {
-                let total = rows.reduce(0) { $0 + w[$1] }
+                let rowWeights = rows.map { w[$0] }
                 return StrategySummary(
-                    strategy: data.names[s], units: rows.count, clusters: clusters, meanCost: rows.reduce(0) { $0 + w[$1] * cost[$1] } / total,
-                    meanEffect: rows.reduce(0) { $0 + w[$1] * effect[$1] } / total, costStandardDeviation: nil, effectStandardDeviation: nil)
+                    strategy: data.names[s], units: rows.count, clusters: clusters,
+                    meanCost: WeightedStatistics.mean(rows.map { cost[$0] }, weights: rowWeights),
+                    meanEffect: WeightedStatistics.mean(rows.map { effect[$0] }, weights: rowWeights), costStandardDeviation: nil,
+                    effectStandardDeviation: nil)
             }
             let c = moments(cost, rows: rows), e = moments(effect, rows: rows)
             return StrategySummary(

@@ -23,7 +23,7 @@ public enum CostEffectiveness {
     /// The inputs a problem can be about (the config layer maps them to its keys).
     public enum Field: String, Sendable, Codable, Equatable {
         case strategy, strategies, comparator, cost, effect, utility, unit, wave, waves, waveYears, costWaves, draw, cluster, weights, covariates
-        case willingnessToPay, discountRate, utilityMinimum, wellbyValue
+        case willingnessToPay, costDiscountRate, effectDiscountRate, utilityMinimum, wellbyValue, level
     }
 
     /// What one row of the data is.
@@ -280,10 +280,10 @@ public enum CostEffectiveness {
                 field: .willingnessToPay,
                 problem: "willingness-to-pay values must increase; item \(k + 1) (\(formatNumber(w[k]))) does not exceed item \(k) (\(formatNumber(w[k - 1])))")
         }
-        for (field, rate) in [(Field.discountRate, spec.costDiscountRate), (.discountRate, spec.effectDiscountRate)] where !(rate >= 0 && rate < 1) {
+        for (field, rate) in [(Field.costDiscountRate, spec.costDiscountRate), (.effectDiscountRate, spec.effectDiscountRate)] where !(rate >= 0 && rate < 1) {
             throw .invalidSetting(field: field, problem: "a discount rate must be in [0, 1), e.g. 0.035; got \(formatNumber(rate))")
         }
-        if let problem = ConfidenceLevel.problem(spec.level) { throw .invalidSetting(field: .willingnessToPay, problem: problem) }
+        if let problem = ConfidenceLevel.problem(spec.level) { throw .invalidSetting(field: .level, problem: problem) }
         if let v = spec.wellbyValue, !(v > 0 && v.isFinite) {
             throw .invalidSetting(field: .wellbyValue, problem: "a WELLBY value must be a positive amount per point-year, e.g. 13000; got \(formatNumber(v))")
         }
@@ -325,9 +325,7 @@ public enum CostEffectiveness {
 
     /// Mean and SD (divisor n − 1) of `x` over `rows`.
     static func moments(_ x: [Double], rows: [Int]) -> (mean: Double, sd: Double?) {
-        let n = Double(rows.count)
-        let mean = rows.reduce(0) { $0 + x[$1] } / n
-        guard rows.count > 1 else { return (mean, nil) }
-        return (mean, (rows.reduce(0) { $0 + (x[$1] - mean) * (x[$1] - mean) } / (n - 1)).squareRoot())
+        let values = rows.map { x[$0] }
+        return (WeightedStatistics.mean(values), values.count > 1 ? WeightedStatistics.standardDeviation(values) : nil)
     }
 }

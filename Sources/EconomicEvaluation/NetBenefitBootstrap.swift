@@ -256,11 +256,9 @@ public enum NetBenefitBootstrap {
     /// A bootstrap estimate: the original point estimate, SE = SD of the draws, and the percentile interval
     /// between the `tail` and 1 − `tail` quantiles (type 7).
     static func percentileEstimate(term: String, point: Double, values: [Double], level: Double, tail: Double, inference: Inference) -> Estimate {
-        let b = Double(values.count)
-        let mean = values.reduce(0, +) / b
-        let sd = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (b - 1)).squareRoot()
-        return Estimate(
-            term: term, estimate: point, standardError: sd, degreesOfFreedom: nil, statistic: nil, pValue: nil, level: level,
+        Estimate(
+            term: term, estimate: point, standardError: WeightedStatistics.standardDeviation(values), degreesOfFreedom: nil, statistic: nil, pValue: nil,
+            level: level,
             lower: WeightedStatistics.quantile(values, tail), upper: WeightedStatistics.quantile(values, 1 - tail), inference: inference)
     }
 }

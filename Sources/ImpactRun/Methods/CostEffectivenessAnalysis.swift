@@ -83,14 +83,8 @@ public struct CostEffectivenessAnalysis: AnalysisMethod {
         let effect = try s(input == .waves ? \.utility : \.effect)
         guard let effect else { throw s.issue(input == .waves ? "input: waves needs 'utility'" : "missing required key 'effect'") }
         specification = .init(strategy: try s(\.strategy), cost: try s(\.cost), effect: effect)
-        keyNames = [.strategy: "strategy", .strategies: "strategies", .comparator: "comparator", .cost: "cost", .effect: "effect", .draw: "draw"]
-        specification.input = try Self.input(input, s)
-        if input == .waves {
-            keyNames.merge([
-                .effect: "utility", .utility: "utility", .unit: "unit", .wave: "wave", .waves: "waves", .waveYears: "wave_years", .costWaves: "cost_waves",
-                .utilityMinimum: "utility_minimum"
-            ]) { $1 }
-        }
+        keyNames = Self.keyNames(input)
+        specification.input = try Self.input(input, s, keyNames: keyNames)
         specification.strategies = try s(\.strategies)
         specification.comparator = try s(\.comparator)
         specification.covariates = try s(\.covariates)
@@ -120,17 +114,27 @@ public struct CostEffectivenessAnalysis: AnalysisMethod {
         specification.perspective = try s(\.perspective)
         specification.priceYear = try s(\.priceYear)
         specification.level = try s(\.level)
-        do { try CostEffectiveness.checkSettings(specification) } catch {
-            switch error.field {
-            case .willingnessToPay?: throw s.issue(\.willingnessToPay, error.description)
-            case .wellbyValue?: throw s.issue(\.wellbyValue, error.description)
-            default: throw s.issue(error.description)
-            }
-        }
+        do { try CostEffectiveness.checkSettings(specification) } catch { throw Self.issue(error, s, keyNames: keyNames) }
+    }
+
+    /// The config key of each input the library's errors name (with `input: waves`, the effect is `utility`).
+    static func keyNames(_ kind: InputKind) -> [CostEffectiveness.Field: String] {
+        [
+            .strategy: "strategy", .strategies: "strategies", .comparator: "comparator", .cost: "cost", .effect: kind == .waves ? "utility" : "effect",
+            .utility: "utility", .unit: "unit", .wave: "wave", .waves: "waves", .waveYears: "wave_years", .costWaves: "cost_waves", .draw: "draw",
+            .cluster: "cluster", .weights: "weights", .covariates: "covariates", .willingnessToPay: "willingness_to_pay",
+            .costDiscountRate: "discount_rate_costs", .effectDiscountRate: "discount_rate_effects", .utilityMinimum: "utility_minimum",
+            .wellbyValue: "wellby_value", .level: "level"
+        ]
+    }
+
+    /// A library error about the settings, located at the key of the input it names.
+    static func issue(_ error: EconomicEvaluationError, _ s: SettingsReader<Keys>, keyNames: [CostEffectiveness.Field: String]) -> DecodingIssue {
+        error.field.flatMap { keyNames[$0] }.map { s.issue(named: $0, error.description) } ?? s.issue(error.description)
     }
 
     /// The library's input, reading the keys of `kind`.
-    static func input(_ kind: InputKind, _ s: SettingsReader<Keys>) throws -> CostEffectiveness.Input {
+    static func input(_ kind: InputKind, _ s: SettingsReader<Keys>, keyNames: [CostEffectiveness.Field: String]) throws -> CostEffectiveness.Input {
         switch kind {
         case .people: return .people
         case .summary: return .summary
@@ -145,9 +149,7 @@ public struct CostEffectivenessAnalysis: AnalysisMethod {
             w.costWaves = try s(\.costWaves)
             w.adjustForBaselineUtility = try s(\.baselineUtility)
             w.utilityMinimum = try s(\.utilityMinimum)
-            do { _ = try CostEffectiveness.checkWaves(w) } catch {
-                throw error.field == .waveYears ? s.issue(\.waveYears, error.description) : s.issue(\.waves, error.description)
-            }
+            do { _ = try CostEffectiveness.checkWaves(w) } catch { throw issue(error, s, keyNames: keyNames) }
             return .waves(w)
         }
     }

@@ -56,6 +56,10 @@ public final class SettingsReader<Keys: KeySet> {
         return issue
     }
 
+    /// A problem with the value of the key named `name`, for errors a library reports by its own names for
+    /// its inputs (the method maps them to its keys).
+    public func issue(named name: String, _ message: String) -> DecodingIssue { mapping.issue(name, message) }
+
     /// A problem with the analysis as a whole.
     public func issue(_ message: String) -> DecodingIssue { mapping.issue(message) }
 
