@@ -23,6 +23,13 @@ RENAMES = [
     (r"(\.effects?(\[\d+\])?)\.clusters$", r"\1.inference.clusters"),
 ]
 
+# Moves within results schema v2 during 0.3.0-dev (old path -> new path), applied to old paths the
+# new file does not have.
+DEV_RENAMES = [
+    # did: an ATT(g,t)'s comparison units are one of its contributor counts
+    (r"(\.groupTime\[[^\]]+\])\.comparisonUnits$", r"\1.contributors.comparison.units"),
+]
+
 
 def flatten(node, path, out):
     if isinstance(node, dict):
@@ -63,12 +70,16 @@ def main():
     with open(args[0]) as f:
         old_schema = json.load(f).get("schema", "")
     old, new = load(args[0]), load(args[1])
-    # The v1 -> v2 renames apply only when the old file is v1.
+    # The v1 -> v2 renames apply only when the old file is v1; later moves (DEV_RENAMES) whenever
+    # the old path is gone from the new file.
     renames = RENAMES if old_schema.endswith("/v1") else []
     renamed = {}
     for path, value in old.items():
         for pattern, repl in renames:
             path = re.sub(pattern, repl, path)
+        if path not in new:
+            for pattern, repl in DEV_RENAMES:
+                path = re.sub(pattern, repl, path)
         renamed[path] = value
     bad = 0
     for path, value in sorted(renamed.items()):

@@ -98,16 +98,10 @@ public enum ReportFormat {
     }
 
     /// A p-value: "< 0.001" below that, 3 decimals otherwise.
-    public static func pValue(_ p: Double) -> String {
-        guard p.isFinite else { return "NA" }
-        return p < 0.001 ? "< 0.001" : String(format: "%.3f", p)
-    }
+    public static func pValue(_ p: Double) -> String { PValueText.value(p) }
 
     /// A p-value as a clause for plain-text prose: "p < 0.001" or "p = 0.034" (never "p = < 0.001").
-    public static func pClause(_ p: Double) -> String {
-        let text = pValue(p)
-        return text.hasPrefix("<") ? "p \(text)" : "p = \(text)"
-    }
+    public static func pClause(_ p: Double) -> String { PValueText.clause(p) }
 
     /// A period label: whole numbers without decimals, others to 15 significant digits (Tabular's `formatNumber`).
     public static func period(_ x: Double) -> String { formatNumber(x) }

@@ -35,8 +35,12 @@ extension CallawaySantAnna {
         public let keys: [Double]
         /// Influence functions: overall first, then one per component (n × (1 + components)); not encoded.
         public let influence: Matrix
+        /// The treated and comparison units (and clusters) behind ``overall``: those of every ATT(g,t) it averages.
+        public let overallContributors: ComparisonContributors
+        /// The same for each component.
+        public let componentContributors: [ComparisonContributors]
 
-        enum CodingKeys: String, CodingKey { case aggregation, overall, components, keys }
+        enum CodingKeys: String, CodingKey { case aggregation, overall, components, keys, overallContributors, componentContributors }
 
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -44,16 +48,40 @@ extension CallawaySantAnna {
             overall = try c.decode(Estimate.self, forKey: .overall)
             components = try c.decode([Estimate].self, forKey: .components)
             keys = try c.decode([Double].self, forKey: .keys)
+            overallContributors = try c.decode(ComparisonContributors.self, forKey: .overallContributors)
+            componentContributors = try c.decode([ComparisonContributors].self, forKey: .componentContributors)
             influence = Matrix(rows: 0, columns: 0)
         }
 
-        init(aggregation: Aggregation, overall: Estimate, components: [Estimate], keys: [Double], influence: Matrix) {
+        init(
+            aggregation: Aggregation, overall: Estimate, components: [Estimate], keys: [Double], influence: Matrix,
+            contributors: (overall: ComparisonContributors, components: [ComparisonContributors])
+        ) {
             self.aggregation = aggregation
             self.overall = overall
             self.components = components
             self.keys = keys
             self.influence = influence
+            overallContributors = contributors.overall
+            componentContributors = contributors.components
         }
+    }
+
+    /// The units and clusters of one ATT(g,t)'s treated and comparison groups.
+    static func contributors(_ cell: (treated: UnitSet, comparison: UnitSet), clusters: [Int]?) -> ComparisonContributors {
+        ComparisonContributors(treated: cell.treated.contributors(clusterOf: clusters), comparison: cell.comparison.contributors(clusterOf: clusters))
+    }
+
+    /// The union of the treated and of the comparison units of the ATT(g,t) in `cells`.
+    ///
+    /// Complexity: O(cells · n / 64) for the unions, O(n) to count clusters.
+    public func contributors(cells: [Int]) -> ComparisonContributors {
+        var treated = UnitSet(count: count), comparison = UnitSet(count: count)
+        for j in cells {
+            treated.formUnion(cellMembers[j].treated)
+            comparison.formUnion(cellMembers[j].comparison)
+        }
+        return Self.contributors((treated, comparison), clusters: clusters)
     }
 
     /// The influence function of a weighted average Σ_k a_k ATT_k with weights a_k = pg_k / Σ pg over
@@ -126,10 +154,14 @@ extension CallawaySantAnna {
         let post = groupTimes.indices.filter { groupTimes[$0].time >= groupTimes[$0].group }
         var components: [(key: Double, estimate: Double, influence: [Double])] = []
         var overall: (Double, [Double])
+        // The ATT(g,t) each component averages.
+        var componentCells: [[Int]] = []
+        var overallCells: [Int] = []
         switch type {
         case .simple:
             guard !post.isEmpty else { throw .estimation("there are no post-treatment ATT(g,t)") }
             overall = averageInfluence(post, byGroupShare: true)
+            overallCells = post
         case .group:
             for g in Array(Set(groupTimes.map(\.group))).sorted() {
                 let limit = window.maximum.map(Double.init) ?? .infinity
@@ -137,7 +169,9 @@ extension CallawaySantAnna {
                 guard !keep.isEmpty else { continue }
                 let (e, f) = averageInfluence(keep, byGroupShare: false)
                 components.append((g, e, f))
+                componentCells.append(keep)
             }
+            overallCells = componentCells.flatMap { $0 }
             // Overall: the group means weighted by group size (with the estimation of the shares).
             let pgByGroup = groupShares
             let pg = components.map { pgByGroup[$0.key] ?? 0 }
@@ -162,7 +196,9 @@ extension CallawaySantAnna {
                 let keep = eligible.filter { groupTimes[$0].time - groupTimes[$0].group == e }
                 let (est, f) = averageInfluence(keep, byGroupShare: true)
                 components.append((e, est, f))
+                componentCells.append(keep)
             }
+            overallCells = zip(components, componentCells).filter { $0.0.key >= 0 }.flatMap(\.1)
             let postParts = components.filter { $0.key >= 0 }.map { ($0.estimate, $0.influence) }
             guard !postParts.isEmpty else { throw .estimation("there are no post-treatment event times in the window") }
             overall = Self.meanInfluence(postParts)
@@ -172,7 +208,9 @@ extension CallawaySantAnna {
                 let keep = post.filter { groupTimes[$0].time == t }
                 let (est, f) = averageInfluence(keep, byGroupShare: true)
                 components.append((t, est, f))
+                componentCells.append(keep)
             }
+            overallCells = componentCells.flatMap { $0 }
             guard !components.isEmpty else { throw .estimation("there are no post-treatment periods") }
             overall = Self.meanInfluence(components.map { ($0.estimate, $0.influence) })
         }
@@ -193,6 +231,7 @@ extension CallawaySantAnna {
         return Aggregate(
             aggregation: type, overall: estimate("overall", overall.0, ses[0]),
             components: components.enumerated().map { k, c in estimate(prefix + formatNumber(c.key), c.estimate, ses[k + 1]) },
-            keys: components.map(\.key), influence: matrix)
+            keys: components.map(\.key), influence: matrix,
+            contributors: (contributors(cells: overallCells), componentCells.map { contributors(cells: $0) }))
     }
 }

@@ -14,6 +14,7 @@ extension CallawaySantAnna {
         let clusters: [Int]?
         let droppedGroups: [Double]
         let groupShares: [Double: Double]
+        let cellMembers: [(treated: UnitSet, comparison: UnitSet)]
     }
 
     /// ATT(g,t) for unbalanced panels and repeated cross-sections, as R did with
@@ -94,11 +95,8 @@ extension CallawaySantAnna {
             let task = cells[k]
             if task.isBase { return .success((TwoPeriodDiD.Estimate(att: 0, influence: []), [])) }
             let t = times[task.ti], b = times[task.bi]
-            let threshold = max(t, b) + Double(spec.anticipation)
             let sample = rows.indices.filter { i in
-                (rowTime[i] == t || rowTime[i] == b)
-                    && (rowGroup[i] == task.group
-                        || (spec.controlGroup == .never ? rowGroup[i] == 0 : (rowGroup[i] == 0 || rowGroup[i] > threshold)))
+                (rowTime[i] == t || rowTime[i] == b) && inCell(group: rowGroup[i], task: task, threshold: max(t, b), spec: spec)
             }
             var x = Matrix(rows: sample.count, columns: 1 + covariateColumns.count, repeating: 1)
             for (j, c) in covariateColumns.enumerated() { for (r, i) in sample.enumerated() { x[r, j + 1] = c[rows[i]] } }
@@ -112,6 +110,7 @@ extension CallawaySantAnna {
             }
         }
         var results: [GroupTime] = []
+        var members: [(treated: UnitSet, comparison: UnitSet)] = []
         var storage = [Double](repeating: 0, count: nUnits * tasks.count)
         for (k, (task, outcome)) in zip(tasks, estimates).enumerated() {
             let t = times[task.ti], b = times[task.bi]
@@ -122,12 +121,20 @@ extension CallawaySantAnna {
             }
             let scale = Double(nUnits) / Double(max(sample.count, 1))
             for (r, i) in sample.enumerated() { storage[k * nUnits + unitOfRow[i]] += estimate.influence[r] * scale }
-            let comparison = Set(sample.filter { rowGroup[$0] != task.group }.map { unitOfRow[$0] }).count
+            // A universal base period's own cell (ATT = 0 by construction) has no sample: its units are
+            // the group's and the comparison units observed in that period.
+            let cellUnits =
+                task.isBase ? rows.indices.filter { rowTime[$0] == b && inCell(group: rowGroup[$0], task: task, threshold: b, spec: spec) } : sample
+            let cell = (
+                treated: UnitSet(count: nUnits, members: cellUnits.filter { rowGroup[$0] == task.group }.map { unitOfRow[$0] }),
+                comparison: UnitSet(count: nUnits, members: cellUnits.filter { rowGroup[$0] != task.group }.map { unitOfRow[$0] })
+            )
+            members.append(cell)
             results.append(
                 GroupTime(
                     group: task.group, time: t, basePeriod: b, pre: task.pre || task.isBase,
                     effect: .point(term: "ATT(\(formatNumber(task.group)),\(formatNumber(t)))", estimate.att, level: spec.level),
-                    comparisonUnits: comparison))
+                    contributors: contributors(cell, clusters: clusterCodes)))
         }
         let influence = Matrix(rows: nUnits, columns: tasks.count, columnMajor: storage)
         var shares: [Double: Double] = [:]
@@ -135,7 +142,14 @@ extension CallawaySantAnna {
         let groupTimes = withStandardErrors(results, influence: influence, clusters: clusterCodes, level: spec.level)
         return Parts(
             groupTimes: groupTimes, influence: influence, units: unitNames, groups: unitGroup, weights: normalisedWeights, clusters: clusterCodes,
-            droppedGroups: droppedGroups, groupShares: shares)
+            droppedGroups: droppedGroups, groupShares: shares, cellMembers: members)
+    }
+
+    /// Whether a unit of `group` belongs to the cell's sample: the cell's group, or a comparison unit
+    /// (never treated; or, with not-yet-treated comparisons, first treated after `threshold` plus anticipation).
+    static func inCell(group: Double, task: Cell, threshold: Double, spec: Specification) -> Bool {
+        let limit = threshold + Double(spec.anticipation)
+        return group == task.group || (spec.controlGroup == .never ? group == 0 : (group == 0 || group > limit))
     }
 
     /// One ATT(g,t) to estimate: group g, period index `ti`, base-period index `bi`.
@@ -177,7 +191,7 @@ extension CallawaySantAnna {
             guard r.effect.standardError == nil, ses[j] > 0 else { return r }
             let e = Estimate.wald(
                 term: r.effect.term, estimate: r.effect.estimate, standardError: ses[j], degreesOfFreedom: nil, level: level, inference: inference)
-            return GroupTime(group: r.group, time: r.time, basePeriod: r.basePeriod, pre: r.pre, effect: e, comparisonUnits: r.comparisonUnits)
+            return GroupTime(group: r.group, time: r.time, basePeriod: r.basePeriod, pre: r.pre, effect: e, contributors: r.contributors)
         }
     }
 }

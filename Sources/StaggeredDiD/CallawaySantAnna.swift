@@ -85,7 +85,9 @@ public struct CallawaySantAnna: Sendable {
         /// Whether t is a pre-treatment period (t < g − anticipation).
         public let pre: Bool
         public let effect: Estimate
-        public let comparisonUnits: Int
+        /// The units (and clusters) of group g and of the comparison group behind this ATT(g,t)
+        /// (with unbalanced panels and repeated cross-sections, those observed in t or the base period).
+        public let contributors: ComparisonContributors
     }
 
     public let specification: Specification
@@ -101,6 +103,8 @@ public struct CallawaySantAnna: Sendable {
     public let droppedGroups: [Double]
     /// P(G = g): the weighted share of units first treated in g.
     let groupShares: [Double: Double]
+    /// Per ATT(g,t): the treated and the comparison units in its sample (unit indices).
+    let cellMembers: [(treated: UnitSet, comparison: UnitSet)]
 
     public var count: Int { units.count }
 
@@ -108,8 +112,9 @@ public struct CallawaySantAnna: Sendable {
         specification = spec
         if spec.sampling != .panel {
             let parts = try Self.rowwise(spec, table: table)
-            (groupTimes, influence, units, groups, unitWeights, clusters, droppedGroups, groupShares) = (
-                parts.groupTimes, parts.influence, parts.units, parts.groups, parts.weights, parts.clusters, parts.droppedGroups, parts.groupShares
+            (groupTimes, influence, units, groups, unitWeights, clusters, droppedGroups, groupShares, cellMembers) = (
+                parts.groupTimes, parts.influence, parts.units, parts.groups, parts.weights, parts.clusters, parts.droppedGroups, parts.groupShares,
+                parts.cellMembers
             )
             return
         }
@@ -154,11 +159,7 @@ public struct CallawaySantAnna: Sendable {
             let task = cells[k]
             if task.isBase { return .success((TwoPeriodDiD.Estimate(att: 0, influence: []), [])) }
             let t = times[task.ti], b = times[task.bi]
-            let threshold = max(t, b) + Double(spec.anticipation)
-            let sample = (0..<nUnits).filter { u in
-                unitGroups[u] == task.group
-                    || (spec.controlGroup == .never ? unitGroups[u] == 0 : (unitGroups[u] == 0 || unitGroups[u] > threshold))
-            }
+            let sample = (0..<nUnits).filter { Self.inCell(group: unitGroups[$0], task: task, threshold: max(t, b), spec: spec) }
             let treated = sample.map { unitGroups[$0] == task.group }
             guard treated.contains(false) else {
                 return .failure(.data("ATT(\(formatNumber(task.group)), \(formatNumber(t))) has no comparison units"))
@@ -176,6 +177,7 @@ public struct CallawaySantAnna: Sendable {
             }
         }
         var results: [GroupTime] = []
+        var members: [(treated: UnitSet, comparison: UnitSet)] = []
         var storage = [Double](repeating: 0, count: nUnits * tasks.count)
         for (k, (task, outcome)) in zip(tasks, estimates).enumerated() {
             let t = times[task.ti], b = times[task.bi]
@@ -187,12 +189,21 @@ public struct CallawaySantAnna: Sendable {
             }
             let scale = Double(nUnits) / Double(max(sample.count, 1))
             for (r, u) in sample.enumerated() { storage[k * nUnits + u] = estimate.influence[r] * scale }
-            let comparison = sample.filter { unitGroups[$0] != task.group }.count
+            // A universal base period's own cell (ATT = 0 by construction) has no sample: its units are
+            // the group's and the comparison units of that period.
+            let cellUnits = task.isBase ? (0..<nUnits).filter { Self.inCell(group: unitGroups[$0], task: task, threshold: b, spec: spec) } : sample
+            let cell = (
+                treated: UnitSet(count: nUnits, members: cellUnits.filter { unitGroups[$0] == task.group }),
+                comparison: UnitSet(count: nUnits, members: cellUnits.filter { unitGroups[$0] != task.group })
+            )
+            members.append(cell)
             results.append(
                 GroupTime(
                     group: task.group, time: t, basePeriod: b, pre: task.pre || task.isBase,
-                    effect: .point(term: term, estimate.att, level: spec.level), comparisonUnits: comparison))
+                    effect: .point(term: term, estimate.att, level: spec.level),
+                    contributors: Self.contributors(cell, clusters: clusterCodes)))
         }
+        cellMembers = members
         influence = Matrix(rows: nUnits, columns: tasks.count, columnMajor: storage)
         units = panel.units
         groups = g
@@ -238,12 +249,18 @@ public struct CallawaySantAnna: Sendable {
 
 /// Errors of the staggered difference-in-differences estimators.
 public enum DiDError: Error, Sendable, CustomStringConvertible, Equatable {
+    /// The specification's inputs, by name, for errors about one of them.
+    public enum Field: String, Sendable, Equatable {
+        case sensitivity, sampling, controlGroup, replications, bootstrapWeights
+    }
     case data(String)
     case estimation(String)
+    /// A setting that cannot be used as given (found before any data are read).
+    case setting(Field, String)
 
     public var description: String {
         switch self {
-        case .data(let s), .estimation(let s): return s
+        case .data(let s), .estimation(let s), .setting(_, let s): return s
         }
     }
 }

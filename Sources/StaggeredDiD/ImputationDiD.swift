@@ -36,6 +36,8 @@ public struct ImputationDiD: Sendable {
         public let time: Double
         public let observations: Int
         public let effect: Estimate
+        /// The treated units (and clusters, when `cluster` is set) in the cell, among the rows fitted.
+        public let treated: Contributors
     }
 
     public let cells: [Cell]
@@ -43,6 +45,11 @@ public struct ImputationDiD: Sendable {
     public let eventTime: [Estimate]
     public let eventTimes: [Int]
     public let overall: Estimate
+    /// The treated units (and clusters) behind each event-time average and behind the overall average.
+    public let eventTimeContributors: [Contributors]
+    public let overallContributors: Contributors
+    /// The untreated observations' units (and clusters) that estimate the unit and period effects.
+    public let comparison: Contributors
     public let fit: LinearFit
 
     public init(_ spec: CallawaySantAnna.Specification, table: Table) throws(DiDError) {
@@ -117,15 +124,35 @@ public struct ImputationDiD: Sendable {
             let v = Vector.dot(full, matrix.multiplied(by: full))
             return .wald(term: term, estimate: b, standardError: max(v, 0).squareRoot(), degreesOfFreedom: df, level: level, inference: inference)
         }
+        // Units and clusters behind each cell, among the rows the fit used.
+        let unitCodes: [Int], contributorClusters: [Int]?
+        do {
+            unitCodes = try Self.clusterCodes(table, column: spec.unit)
+            contributorClusters = try spec.cluster.map { try Self.clusterCodes(table, column: $0) }
+        } catch let error as DiDError { throw error } catch { throw .data("\(error)") }
+        let cellIndex = Dictionary(uniqueKeysWithValues: ordered.enumerated().map { ($1.key, $0) })
+        var rowsOfCell = [[Int]](repeating: [], count: ordered.count)
+        var untreatedRows: [Int] = []
+        for r in fit.rows {
+            if let key = cellOf[r], let k = cellIndex[key] { rowsOfCell[k].append(r) } else { untreatedRows.append(r) }
+        }
+        func contributors(_ rows: [Int]) -> Contributors {
+            Contributors(units: Set(rows.map { unitCodes[$0] }).count, clusters: contributorClusters.map { c in Set(rows.map { c[$0] }).count })
+        }
+        comparison = contributors(untreatedRows)
         cells = ordered.enumerated().map { k, entry in
             var a = [Double](repeating: 0, count: ordered.count)
             a[k] = 1
             return Cell(
                 group: entry.value.0, time: entry.value.1, observations: counts[k],
-                effect: combination("ATT(\(formatNumber(entry.value.0)),\(formatNumber(entry.value.1)))", a))
+                effect: combination("ATT(\(formatNumber(entry.value.0)),\(formatNumber(entry.value.1)))", a), treated: contributors(rowsOfCell[k]))
         }
         let events = Array(Set(ordered.map { Int(($0.value.1 - $0.value.0).rounded()) })).sorted()
         eventTimes = events
+        eventTimeContributors = events.map { e in
+            contributors(ordered.indices.filter { Int((ordered[$0].value.1 - ordered[$0].value.0).rounded()) == e }.flatMap { rowsOfCell[$0] })
+        }
+        overallContributors = contributors(rowsOfCell.flatMap { $0 })
         eventTime = events.map { e in
             let a = ordered.enumerated().map { k, entry in Int((entry.value.1 - entry.value.0).rounded()) == e ? Double(counts[k]) : 0 }
             let total = a.reduce(0, +)

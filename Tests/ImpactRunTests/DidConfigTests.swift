@@ -12,21 +12,21 @@ struct DidConfigTests {
         let config = try ConfigLoader.load(path: TestData.example("mpdta_did.yaml").path)
         let output = try Runner.run(config, threads: 2)
         let byName = Dictionary(uniqueKeysWithValues: output.analyses.map { ($0.name, $0) })
-        let never = try #require(byName["never-treated"]?.result as? StaggeredDiDResult)
+        let never = try #require(byName["never-treated"]?.result as? DifferenceInDifferences.Result)
         #expect(abs(never.groupTime![0].effect.estimate - -0.0105032462209509) < 1e-10)
         let simple = try #require(never.aggregations?.first { $0.aggregation == .simple })
         #expect(abs(simple.overall.estimate - -0.0399512752) < 1e-9 && abs(simple.overall.standardError! - 0.0120340128) < 1e-8)
         #expect(never.aggregations?.count == 4 && never.uniformCriticalValue != nil && never.preTest != nil)
-        let lpop = try #require(byName["with-population"]?.result as? StaggeredDiDResult)
+        let lpop = try #require(byName["with-population"]?.result as? DifferenceInDifferences.Result)
         #expect(abs(lpop.preTest!.pValue - 0.23267) < 5e-6)
-        let imputation = try #require(byName["imputation"]?.result as? StaggeredDiDResult)
+        let imputation = try #require(byName["imputation"]?.result as? DifferenceInDifferences.Result)
         #expect(abs(imputation.imputation!.overall.estimate - -0.0477099183) < 1e-9)
         #expect(abs(imputation.imputation!.overall.standardError! - 0.01326496) < 1e-8)
-        let sensitivity = try #require((byName["sensitivity"]?.result as? StaggeredDiDResult)?.sensitivity)
+        let sensitivity = try #require((byName["sensitivity"]?.result as? DifferenceInDifferences.Result)?.sensitivity)
         // target: average of the 4 post-adoption event times; its estimate is the dynamic aggregation's overall.
         #expect(sensitivity.target == [0.25, 0.25, 0.25, 0.25] && sensitivity.relativeMagnitudes.count == 4)
         #expect(sensitivity.relativeMagnitudes.allSatisfy { $0.lower! <= sensitivity.estimate && $0.upper! >= sensitivity.estimate })
-        let notYet = try #require(byName["not-yet-treated"]?.result as? StaggeredDiDResult)
+        let notYet = try #require(byName["not-yet-treated"]?.result as? DifferenceInDifferences.Result)
         #expect(notYet.controlGroup == "not-yet")
         // Where the default differs from R did's (bootstrap SEs), the report says so.
         let files = try OutputWriter.render(output, command: ["test"], threads: 2)
@@ -34,7 +34,7 @@ struct DidConfigTests {
         #expect(report.contains("R did's default (bstrap = TRUE) reports multiplier-bootstrap standard errors"))
         // Results are identical for any thread count (the bootstrap's uniform band included).
         let one = try Runner.run(config, threads: 1)
-        #expect((one.analyses[0].result as? StaggeredDiDResult)?.uniformCriticalValue == never.uniformCriticalValue)
+        #expect((one.analyses[0].result as? DifferenceInDifferences.Result)?.uniformCriticalValue == never.uniformCriticalValue)
     }
 
     @Test("bad keys are named; a bootstrap too large for memory is refused before running")
@@ -101,7 +101,7 @@ struct DidSamplingConfigTests {
     @Test("repeated cross-sections need no unit and match the library; an unbalanced panel needs one")
     func sampling() throws {
         let output = try Runner.run(try parseExample(Self.config("sampling: repeated-cross-sections", unit: false)), threads: 1)
-        let result = try #require(output.analyses.first?.result as? StaggeredDiDResult)
+        let result = try #require(output.analyses.first?.result as? DifferenceInDifferences.Result)
         #expect(result.units == 2500)
         #expect(abs(result.groupTime![0].effect.estimate - DidRowsReference.rcFirst) <= 1e-10)
         #expect(throws: (any Error).self) { try parseExample(Self.config("sampling: unbalanced-panel", unit: false)) }
@@ -303,7 +303,7 @@ struct SensitivityConfigTests {
         let rmBreakdown = try #require(s.breakdown[0].value)
         #expect(rmBreakdown > 1.5 && rmBreakdown < 2)
         // The same analysis from the coefficients file (fixest's numbers) gives the same sets.
-        let fromFile = try #require(output.analyses[1].result as? SensitivityResult)
+        let fromFile = try #require(output.analyses[1].result as? ParallelTrendsSensitivity.Analysis)
         for (a, b) in zip(s.relativeMagnitudes + s.smoothness, fromFile.relativeMagnitudes + fromFile.smoothness) {
             #expect(abs(a.lower! - b.lower!) <= 1e-9 && abs(a.upper! - b.upper!) <= 1e-9)
         }
@@ -352,7 +352,7 @@ struct SensitivityConfigTests {
                 sensitivity: {target: [1, 1, 1], smoothness: [0]}
             """)
         let output = try Runner.run(config, threads: 1)
-        #expect(output.failures.first.map { "\($0)".contains("sensitivity.target lists 3 weights but the event study has 2") } == true, "\(output.failures)")
+        #expect(output.failures.first.map { "\($0)".contains("sensitivity target lists 3 weights but the event study has 2") } == true, "\(output.failures)")
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import StaggeredDiD
 import Tabular
 import TestSupport
 import Testing
@@ -49,7 +50,7 @@ struct MHSTStudyTests {
         let output = try Runner.run(try ConfigLoader.load(path: TestData.example("mhst_study.yaml").path), threads: 2)
         #expect(output.failures.isEmpty && output.analyses.count == 7)
         func simple(_ name: String) throws -> (Double, Double, Double) {
-            let r = try #require(output.analyses.first { $0.name == name }?.result as? StaggeredDiDResult)
+            let r = try #require(output.analyses.first { $0.name == name }?.result as? DifferenceInDifferences.Result)
             let e = try #require(r.aggregations?.first { $0.aggregation == .simple }?.overall)
             return (e.estimate, try #require(e.lower), try #require(e.upper))
         }
@@ -66,7 +67,7 @@ struct MHSTStudyTests {
         let target = truth.areaMeanOfFirstYears["wellbeing"]!["3"]!
         #expect(m.average.lower! <= target && target <= m.average.upper!, "multisynth \(m.average.estimate) does not cover \(target)")
         // Wellbeing effects grow with exposure: the area DiD's event-time effects rise.
-        let areas = try #require(output.analyses.first { $0.name == "areas-wellbeing-did" }?.result as? StaggeredDiDResult)
+        let areas = try #require(output.analyses.first { $0.name == "areas-wellbeing-did" }?.result as? DifferenceInDifferences.Result)
         let dynamic = try #require(areas.aggregations?.first { $0.aggregation == .dynamic })
         let post = zip(dynamic.keys, dynamic.components).filter { $0.0 >= 0 }.map(\.1.estimate)
         #expect(post.count >= 4 && post.last! > post.first!)

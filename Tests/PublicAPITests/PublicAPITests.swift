@@ -133,6 +133,25 @@ struct PublicAPITests {
         #expect(bjs.overall.inference.type == "two-stage GMM (did2s) with CR1's factor")
     }
 
+    @Test("staggered DiD through its entry point: mpdta's simple ATT, seeded uniform bands, and the units behind each ATT(g,t)")
+    func differenceInDifferences() throws {
+        let mpdta = try CSVReader.read(contentsOf: TestData.dataset("mpdta.csv"))
+        var spec = DifferenceInDifferences.Specification(
+            design: CallawaySantAnna.Specification(outcome: "lemp", unit: "countyreal", time: "year", adoption: "first.treat"))
+        spec.replications = 999
+        spec.seed = 2024
+        let result = try DifferenceInDifferences.estimate(spec, table: mpdta)
+        let simple = try #require(result.aggregations?.first { $0.aggregation == .simple })
+        // R did's simple aggregation on mpdta (never-treated, DR, no covariates): −0.0400.
+        #expect(abs(simple.overall.estimate - -0.03995127515517633) < 1e-12)
+        #expect(simple.overallContributors == ComparisonContributors(treated: Contributors(units: 191), comparison: Contributors(units: 309)))
+        #expect(result.groupTime?.allSatisfy { $0.contributors.treated.units >= 20 } == true)
+        #expect((result.uniformCriticalValue ?? 0) > 1.96 && result.warnings.isEmpty)
+        let json = try JSONEncoder().encode(result)
+        let decoded = try JSONDecoder().decode(DifferenceInDifferences.Result.self, from: json)
+        #expect(decoded.groupTime == result.groupTime && decoded.dynamicBand == result.dynamicBand)
+    }
+
     @Test("cost-effectiveness through its entry point: the PBS trial's INB at £20,000 with CR1 by site, and the result encodes")
     func costEffectiveness() throws {
         let pbs = try CSVReader.read(contentsOf: TestData.dataset("pbs_trial.csv"))

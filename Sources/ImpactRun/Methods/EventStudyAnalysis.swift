@@ -18,7 +18,7 @@ import StaggeredDiD
 /// | `cluster` | cluster column(s) | the unit |
 /// | `inference` | `cr1`, `cr0` or `hc1` | `cr1` |
 /// | `level` | confidence level (pointwise intervals and the sup-t band) | `0.95` |
-/// | `sensitivity` | robust sets under violations of parallel trends (HonestDiD; see `SensitivitySetting`) | none |
+/// | `sensitivity` | robust sets under violations of parallel trends (HonestDiD; see `ParallelTrendsSensitivity.Settings`) | none |
 public struct EventStudyAnalysis: AnalysisMethod {
     public static let names = ["event-study"]
     public static let summary = "two-way fixed-effects event study with a sup-t band"
@@ -40,7 +40,7 @@ public struct EventStudyAnalysis: AnalysisMethod {
     }
 
     public var specification: EventStudy.Specification
-    public var sensitivity: SensitivitySetting?
+    public var sensitivity: ParallelTrendsSensitivity.Settings?
 
     public init(_ s: SettingsReader<Keys>, name: String) throws {
         let (unit, time, outcome) = try s.panel(\.panel)
@@ -120,11 +120,11 @@ public struct EventStudyAnalysis: AnalysisMethod {
         var output = result
         if let sensitivity {
             let post = study.coefficients.filter { $0.eventTime >= 0 }.count
-            let analysis = try sensitivity.run(
-                { try ParallelTrendsSensitivity(study, target: $0) }, postperiods: post, threads: context.threads, analysis: context.analysis.name)
-            blocks += analysis.blocks
-            warnings += analysis.warnings
-            output.sensitivity = analysis.result
+            let analysis = try ParallelTrendsSensitivity(study, target: try sensitivity.weights(postperiods: post)).analyse(
+                sensitivity, threads: context.threads)
+            blocks += SensitivityPresenter.blocks(analysis, name: context.analysis.name)
+            warnings += analysis.warnings.map(\.message)
+            output.sensitivity = analysis
         }
         return MethodOutput(result: output, blocks: blocks, warnings: warnings)
     }
@@ -142,5 +142,5 @@ public struct EventStudyResult: Encodable, Sendable {
     public let supTCritical: Double
     public let eventTime: [EventStudy.Coefficient]
     /// Robust sets under violations of parallel trends, when `sensitivity` is set.
-    public var sensitivity: SensitivityResult?
+    public var sensitivity: ParallelTrendsSensitivity.Analysis?
 }

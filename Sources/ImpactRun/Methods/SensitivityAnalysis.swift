@@ -29,14 +29,14 @@ public struct SensitivityAnalysis: AnalysisMethod {
     public var estimate: String
     public var covariance: [String]
     public var preperiods: Int
-    public var setting: SensitivitySetting
+    public var setting: ParallelTrendsSensitivity.Settings
     public var level: Double
 
     public init(_ s: SettingsReader<Keys>, name: String) throws {
         estimate = try s(\.estimate)
         covariance = try s(\.covariance)
         preperiods = try s(\.preperiods)
-        setting = try s(\.sensitivity) ?? SensitivitySetting()
+        setting = try s(\.sensitivity) ?? ParallelTrendsSensitivity.Settings()
         level = try s(\.level)
     }
 
@@ -66,14 +66,16 @@ public struct SensitivityAnalysis: AnalysisMethod {
         return (beta, sigma)
     }
 
-    public func run(_ context: RunContext) throws -> MethodOutput<SensitivityResult> {
+    public func run(_ context: RunContext) throws -> MethodOutput<ParallelTrendsSensitivity.Analysis> {
         let (beta, sigma) = try matrix(context.data)
         let post = beta.count - preperiods
-        let analysis = try setting.run(
-            { try ParallelTrendsSensitivity(estimates: beta, covariance: sigma, preperiods: preperiods, target: $0, level: level) },
-            postperiods: post, threads: context.threads, analysis: context.analysis.name)
+        let s = try ParallelTrendsSensitivity(
+            estimates: beta, covariance: sigma, preperiods: preperiods, target: try setting.weights(postperiods: post), level: level)
+        let analysis = try s.analyse(setting, threads: context.threads)
         let intro: ReportText =
             "Event-study coefficients from \(code: context.data.url.lastPathComponent): \(preperiods) pre-period and \(post) post-period coefficients with their covariance."
-        return MethodOutput(result: analysis.result, blocks: [.paragraph(intro)] + analysis.blocks, warnings: analysis.warnings)
+        return MethodOutput(
+            result: analysis, blocks: [.paragraph(intro)] + SensitivityPresenter.blocks(analysis, name: context.analysis.name),
+            warnings: analysis.warnings.map(\.message))
     }
 }

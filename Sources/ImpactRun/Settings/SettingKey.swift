@@ -1,4 +1,5 @@
 import EstimationCore
+import StaggeredDiD
 
 /// The role of a key that names data columns, checked against the data before anything runs.
 public enum ColumnRole: Sendable {
@@ -224,7 +225,7 @@ public enum CommonKeys {
     /// `covariates`: numeric covariates.
     public static let covariates = DefaultedKey<[String]>("covariates", "numeric covariates", column: .numeric, default: [])
     /// `sensitivity`: robust sets under violations of parallel trends (event studies).
-    public static let sensitivity = OptionalKey<SensitivitySetting>(
+    public static let sensitivity = OptionalKey<ParallelTrendsSensitivity.Settings>(
         "sensitivity", "robust sets when parallel trends may fail (HonestDiD): relative_magnitudes, smoothness, target, grid_points, breakdown")
     /// `factors`: categorical covariates.
     public static let factors = DefaultedKey<[String]>("factors", "categorical covariates (treatment contrasts)", column: .any, default: [])
