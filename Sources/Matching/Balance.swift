@@ -63,6 +63,10 @@ public struct BalanceRow: Sendable, Codable, Equatable {
     /// Mean and maximum absolute difference of the weighted empirical CDFs.
     public let ecdfMean: Double
     public let ecdfMax: Double
+    /// The units with positive weight behind each group's mean (unweighted counts).
+    public let contributors: ComparisonContributors
+    /// Binary variables: the units with value 1 among them (a percentage's numerator); nil otherwise.
+    public let ones: ComparisonContributors?
 }
 
 /// A balance table for one weighting of the sample (unadjusted, matched or weighted).
@@ -126,6 +130,12 @@ public enum Balance {
     ) -> BalanceTable {
         let w = weights ?? [Double](repeating: 1, count: treated.count)
         let t = treated.indices.filter { treated[$0] }, c = treated.indices.filter { !treated[$0] }
+        let usedT = t.filter { w[$0] > 0 }, usedC = c.filter { w[$0] > 0 }
+        let contributors = ComparisonContributors(treated: Contributors(units: usedT.count), comparison: Contributors(units: usedC.count))
+        func ones(_ x: [Double]) -> ComparisonContributors {
+            ComparisonContributors(
+                treated: Contributors(units: usedT.filter { x[$0] == 1 }.count), comparison: Contributors(units: usedC.filter { x[$0] == 1 }.count))
+        }
         let rows = variables.indices.map { k -> BalanceRow in
             let v = variables[k]
             let x = v.values, binary = orders[k] == nil
@@ -160,12 +170,13 @@ public enum Balance {
             }
             return BalanceRow(
                 variable: v.name, binary: binary, meanTreated: mt, meanControl: mc,
-                standardizedMeanDifference: smd, varianceRatio: ratio, ecdfMean: ecdf.mean, ecdfMax: ecdf.max)
+                standardizedMeanDifference: smd, varianceRatio: ratio, ecdfMean: ecdf.mean, ecdfMax: ecdf.max, contributors: contributors,
+                ones: binary ? ones(x) : nil)
         }
         func ess(_ idx: [Int]) -> Double { WeightedStatistics.effectiveSampleSize(idx.map { w[$0] }) }
         return BalanceTable(
             estimand: estimand, rows: rows,
-            treatedCount: t.filter { w[$0] > 0 }.count, controlCount: c.filter { w[$0] > 0 }.count,
+            treatedCount: usedT.count, controlCount: usedC.count,
             effectiveTreated: ess(t), effectiveControl: ess(c))
     }
 

@@ -86,22 +86,13 @@ public struct ReportText: Sendable, Equatable, ExpressibleByStringInterpolation 
 /// Number formats shared by every renderer.
 public enum ReportFormat {
     /// A number for prose and tables: 4 significant digits, plain notation when reasonable.
-    public static func number(_ x: Double) -> String {
-        guard x.isFinite else { return x.isNaN ? "NA" : (x > 0 ? "∞" : "−∞") }
-        if x == 0 { return "0" }
-        let a = abs(x)
-        if a >= 1e-3 && a < 1e7 {
-            let decimals = max(0, 3 - Int(floor(log10(a))))
-            return String(format: "%.\(decimals)f", x)
-        }
-        return String(format: "%.3e", x)
-    }
+    public static func number(_ x: Double) -> String { ProseNumbers.number(x) }
 
     /// A p-value: "< 0.001" below that, 3 decimals otherwise.
-    public static func pValue(_ p: Double) -> String { PValueText.value(p) }
+    public static func pValue(_ p: Double) -> String { ProseNumbers.pValue(p) }
 
     /// A p-value as a clause for plain-text prose: "p < 0.001" or "p = 0.034" (never "p = < 0.001").
-    public static func pClause(_ p: Double) -> String { PValueText.clause(p) }
+    public static func pClause(_ p: Double) -> String { ProseNumbers.pClause(p) }
 
     /// A period label: whole numbers without decimals, others to 15 significant digits (Tabular's `formatNumber`).
     public static func period(_ x: Double) -> String { formatNumber(x) }

@@ -64,7 +64,7 @@ public enum DifferenceInDifferences {
             switch self {
             case .preTrendsRejected(let p):
                 return
-                    "The pre-test rejects parallel pre-trends (\(PValueText.clause(p))): the post-treatment effects rest on an assumption the pre-periods do not support."
+                    "The pre-test rejects parallel pre-trends (\(ProseNumbers.pClause(p))): the post-treatment effects rest on an assumption the pre-periods do not support."
             case .sensitivity(let w): return w.message
             }
         }

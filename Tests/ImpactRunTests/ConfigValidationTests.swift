@@ -236,15 +236,19 @@ struct MatchingConfigTests {
     func defaults() throws {
         let c = try parseExample(matchConfig)
         let s = try #require(c.analyses[0].settings as? MatchingAnalysis)
-        #expect(s.matching == .nearest && s.ratio == 1 && !s.replace && s.caliper == nil)
-        #expect(s.specification.link == .logit && s.specification.usePropensityScore)
+        guard case .nearest(let m) = s.specification.design else {
+            Issue.record("expected nearest-neighbour matching")
+            return
+        }
+        #expect(m.ratio == 1 && !m.replace && m.caliper == nil)
+        #expect(m.link == .logit && m.usePropensityScore)
     }
 
     @Test("options that do not apply to the chosen matching are named")
     func inapplicable() {
         #expect { try parseExample(matchConfig + "\n    cutpoints: {age: 4}") } throws: { "\($0)".contains("'cutpoints' applies only to 'matching: cem'") }
         #expect { try parseExample(matchConfig + "\n    matching: cem\n    caliper: 0.2") } throws: {
-            "\($0)".contains("'caliper' does not apply to 'matching: cem'")
+            "\($0)".contains("'caliper' applies to 'matching: nearest'")
         }
         #expect { try parseExample(matchConfig + "\n    adjust: [age]") } throws: { "\($0)".contains("need an 'outcome'") }
         #expect { try parseExample(matchConfig + "\n    replace: true\n    outcome: re78\n    inference: cr1") } throws: { "\($0)".contains("use hc1") }
@@ -257,9 +261,9 @@ struct MatchingConfigTests {
     func weighting() throws {
         let text = matchConfig.replacingOccurrences(of: "method: match", with: "method: weight")
         let ipw = try #require(try parseExample(text).analyses[0].settings as? WeightingAnalysis)
-        #expect(ipw.estimand == .ate)
+        #expect(ipw.specification.design.estimand == .ate)
         let eb = try #require(try parseExample(text + "\n    weighting: entropy").analyses[0].settings as? WeightingAnalysis)
-        #expect(eb.estimand == .att)
+        #expect(eb.specification.design.estimand == .att)
         #expect { try parseExample(text + "\n    variances: true") } throws: { "\($0)".contains("'variances' applies only to 'weighting: entropy'") }
         #expect { try parseExample(text + "\n    estimand: atx") } throws: {
             "\($0)".contains("'atx' is not a valid value (did you mean 'att'?); expected one of: att, atc, ate")

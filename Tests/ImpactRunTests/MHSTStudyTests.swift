@@ -1,4 +1,5 @@
 import Foundation
+import Matching
 import StaggeredDiD
 import Tabular
 import TestSupport
@@ -96,7 +97,7 @@ struct MHSTStudyTests {
         let trailblazerDoses = (0..<schools.rowCount).filter { year[$0] == 2021 && adoption[$0] == 2019 }.map { dose[$0] }
         let meanDose = trailblazerDoses.reduce(0, +) / Double(trailblazerDoses.count)
         let matchedTruth = wellbeing.trailblazer + 2 * wellbeing.perYear + wellbeing.perDosePoint * (meanDose - truth.doseCentre)
-        let matched = try #require(output.analyses.first { $0.name == "schools-matched-trailblazer" }?.result as? AdjustmentResult)
+        let matched = try #require(output.analyses.first { $0.name == "schools-matched-trailblazer" }?.result as? CovariateAdjustment.Result)
         let att = try #require(matched.effects.first?.effect)
         #expect(matched.counts.treated == trailblazerDoses.count)
         #expect(

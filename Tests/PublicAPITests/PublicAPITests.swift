@@ -152,6 +152,20 @@ struct PublicAPITests {
         #expect(decoded.groupTime == result.groupTime && decoded.dynamicBand == result.dynamicBand)
     }
 
+    @Test("matching through its entry point: an ATT, balance with the units behind each mean, and the matched sample apart from results.json")
+    func covariateAdjustment() throws {
+        let lalonde = try CSVReader.read(contentsOf: TestData.dataset("lalonde_matchit.csv"))
+        var spec = CovariateAdjustment.Specification(
+            treatment: "treat", covariates: ["age", "educ", "married", "re74"], design: .entropy(estimand: .att))
+        spec.outcome = "re78"
+        let result = try CovariateAdjustment.estimate(spec, table: lalonde)
+        #expect(result.effects.count == 1 && result.counts.treatedUsed == 185)
+        #expect(result.balanceAfter["married"]?.ones?.treated.units == result.balanceBefore["married"]?.ones?.treated.units)
+        let json = String(decoding: try JSONEncoder().encode(result), as: UTF8.self)
+        #expect(json.contains("\"contributors\"") && !json.contains("\"units\":{\"rows\""))
+        #expect(result.units?.rows.count == 614)
+    }
+
     @Test("cost-effectiveness through its entry point: the PBS trial's INB at £20,000 with CR1 by site, and the result encodes")
     func costEffectiveness() throws {
         let pbs = try CSVReader.read(contentsOf: TestData.dataset("pbs_trial.csv"))

@@ -46,8 +46,8 @@ public struct AbadieImbensAnalysis: AnalysisMethod {
             + ReportText.joined(s.covariates.map { "\(code: $0)" }) + "; \(e.observations) units."
         return MethodOutput(
             result: AbadieImbensResult(effect: e),
-            blocks: [.paragraph(intro), .bullets([AdjustmentReport.effectText(e)])],
-            attachments: [AdjustmentReport.effectsCSV([e])],
+            blocks: [.paragraph(intro), .bullets([AdjustmentPresenter.effectText(e)])],
+            attachments: [AdjustmentPresenter.effectsCSV([e])],
             keyEstimates: [KeyEstimate("\(e.estimand.rawValue.uppercased()), \(e.method)", e.effect)])
     }
 }

@@ -1,7 +1,6 @@
 import EstimationCore
 import Matching
 import Regression
-import Reporting
 
 /// `method: weight`: inverse probability weighting or entropy balancing.
 ///
@@ -29,90 +28,28 @@ public struct WeightingAnalysis: BinaryTreatmentAnalysis {
         public init() {}
     }
 
-    public var treatment: String
-    public var covariates: [String]
-    public var factors: [String]
-    public var weighting: Kind
-    public var estimand: Estimand
-    public var link: BinaryLink
-    public var variances: Bool
-    public var outcome: String?
-    public var adjust: [String]
-    public var inference: VarianceEstimator
-    public var level: Double
+    public var specification: CovariateAdjustment.Specification
+    public var treatment: String { specification.treatment }
 
     public init(_ s: SettingsReader<Keys>, name: String) throws {
-        treatment = try s(\.treatment)
-        covariates = try s(\.covariates)
-        factors = try s(\.factors)
-        weighting = try s(\.weighting)
-        estimand = try s(\.estimand) ?? (weighting == .ipw ? .ate : .att)
-        link = try s(\.link) ?? .logit
-        variances = try s(\.variances) ?? false
-        outcome = try s(\.outcome)
-        adjust = try s(\.adjust)
-        inference = try s(\.inference).varianceEstimator ?? .hc1
-        level = try s(\.level)
-        guard covariates.count + factors.count > 0 else { throw s.issue("weighting needs 'covariates' or 'factors'") }
+        let weighting = try s(\.weighting)
+        let estimand = try s(\.estimand) ?? (weighting == .ipw ? .ate : .att)
         if weighting == .ipw && s.has(\.variances) { throw s.issue(\.variances, "'variances' applies only to 'weighting: entropy'") }
         if weighting == .entropy && s.has(\.link) { throw s.issue(\.link, "'link' applies only to 'weighting: ipw'") }
-        if outcome == nil && s.has(\.adjust) { throw s.issue(\.adjust, "'adjust' describes the effect estimate and needs an 'outcome'") }
+        let design: CovariateAdjustment.Design =
+            weighting == .ipw
+            ? .inverseProbability(estimand: estimand, link: try s(\.link) ?? .logit) : .entropy(estimand: estimand, variances: try s(\.variances) ?? false)
+        var spec = CovariateAdjustment.Specification(treatment: try s(\.treatment), covariates: try s(\.covariates), factors: try s(\.factors), design: design)
+        spec.outcome = try s(\.outcome)
+        spec.adjust = try s(\.adjust)
+        if s.has(\.inference) { spec.variance = try s(\.inference).varianceEstimator }
+        spec.level = try s(\.level)
+        do { try CovariateAdjustment.checkSettings(spec) } catch { throw s.issue(error.description) }
+        specification = spec
     }
 
-    public func run(_ context: RunContext) throws -> MethodOutput<AdjustmentResult> {
-        let table = context.data.table
-        let sample: WeightedSample
-        if weighting == .entropy {
-            sample = try EntropyBalancing.weights(
-                table, treatment: treatment, covariates: covariates, factors: factors,
-                estimand: estimand, variances: variances)
-        } else {
-            sample = try InverseProbabilityWeighting.weights(
-                table, treatment: treatment, covariates: covariates,
-                factors: factors, estimand: estimand, link: link)
-        }
-        var effects: [EffectEstimate] = []
-        if let outcome {
-            effects.append(
-                try WeightedEffect.estimate(
-                    table, rows: sample.rows, treated: sample.treated, weights: sample.weights,
-                    outcome: outcome, estimand: estimand, variance: inference, level: level))
-            if !adjust.isEmpty {
-                effects.append(
-                    try WeightedEffect.estimate(
-                        table, rows: sample.rows, treated: sample.treated, weights: sample.weights,
-                        outcome: outcome, covariates: adjust, estimand: estimand,
-                        variance: inference, level: level))
-            }
-        }
-        let variables = try AdjustmentReport.balanceVariables(
-            table, rows: sample.rows, covariates: covariates, factors: factors,
-            distance: sample.propensityScores?.probabilities)
-        let balance = Balance.tables(variables, treated: sample.treated, weights: [nil, sample.weights], estimand: estimand)
-        let (before, after) = (balance[0], balance[1])
-        let counts = SampleCounts(
-            treated: sample.treated.filter { $0 }.count, control: sample.treated.filter { !$0 }.count,
-            treatedUsed: after.treatedCount, controlUsed: after.controlCount, droppedRows: sample.droppedRows)
-        let result = AdjustmentResult(
-            method: sample.method, estimand: estimand, counts: counts,
-            propensityModel: sample.propensityScores.map { PropensityModelSummary($0.model) },
-            convergence: sample.convergence, balanceBefore: before, balanceAfter: after, effects: effects)
-        let units = ReportTable(
-            fileName: "weights.csv", headers: ["row", "treated", "weight", "propensity_score"],
-            rows: sample.rows.indices.map { i in
-                [
-                    .integer(sample.rows[i] + 1), .integer(sample.treated[i] ? 1 : 0), .number(sample.weights[i]),
-                    .number(sample.propensityScores?.probabilities[i])
-                ]
-            })
-        var out = AdjustmentReport.output(context.analysis.name, result: result, units: units)
-        if let c = sample.convergence {
-            let text: ReportText =
-                "Entropy balancing \(c.converged ? "converged" : "did NOT converge") in \(c.iterations) iterations; "
-                + "largest constraint error \(number: c.maximumAbsoluteError) (\(number: c.maximumStandardizedError) SD)."
-            out.blocks.insert(.paragraph(text), at: 1)
-            if !c.converged { out.warnings.append("entropy balancing did not converge: the weights do not balance the covariates exactly") }
-        }
-        return out
+    public func run(_ context: RunContext) throws -> MethodOutput<CovariateAdjustment.Result> {
+        let result = try CovariateAdjustment.estimate(specification, table: context.data.table)
+        return AdjustmentPresenter.output(result, design: specification.design, name: context.analysis.name)
     }
 }

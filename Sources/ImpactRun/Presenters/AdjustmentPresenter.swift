@@ -5,66 +5,58 @@ import Regression
 import Reporting
 import Tabular
 
-/// Sample sizes of a matching or weighting analysis.
-public struct SampleCounts: Encodable, Sendable {
-    public let treated: Int
-    public let control: Int
-    /// Units with positive weight after matching or weighting.
-    public let treatedUsed: Int
-    public let controlUsed: Int
-    public let droppedRows: Int
-}
+/// The report of a matching or weighting analysis: counts, effects, balance before and after
+/// (with the units behind each mean), a Love plot, and the adjusted sample as a CSV file.
+enum AdjustmentPresenter {
+    typealias Result = CovariateAdjustment.Result
 
-/// The fitted propensity-score model, as reported.
-public struct PropensityModelSummary: Encodable, Sendable {
-    public let link: String
-    public let coefficients: [String: Double]
-    public let standardErrors: [String: Double]
-    public let deviance: Double
-    public let iterations: Int
-
-    init(_ fit: BinaryFit) {
-        link = fit.link.rawValue
-        coefficients = Dictionary(uniqueKeysWithValues: zip(fit.names, fit.coefficients))
-        standardErrors = Dictionary(uniqueKeysWithValues: zip(fit.names, fit.standardErrors))
-        deviance = fit.deviance
-        iterations = fit.iterations
-    }
-}
-
-/// The `results.json` entry of a `match` or `weight` analysis.
-public struct AdjustmentResult: Encodable, Sendable {
-    public let method: String
-    public let estimand: Estimand
-    public let counts: SampleCounts
-    public let propensityModel: PropensityModelSummary?
-    public let convergence: EntropyBalancing.Convergence?
-    public let balanceBefore: BalanceTable
-    public let balanceAfter: BalanceTable
-    public let effects: [EffectEstimate]
-}
-
-/// The report of a matching or weighting analysis: counts, effects, balance before and after, a Love plot.
-enum AdjustmentReport {
-    static func balanceVariables(
-        _ table: Table, rows: [Int], covariates: [String], factors: [String],
-        distance: [Double]?
-    ) throws -> [BalanceVariable] {
-        var v = try BalanceVariable.from(table, rows: rows, covariates: covariates, factors: factors)
-        if let distance { v.insert(BalanceVariable(name: "distance", values: distance), at: 0) }
-        return v
+    static func output(_ result: Result, design: CovariateAdjustment.Design, name: String) -> MethodOutput<Result> {
+        var out = output(name, result: result, units: unitsTable(result.units, design: design))
+        if let c = result.convergence {
+            let text: ReportText =
+                "Entropy balancing \(c.converged ? "converged" : "did NOT converge") in \(c.iterations) iterations; "
+                + "largest constraint error \(number: c.maximumAbsoluteError) (\(number: c.maximumStandardizedError) SD)."
+            out.blocks.insert(.paragraph(text), at: 1)
+        }
+        return out
     }
 
-    static func output(_ name: String, result: AdjustmentResult, units: ReportTable) -> MethodOutput<AdjustmentResult> {
+    /// `matched_sample.csv` (matching) or `weights.csv` (weighting): one row per unit of the adjusted sample.
+    static func unitsTable(_ u: CovariateAdjustment.Units?, design: CovariateAdjustment.Design) -> ReportTable {
+        guard let u else { return ReportTable(fileName: "units.csv", headers: [], rows: []) }
+        switch design {
+        case .nearest, .coarsenedExact:
+            return ReportTable(
+                fileName: "matched_sample.csv", headers: ["row", "treated", "weight", "subclass", "propensity_score"],
+                rows: u.rows.indices.map { i -> [ReportTable.Cell] in
+                    [
+                        .integer(u.rows[i] + 1), .integer(u.treated[i] ? 1 : 0), .number(u.weights[i]), .integer(u.subclass?[i]),
+                        .number(u.propensityScores?[i])
+                    ]
+                })
+        case .inverseProbability, .entropy:
+            return ReportTable(
+                fileName: "weights.csv", headers: ["row", "treated", "weight", "propensity_score"],
+                rows: u.rows.indices.map { i -> [ReportTable.Cell] in
+                    [.integer(u.rows[i] + 1), .integer(u.treated[i] ? 1 : 0), .number(u.weights[i]), .number(u.propensityScores?[i])]
+                })
+        }
+    }
+
+    static func output(_ name: String, result: Result, units: ReportTable) -> MethodOutput<Result> {
         let before = result.balanceBefore, after = result.balanceAfter, counts = result.counts
         let balanceCSV = ReportTable(
             fileName: "balance.csv",
-            headers: ["variable", "sample", "mean_treated", "mean_control", "smd", "variance_ratio", "ecdf_mean", "ecdf_max"],
+            headers: [
+                "variable", "sample", "mean_treated", "mean_control", "smd", "variance_ratio", "ecdf_mean", "ecdf_max", "units_treated", "units_control",
+                "ones_treated", "ones_control"
+            ],
             rows: [("before", before), ("after", after)].flatMap { stage, table in
                 table.rows.map { r in
                     [
                         .text(r.variable), .text(stage), .number(r.meanTreated), .number(r.meanControl), .number(r.standardizedMeanDifference),
-                        .number(r.varianceRatio), .number(r.ecdfMean), .number(r.ecdfMax)
+                        .number(r.varianceRatio), .number(r.ecdfMean), .number(r.ecdfMax), .integer(r.contributors.treated.units),
+                        .integer(r.contributors.comparison.units), .integer(r.ones?.treated.units), .integer(r.ones?.comparison.units)
                     ]
                 }
             })
@@ -106,10 +98,8 @@ enum AdjustmentReport {
         blocks.append(.figure(ReportFigure(fileName: "love_plot.svg", caption: "Standardized mean differences before and after", svg: chart.render())))
         var attachments = [balanceCSV, units]
         if !result.effects.isEmpty { attachments.append(effectsCSV(result.effects)) }
-        var warnings: [String] = []
-        if worst > 0.1 { warnings.append("covariate balance is poor after adjustment: the largest |SMD| is \(ReportFormat.number(worst)) (above 0.1)") }
         return MethodOutput(
-            result: result, blocks: blocks, attachments: attachments, warnings: warnings,
+            result: result, blocks: blocks, attachments: attachments, warnings: result.warnings.map(\.message),
             keyEstimates: result.effects.map { KeyEstimate("\($0.estimand.rawValue.uppercased()), \($0.method)", $0.effect) })
     }
 
