@@ -26,11 +26,11 @@ struct DoseConfigTests {
         let config = try ConfigLoader.load(path: TestData.example("dose_response.yaml").path)
         let output = try Runner.run(config, threads: 2)
         #expect(output.failures.isEmpty, "\(output.failures)")
-        let results = output.analyses.compactMap { $0.result as? DoseAnalysisResult }
-        #expect(Set(results.map(\.estimator)) == ["gps", "weighting", "entropy", "dr", "did"])
-        let did = try #require(results.first { $0.estimator == "did" }?.did)
+        let results = output.analyses.compactMap { $0.result as? DoseResponseAnalysis.Result }
+        #expect(Set(results.map(\.estimator.rawValue)) == ["gps", "weighting", "entropy", "dr", "did"])
+        let did = try #require(results.first { $0.estimator == .did }?.did)
         #expect(abs(did.overallATT.estimate - -0.0265) < 5e-5 && abs(did.overallACRT.estimate - 0.1341) < 5e-5)
-        let entropy = try #require(results.first { $0.estimator == "entropy" }?.weighting)
+        let entropy = try #require(results.first { $0.estimator == .entropy }?.weighting)
         #expect(entropy.balanceAfter.rows.allSatisfy { abs($0.correlation) < 1e-6 })
         // Every curve point has an interval; the curve is written as rows of dose, estimate, lower, upper.
         for r in results { #expect(r.curve.points.allSatisfy { $0.effect.lower != nil && $0.effect.upper != nil }, "\(r.estimator)") }
@@ -87,10 +87,11 @@ struct DoseConfigTests {
                 Self.config("estimator: weighting\ndose: packyears\noutcome: TOTALEXP\ncovariates: \(covariates)\nreplications: 50"))
             let output = try Runner.run(config, threads: 2)
             let analysis = try #require(output.analyses.first)
-            let result = try #require(analysis.result as? DoseAnalysisResult)
+            let result = try #require(analysis.result as? DoseResponseAnalysis.Result)
             let n = Double(result.units), ess = try #require(result.weighting?.balanceAfter.effectiveSampleSize)
-            let narrow = analysis.warnings.contains { $0.contains("bootstrap standard errors tend to be too small") }
-            let few = analysis.warnings.contains { $0.contains("a few units carry the curve") }
+            let narrow = result.warnings.contains { if case .narrowEndIntervals = $0 { return true } else { return false } }
+            let few = result.warnings.contains { if case .fewEffectiveUnits = $0 { return true } else { return false } }
+            #expect(analysis.warnings == result.warnings.map(\.message))
             #expect(narrow == (ess >= 0.1 * n && ess < 0.5 * n), "ESS \(ess) of \(n)")
             #expect(few == (ess < 0.1 * n), "ESS \(ess) of \(n)")
             seen.append(few ? "few" : narrow ? "narrow" : "none")

@@ -1,3 +1,4 @@
+import DoseResponse
 import Foundation
 import Matching
 import StaggeredDiD
@@ -104,7 +105,7 @@ struct MHSTStudyTests {
             att.lower! <= matchedTruth && matchedTruth <= att.upper!, "matched \(att.estimate) [\(att.lower!), \(att.upper!)] does not cover \(matchedTruth)")
 
         // Dose: the average causal response to one more point of whole-school time is the generator's slope.
-        let doseResult = try #require(output.analyses.first { $0.name == "schools-dose-response" }?.result as? DoseAnalysisResult)
+        let doseResult = try #require(output.analyses.first { $0.name == "schools-dose-response" }?.result as? DoseResponseAnalysis.Result)
         let acrt = try #require(doseResult.did?.overallACRT)
         #expect(
             acrt.lower! <= wellbeing.perDosePoint && wellbeing.perDosePoint <= acrt.upper!, "ACRT \(acrt.estimate) does not cover \(wellbeing.perDosePoint)")

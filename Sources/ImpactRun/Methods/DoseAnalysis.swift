@@ -1,13 +1,14 @@
 import DoseResponse
 import EstimationCore
-import Reporting
 import StaggeredDiD
 import Tabular
 
 extension GeneralizedPropensityScore.Transform: SettingChoice {}
+extension DoseResponseAnalysis.Estimator: SettingChoice {}
 
 /// `method: dose`: how the outcome depends on a continuous dose (a share of team time on whole-school
-/// work, a count of activities, staff trained).
+/// work, a count of activities, staff trained); the library's `DoseResponseAnalysis.estimate`,
+/// reported by `DosePresenter`.
 ///
 /// | key | meaning | default |
 /// |---|---|---|
@@ -29,13 +30,11 @@ public struct DoseAnalysis: AnalysisMethod {
     public static let names = ["dose"]
     public static let summary = "dose–response curves: GPS, weighting, doubly robust, DiD with a dose"
 
-    public enum Estimator: String, SettingChoice { case gps, weighting, entropy, dr, did }
-
     public struct Keys: KeySet {
         let dose = RequiredKey<String>("dose", "the dose column", column: .numeric)
         let denominator = OptionalKey<String>("dose_denominator", "divide the dose by this column (a share)", column: .numeric)
         let outcome = CommonKeys.outcome
-        let estimator = RequiredKey<Estimator>("estimator", "gps, weighting, entropy, dr or did")
+        let estimator = RequiredKey<DoseResponseAnalysis.Estimator>("estimator", "gps, weighting, entropy, dr or did")
         let covariates = CommonKeys.covariates
         let factors = CommonKeys.factors
         let grid = OptionalKey<[Double]>("grid", "doses at which the curve is reported", default: "20 doses from the 5th to the 95th percentile")
@@ -57,49 +56,35 @@ public struct DoseAnalysis: AnalysisMethod {
         public init() {}
     }
 
-    public var dose: String
-    public var denominator: String?
-    public var outcome: String
-    public var estimator: Estimator
-    public var covariates: [String]
-    public var factors: [String]
-    public var grid: [Double]?
-    public var replications: Int
-    public var level: Double
-    public var bands: [Double]?
-    public var transform: GeneralizedPropensityScore.Transform
-    public var degree: Int?
-    public var commonSupport: Int
-    public var knots: Int
-    public var moments: Int
-    public var bandwidth: Double?
-    public var panel: (unit: String, time: String, adoption: String)?
-    public var controlGroup: CallawaySantAnna.ControlGroup
+    public var specification: DoseResponseAnalysis.Specification
 
     public init(_ s: SettingsReader<Keys>, name: String) throws {
-        dose = try s(\.dose)
-        denominator = try s(\.denominator)
-        outcome = try s(\.outcome)
-        estimator = try s(\.estimator)
-        covariates = try s(\.covariates)
-        let (givenOutcome, givenDose) = (outcome, dose)
-        if let both = covariates.first(where: { $0 == givenOutcome || $0 == givenDose }) {
-            throw s.issue(\.covariates, "'\(both)' is the \(both == givenOutcome ? "outcome" : "dose"); it cannot also be a covariate")
+        var spec = DoseResponseAnalysis.Specification(dose: try s(\.dose), outcome: try s(\.outcome), estimator: try s(\.estimator))
+        spec.denominator = try s(\.denominator)
+        spec.covariates = try s(\.covariates)
+        spec.factors = try s(\.factors)
+        spec.grid = try s(\.grid)
+        spec.replications = try s(\.replications)
+        spec.level = try s(\.level)
+        spec.bands = try s(\.bands)
+        spec.transform = try s(\.transform) ?? .identity
+        spec.degree = try s(\.degree)
+        spec.commonSupport = try s(\.commonSupport) ?? 0
+        spec.knots = try s(\.knots) ?? 1
+        spec.moments = try s(\.moments) ?? 1
+        spec.bandwidth = try s(\.bandwidth)
+        try Self.onlyForOwners(spec.estimator, s)
+        if spec.estimator == .did, let unit = try s(\.unit), let time = try s(\.time), let adoption = try s(\.adoption) {
+            spec.panel = .init(unit: unit, time: time, adoption: adoption)
+            spec.panel?.controlGroup = try s(\.controlGroup) ?? .notYet
         }
-        factors = try s(\.factors)
-        grid = try s(\.grid)
-        replications = try s(\.replications) ?? (estimator == .did ? 1000 : 200)
-        level = try s(\.level)
-        bands = try s(\.bands)
-        transform = try s(\.transform) ?? .identity
-        degree = try s(\.degree)
-        commonSupport = try s(\.commonSupport) ?? 0
-        knots = try s(\.knots) ?? 1
-        moments = try s(\.moments) ?? 1
-        bandwidth = try s(\.bandwidth)
-        controlGroup = try s(\.controlGroup) ?? .notYet
-        // Keys that belong to other estimators are errors, not silently ignored.
-        let owners: [(String, Bool, [Estimator])] = [
+        do { try DoseResponseAnalysis.checkSettings(spec) } catch { throw Self.issue(error, s) }
+        specification = spec
+    }
+
+    /// Keys that belong to other estimators are errors, not silently ignored.
+    static func onlyForOwners(_ estimator: DoseResponseAnalysis.Estimator, _ s: SettingsReader<Keys>) throws {
+        let owners: [(String, Bool, [DoseResponseAnalysis.Estimator])] = [
             ("transform", s.has(\.transform), [.gps]), ("common_support", s.has(\.commonSupport), [.gps]),
             ("degree", s.has(\.degree), [.gps, .did]), ("knots", s.has(\.knots), [.weighting, .entropy, .dr, .did]),
             ("moments", s.has(\.moments), [.entropy]), ("bandwidth", s.has(\.bandwidth), [.dr]),
@@ -109,55 +94,47 @@ public struct DoseAnalysis: AnalysisMethod {
         for (key, given, allowed) in owners where given && !allowed.contains(estimator) {
             throw s.issue("'\(key)' applies only to estimator \(allowed.map(\.rawValue).joined(separator: " or ")), not \(estimator.rawValue)")
         }
-        if estimator == .did {
-            guard let unit = try s(\.unit), let time = try s(\.time), let adoption = try s(\.adoption) else {
-                throw s.issue("estimator did needs 'unit', 'time' and 'adoption' (each unit's first treated period)")
-            }
-            panel = (unit, time, adoption)
-            if !factors.isEmpty { throw s.issue(\.factors, "estimator did takes numeric covariates only") }
-            if denominator != nil { throw s.issue(\.denominator, "estimator did reads the dose as given; compute the share first") }
-            if bands != nil { throw s.issue(\.bands, "dose bands are compared for cross-sectional estimators, not did") }
-        } else {
-            panel = nil
-        }
-        if let d = degree, !(estimator == .gps ? (1...3).contains(d) : (1...5).contains(d)) {
-            throw s.issue(\.degree, estimator == .gps ? "the GPS outcome model's degree must be 1, 2 or 3" : "the spline degree must be 1 to 5")
-        }
-        if commonSupport < 0 || commonSupport == 1 || commonSupport > 10 {
-            throw s.issue(\.commonSupport, "use 0 (no trimming) or 2 to 10 dose groups")
-        }
-        if moments != 1 && moments != 2 { throw s.issue(\.moments, "must be 1 or 2") }
-        if let b = bandwidth, !(b > 0) { throw s.issue(\.bandwidth, "must be positive") }
-        if let g = grid, g.isEmpty || g.contains(where: { !$0.isFinite }) { throw s.issue(\.grid, "list at least one finite dose") }
-        if let b = bands, b.count < 3 { throw s.issue(\.bands, "give at least three cut points (two bands)") }
-        if [.weighting, .entropy, .dr, .gps].contains(estimator) && covariates.isEmpty && factors.isEmpty {
-            throw s.issue("estimator \(estimator.rawValue) adjusts for confounders; list 'covariates' or 'factors'")
-        }
+    }
+
+    /// A library settings error, located at its key.
+    static func issue(_ error: DoseResponseAnalysis.SettingError, _ s: SettingsReader<Keys>) -> DecodingIssue {
+        let keys: [DoseResponseAnalysis.Field: String] = [
+            .covariates: "covariates", .factors: "factors", .denominator: "dose_denominator", .bands: "bands", .grid: "grid", .degree: "degree",
+            .commonSupport: "common_support", .moments: "moments", .bandwidth: "bandwidth", .replications: "replications"
+        ]
+        guard let field = error.field, let key = keys[field] else { return s.issue(error.description) }
+        return s.issue(named: key, error.description)
     }
 
     public func check(_ data: LoadedData) -> [SettingIssue] {
+        let spec = specification
         // Each bootstrap draw keeps the curve and its slope at every grid dose (and the band's maxima).
-        let points = Double(grid?.count ?? 100)
-        let memory = DataChecks.drawMemory(key: "replications", count: replications, bytesPerDraw: 8 * (2 * points + 16), what: "bootstrap draws")
+        let points = Double(spec.grid?.count ?? 100)
+        let memory = DataChecks.drawMemory(
+            key: "replications", count: spec.effectiveReplications, bytesPerDraw: 8 * (2 * points + 16), what: "bootstrap draws")
         guard memory.isEmpty else { return memory }
-        if let denominator, let d = try? data.table.numeric(denominator), let r = d.firstIndex(where: { $0 <= 0 }) {
+        if let denominator = spec.denominator, let d = try? data.table.numeric(denominator), let r = d.firstIndex(where: { $0 <= 0 }) {
             return [
                 SettingIssue(
                     key: "dose_denominator", message: "'\(denominator)' is \(formatNumber(d[r])) in row \(r + 1): a dose share needs a positive denominator")
             ]
         }
-        guard let values = try? data.table.numeric(dose) else { return [] }
+        guard let values = try? data.table.numeric(spec.dose) else { return [] }
         let finite = values.filter { $0.isFinite }
         if let first = finite.first, !finite.contains(where: { $0 != first }) {
-            return [SettingIssue(key: "dose", message: "'\(dose)' takes the single value \(formatNumber(first)); a dose–response curve needs variation")]
+            return [SettingIssue(key: "dose", message: "'\(spec.dose)' takes the single value \(formatNumber(first)); a dose–response curve needs variation")]
         }
-        if transform == .log, let bad = values.firstIndex(where: { $0 <= 0 }) {
+        if spec.transform == .log, let bad = values.firstIndex(where: { $0 <= 0 }) {
             return [SettingIssue(key: "transform", message: "log needs a positive dose; row \(bad + 1) has \(formatNumber(values[bad]))")]
         }
         return []
     }
 
-    public func run(_ context: RunContext) throws -> MethodOutput<DoseAnalysisResult> {
-        try DoseReport.run(self, context)
+    public func run(_ context: RunContext) throws -> MethodOutput<DoseResponseAnalysis.Result> {
+        var spec = specification
+        spec.seed = context.seed
+        spec.threads = context.threads
+        let result = try DoseResponseAnalysis.estimate(spec, table: context.data.table)
+        return DosePresenter.output(result, spec, name: context.analysis.name)
     }
 }
