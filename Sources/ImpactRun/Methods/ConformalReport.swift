@@ -25,12 +25,7 @@ enum ConformalReport {
 
     /// The warning when single periods' tests cannot reject at the level (too few pre-periods).
     static func warnings(_ c: ConformalInference.Result) -> [String] {
-        guard !c.periodTestsCanReject else { return [] }
-        return [
-            "conformal inference with \(c.prePeriods) pre-treatment periods: a single period's p-value cannot fall much below "
-                + "1/\(c.prePeriods + 1) = \(ReportFormat.number(1 / Double(c.prePeriods + 1))), so at \(ConfidenceLevel.percent(c.level)) the per-period intervals "
-                + "are uninformative (p-values below it come from Monte Carlo error); rely on the joint test"
-        ]
+        c.periodTestsCanReject ? [] : [SyntheticControlStudy.Warning.conformalPeriodTestsCannotReject(prePeriods: c.prePeriods, level: c.level).message]
     }
 
     /// `conformal.csv`: period, estimate, interval and p-value.

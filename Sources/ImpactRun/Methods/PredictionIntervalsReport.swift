@@ -74,24 +74,4 @@ enum PredictionIntervalsReport {
             LineChart.Band(x: x, low: each.map(\.lower), high: each.map(\.upper), color: Palette.color(0), opacity: 0.25)
         ]
     }
-
-    static func warnings(_ r: PredictionIntervals.Result) -> [String] {
-        var w: [String] = []
-        let total = 2 * r.simulations * r.periods.count
-        if Double(r.failedLower + r.failedUpper) > 0.1 * Double(total) {
-            w.append(
-                "prediction intervals: \(r.failedLower + r.failedUpper) of \(total) simulated programs failed; the in-sample bounds rest on the rest"
-            )
-        }
-        w += r.notes.map { "prediction intervals: " + $0 }
-        if !r.quantileRegressionsConverged {
-            w.append(
-                "prediction intervals: a quantile regression of the pre-period residuals stopped at 1,000 iterations without converging (as statsmodels would); the quantile and interquartile bounds use its last iterate"
-            )
-        }
-        if r.simulations < 200 {
-            w.append("prediction intervals from \(r.simulations) simulations: the bounds carry visible Monte Carlo error (scpi's default is 200)")
-        }
-        return w
-    }
 }

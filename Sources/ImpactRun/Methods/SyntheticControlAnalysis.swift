@@ -207,96 +207,21 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
                 result: .staggered(out.result), blocks: out.blocks, attachments: out.attachments, warnings: out.warnings, keyEstimates: out.keyEstimates)
         }
         guard let treated, let treatmentTime else { throw RunnerMessage("a single-unit synthetic control needs 'treated' and 'treatment_time'") }
-        let problem = try SyntheticControlProblem(
-            panel: p, outcome: outcome, treated: treated, treatmentTime: treatmentTime,
-            donors: donors, exclude: exclude, predictors: predictors, fitPeriods: fitPeriods)
-        let window = PeriodSet.range(effectWindow)
-        var training: SyntheticControlFit? = nil
-        if let cv = crossValidation {
-            let trainingProblem = try SyntheticControlProblem(
-                panel: p, outcome: outcome, treated: treated, treatmentTime: treatmentTime,
-                donors: donors, exclude: exclude, predictors: cv.predictors, fitPeriods: cv.fitPeriods)
-            let validated = try CrossValidatedSyntheticControl(training: trainingProblem, main: problem, options: options)
-            training = validated.training
-            // The main fit, its placebos and leave-one-out refits all use the training V.
-            options.predictorWeights = .custom(validated.main.predictorWeights ?? [])
+        var spec = SyntheticControlStudy.Specification(unit: unit, time: time, outcome: outcome, treated: treated, treatmentTime: treatmentTime)
+        (spec.donors, spec.exclude, spec.predictors, spec.fitPeriods) = (donors, exclude, predictors, fitPeriods)
+        spec.method = crossValidation.map { .crossValidated(self.options, predictors: $0.predictors, fitPeriods: $0.fitPeriods) } ?? .nested(self.options)
+        if let c = conformal {
+            spec.inference = .conformal(c)
+        } else if let p = predictionIntervals {
+            spec.inference = .predictionIntervals(p)
+        } else {
+            spec.inference = placebo ? .placebo(excludeAbove: excludeAbove) : .none
         }
-        let fit = try SyntheticControl.fit(problem, options: options)
-        let v = fit.predictorWeights
-        var placeboResult: PlaceboInSpace?
-        var inTime: SyntheticControlResult.InTime?
-        var loo: [SyntheticControlResult.LeaveOneOut]?
-        if placebo { placeboResult = try fit.placeboInSpace(options: options, excludeAbove: excludeAbove, level: level) }
-        var conformalResult: ConformalInference.Result?
-        if var c = conformal {
-            c.seed = context.seed
-            c.threads = context.threads
-            conformalResult = try fit.conformalInference(c)
-        }
-        var intervals: PredictionIntervals.Result?
-        if var spec = predictionIntervals {
-            spec.seed = context.seed
-            spec.threads = context.threads
-            intervals = try fit.predictionIntervals(spec)
-        }
-        if let t = placeboTime {
-            let (f, dropped) = try fit.placeboInTime(at: t, options: options)
-            let between = f.problem.periods.indices.filter { f.problem.periods[$0] >= t && f.problem.periods[$0] < problem.treatmentTime }
-            let g = f.gaps
-            inTime = .init(
-                placeboTime: t, droppedPredictors: dropped, preRMSPE: f.preRMSPE,
-                averageGapBeforeTreatment: between.reduce(0) { $0 + g[$1] } / Double(max(between.count, 1)))
-        }
-        if leaveOneOut {
-            loo = try fit.leaveOneOut(options: options).map {
-                .init(donor: $0.donor, averageEffect: $0.fit.averageEffect(window: window), preRMSPE: $0.fit.preRMSPE)
-            }
-        }
-        let synthX = problem.x0.multiplied(by: fit.weights)
-        let predictorRows: [SyntheticControlResult.Predictor] = problem.predictors.indices.map { k in
-            let row = problem.x0.row(k)
-            return .init(
-                predictor: problem.predictors[k].label, weight: v?[k], treated: problem.x1[k], synthetic: synthX[k],
-                donorMean: row.reduce(0, +) / Double(row.count))
-        }
-        let result = SyntheticControlResult.make(
-            estimator: v == nil ? "synthetic control (outcome only)" : "synthetic control (nested V)", problem: problem,
-            weights: fit.weights, synthetic: fit.synthetic, gaps: fit.gaps, predictors: predictorRows,
-            lossV: fit.lossV, lossW: fit.lossW, starts: fit.starts, ridgeLambda: nil, effectWindow: effectWindow,
-            placebo: placeboResult, placeboInTime: inTime, leaveOneOut: loo, level: level, conformal: conformalResult,
-            predictionIntervals: intervals)
-        var cvResult = result
-        var cvBlocks: [ReportBlock] = []
-        if let training {
-            let tp = training.problem
-            let tx = tp.x0.multiplied(by: training.weights)
-            let trainingPredictors: [SyntheticControlResult.Predictor] = tp.predictors.indices.map { k in
-                let row = tp.x0.row(k)
-                return .init(
-                    predictor: tp.predictors[k].label, weight: training.predictorWeights?[k], treated: tp.x1[k], synthetic: tx[k],
-                    donorMean: row.reduce(0, +) / Double(row.count))
-            }
-            cvResult.crossValidation = .init(
-                fitPeriods: tp.fitPeriods, predictors: trainingPredictors,
-                weights: zip(tp.donors, training.weights).filter { $0.1 > 0 }.map { .init(donor: $0.0, weight: $0.1) }, lossV: training.lossV)
-            let span = "\(formatNumber(tp.fitPeriods.min() ?? .nan))–\(formatNumber(tp.fitPeriods.max() ?? .nan))"
-            cvBlocks = [
-                .paragraph(
-                    "Predictor weights V were chosen out of sample (Abadie, Diamond & Hainmueller 2015): on training predictors, V minimised the outcome's MSPE over \(span) (\(number: training.lossV)); the weights below use that V with the main predictors."
-                ),
-                .table(
-                    ReportTable(
-                        fileName: "cross_validation.csv", caption: "Training predictors and the V carried to the main fit",
-                        columns: [.init("training predictor", .left), .init("V"), .init("main predictor", .left)],
-                        rows: tp.predictors.indices.map { k in
-                            [.text(tp.predictors[k].label), .number(training.predictorWeights?[k]), .text(problem.predictors[k].label)]
-                        }))
-            ]
-        }
-        let out = SyntheticControlReport.output(context.analysis.name, problem: problem, result: cvResult, placebo: placeboResult)
+        (spec.placeboTime, spec.leaveOneOut, spec.effectWindow, spec.level) = (placeboTime, leaveOneOut, effectWindow, level)
+        (spec.seed, spec.threads) = (context.seed, context.threads)
+        let out = SyntheticControlReport.output(context.analysis.name, result: try SyntheticControlStudy.estimate(spec, table: context.data.table))
         return MethodOutput(
-            result: .single(cvResult), blocks: Array(out.blocks.prefix(1)) + cvBlocks + out.blocks.dropFirst(), attachments: out.attachments,
-            warnings: out.warnings, keyEstimates: out.keyEstimates)
+            result: .single(out.result), blocks: out.blocks, attachments: out.attachments, warnings: out.warnings, keyEstimates: out.keyEstimates)
     }
 }
 

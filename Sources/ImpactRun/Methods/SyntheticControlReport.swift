@@ -5,135 +5,12 @@ import Reporting
 import SyntheticControlMethods
 import Tabular
 
-/// `results.json` entry of a single-unit `synth` or `augsynth` analysis.
-public struct SyntheticControlResult: Encodable, Sendable {
-    public struct Weight: Encodable, Sendable { public let donor: String; public let weight: Double }
-    public struct Predictor: Encodable, Sendable {
-        public let predictor: String
-        public let weight: Double?
-        public let treated: Double
-        public let synthetic: Double
-        public let donorMean: Double
-    }
-    public struct Period: Encodable, Sendable {
-        public let period: Double
-        public let treated: Double
-        public let synthetic: Double
-        public let gap: Double
-    }
-    public struct Placebo: Encodable, Sendable {
-        public let rank: Int
-        /// rank/(J+1); absent when every placebo was excluded.
-        public let pValue: Double?
-        /// 1/(J+1), the smallest p-value the ranking can give.
-        public let smallestPValue: Double?
-        public let includedUnits: Int
-        public let exclusionMultiple: Double?
-        public let units: [PlaceboInSpace.Unit]
-        public let periodPValues: [Double]
-        public let warnings: [PlaceboInSpace.Warning]
-    }
-    public struct InTime: Encodable, Sendable {
-        public let placeboTime: Double
-        public let droppedPredictors: [String]
-        public let preRMSPE: Double
-        /// Mean gap between the placebo time and the real treatment time (should be near zero).
-        public let averageGapBeforeTreatment: Double
-    }
-    public struct LeaveOneOut: Encodable, Sendable {
-        public let donor: String
-        public let averageEffect: Double
-        public let preRMSPE: Double
-    }
-
-    public let estimator: String
-    public let treated: String
-    public let treatmentTime: Double
-    public let weights: [Weight]
-    public let predictors: [Predictor]
-    public let lossV: Double?
-    public let lossW: Double?
-    public let starts: [StartResult]
-    public let ridgeLambda: Double?
-    public let preRMSPE: Double
-    public let postRMSPE: Double
-    public let averageEffect: Double
-    /// The average effect as an `Estimate`: with placebo inference its p-value is the post/pre RMSPE
-    /// ratio's rank over the included units, rank/(J+1); there is no standard error.
-    public let effect: Estimate
-    public let effectWindow: [Double]?
-    public let periods: [Period]
-    public let placebo: Placebo?
-    public let placeboInTime: InTime?
-    public let leaveOneOut: [LeaveOneOut]?
-    /// With `cross_validation`: the training fit whose predictor weights V the main fit uses.
-    public var crossValidation: CrossValidation? = nil
-    /// With `inference: conformal`: the joint test and each post-treatment period's test and interval.
-    public var conformal: ConformalInference.Result? = nil
-    /// With `inference: prediction-intervals`: scpi's intervals for each post-treatment period's counterfactual.
-    public var predictionIntervals: PredictionIntervals.Result? = nil
-
-    /// The training half of a cross-validated fit (Abadie, Diamond & Hainmueller 2015).
-    public struct CrossValidation: Encodable, Sendable {
-        public let fitPeriods: [Double]
-        public let predictors: [Predictor]
-        public let weights: [Weight]
-        public let lossV: Double
-    }
-
-    static func make(
-        estimator: String, problem: SyntheticControlProblem, weights: [Double], synthetic: [Double], gaps: [Double],
-        predictors: [Predictor], lossV: Double?, lossW: Double?, starts: [StartResult], ridgeLambda: Double?,
-        effectWindow: [Double]?, placebo: PlaceboInSpace?, placeboInTime: InTime?, leaveOneOut: [LeaveOneOut]?,
-        level: Double, conformal: ConformalInference.Result? = nil, predictionIntervals: PredictionIntervals.Result? = nil
-    ) -> SyntheticControlResult {
-        let window = PeriodSet.range(effectWindow)
-        let pre = problem.prePeriodIndices
-        let post = problem.postPeriodIndices.filter { window?.contains(problem.periods[$0]) ?? true }
-        let rms = { (idx: [Int]) in (idx.reduce(0) { $0 + gaps[$1] * gaps[$1] } / Double(max(idx.count, 1))).squareRoot() }
-        let average = post.reduce(0) { $0 + gaps[$1] } / Double(max(post.count, 1))
-        let effect: Estimate =
-            placebo.map { p in
-                let included = p.units.filter(\.included).count
-                return Estimate(
-                    estimate: average, standardError: nil, degreesOfFreedom: nil, statistic: nil, pValue: p.pValue, level: level,
-                    lower: nil, upper: nil,
-                    inference: Inference(
-                        kind: .permutation, type: "placebo in space: rank/(J+1) of the post/pre RMSPE ratio",
-                        replications: included - 1))
-            } ?? conformal?.jointTest(of: average)
-            ?? .point(
-                average, level: level,
-                inference: predictionIntervals.map { p in
-                    Inference(
-                        kind: .none, type: "none for the average; \(ConfidenceLevel.percent(p.level)) prediction intervals per period (scpi)",
-                        replications: p.simulations)
-                } ?? Inference(kind: .none))
-        var result = SyntheticControlResult(
-            estimator: estimator, treated: problem.treatedUnit, treatmentTime: problem.treatmentTime,
-            weights: zip(problem.donors, weights).map { .init(donor: $0, weight: $1) }, predictors: predictors,
-            lossV: lossV, lossW: lossW, starts: starts, ridgeLambda: ridgeLambda,
-            preRMSPE: rms(pre), postRMSPE: rms(problem.postPeriodIndices), averageEffect: average, effect: effect, effectWindow: effectWindow,
-            periods: problem.periods.indices.map { .init(period: problem.periods[$0], treated: problem.y1[$0], synthetic: synthetic[$0], gap: gaps[$0]) },
-            placebo: placebo.map {
-                .init(
-                    rank: $0.rank, pValue: $0.pValue, smallestPValue: $0.smallestPValue, includedUnits: $0.units.filter(\.included).count,
-                    exclusionMultiple: $0.exclusionMultiple, units: $0.units, periodPValues: $0.periodPValues,
-                    warnings: $0.warnings)
-            },
-            placeboInTime: placeboInTime, leaveOneOut: leaveOneOut)
-        result.conformal = conformal
-        result.predictionIntervals = predictionIntervals
-        return result
-    }
-}
+public typealias SyntheticControlResult = SyntheticControlStudy.Result
 
 /// The report of a single-unit synthetic control (`synth`, `augsynth`).
 enum SyntheticControlReport {
-    static func output(
-        _ name: String, problem: SyntheticControlProblem, result r: SyntheticControlResult,
-        placebo: PlaceboInSpace?
-    ) -> MethodOutput<SyntheticControlResult> {
+    static func output(_ name: String, result r: SyntheticControlResult) -> MethodOutput<SyntheticControlResult> {
+        let placebo = r.placebo
         var attachments = [
             ReportTable(fileName: "weights.csv", headers: ["donor", "weight"], rows: r.weights.map { [.text($0.donor), .number($0.weight)] }),
             ReportTable(
@@ -165,7 +42,7 @@ enum SyntheticControlReport {
             attachments.append(
                 ReportTable(
                     fileName: "placebo_gaps.csv", headers: ["period"] + placebo.units.map(\.name),
-                    rows: placebo.periods.indices.map { t in [.period(placebo.periods[t])] + placebo.units.map { .number($0.gaps[t]) } }))
+                    rows: r.periods.indices.map { t in [.period(r.periods[t].period)] + placebo.units.map { .number($0.gaps[t]) } }))
         }
         if let c = r.conformal { attachments.append(ConformalReport.table(c)) }
         if let p = r.predictionIntervals { attachments.append(PredictionIntervalsReport.table(p)) }
@@ -176,7 +53,7 @@ enum SyntheticControlReport {
                     rows: loo.map { [.text($0.donor), .number($0.averageEffect), .number($0.preRMSPE)] }))
         }
         let times = r.periods.map(\.period)
-        var path = LineChart(title: "\(r.treated) and its synthetic control", xLabel: "period", yLabel: problem.outcome)
+        var path = LineChart(title: "\(r.treated) and its synthetic control", xLabel: "period", yLabel: r.outcome)
         path.series = [
             LineChart.Series(name: r.treated, x: times, y: r.periods.map(\.treated), color: Palette.color(0)),
             LineChart.Series(name: "synthetic \(r.treated)", x: times, y: r.periods.map(\.synthetic), color: Palette.color(1), dashed: true)
@@ -184,7 +61,7 @@ enum SyntheticControlReport {
         path.verticalLines = [(r.treatmentTime, "treatment")]
         var gapChart = LineChart(
             title: "Gap: \(r.treated) minus synthetic" + (placebo == nil ? "" : ", with placebo gaps"),
-            xLabel: "period", yLabel: "gap in \(problem.outcome)")
+            xLabel: "period", yLabel: "gap in \(r.outcome)")
         if let placebo {
             for u in placebo.units.dropFirst() where u.included {
                 gapChart.series.append(LineChart.Series(name: nil, x: times, y: u.gaps, color: Palette.muted, width: 1, opacity: 0.7))
@@ -213,7 +90,7 @@ enum SyntheticControlReport {
         intro += "\(r.weights.count) donors. Pre-treatment RMSPE \(number: r.preRMSPE); average gap after treatment \(number: r.averageEffect)"
         if let w = PeriodSet.range(r.effectWindow) { intro += " (window \(period: w.lowerBound)–\(period: w.upperBound))" }
         intro += "."
-        var blocks: [ReportBlock] = [.paragraph(intro)]
+        var blocks: [ReportBlock] = [.paragraph(intro)] + crossValidationBlocks(r.crossValidation)
         if let l = r.lossV {
             blocks.append(
                 .paragraph("Pre-period loss (MSPE over the fit periods) \(number: l)" + (r.lossW.map { "; predictor loss \(number: $0)" } ?? "") + "."))
@@ -270,21 +147,27 @@ enum SyntheticControlReport {
                     svg: gapChart.render())),
             .figure(ReportFigure(fileName: "weights.svg", caption: "Donor weights", svg: bars.render()))
         ]
-        var warnings: [String] = []
-        if r.conformal != nil && problem.donors.count >= problem.periods.count {
-            warnings.append(
-                "conformal inference with \(problem.donors.count) donors and \(problem.periods.count) periods: refits on every period can match almost any path, so the tests have little power (Chernozhukov, Wüthrich & Zhu 2021 assume more periods than the fit can absorb)"
-            )
-        }
-        if problem.prePeriodIndices.count < 5 {
-            warnings.append("only \(problem.prePeriodIndices.count) pre-treatment period(s): the pre-period fit says little about the counterfactual")
-        }
-        if let placebo { warnings += placebo.warnings.map(\.message) }
-        if let c = r.conformal { warnings += ConformalReport.warnings(c) }
-        if let p = r.predictionIntervals { warnings += PredictionIntervalsReport.warnings(p) }
         return MethodOutput(
-            result: r, blocks: blocks, attachments: attachments, warnings: warnings,
+            result: r, blocks: blocks, attachments: attachments, warnings: r.warnings.map(\.message),
             keyEstimates: [KeyEstimate("average gap after treatment (\(r.treated))", r.effect)])
+    }
+}
+
+extension SyntheticControlReport {
+    /// How V was chosen out of sample, and the training predictors' V carried to the main fit.
+    static func crossValidationBlocks(_ cv: SyntheticControlStudy.CrossValidation?) -> [ReportBlock] {
+        guard let cv else { return [] }
+        let span = "\(formatNumber(cv.fitPeriods.min() ?? .nan))–\(formatNumber(cv.fitPeriods.max() ?? .nan))"
+        return [
+            .paragraph(
+                "Predictor weights V were chosen out of sample (Abadie, Diamond & Hainmueller 2015): on training predictors, V minimised the outcome's MSPE over \(span) (\(number: cv.lossV)); the weights below use that V with the main predictors."
+            ),
+            .table(
+                ReportTable(
+                    fileName: "cross_validation.csv", caption: "Training predictors and the V carried to the main fit",
+                    columns: [.init("training predictor", .left), .init("V"), .init("main predictor", .left)],
+                    rows: zip(cv.predictors, cv.mainPredictors).map { [.text($0.predictor), .number($0.weight), .text($1)] }))
+        ]
     }
 }
 
@@ -345,23 +228,11 @@ public struct AugmentedSyntheticControlAnalysis: AnalysisMethod {
     }
 
     public func run(_ context: RunContext) throws -> MethodOutput<SyntheticControlResult> {
-        let p = try PanelDesignCheck.panel(context.data, unit: unit, time: time)
-        let problem = try SyntheticControlProblem(
-            panel: p, outcome: outcome, treated: treated, treatmentTime: treatmentTime,
-            donors: donors, exclude: exclude, predictors: [], fitPeriods: nil)
-        let fit = try AugmentedSyntheticControl.fit(problem, lambda: lambda)
-        let placeboResult = placebo ? try fit.placeboInSpace(threads: context.threads, fixedLambda: lambda != nil, level: level) : nil
-        var conformalResult: ConformalInference.Result?
-        if var c = conformal {
-            c.seed = context.seed
-            c.threads = context.threads
-            conformalResult = try fit.conformalInference(c)
-        }
-        let withConformal = SyntheticControlResult.make(
-            estimator: "augmented synthetic control (ridge, λ = \(ReportFormat.number(fit.lambda)))", problem: problem,
-            weights: fit.weights, synthetic: fit.synthetic, gaps: fit.gaps, predictors: [], lossV: nil, lossW: nil, starts: [],
-            ridgeLambda: fit.lambda, effectWindow: effectWindow, placebo: placeboResult, placeboInTime: nil, leaveOneOut: nil, level: level,
-            conformal: conformalResult)
-        return SyntheticControlReport.output(context.analysis.name, problem: problem, result: withConformal, placebo: placeboResult)
+        var spec = SyntheticControlStudy.Specification(unit: unit, time: time, outcome: outcome, treated: treated, treatmentTime: treatmentTime)
+        (spec.donors, spec.exclude, spec.effectWindow, spec.level) = (donors, exclude, effectWindow, level)
+        spec.method = .augmented(lambda: lambda)
+        spec.inference = conformal.map { .conformal($0) } ?? (placebo ? .placebo(excludeAbove: nil) : .none)
+        (spec.seed, spec.threads) = (context.seed, context.threads)
+        return SyntheticControlReport.output(context.analysis.name, result: try SyntheticControlStudy.estimate(spec, table: context.data.table))
     }
 }
