@@ -107,7 +107,20 @@ extension PartiallyPooledSyntheticControl {
             uniformImbalance: raw.imbalance(uniform), covariateImbalance: covariateImbalance, average: estimates[0],
             eventTime: zip(summary.eventTimes, estimates[1...eventCount]).map { .init(eventTime: $0.time, effect: $1) },
             cohorts: zip(summary.cohorts, estimates[(eventCount + 1)...]).map { .init(adoption: $0.adoption, effect: $1) },
-            sweeps: fitted.solution.sweeps, converged: fitted.solution.converged, inference: inference)
+            sweeps: fitted.solution.sweeps, converged: fitted.solution.converged, inference: inference,
+            warnings: (inference == .none ? [.noInference] : []) + (fitted.solution.converged ? [] : [.notConverged]))
+    }
+
+    /// Fits from a table: the panel of `unit` and `time`, each unit's adoption from the column
+    /// `adoptionColumn` (0 or missing: never treated), replacing ``adoption``.
+    public func estimate(_ table: Table, unit: String, time: String, adoptionColumn: String) throws(SyntheticControlError) -> Result {
+        let panel: Panel
+        var spec = self
+        do {
+            panel = try Panel(table, unit: unit, time: time)
+            spec.adoption = try panel.adoptionTimes(adoptionColumn)
+        } catch { throw .panel(error.description) }
+        return try spec.estimate(panel)
     }
 
     /// augsynth's wild bootstrap (`weighted_bootstrap_multi`): each draw multiplies every unit's

@@ -135,6 +135,20 @@ public struct PartiallyPooledSyntheticControl: Sendable {
         public let individual: Double
     }
 
+    /// Something a reader should know before trusting a number.
+    public enum Warning: Sendable, Codable, Equatable {
+        case noInference
+        /// The weights did not converge within the sweep limit.
+        case notConverged
+
+        public var message: String {
+            switch self {
+            case .noInference: return "no inference (inference: none): the effects have no measure of uncertainty"
+            case .notConverged: return "the weights did not converge within the sweep limit: the effects may be slightly off the optimum"
+            }
+        }
+    }
+
     public struct Result: Sendable, Codable {
         public let nu: Double
         /// Whether ν was chosen by the heuristic.
@@ -158,6 +172,7 @@ public struct PartiallyPooledSyntheticControl: Sendable {
         public let sweeps: Int
         public let converged: Bool
         public let inference: InferenceMethod
+        public let warnings: [Warning]
 
         /// augsynth's scaled global imbalance: the fit's over uniform weights' (1 − it is the improvement).
         public var scaledGlobal: Double { imbalance.global / uniformImbalance.global }

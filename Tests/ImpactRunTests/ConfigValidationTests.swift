@@ -1,4 +1,5 @@
 import Foundation
+import SyntheticControlMethods
 import TestSupport
 import Testing
 
@@ -371,7 +372,12 @@ struct SyntheticControlConfigTests {
         // The synth config without its predictors, as an sdid analysis.
         let sdid = synthConfig.components(separatedBy: "\n    predictors:")[0].replacingOccurrences(of: "method: synth", with: "method: sdid")
         let s = try #require(try parseExample(sdid).analyses[0].settings as? SyntheticDiDAnalysis)
-        #expect(s.estimator == .syntheticDiD && s.inference == .placebo && s.treated == ["California"])
+        let spec = s.specification
+        guard case .placebo(let replications) = spec.inference else {
+            Issue.record("expected placebo inference")
+            return
+        }
+        #expect(spec.estimator == .syntheticDiD && replications == 200 && spec.treated == ["California"])
         #expect { try parseExample(sdid + "\n    inference: jackknife") } throws: { "\($0)".contains("the jackknife needs at least 2 treated units") }
     }
 
@@ -380,7 +386,7 @@ struct SyntheticControlConfigTests {
         let sdid = synthConfig.components(separatedBy: "\n    predictors:")[0].replacingOccurrences(of: "method: synth", with: "method: sdid")
         let text = sdid + "\n    inference: conformal\n    permutations: block\n    grid: 10"
         let out = try Runner.run(try parseExample(text), threads: 2)
-        let r = try #require(out.analyses[0].result as? SyntheticDiDResult)
+        let r = try #require(out.analyses[0].result as? SyntheticDiDStudy.Result)
         let c = try #require(r.conformal)
         #expect(r.effect.pValue == c.jointPValue && r.effect.inference.kind == .permutation && c.periods.count == 12)
         // Moving-block p-values are multiples of 1/T (31 periods).

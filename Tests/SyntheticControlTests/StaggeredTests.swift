@@ -52,6 +52,21 @@ struct StaggeredTests {
         #expect(r1.overall.placeboStandardError!.bitPattern == o.placeboStandardError!.bitPattern)
     }
 
+    @Test("the record from a table names the treated counties behind each event time and cohort, counted from the data")
+    func record() throws {
+        let spec = StaggeredSyntheticControl.Specification(
+            outcome: "lemp", adoption: [:], aggregation: .cohort, options: .init(predictorWeights: .outcomeOnly, threads: 2), placebos: 0)
+        let r = try StaggeredSyntheticControl.estimate(Self.mpdta, unit: "countyreal", time: "year", adoptionColumn: "first.treat", spec)
+        // mpdta's cohorts: 20 counties first treated in 2004, 40 in 2006, 131 in 2007 (2003–2007).
+        #expect(r.cohorts.map(\.contributors.units) == [20, 40, 131])
+        // Event time 3 (2007) is the 2004 cohort's alone; event time 0 is every cohort's.
+        #expect(r.eventTime.first { $0.eventTime == 3 }?.contributors.units == 20)
+        #expect(r.eventTime.first { $0.eventTime == 0 }?.contributors.units == 191)
+        #expect(r.warnings == [.noPlaceboDraws] && r.fits.count == 3 && r.periods == [2003, 2004, 2005, 2006, 2007])
+        let json = String(decoding: try JSONEncoder().encode(r), as: UTF8.self)
+        #expect(json.contains("\"contributors\"") && !json.contains("\"fits\""))
+    }
+
     @Test("not-yet-treated donors end each window before the earliest later adoption")
     func notYetTreated() throws {
         let spec = StaggeredSyntheticControl.Specification(

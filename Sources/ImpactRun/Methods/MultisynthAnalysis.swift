@@ -94,9 +94,6 @@ public struct MultisynthAnalysis: AnalysisMethod {
     }
 
     public func run(_ context: RunContext) throws -> MethodOutput<MultisynthResult> {
-        let panel = try PanelDesignCheck.panel(context.data, unit: unit, time: time)
-        let times: [String: Double]
-        do { times = try panel.adoptionTimes(adoption) } catch { throw RunnerMessage(error.description) }
         let method: PartiallyPooledSyntheticControl.InferenceMethod =
             switch inference {
             case .jackknife: .jackknife
@@ -104,9 +101,9 @@ public struct MultisynthAnalysis: AnalysisMethod {
             default: .none
             }
         let spec = PartiallyPooledSyntheticControl(
-            outcome: outcome, adoption: times, nu: nu, lambda: lambda, lags: lags, leads: leads, fixedEffects: fixedEffects,
+            outcome: outcome, adoption: [:], nu: nu, lambda: lambda, lags: lags, leads: leads, fixedEffects: fixedEffects,
             covariates: covariates, inference: method, level: level, seed: context.seed, threads: context.threads)
-        let r = try spec.estimate(panel)
+        let r = try spec.estimate(context.data.table, unit: unit, time: time, adoptionColumn: adoption)
         return MultisynthReport(analysis: context.analysis.name, outcome: outcome, result: r, level: level).output()
     }
 }
@@ -168,10 +165,8 @@ struct MultisynthReport {
                         headers: ["covariate", "treated − synthetic (mean over units)"],
                         rows: r.covariateImbalance.keys.sorted().map { [.text($0), .number(r.covariateImbalance[$0])] })))
         }
-        var warnings: [String] = []
         switch r.inference {
-        case .none:
-            warnings.append("no inference (inference: none): the effects have no measure of uncertainty")
+        case .none: break
         case .jackknife:
             blocks.append(
                 .note(
@@ -182,9 +177,6 @@ struct MultisynthReport {
                 .note(
                     "Standard errors and intervals from augsynth's wild bootstrap (\(draws) draws, Mammen weights, weights held fixed); no p-values. "
                         + "Its spread grows with the size of the effect, so the intervals are conservative when effects are large."))
-        }
-        if !r.converged {
-            warnings.append("the weights did not converge within the sweep limit: the effects may be slightly off the optimum")
         }
         let e = r.eventTime.map { (Double($0.eventTime), $0.effect) }
         var chart = LineChart(title: "\(analysis): average effect by periods since adoption", xLabel: "periods since adoption", yLabel: "effect on \(outcome)")
@@ -219,7 +211,7 @@ struct MultisynthReport {
                 ])
         ]
         return MethodOutput(
-            result: r, blocks: blocks, attachments: attachments, warnings: warnings,
+            result: r, blocks: blocks, attachments: attachments, warnings: r.warnings.map(\.message),
             keyEstimates: [KeyEstimate("average effect over treated units", r.average)])
     }
 }

@@ -5,44 +5,19 @@ import SyntheticControlMethods
 import Tabular
 
 /// `results.json` entry of a staggered `synth` analysis.
-public struct StaggeredResult: Encodable, Sendable {
-    public struct UnitRow: Encodable, Sendable {
-        public let unit: String
-        public let members: [String]
-        public let adoption: Double
-        public let averageEffect: Double
-        public let preRMSPE: Double
-    }
-    public struct EventTimeRow: Encodable, Sendable { public let eventTime: Int; public let summary: StaggeredSyntheticControl.Summary }
-    public struct CohortRow: Encodable, Sendable { public let adoption: Double; public let summary: StaggeredSyntheticControl.Summary }
-    /// `unit` or `cohort`.
-    public let aggregation: String
-    public let donorPool: String
-    public let overall: StaggeredSyntheticControl.Summary
-    public let units: [UnitRow]
-    public let eventTime: [EventTimeRow]
-    public let cohorts: [CohortRow]
-    public let placeboDraws: Int
-}
+public typealias StaggeredResult = StaggeredSyntheticControl.Record
 
 extension SyntheticControlAnalysis {
     /// A staggered `synth` analysis: treated units (or cohorts) from an adoption column.
     func staggered(
-        _ context: RunContext, panel: Panel, adoption column: String,
-        options: SyntheticControlOptions
+        _ context: RunContext, adoption column: String, options: SyntheticControlOptions
     ) throws -> MethodOutput<StaggeredResult> {
-        let adoption: [String: Double]
-        do { adoption = try panel.adoptionTimes(column) } catch { throw RunnerMessage(error.description) }
         let spec = StaggeredSyntheticControl.Specification(
-            outcome: outcome, adoption: adoption, donorPool: donorPool, aggregation: aggregation,
+            outcome: outcome, adoption: [:], donorPool: donorPool, aggregation: aggregation,
             predictors: predictors, options: options,
             placebos: placebo ? replications : 0, level: level)
-        let r = try StaggeredSyntheticControl.estimate(panel, spec)
-        let result = StaggeredResult(
-            aggregation: aggregation.rawValue, donorPool: donorPool.rawValue, overall: r.overall,
-            units: r.units.map { .init(unit: $0.name, members: $0.members, adoption: $0.adoption, averageEffect: $0.averageEffect, preRMSPE: $0.preRMSPE) },
-            eventTime: r.eventTime.map { .init(eventTime: $0.eventTime, summary: $0.summary) },
-            cohorts: r.cohorts.map { .init(adoption: $0.adoption, summary: $0.summary) }, placeboDraws: r.placeboDraws)
+        let result = try StaggeredSyntheticControl.estimate(context.data.table, unit: unit, time: time, adoptionColumn: column, spec)
+        let r = (units: result.fits, periods: result.periods, overall: result.overall, placeboDraws: result.placeboDraws)
         func summaryCells(_ s: StaggeredSyntheticControl.Summary) -> [ReportTable.Cell] {
             [
                 .number(s.estimate), .integer(s.cells), .number(s.effect.standardError), .pValue(s.effect.pValue),
@@ -63,11 +38,11 @@ extension SyntheticControlAnalysis {
                 fileName: "units.csv", headers: ["unit", "adoption", "average_effect", "pre_rmspe"],
                 rows: result.units.map { [.text($0.unit), .period($0.adoption), .number($0.averageEffect), .number($0.preRMSPE)] }),
             ReportTable(
-                fileName: "event_time.csv", headers: ["event_time"] + summaryHeaders,
-                rows: result.eventTime.map { [.integer($0.eventTime)] + summaryCells($0.summary) }),
+                fileName: "event_time.csv", headers: ["event_time"] + summaryHeaders + ["treated_units"],
+                rows: result.eventTime.map { [.integer($0.eventTime)] + summaryCells($0.summary) + [.integer($0.contributors.units)] }),
             ReportTable(
-                fileName: "cohorts.csv", headers: ["adoption"] + summaryHeaders,
-                rows: result.cohorts.map { [.period($0.adoption)] + summaryCells($0.summary) }),
+                fileName: "cohorts.csv", headers: ["adoption"] + summaryHeaders + ["treated_units"],
+                rows: result.cohorts.map { [.period($0.adoption)] + summaryCells($0.summary) + [.integer($0.contributors.units)] }),
             ReportTable(fileName: "unit_gaps.csv", headers: ["unit", "period", "event_time", "gap", "in_effect_window"], rows: gapRows)
         ]
         let e = result.eventTime
@@ -103,7 +78,6 @@ extension SyntheticControlAnalysis {
                             .pValue($0.summary.effect.pValue), .interval($0.summary.effect.lower, $0.summary.effect.upper)
                         ]
                     })))
-        var warnings: [String] = []
         if r.placeboDraws > 0 {
             blocks.append(
                 .note(
@@ -111,11 +85,10 @@ extension SyntheticControlAnalysis {
                         + "p-values are placebo ranks, (1 + #{|placebo| ≥ |estimate|})/(1 + draws). Negative event times are pre-adoption fits (leads)."))
         } else {
             blocks.append(.note("No placebo draws were made, so no uncertainty is shown. Negative event times are pre-adoption fits (leads)."))
-            warnings.append("no placebo draws (inference: none or replications: 0): the averages have no measure of uncertainty")
         }
         blocks.append(.figure(ReportFigure(fileName: "event_time.svg", caption: "Average gap by event time", svg: chart.render())))
         return MethodOutput(
-            result: result, blocks: blocks, attachments: attachments, warnings: warnings,
+            result: result, blocks: blocks, attachments: attachments, warnings: result.warnings.map(\.message),
             keyEstimates: [KeyEstimate("overall average effect (treated unit-periods)", r.overall.effect)])
     }
 }

@@ -197,12 +197,11 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
     }
 
     public func run(_ context: RunContext) throws -> MethodOutput<SyntheticControlOutcome> {
-        let p = try PanelDesignCheck.panel(context.data, unit: unit, time: time)
         var options = self.options
         options.seed = context.seed
         options.threads = context.threads
         if let adoption {
-            let out = try staggered(context, panel: p, adoption: adoption, options: options)
+            let out = try staggered(context, adoption: adoption, options: options)
             return MethodOutput(
                 result: .staggered(out.result), blocks: out.blocks, attachments: out.attachments, warnings: out.warnings, keyEstimates: out.keyEstimates)
         }
