@@ -13,6 +13,8 @@ public struct AnalysisOutput: Sendable {
     public var section: ReportSection
     /// Warnings, listed in `results.json` and shown in the report.
     public var warnings: [String]
+    /// The analysis's column in the models-side-by-side table (coefficient models only).
+    public var model: ModelColumn? = nil
 }
 
 /// Everything a run produced, before it is written.

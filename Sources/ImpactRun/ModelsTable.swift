@@ -10,50 +10,51 @@ import Reporting
 /// Each column uses the analysis's first `inference` entry. Stars are not shown: the p-values are
 /// in each analysis's own table.
 enum ModelsTable {
-    /// The section, when the run has at least two regression analyses.
+    /// The section, when the run has at least two analyses with a model column.
     static func section(_ output: RunOutput) -> ReportSection? {
-        let models: [(name: String, result: RegressionResult)] = output.analyses.compactMap { a in
-            (a.result as? RegressionResult).map { (a.name, $0) }
-        }
+        let models: [(name: String, column: ModelColumn)] = output.analyses.compactMap { a in a.model.map { (a.name, $0) } }
         guard models.count >= 2 else { return nil }
-        let chosen = models.map { m -> CoefficientTable? in
-            // The first listed estimator (a wild-bootstrap-only analysis has none).
-            m.result.inferenceOrder.first.flatMap { m.result.coefficients[$0] }
-        }
+        let columns = models.map(\.column)
         var terms: [String] = []
-        for table in chosen { for row in table?.rows ?? [] where !terms.contains(row.term ?? "") { terms.append(row.term ?? "") } }
+        for c in columns { for row in c.coefficients where !terms.contains(row.term ?? "") { terms.append(row.term ?? "") } }
+        func coefficient(_ c: ModelColumn, _ term: String) -> Estimate? { c.coefficients.first { $0.term == term } }
         var rows: [[ReportTable.Cell]] = []
         for term in terms {
-            rows.append([.text(term)] + chosen.map { t in t?[term].map { .number($0.estimate) } ?? .empty })
-            rows.append([.empty] + chosen.map { t in t?[term]?.standardError.map { .text("(\(ReportFormat.number($0)))") } ?? .empty })
+            rows.append([.text(term)] + columns.map { c in coefficient(c, term).map { .number($0.estimate) } ?? .empty })
+            rows.append([.empty] + columns.map { c in coefficient(c, term)?.standardError.map { .text("(\(ReportFormat.number($0)))") } ?? .empty })
         }
-        let factors = models.flatMap { $0.result.absorbed?.factors.map(\.name) ?? [] }
         var seen = Set<String>()
-        for f in factors where seen.insert(f).inserted {
-            rows.append([.text("fixed effects: \(f)")] + models.map { m in .text(m.result.absorbed?.factors.contains { $0.name == f } == true ? "yes" : "no") })
+        for f in columns.flatMap(\.fixedEffects) where seen.insert(f).inserted {
+            rows.append([.text("fixed effects: \(f)")] + columns.map { .text($0.fixedEffects.contains(f) ? "yes" : "no") })
         }
-        rows.append(
-            [.text("standard errors")]
-                + zip(models, chosen).map { m, t in
-                    guard let t else { return .empty }
-                    let name = t.estimator == .classical ? "iid" : t.estimator.rawValue.uppercased()
-                    guard t.clusterCount != nil, !m.result.clusterColumns.isEmpty else { return .text(name) }
-                    return .text("\(name) by \(m.result.clusterColumns.joined(separator: " & "))")
-                })
-        if chosen.contains(where: { $0?.clusterCount != nil }) {
-            rows.append([.text("clusters")] + chosen.map { t in t?.clusterCount.map { .integer($0) } ?? .empty })
-        }
-        if models.contains(where: { $0.result.weights != nil }) {
-            rows.append([.text("weights")] + models.map { .text($0.result.weights ?? "none") })
-        }
-        rows.append([.text("observations")] + models.map { .integer($0.result.observations) })
-        rows.append([.text("R²")] + models.map { .number($0.result.rSquared) })
-        if models.contains(where: { $0.result.withinRSquared != nil }) {
-            rows.append([.text("within R²")] + models.map { m in m.result.withinRSquared.map { .number($0) } ?? .empty })
+        rows.append([.text("standard errors")] + columns.map { .text($0.standardErrors) })
+        if columns.contains(where: { $0.clusters != nil }) { rows.append([.text("clusters")] + columns.map { .integer($0.clusters) }) }
+        if columns.contains(where: { $0.weights != nil }) { rows.append([.text("weights")] + columns.map { .text($0.weights ?? "none") }) }
+        rows.append([.text("observations")] + columns.map { .integer($0.observations) })
+        rows.append([.text("R²")] + columns.map { .number($0.rSquared) })
+        if columns.contains(where: { $0.withinRSquared != nil }) {
+            rows.append([.text("within R²")] + columns.map { c in c.withinRSquared.map { .number($0) } ?? .empty })
         }
         let table = ReportTable(
             fileName: "models.csv", caption: "Estimates with standard errors in parentheses; each column's standard-error type is stated below it.",
             columns: [.init("", .left)] + models.map { .init($0.name) }, rows: rows)
         return ReportSection(title: "Models side by side", blocks: [.table(table)])
     }
+}
+
+/// One model's column in the models-side-by-side table: what any coefficient model (a linear
+/// regression today; mixed and count models as they land) reports there.
+public struct ModelColumn: Sendable {
+    /// The coefficients under the column's variance estimator.
+    public var coefficients: [Estimate]
+    /// The variance estimator as etable writes it ("iid", "HC1", "CR1 by firm & year").
+    public var standardErrors: String
+    /// The (fewest) clusters, when clustered.
+    public var clusters: Int?
+    /// Absorbed factors.
+    public var fixedEffects: [String]
+    public var weights: String?
+    public var observations: Int
+    public var rSquared: Double?
+    public var withinRSquared: Double?
 }

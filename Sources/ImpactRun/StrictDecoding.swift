@@ -58,8 +58,8 @@ struct StrictMapping {
         }
         for key in container.allKeys where !allowed.contains(key.stringValue) {
             var message = "unknown key '\(key.stringValue)' in \(context)"
-            if let renamed = renamedKeys[key.stringValue], allowed.contains(renamed) {
-                message += " ('\(key.stringValue)' is spelled '\(renamed)' since ImpactEval 0.2: one key for inference in every method)"
+            if let renamed = renamedKeys[key.stringValue], allowed.contains(renamed.key) {
+                message += " ('\(key.stringValue)' is spelled '\(renamed.key)' since ImpactEval \(renamed.since): \(renamed.why))"
             } else if let s = closestMatch(to: key.stringValue, in: allowed) {
                 message += " (did you mean '\(s)'?)"
             }
@@ -120,8 +120,19 @@ struct StrictMapping {
     }
 }
 
-/// Keys of ImpactEval 0.1 and the key that replaces each (named in the unknown-key message).
-let renamedKeys = ["variance": "inference", "standard_error": "inference", "placebos": "replications", "placebo": "inference"]
+/// Keys of earlier versions and the key that replaces each (named in the unknown-key message when the
+/// method has the new key): one spelling per concept across methods.
+let renamedKeys: [String: (key: String, since: String, why: String)] = [
+    "variance": ("inference", "0.2", "one key for inference in every method"),
+    "standard_error": ("inference", "0.2", "one key for inference in every method"),
+    "placebos": ("replications", "0.2", "one key for every count of random draws"),
+    "placebo": ("inference", "0.2", "one key for inference in every method"),
+    "fixed_effects": ("write_fixed_effects", "0.3", "absorbed factors are 'absorb'; this key only writes their estimates"),
+    "reference": ("reference_period", "0.3", "'reference' names factor levels; the omitted relative period is 'reference_period'"),
+    "variances": ("moments", "0.3", "'moments: 2' balances variances too, as in 'dose'"),
+    "draws": ("replications", "0.3", "one key for every count of random draws"),
+    "simulations": ("replications", "0.3", "one key for every count of random draws")
+]
 
 /// "'x' is not a valid value (did you mean 'y'?); expected one of: …"
 func invalidChoice(_ value: String, _ choices: [String]) -> String {

@@ -266,8 +266,12 @@ struct BadInputHarnessTests {
         c.append(
             .init(
                 label: "sensitivity with a reference other than -1", files: ["panel.csv": panel],
-                config: config(study + "    reference: -2\n    sensitivity: {relative_magnitudes: [1]}\n"),
-                expect: ["analysis.yaml:", "sensitivity", "reference: -1"]))
+                config: config(study + "    reference_period: -2\n    sensitivity: {relative_magnitudes: [1]}\n"),
+                expect: ["analysis.yaml:", "sensitivity", "reference_period: -1"]))
+        c.append(
+            .init(
+                label: "the event study's old 'reference' key", files: ["panel.csv": panel], config: config(study + "    reference: -2\n"),
+                expect: ["analysis.yaml:", "'reference' is spelled 'reference_period' since ImpactEval 0.3"]))
         c.append(
             .init(
                 label: "sensitivity on a varying base period", files: ["panel.csv": panel],

@@ -101,6 +101,18 @@ struct ConfigValidationTests {
         #expect {
             try parseExample(validConfig + "\n    variance: [hc1]")
         } throws: { "\($0)".contains("'variance' is spelled 'inference' since ImpactEval 0.2") }
+        // One spelling per concept (0.3): each old key names its replacement where the method has it.
+        #expect {
+            try parseExample(validConfig + "\n    absorb: [educ]\n    fixed_effects: true")
+        } throws: { "\($0)".contains("'fixed_effects' is spelled 'write_fixed_effects' since ImpactEval 0.3") }
+        #expect {
+            try parseExample(matchConfig.replacingOccurrences(of: "method: match", with: "method: weight") + "\n    weighting: entropy\n    variances: true")
+        } throws: { "\($0)".contains("'variances' is spelled 'moments' since ImpactEval 0.3") }
+        #expect {
+            try parseExample(
+                synthConfig.replacingOccurrences(of: "method: synth", with: "method: sdid").components(separatedBy: "\n    predictors:")[0]
+                    + "\n    inference: conformal\n    draws: 500")
+        } throws: { "\($0)".contains("'draws' is spelled 'replications' since ImpactEval 0.3") }
         #expect {
             try parseExample(validConfig + "\n    level: 95")
         } throws: { "\($0)".contains("between 0 and 1") }
@@ -265,7 +277,7 @@ struct MatchingConfigTests {
         #expect(ipw.specification.design.estimand == .ate)
         let eb = try #require(try parseExample(text + "\n    weighting: entropy").analyses[0].settings as? WeightingAnalysis)
         #expect(eb.specification.design.estimand == .att)
-        #expect { try parseExample(text + "\n    variances: true") } throws: { "\($0)".contains("'variances' applies only to 'weighting: entropy'") }
+        #expect { try parseExample(text + "\n    moments: 2") } throws: { "\($0)".contains("'moments' applies only to 'weighting: entropy'") }
         #expect { try parseExample(text + "\n    estimand: atx") } throws: {
             "\($0)".contains("'atx' is not a valid value (did you mean 'att'?); expected one of: att, atc, ate")
         }

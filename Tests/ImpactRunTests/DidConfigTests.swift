@@ -237,17 +237,21 @@ struct CrossValidatedSynthConfigTests {
     @Test("prediction-interval settings: keys without 'inference: prediction-intervals', a bad rho, fit_periods or optimized V are errors naming the key")
     func predictionIntervalKeys() throws {
         let text = try String(contentsOf: TestData.example("synth_inference.yaml"), encoding: .utf8)
-        let scpi = "    inference: prediction-intervals\n    simulations: 200\n"
+        let scpi = "    inference: prediction-intervals\n    replications: 200\n"
         #expect(text.contains(scpi))
         #expect {
-            try parseExample(text.replacingOccurrences(of: scpi, with: "    simulations: 200\n"))
-        } throws: { "\($0)".contains("'simulations' applies to 'inference: prediction-intervals'") }
+            try parseExample(text.replacingOccurrences(of: scpi, with: "    replications: 200\n"))
+        } throws: { "\($0)".contains("'replications' applies to staggered designs, conformal inference or prediction intervals") }
+        // The old spellings name the new key.
+        #expect {
+            try parseExample(text.replacingOccurrences(of: scpi, with: "    inference: prediction-intervals\n    simulations: 200\n"))
+        } throws: { "\($0)".contains("'simulations' is spelled 'replications' since ImpactEval 0.3") }
         #expect {
             try parseExample(text.replacingOccurrences(of: scpi, with: scpi + "    rho: type-3\n"))
         } throws: { "\($0)".contains("rho") && "\($0)".contains("type-3") && "\($0)".contains("type-1") }
         #expect {
-            try parseExample(text.replacingOccurrences(of: scpi, with: scpi + "    simulations: 5\n"))
-        } throws: { "\($0)".contains("simulations") }
+            try parseExample(text.replacingOccurrences(of: scpi, with: "    inference: prediction-intervals\n    replications: 5\n"))
+        } throws: { "\($0)".contains("replications") && "\($0)".contains("at least 10 simulations") }
         #expect {
             try parseExample(text.replacingOccurrences(of: scpi, with: scpi + "    fit_periods: {from: 1970, to: 1990}\n"))
         } throws: { "\($0)".contains("fit_periods: prediction intervals (scpi) fit the weights on every pre-treatment period") }

@@ -11,7 +11,7 @@ import StaggeredDiD
 /// |---|---|---|
 /// | `unit`, `time`, `outcome` | panel columns | required |
 /// | `adoption` | each unit's first treated period (0 or missing = never) | required |
-/// | `reference` | the omitted relative period | `-1` |
+/// | `reference_period` | the omitted relative period | `-1` |
 /// | `window` | `[first, last]` relative periods; beyond them, binned into the ends | every relative period |
 /// | `covariates` | time-varying numeric covariates | `[]` |
 /// | `weights` | analytic weights column | none |
@@ -26,7 +26,7 @@ public struct EventStudyAnalysis: AnalysisMethod {
     public struct Keys: KeySet {
         let panel = PanelKeys()
         let adoption = RequiredKey<String>("adoption", "each unit's first treated period (0 or missing = never treated)", column: .numeric)
-        let reference = DefaultedKey<Int>("reference", "the omitted relative period", default: -1)
+        let reference = DefaultedKey<Int>("reference_period", "the omitted relative period", default: -1)
         let window = OptionalKey<[Int]>(
             "window", "[first, last] relative periods; those beyond are binned into the ends", default: "every relative period",
             rule: { $0.count == 2 && $0[0] < $0[1] ? nil : "give two relative periods, first < last, e.g. [-4, 3]" })
@@ -56,7 +56,7 @@ public struct EventStudyAnalysis: AnalysisMethod {
         specification = spec
         sensitivity = try s(\.sensitivity)
         if sensitivity != nil && spec.reference != -1 {
-            throw s.issue(\.sensitivity, "sensitivity needs reference: -1 (the period before adoption), as HonestDiD's restrictions assume")
+            throw s.issue(\.sensitivity, "sensitivity needs reference_period: -1 (the period before adoption), as HonestDiD's restrictions assume")
         }
         if let w = specification.window, !w.contains(specification.reference) {
             throw s.issue(\.window, "the window \(w.lowerBound)…\(w.upperBound) must contain the reference period \(specification.reference)")

@@ -49,9 +49,9 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
         let effectWindow = OptionalKey<PeriodSet>("effect_window", "periods averaged for the effect", default: "every post period")
         let aggregation = DefaultedKey<StaggeredSyntheticControl.Aggregation>("aggregation", "staggered: fit each unit or each cohort", default: .unit)
         let donorPool = DefaultedKey<StaggeredSyntheticControl.DonorPool>("donor_pool", "staggered: never or not-yet treated donors", default: .neverTreated)
-        let replications = DefaultedKey<Int>(
-            "replications", "staggered: placebo draws", default: 100,
-            rule: { $0 >= 0 ? nil : "must be 0 or more" })
+        let replications = OptionalKey<Int>(
+            "replications", "random draws: staggered placebo draws; conformal permutations per null (iid); prediction-interval simulations",
+            default: "100 (staggered), 1000 (conformal), 200 (prediction intervals)", rule: { $0 >= 0 ? nil : "must be 0 or more" })
         let level = CommonKeys.level
         public init() {}
     }
@@ -98,15 +98,16 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
         maximumEvaluations = try s(\.maxEvaluations)
         let inference = try s(\.inference)
         placebo = inference == .placebo
-        conformal = try s.conformal(\.conformal, when: inference == .conformal, level: try s(\.level))
-        predictionIntervals = try s.predictionIntervals(\.predictionIntervals, when: inference == .predictionIntervals, level: try s(\.level))
+        conformal = try s.conformal(\.conformal, when: inference == .conformal, level: try s(\.level), replications: \.replications)
+        predictionIntervals = try s.predictionIntervals(
+            \.predictionIntervals, when: inference == .predictionIntervals, level: try s(\.level), replications: \.replications)
         excludeAbove = try s(\.excludeAbove)
         placeboTime = try s(\.placeboTime)
         leaveOneOut = try s(\.leaveOneOut)
         effectWindow = try s(\.effectWindow)?.values
         aggregation = try s(\.aggregation)
         donorPool = try s(\.donorPool)
-        replications = try s(\.replications)
+        replications = try s(\.replications) ?? 100
         level = try s(\.level)
         if let custom = try s(\.predictorWeights)?.value {
             if case .custom(let list) = custom, list.count != predictors.count {
@@ -133,10 +134,11 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
             guard treatmentTime != nil else { throw s.issue("'treated' needs a 'treatment_time' (the first treated period)") }
             let staggered: [(String, Bool)] = [
                 ("aggregation", s.has(\.aggregation)), ("donor_pool", s.has(\.donorPool)),
-                ("replications", s.has(\.replications))
+                ("replications", s.has(\.replications) && conformal == nil && predictionIntervals == nil)
             ]
             if let (key, _) = staggered.first(where: \.1) {
-                throw s.issue("'\(key)' applies to staggered designs (an 'adoption' column)")
+                let also = key == "replications" ? ", conformal inference or prediction intervals" : " (an 'adoption' column)"
+                throw s.issue("'\(key)' applies to staggered designs\(also)")
             }
         }
         if let donors, let treated, donors.contains(treated) { throw s.issue(\.donors, "the treated unit '\(treated)' is listed as a donor") }

@@ -190,6 +190,7 @@ public struct AugmentedSyntheticControlAnalysis: AnalysisMethod {
             "placebo (in space), conformal (Chernozhukov, Wüthrich & Zhu; λ held fixed) or none", default: .placebo,
             supported: [.placebo, .conformal, .none], method: "augsynth")
         let conformal = ConformalKeys()
+        let replications = OptionalKey<Int>("replications", "conformal: random permutations per null (iid)", default: "1000")
         let effectWindow = OptionalKey<PeriodSet>("effect_window", "periods averaged for the effect", default: "every post period")
         let level = CommonKeys.level
         public init() {}
@@ -211,7 +212,8 @@ public struct AugmentedSyntheticControlAnalysis: AnalysisMethod {
         placebo = inference == .placebo
         effectWindow = try s(\.effectWindow)?.values
         level = try s(\.level)
-        conformal = try s.conformal(\.conformal, when: inference == .conformal, level: level)
+        conformal = try s.conformal(\.conformal, when: inference == .conformal, level: level, replications: \.replications)
+        if conformal == nil && s.has(\.replications) { throw s.issue(\.replications, "'replications' applies to 'inference: conformal' here") }
         if let donors, donors.contains(treated) { throw s.issue(\.donors, "the treated unit '\(treated)' is listed as a donor") }
     }
 

@@ -187,8 +187,6 @@ struct RunnerMessage: Error, CustomStringConvertible {
 public struct ConformalKeys: KeySet {
     let permutations = DefaultedKey<ConformalPermutations>(
         "permutations", "conformal: iid (random permutations of the residuals) or block (moving block)", default: .iid)
-    let draws = DefaultedKey<Int>(
-        "draws", "conformal: random permutations per null (iid)", default: 1000, rule: { $0 >= 100 ? nil : "must be at least 100" })
     let grid = DefaultedKey<Int>(
         "grid", "conformal: nulls per period for the intervals (att ± 2·√(mean post att²))", default: 50,
         rule: { $0 >= 2 ? nil : "must be at least 2" })
@@ -202,24 +200,31 @@ public enum ConformalPermutations: String, SettingChoice {
 
 extension SettingsReader {
     /// The conformal-inference settings when `conformal` is true (its seed and threads come from the
-    /// run); otherwise nil, and any conformal key given is an error naming it.
-    public func conformal(_ group: KeyPath<Keys, ConformalKeys>, when conformal: Bool, level: Double) throws -> ConformalInference? {
-        let permutations = group.appending(path: \.permutations), draws = group.appending(path: \.draws), grid = group.appending(path: \.grid)
+    /// run); otherwise nil, and any conformal key given is an error naming it. `replications` (the
+    /// method's one key for counts of random draws) is the number of random permutations per null (iid).
+    public func conformal(
+        _ group: KeyPath<Keys, ConformalKeys>, when conformal: Bool, level: Double, replications: KeyPath<Keys, OptionalKey<Int>>
+    ) throws -> ConformalInference? {
+        let permutations = group.appending(path: \.permutations), grid = group.appending(path: \.grid)
         guard conformal else {
             try refuseGiven(group, appliesTo: "'inference: conformal'")
             return nil
         }
         var c = ConformalInference(gridSize: try self(grid), level: level)
-        c.permutations = try self(permutations) == .iid ? .iid(draws: try self(draws)) : .movingBlock
+        if try self(permutations) == .iid {
+            let draws = try self(replications) ?? 1000
+            guard draws >= 100 else { throw issue(replications, "conformal inference needs at least 100 random permutations per null") }
+            c.permutations = .iid(draws: draws)
+        } else {
+            if has(replications) { throw issue(replications, "moving-block permutations are all T of them; 'replications' applies to permutations: iid") }
+            c.permutations = .movingBlock
+        }
         return c
     }
 }
 
 /// The keys of `inference: prediction-intervals` (scpi's settings under their own names).
 public struct PredictionIntervalKeys: KeySet {
-    let simulations = DefaultedKey<Int>(
-        "simulations", "prediction intervals: simulated draws of the weights' error (scpi's sims)", default: 200,
-        rule: { $0 >= 10 ? nil : "must be at least 10" })
     let rho = DefaultedKey<RhoSetting>(
         "rho", "prediction intervals: threshold below which a donor's weight may be zero: type-1, type-2 (scpi's default) or a number",
         default: RhoSetting(value: .type2))
@@ -262,16 +267,21 @@ public struct RhoSetting: SettingValue, Equatable {
 extension SettingsReader {
     /// The prediction-interval settings when `wanted` (seed and threads come from the run); otherwise nil,
     /// and any of their keys given is an error naming it.
-    public func predictionIntervals(_ group: KeyPath<Keys, PredictionIntervalKeys>, when wanted: Bool, level: Double) throws -> PredictionIntervals? {
-        let simulations = group.appending(path: \.simulations), rho = group.appending(path: \.rho)
+    /// `replications` (the method's one key for counts of random draws) is scpi's `sims`.
+    public func predictionIntervals(
+        _ group: KeyPath<Keys, PredictionIntervalKeys>, when wanted: Bool, level: Double, replications: KeyPath<Keys, OptionalKey<Int>>
+    ) throws -> PredictionIntervals? {
+        let rho = group.appending(path: \.rho)
         let rhoMax = group.appending(path: \.rhoMax), variance = group.appending(path: \.variance)
         let cointegrated = group.appending(path: \.cointegrated)
         guard wanted else {
             try refuseGiven(group, appliesTo: "'inference: prediction-intervals'")
             return nil
         }
+        let simulations = try self(replications) ?? 200
+        guard simulations >= 10 else { throw issue(replications, "prediction intervals need at least 10 simulations") }
         return PredictionIntervals(
-            simulations: try self(simulations), level: level, rho: try self(rho).value, rhoMax: try self(rhoMax),
+            simulations: simulations, level: level, rho: try self(rho).value, rhoMax: try self(rhoMax),
             variance: try self(variance), cointegrated: try self(cointegrated))
     }
 }

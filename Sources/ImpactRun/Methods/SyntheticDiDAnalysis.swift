@@ -18,9 +18,9 @@ public struct SyntheticDiDAnalysis: AnalysisMethod {
             "placebo, jackknife, conformal (Chernozhukov, Wüthrich & Zhu; for the treated average) or none",
             defaultText: "placebo with one treated unit, jackknife with several", supported: [.placebo, .jackknife, .conformal, .none], method: "sdid")
         let conformal = ConformalKeys()
-        let replications = DefaultedKey<Int>(
-            "replications", "placebo draws", default: 200,
-            rule: { $0 >= 2 ? nil : "at least 2 placebo replications are needed" })
+        let replications = OptionalKey<Int>(
+            "replications", "random draws: placebo draws; conformal permutations per null (iid)", default: "200 (placebo), 1000 (conformal)",
+            rule: { $0 >= 2 ? nil : "at least 2 replications are needed" })
         let level = CommonKeys.level
         public init() {}
     }
@@ -33,11 +33,11 @@ public struct SyntheticDiDAnalysis: AnalysisMethod {
         spec.estimator = try s(\.estimator)
         spec.level = try s(\.level)
         let inference = try s(\.inference) ?? (spec.treated.count > 1 ? .jackknife : .placebo)
-        let conformal = try s.conformal(\.conformal, when: inference == .conformal, level: spec.level)
+        let conformal = try s.conformal(\.conformal, when: inference == .conformal, level: spec.level, replications: \.replications)
         switch inference {
         case .conformal: spec.inference = conformal.map { .conformal($0) } ?? .none
         case .jackknife: spec.inference = .jackknife
-        case .placebo: spec.inference = .placebo(replications: try s(\.replications))
+        case .placebo: spec.inference = .placebo(replications: try s(\.replications) ?? 200)
         default: spec.inference = .none
         }
         do { try SyntheticDiDStudy.checkSettings(spec) } catch { throw s.issue(\.inference, error.description) }

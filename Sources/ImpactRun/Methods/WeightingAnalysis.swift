@@ -19,7 +19,8 @@ public struct WeightingAnalysis: BinaryTreatmentAnalysis {
         let weighting = DefaultedKey<Kind>("weighting", "ipw or entropy", default: .ipw)
         let estimand = OptionalKey<Estimand>("estimand", "ate, att or atc", default: "ate for ipw, att for entropy")
         let link = OptionalKey<BinaryLink>("link", "IPW propensity model link", default: "logit")
-        let variances = OptionalKey<Bool>("variances", "entropy balancing on second moments too", default: "false")
+        let moments = OptionalKey<Int>(
+            "moments", "entropy: 1 (means) or 2 (also variances)", default: "1", rule: { $0 == 1 || $0 == 2 ? nil : "must be 1 or 2" })
         let outcome = OptionalKey<String>("outcome", "outcome for the effect estimate", column: .numeric)
         let adjust = DefaultedKey<[String]>("adjust", "covariates for regression adjustment of the effect", column: .numeric, default: [])
         let inference = InferenceName.key(
@@ -34,11 +35,11 @@ public struct WeightingAnalysis: BinaryTreatmentAnalysis {
     public init(_ s: SettingsReader<Keys>, name: String) throws {
         let weighting = try s(\.weighting)
         let estimand = try s(\.estimand) ?? (weighting == .ipw ? .ate : .att)
-        if weighting == .ipw && s.has(\.variances) { throw s.issue(\.variances, "'variances' applies only to 'weighting: entropy'") }
+        if weighting == .ipw && s.has(\.moments) { throw s.issue(\.moments, "'moments' applies only to 'weighting: entropy'") }
         if weighting == .entropy && s.has(\.link) { throw s.issue(\.link, "'link' applies only to 'weighting: ipw'") }
         let design: CovariateAdjustment.Design =
             weighting == .ipw
-            ? .inverseProbability(estimand: estimand, link: try s(\.link) ?? .logit) : .entropy(estimand: estimand, variances: try s(\.variances) ?? false)
+            ? .inverseProbability(estimand: estimand, link: try s(\.link) ?? .logit) : .entropy(estimand: estimand, variances: try s(\.moments) == 2)
         var spec = CovariateAdjustment.Specification(treatment: try s(\.treatment), covariates: try s(\.covariates), factors: try s(\.factors), design: design)
         spec.outcome = try s(\.outcome)
         spec.adjust = try s(\.adjust)

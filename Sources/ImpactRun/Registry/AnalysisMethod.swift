@@ -74,6 +74,8 @@ public struct MethodOutput<Result: Encodable & Sendable>: Sendable {
     public var warnings: [String]
     /// The analysis's headline estimates, for the report's summary table.
     public var keyEstimates: [KeyEstimate]
+    /// The analysis's column in the models-side-by-side table, for methods that fit a coefficient model.
+    public var model: ModelColumn? = nil
 
     public init(
         result: Result, blocks: [ReportBlock], attachments: [ReportTable] = [], warnings: [String] = [], keyEstimates: [KeyEstimate] = []
@@ -97,6 +99,7 @@ extension AnalysisMethod {
         blocks += out.blocks
         let section = ReportSection(
             title: "\(a.name) (`\(a.method)` on `\(a.data)`)", blocks: blocks, attachments: out.attachments, keyEstimates: out.keyEstimates)
-        return AnalysisOutput(name: a.name, method: a.method, data: a.data, result: out.result, section: section, warnings: out.warnings)
+        return AnalysisOutput(
+            name: a.name, method: a.method, data: a.data, result: out.result, section: section, warnings: out.warnings, model: out.model)
     }
 }
