@@ -117,6 +117,14 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
         } else {
             predictorWeights = adoption != nil && predictors.isEmpty ? .outcomeOnly : .optimized
         }
+        crossValidation = try s(\.crossValidation)
+        try timingRules(s, inference: inference)
+        try inferenceRules(s)
+        try crossValidationRules(s)
+    }
+
+    /// A single treated unit (`treated`, `treatment_time`) or staggered adoption (`adoption`): the keys of the other are refused.
+    func timingRules(_ s: SettingsReader<Keys>, inference: InferenceName) throws {
         if let a = adoption {
             let single: [(String, Bool)] = [
                 ("treated", s.has(\.treated)), ("treatment_time", s.has(\.treatmentTime)),
@@ -142,6 +150,10 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
             }
         }
         if let donors, let treated, donors.contains(treated) { throw s.issue(\.donors, "the treated unit '\(treated)' is listed as a donor") }
+    }
+
+    /// Conformal inference and prediction intervals refit W on the outcome alone (and scpi on every pre-period).
+    func inferenceRules(_ s: SettingsReader<Keys>) throws {
         if conformal != nil, predictorWeights != .outcomeOnly {
             throw s.issue(
                 \.inference, "conformal inference refits W on the outcomes alone under every null; set 'predictor_weights: outcome-only'")
@@ -155,7 +167,10 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
                 throw s.issue(\.fitPeriods, "prediction intervals (scpi) fit the weights on every pre-treatment period; remove fit_periods")
             }
         }
-        crossValidation = try s(\.crossValidation)
+    }
+
+    /// Cross-validated V: a single treated unit, training predictors one per main predictor, fit periods before treatment.
+    func crossValidationRules(_ s: SettingsReader<Keys>) throws {
         if let cv = crossValidation {
             if adoption != nil { throw s.issue(\.crossValidation, "cross-validation applies to a single treated unit") }
             if s.has(\.predictorWeights) { throw s.issue(\.crossValidation, "cross-validation chooses V; remove predictor_weights") }
@@ -203,7 +218,11 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
         options.seed = context.seed
         options.threads = context.threads
         if let adoption {
-            let out = try staggered(context, adoption: adoption, options: options)
+            let spec = StaggeredSyntheticControl.Specification(
+                outcome: outcome, adoption: [:], donorPool: donorPool, aggregation: aggregation, predictors: predictors, options: options,
+                placebos: placebo ? replications : 0, level: level)
+            let result = try StaggeredSyntheticControl.estimate(context.data.table, unit: unit, time: time, adoptionColumn: adoption, spec)
+            let out = StaggeredSyntheticControlPresenter.output(result, name: context.analysis.name)
             return MethodOutput(
                 result: .staggered(out.result), blocks: out.blocks, attachments: out.attachments, warnings: out.warnings, keyEstimates: out.keyEstimates)
         }
@@ -220,7 +239,7 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
         }
         (spec.placeboTime, spec.leaveOneOut, spec.effectWindow, spec.level) = (placeboTime, leaveOneOut, effectWindow, level)
         (spec.seed, spec.threads) = (context.seed, context.threads)
-        let out = SyntheticControlReport.output(context.analysis.name, result: try SyntheticControlStudy.estimate(spec, table: context.data.table))
+        let out = SyntheticControlPresenter.output(context.analysis.name, result: try SyntheticControlStudy.estimate(spec, table: context.data.table))
         return MethodOutput(
             result: .single(out.result), blocks: out.blocks, attachments: out.attachments, warnings: out.warnings, keyEstimates: out.keyEstimates)
     }

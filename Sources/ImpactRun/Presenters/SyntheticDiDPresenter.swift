@@ -19,7 +19,7 @@ enum SyntheticDiDPresenter {
         curve.series = [LineChart.Series(name: nil, x: post, y: curveValues, color: Palette.color(0), markers: true)]
         curve.horizontalLines = [(0, ""), (effect.estimate, "average \(ReportFormat.number(effect.estimate))")]
         if let c = conformalResult {
-            attachments.append(ConformalReport.table(c))
+            attachments.append(ConformalPresenter.table(c))
             curve.bands = [
                 LineChart.Band(x: c.periods.map(\.time), low: c.periods.map(\.lower), high: c.periods.map(\.upper), color: Palette.color(0), opacity: 0.15)
             ]
@@ -37,7 +37,7 @@ enum SyntheticDiDPresenter {
             "\(title) for " + ReportText.joined(result.treated.map { "\(strong: $0)" }) + " from \(period: result.treatmentTime): estimate "
             + ReportText.estimate(effect) + ". Noise level σ̂ = \(number: result.noiseLevel), ζ_ω = \(number: result.zetaOmega)."
         var blocks: [ReportBlock] = [.paragraph(intro)]
-        if let c = conformalResult { blocks += ConformalReport.blocks(c) }
+        if let c = conformalResult { blocks += ConformalPresenter.blocks(c) }
         blocks += [
             .table(ReportTable(headers: ["unit", "ω"], rows: shown.map { [.text($0.label), .number($0.weight)] })),
             .figure(ReportFigure(fileName: "effects.svg", caption: "Effect by period", svg: curve.render())),

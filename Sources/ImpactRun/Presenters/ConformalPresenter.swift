@@ -3,7 +3,7 @@ import Reporting
 import SyntheticControlMethods
 
 /// The report of conformal inference, the same for every method that offers it (`synth`, `augsynth`, `sdid`).
-enum ConformalReport {
+enum ConformalPresenter {
     /// A paragraph with the joint test and the table of each period's effect, interval and p-value.
     static func blocks(_ c: ConformalInference.Result) -> [ReportBlock] {
         let how: String

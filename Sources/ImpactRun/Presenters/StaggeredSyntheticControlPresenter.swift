@@ -7,17 +7,12 @@ import Tabular
 /// `results.json` entry of a staggered `synth` analysis.
 public typealias StaggeredResult = StaggeredSyntheticControl.Record
 
-extension SyntheticControlAnalysis {
-    /// A staggered `synth` analysis: treated units (or cohorts) from an adoption column.
-    func staggered(
-        _ context: RunContext, adoption column: String, options: SyntheticControlOptions
-    ) throws -> MethodOutput<StaggeredResult> {
-        let spec = StaggeredSyntheticControl.Specification(
-            outcome: outcome, adoption: [:], donorPool: donorPool, aggregation: aggregation,
-            predictors: predictors, options: options,
-            placebos: placebo ? replications : 0, level: level)
-        let result = try StaggeredSyntheticControl.estimate(context.data.table, unit: unit, time: time, adoptionColumn: column, spec)
+/// The report of a staggered synthetic control: the overall and event-time averages with their
+/// placebo inference, a chart by event time, and the units, cohorts and gaps as CSV files.
+enum StaggeredSyntheticControlPresenter {
+    static func output(_ result: StaggeredResult, name: String) -> MethodOutput<StaggeredResult> {
         let r = (units: result.fits, periods: result.periods, overall: result.overall, placeboDraws: result.placeboDraws)
+        let (outcome, level, aggregation, donorPool) = (result.outcome, result.level, result.aggregation, result.donorPool)
         func summaryCells(_ s: StaggeredSyntheticControl.Summary) -> [ReportTable.Cell] {
             [
                 .number(s.estimate), .integer(s.cells), .number(s.effect.standardError), .pValue(s.effect.pValue),
@@ -47,7 +42,7 @@ extension SyntheticControlAnalysis {
         ]
         let e = result.eventTime
         var chart = LineChart(
-            title: "\(context.analysis.name): average gap by periods since adoption", xLabel: "periods since adoption",
+            title: "\(name): average gap by periods since adoption", xLabel: "periods since adoption",
             yLabel: "gap in \(outcome)")
         chart.series = [
             LineChart.Series(

@@ -7,7 +7,7 @@ import SyntheticControlMethods
 ///
 /// The library gives intervals for the synthetic (counterfactual) outcome; the report turns each
 /// into an interval for the effect, treated minus counterfactual: [treated − upper, treated − lower].
-enum PredictionIntervalsReport {
+enum PredictionIntervalsPresenter {
     static func effect(_ p: PredictionIntervals.Period, _ band: PredictionIntervals.Band) -> (lower: Double, upper: Double) {
         (p.treated - band.upper, p.treated - band.lower)
     }
