@@ -105,8 +105,10 @@ extension PartiallyPooledSyntheticControl {
             nu: fitted.nu, nuChosen: nu == nil, lambda: lambda, lags: design.lags, leads: design.leads, units: units,
             imbalance: fitted.problem.imbalance(fitted.solution.errors), separateImbalance: fitted.separateImbalance,
             uniformImbalance: raw.imbalance(uniform), covariateImbalance: covariateImbalance, average: estimates[0],
-            eventTime: zip(summary.eventTimes, estimates[1...eventCount]).map { .init(eventTime: $0.time, effect: $1) },
-            cohorts: zip(summary.cohorts, estimates[(eventCount + 1)...]).map { .init(adoption: $0.adoption, effect: $1) },
+            eventTime: zip(summary.eventTimes, estimates[1...eventCount]).map {
+                .init(eventTime: $0.time, effect: $1, treatedUnits: $0.units)
+            },
+            cohorts: zip(summary.cohorts, estimates[(eventCount + 1)...]).map { .init(adoption: $0.adoption, effect: $1, treatedUnits: $0.units) },
             sweeps: fitted.solution.sweeps, converged: fitted.solution.converged, inference: inference,
             warnings: (inference == .none ? [.noInference] : []) + (fitted.solution.converged ? [] : [.notConverged]))
     }
@@ -180,8 +182,8 @@ extension PartiallyPooledSyntheticControl {
     struct Aggregates {
         var unitAverages: [Double] = []
         var average = 0.0
-        var eventTimes: [(time: Int, value: Double)] = []
-        var cohorts: [(adoption: Double, value: Double)] = []
+        var eventTimes: [(time: Int, value: Double, units: Int)] = []
+        var cohorts: [(adoption: Double, value: Double, units: Int)] = []
 
         init(_ design: Design, _ effects: [[Double]]) {
             var byTime: [Int: (Double, Int)] = [:]
@@ -200,8 +202,8 @@ extension PartiallyPooledSyntheticControl {
                 byCohort[s, default: (0, 0)].1 += 1
             }
             average = unitAverages.reduce(0, +) / Double(unitAverages.count)
-            eventTimes = byTime.keys.sorted().map { ($0, byTime[$0]!.0 / Double(byTime[$0]!.1)) }
-            cohorts = byCohort.keys.sorted().map { (design.times[$0], byCohort[$0]!.0 / Double(byCohort[$0]!.1)) }
+            eventTimes = byTime.keys.sorted().map { ($0, byTime[$0]!.0 / Double(byTime[$0]!.1), byTime[$0]!.1) }
+            cohorts = byCohort.keys.sorted().map { (design.times[$0], byCohort[$0]!.0 / Double(byCohort[$0]!.1), byCohort[$0]!.1) }
         }
 
         /// average, event times, cohorts: the order the bootstrap and jackknife summarise.

@@ -120,12 +120,16 @@ public struct PartiallyPooledSyntheticControl: Sendable {
     public struct EventTimeEffect: Sendable, Codable, Equatable {
         public let eventTime: Int
         public let effect: Estimate
+        /// The treated units whose effects at this event time are averaged.
+        public let treatedUnits: Int
     }
 
     /// The average effect of one adoption cohort.
     public struct CohortEffect: Sendable, Codable, Equatable {
         public let adoption: Double
         public let effect: Estimate
+        /// The cohort's treated units.
+        public let treatedUnits: Int
     }
 
     /// Imbalance of a set of weights: augsynth's `global_l2` (‖mean_j e_j‖ / √d, d the periods before

@@ -2,6 +2,7 @@ import DoseResponse
 import Foundation
 import Matching
 import StaggeredDiD
+import SyntheticControlMethods
 import Tabular
 import TestSupport
 import Testing
@@ -109,5 +110,35 @@ struct MHSTStudyTests {
         let acrt = try #require(doseResult.did?.overallACRT)
         #expect(
             acrt.lower! <= wellbeing.perDosePoint && wellbeing.perDosePoint <= acrt.upper!, "ACRT \(acrt.estimate) does not cover \(wellbeing.perDosePoint)")
+    }
+
+    @Test("every estimate, balance row and table cell of the study's results names the units (and clusters) behind it")
+    func countsBehindEveryNumber() throws {
+        let config = try ConfigLoader.load(path: TestData.example("mhst_study.yaml").path)
+        let output = try Runner.run(config, threads: 2)
+        #expect(output.failures.isEmpty)
+        for a in output.analyses {
+            switch a.result {
+            case let r as DifferenceInDifferences.Result:
+                for g in r.groupTime ?? [] { #expect(g.contributors.treated.units > 0 && g.contributors.comparison.units > 0, "\(a.name)") }
+                for agg in r.aggregations ?? [] {
+                    #expect(agg.componentContributors.count == agg.components.count && agg.overallContributors.treated.units > 0, "\(a.name)")
+                }
+            case let r as PartiallyPooledSyntheticControl.Result:
+                #expect(r.eventTime.allSatisfy { $0.treatedUnits > 0 } && r.cohorts.allSatisfy { $0.treatedUnits > 0 }, "\(a.name)")
+            case let r as RegressionResult:
+                // Every coefficient rests on the fit's observations, and its clustered interval on `clusters` areas.
+                #expect(r.observations > 0 && r.clusters != nil && r.tables.allSatisfy { $0.rows.allSatisfy { $0.inference.clusters == r.clusters } })
+            case let r as CovariateAdjustment.Result:
+                for row in r.balanceBefore.rows + r.balanceAfter.rows {
+                    #expect(row.contributors.treated.units > 0 && row.contributors.comparison.units > 0, "\(row.variable)")
+                    #expect((row.ones != nil) == row.binary, "\(row.variable)")
+                }
+            case let r as DoseResponseAnalysis.Result:
+                #expect(r.units > 0 && (r.did?.cells.allSatisfy { $0.treated > 0 && $0.comparison > 0 } ?? true), "\(a.name)")
+            default:
+                Issue.record("\(a.name): no count check for \(type(of: a.result))")
+            }
+        }
     }
 }

@@ -128,6 +128,14 @@ struct PartiallyPooledTests {
         let ref = Self.reference["mpdta_covariate_no_fixed_effects"]!
         Self.compare(r, ref, weights: true, tolerance: 1e-6)
         #expect(abs(r.covariateImbalance["lpop"]! - ref.covariateImbalance!["lpop"]!) < 1e-6)
+        // The treated counties behind each average, counted from the adoption times: cohorts of 20, 40 and 131;
+        // every county at event time 0, only the 2004 cohort three years on (when estimated).
+        let cohortSizes = Dictionary(grouping: Self.mpdtaAdoption.values, by: { $0 }).mapValues(\.count)
+        #expect(r.cohorts.map(\.treatedUnits) == r.cohorts.map { cohortSizes[$0.adoption]! })
+        #expect(r.eventTime.first { $0.eventTime == 0 }?.treatedUnits == 191)
+        if let e3 = r.eventTime.first(where: { $0.eventTime == 3 }) { #expect(e3.treatedUnits == 20) }
+        // Before adoption: the 2007 cohort has four earlier years (event time −4), the others fewer.
+        #expect(r.eventTime.first { $0.eventTime == -4 }?.treatedUnits == 131)
     }
 
     @Test("ν = 0 is a separate synthetic control per unit: each unit's imbalance equals its own SCM's pre-period gaps")
