@@ -86,7 +86,7 @@ public struct DoseResponseCurve: Sendable, Codable, Equatable {
         let draws = ParallelMap.map(replications, threads: threads, draw)
         let curve = BootstrapSummary(estimates: effects, draws: draws.map { $0.map { Array($0[..<g]) } }, level: level)
         let slope = BootstrapSummary(estimates: slopes, draws: draws.map { $0.map { Array($0[g...]) } }, level: level)
-        let inference = Inference(kind: .bootstrap, type: type, df: .normal, replications: curve.draws)
+        let inference = Inference(kind: .bootstrap, name: "bootstrap", type: type, df: .normal, replications: curve.draws)
         let result = normal(
             doses: doses, effects: effects, standardErrors: curve.standardErrors, slopes: slopes, slopeStandardErrors: slope.standardErrors,
             critical: curve.criticalValue, slopeCritical: slope.criticalValue, level: level, inference: inference)

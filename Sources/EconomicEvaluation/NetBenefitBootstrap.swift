@@ -138,7 +138,7 @@ public enum NetBenefitBootstrap {
         }
         let m = columns.count
         let inference = Inference(
-            kind: .bootstrap,
+            kind: .bootstrap, name: "bootstrap",
             type: settings.scheme == .twoStage
                 ? (settings.shrinkage ? "two-stage bootstrap with shrinkage, expanded percentile" : "two-stage bootstrap, expanded percentile")
                 : settings.scheme == .clusters ? "cluster bootstrap, expanded percentile" : "individual bootstrap, expanded percentile",

@@ -117,6 +117,11 @@ public struct Inference: Sendable, Codable, Equatable {
     }
 
     public var kind: Kind
+    /// The name a config's `inference` key uses for the method that produced this (`cr1`, `hc1`, `cr2`,
+    /// `wild`, `placebo`, `conformal`, `jackknife`, `bootstrap`, `hall-sheather`, `prediction-intervals`),
+    /// so that requests and results share one vocabulary; nil where no such choice was made (e.g. the
+    /// influence-function SEs of `did`).
+    public var name: String?
     /// The estimator's conventional name, e.g. "HC1", "CR1", "placebo SD", "rank/(J+1)".
     public var type: String?
     public var df: DegreesOfFreedom?
@@ -124,8 +129,11 @@ public struct Inference: Sendable, Codable, Equatable {
     /// Draws of a placebo, bootstrap or permutation distribution.
     public var replications: Int?
 
-    public init(kind: Kind, type: String? = nil, df: DegreesOfFreedom? = nil, clusters: Int? = nil, replications: Int? = nil) {
+    public init(
+        kind: Kind, name: String? = nil, type: String? = nil, df: DegreesOfFreedom? = nil, clusters: Int? = nil, replications: Int? = nil
+    ) {
         self.kind = kind
+        self.name = name
         self.type = type
         self.df = df
         self.clusters = clusters

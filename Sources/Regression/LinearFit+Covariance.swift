@@ -67,10 +67,10 @@ extension VarianceEstimator {
     /// The machine-readable description: kind, conventional name, degrees-of-freedom rule, clusters.
     public func inference(clusters: Int?) -> Inference {
         switch self {
-        case .classical: return Inference(kind: .classical, type: "classical", df: .residual)
-        case .hc0, .hc1, .hc2, .hc3: return Inference(kind: .robust, type: rawValue.uppercased(), df: .residual)
-        case .cr0, .cr1: return Inference(kind: .cluster, type: rawValue.uppercased(), df: .clustersMinusOne, clusters: clusters)
-        case .cr2: return Inference(kind: .cluster, type: "CR2", df: .satterthwaite, clusters: clusters)
+        case .classical: return Inference(kind: .classical, name: rawValue, type: "classical", df: .residual)
+        case .hc0, .hc1, .hc2, .hc3: return Inference(kind: .robust, name: rawValue, type: rawValue.uppercased(), df: .residual)
+        case .cr0, .cr1: return Inference(kind: .cluster, name: rawValue, type: rawValue.uppercased(), df: .clustersMinusOne, clusters: clusters)
+        case .cr2: return Inference(kind: .cluster, name: rawValue, type: "CR2", df: .satterthwaite, clusters: clusters)
         }
     }
 }

@@ -175,7 +175,8 @@ public enum QuantileModel {
         let sd = (y.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n)).squareRoot()
         let h0 = hallSheather(n, q)
         let df = Double(n - k)
-        let inference = EstimationCore.Inference(kind: .robust, type: "Hall–Sheather kernel sandwich (statsmodels QuantReg)", df: .residual)
+        let inference = EstimationCore.Inference(
+            kind: .robust, name: "hall-sheather", type: "Hall–Sheather kernel sandwich (statsmodels QuantReg)", df: .residual)
         guard q - h0 > 0, q + h0 < 1 else {
             let points = zip(design.columnNames, qr.coefficients).map { Estimate.point(term: $0, $1, level: level, inference: inference) }
             let fit = Fit(
@@ -237,7 +238,8 @@ public enum QuantileModel {
         let clustered = design.clusters != nil
         let df = Double(clustered ? groups.count - 1 : n - k)
         let inference = EstimationCore.Inference(
-            kind: .bootstrap, type: clustered ? "cluster (pairs) bootstrap" : "pairs bootstrap", df: clustered ? .clustersMinusOne : .residual,
+            kind: .bootstrap, name: "bootstrap", type: clustered ? "cluster (pairs) bootstrap" : "pairs bootstrap",
+            df: clustered ? .clustersMinusOne : .residual,
             clusters: clustered ? groups.count : nil, replications: kept.count)
         let estimates = (0..<k).map { j in
             let column = kept.map { $0[j] }

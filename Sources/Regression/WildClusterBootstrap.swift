@@ -278,7 +278,7 @@ extension LinearFit {
         if lower == nil || upper == nil { warnings.append(.unboundedInterval(smallestPValue: floor, level: level)) }
         if spec.weights == .rademacher && g < 6 { warnings.append(.fewDistinctDraws(clusters: g, distinct: 1 << g)) }
         let inference = Inference(
-            kind: .bootstrap, type: "wild cluster (\(spec.imposeNull ? "WCR" : "WCU"), \(spec.weights.rawValue))",
+            kind: .bootstrap, name: "wild", type: "wild cluster (\(spec.imposeNull ? "WCR" : "WCU"), \(spec.weights.rawValue))",
             df: nil, clusters: g, replications: draws)
         let effect = Estimate(
             term: term, estimate: estimate, standardError: se, degreesOfFreedom: nil, statistic: estimate / se,

@@ -83,7 +83,7 @@ public struct ConformalInference: Sendable {
                 estimate: average, standardError: nil, degreesOfFreedom: nil, statistic: nil, pValue: jointPValue, level: level,
                 lower: nil, upper: nil,
                 inference: Inference(
-                    kind: .permutation, type: "conformal joint test of no effect in every post period (Chernozhukov, Wüthrich & Zhu 2021)",
+                    kind: .permutation, name: "conformal", type: "conformal joint test of no effect in every post period (Chernozhukov, Wüthrich & Zhu 2021)",
                     replications: draws))
         }
 

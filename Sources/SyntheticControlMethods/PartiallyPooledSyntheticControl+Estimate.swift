@@ -70,7 +70,7 @@ extension PartiallyPooledSyntheticControl {
         case .bootstrap(let count):
             let draws = bootstrap(design, fitted, draws: count)
             let kind = EstimationCore.Inference(
-                kind: .bootstrap, type: "wild bootstrap of units, Mammen weights (augsynth)", replications: count)
+                kind: .bootstrap, name: "bootstrap", type: "wild bootstrap of units, Mammen weights (augsynth)", replications: count)
             describe = { k, value in
                 let column = draws.map { $0[k] }
                 let mean = column.reduce(0, +) / Double(column.count)
@@ -84,7 +84,7 @@ extension PartiallyPooledSyntheticControl {
         case .jackknife:
             let (se, used) = jackknife(design, fitted)
             let kind = EstimationCore.Inference(
-                kind: .jackknife, type: "delete-one-unit jackknife, refitting the weights at the same ν (augsynth)",
+                kind: .jackknife, name: "jackknife", type: "delete-one-unit jackknife, refitting the weights at the same ν (augsynth)",
                 df: .normal, replications: used)
             describe = { k, value in
                 .wald(term: keys[k].term, estimate: value, standardError: se[k], degreesOfFreedom: nil, level: level, inference: kind)

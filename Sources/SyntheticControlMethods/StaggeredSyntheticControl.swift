@@ -184,7 +184,7 @@ public enum StaggeredSyntheticControl {
                 pValue: Double(1 + exceed) / Double(1 + draws.count), level: spec.level,
                 lower: sd.map { b - z * $0 }, upper: sd.map { b + z * $0 },
                 inference: Inference(
-                    kind: .placebo, type: "placebo SD; p = (1 + #{|placebo| ≥ |estimate|})/(1 + draws)",
+                    kind: .placebo, name: "placebo", type: "placebo SD; p = (1 + #{|placebo| ≥ |estimate|})/(1 + draws)",
                     df: .normal, replications: draws.count))
             return Summary(cells: estimate.1, effect: effect)
         }

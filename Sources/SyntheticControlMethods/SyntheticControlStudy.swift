@@ -301,14 +301,15 @@ public enum SyntheticControlStudy {
                 Estimate(
                     estimate: average, standardError: nil, degreesOfFreedom: nil, statistic: nil, pValue: p.pValue, level: level, lower: nil, upper: nil,
                     inference: .init(
-                        kind: .permutation, type: "placebo in space: rank/(J+1) of the post/pre RMSPE ratio",
+                        kind: .permutation, name: "placebo", type: "placebo in space: rank/(J+1) of the post/pre RMSPE ratio",
                         replications: p.units.filter(\.included).count - 1))
             } ?? conformal?.jointTest(of: average)
             ?? .point(
                 average, level: level,
                 inference: intervals.map { p in
                     .init(
-                        kind: .none, type: "none for the average; \(ConfidenceLevel.percent(p.level)) prediction intervals per period (scpi)",
+                        kind: .none, name: "prediction-intervals",
+                        type: "none for the average; \(ConfidenceLevel.percent(p.level)) prediction intervals per period (scpi)",
                         replications: p.simulations)
                 } ?? .init(kind: .none))
         return Result(

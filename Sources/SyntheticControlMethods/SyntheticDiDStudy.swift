@@ -149,12 +149,12 @@ public enum SyntheticDiDStudy {
             let se = try e.placeboStandardError(replications: replications, seed: spec.seed, threads: spec.threads)
             effect = .wald(
                 estimate: e.estimate, standardError: se, degreesOfFreedom: nil, level: spec.level,
-                inference: .init(kind: .placebo, type: "placebo SE (synthdid Algorithm 4)", df: .normal, replications: replications))
+                inference: .init(kind: .placebo, name: "placebo", type: "placebo SE (synthdid Algorithm 4)", df: .normal, replications: replications))
         case .jackknife:
             let se = try e.jackknifeStandardError()
             effect = .wald(
                 estimate: e.estimate, standardError: se, degreesOfFreedom: nil, level: spec.level,
-                inference: .init(kind: .jackknife, type: "jackknife SE (synthdid Algorithm 3)", df: .normal))
+                inference: .init(kind: .jackknife, name: "jackknife", type: "jackknife SE (synthdid Algorithm 3)", df: .normal))
         case .none:
             effect = .point(e.estimate, level: spec.level)
         }

@@ -86,7 +86,7 @@ struct StatsmodelsAgreementTests {
         let se = try #require(row.standardError), t = try #require(row.statistic)
         #expect(abs(t - row.estimate / se) < 1e-12)
         #expect(try #require(row.lower) < row.estimate && row.estimate < (try #require(row.upper)))
-        #expect(row.inference == Inference(kind: .cluster, type: "CR1", df: .clustersMinusOne, clusters: 500))
+        #expect(row.inference == Inference(kind: .cluster, name: "cr1", type: "CR1", df: .clustersMinusOne, clusters: 500))
         #expect(row.degreesOfFreedom == 499)
     }
 }
