@@ -131,7 +131,8 @@ let renamedKeys: [String: (key: String, since: String, why: String)] = [
     "reference": ("reference_period", "0.3", "'reference' names factor levels; the omitted relative period is 'reference_period'"),
     "variances": ("moments", "0.3", "'moments: 2' balances variances too, as in 'dose'"),
     "draws": ("replications", "0.3", "one key for every count of random draws"),
-    "simulations": ("replications", "0.3", "one key for every count of random draws")
+    "simulations": ("replications", "0.3", "one key for every count of random draws"),
+    "treatment_time": ("adoption", "0.3", "one key for when treatment starts: a period with 'treated', a column for staggered designs")
 ]
 
 /// "'x' is not a valid value (did you mean 'y'?); expected one of: …"

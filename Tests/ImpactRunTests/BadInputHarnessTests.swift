@@ -225,14 +225,14 @@ struct BadInputHarnessTests {
                 label: "one-level factor", files: ["cross.csv": cross], config: config(ols + "    factors: [region]\n"),
                 expect: ["analysis.yaml:", "analyses[0].factors[0]", "factor 'region' has one level ('A')"]))
         let synth =
-            "  - name: sc\n    method: synth\n    data: panel\n    unit: unit\n    time: year\n    outcome: y\n    treated: u9\n    treatment_time: 2003\n"
+            "  - name: sc\n    method: synth\n    data: panel\n    unit: unit\n    time: year\n    outcome: y\n    treated: u9\n    adoption: 2003\n"
         c.append(
             .init(label: "synth treated unit absent", files: ["panel.csv": panel], config: config(synth), expect: ["analysis.yaml:", "'u9'", "did you mean"]))
         c.append(
             .init(
                 label: "synth treatment time outside the data", files: ["panel.csv": panel],
                 config: config(synth.replacingOccurrences(of: "u9", with: "u1").replacingOccurrences(of: "2003", with: "2010")),
-                expect: ["analysis.yaml:", "treatment_time", "2010"]))
+                expect: ["analysis.yaml:", "adoption", "2010"]))
         let scpi = synth.replacingOccurrences(of: "u9", with: "u1") + "    inference: prediction-intervals\n"
         c.append(
             .init(

@@ -305,7 +305,7 @@ let synthConfig = """
         time: year
         outcome: cigsale
         treated: California
-        treatment_time: 1989
+        adoption: 1989
         predictors:
           - {variable: retprice, periods: {from: 1980, to: 1988}}
           - {variable: cigsale, periods: [1975, 1980]}
@@ -326,11 +326,16 @@ struct SyntheticControlConfigTests {
     @Test("single-unit and staggered keys are not mixed; staggered designs need an adoption column")
     func modes() {
         #expect { try parseExample(synthConfig + "\n    aggregation: cohort") } throws: { "\($0)".contains("'aggregation' applies to staggered designs") }
-        let staggered = synthConfig.replacingOccurrences(
-            of: "    treated: California\n    treatment_time: 1989\n", with: "    adoption: first_year\n    treatment_time: 1989\n")
-        #expect { try parseExample(staggered) } throws: { "\($0)".contains("'treatment_time' applies to a single treated unit") }
-        let neither = synthConfig.replacingOccurrences(of: "    treated: California\n", with: "")
+        // One key for when treatment starts: a period with 'treated', a column for staggered designs.
+        let staggered = synthConfig.replacingOccurrences(of: "    adoption: 1989\n", with: "    adoption: first_year\n")
+        #expect { try parseExample(staggered) } throws: { "\($0)".contains("'treated' applies to a single treated unit") }
+        let periodOnly = synthConfig.replacingOccurrences(of: "    treated: California\n", with: "")
+        #expect { try parseExample(periodOnly) } throws: { "\($0)".contains("'adoption: 1989' is a period: name the treated unit") }
+        let neither = periodOnly.replacingOccurrences(of: "    adoption: 1989\n", with: "")
         #expect { try parseExample(neither) } throws: { "\($0)".contains("name the treated unit") }
+        #expect {
+            try parseExample(synthConfig.replacingOccurrences(of: "    adoption: 1989\n", with: "    treatment_time: 1989\n"))
+        } throws: { "\($0)".contains("'treatment_time' is spelled 'adoption' since ImpactEval 0.3") }
         #expect { try parseExample(synthConfig + "\n    predictor_weights: [1, 2]") } throws: { "\($0)".contains("2 custom weight(s) for 3 predictor(s)") }
         #expect {
             try parseExample(synthConfig.replacingOccurrences(of: "{variable: cigsale, periods: 1988}", with: "{variable: cigsale, period: 1988}"))
@@ -437,7 +442,7 @@ struct UnitValidationTests {
             return e.errors[0].path == "analyses[0].treated" && e.errors[0].line == 10
                 && e.errors[0].message.contains("unit 'Califronia' does not occur in column 'state' of 'smoking' (did you mean 'California'?)")
         }
-        let early = try parseExample(synthConfig.replacingOccurrences(of: "treatment_time: 1989", with: "treatment_time: 1960"))
+        let early = try parseExample(synthConfig.replacingOccurrences(of: "adoption: 1989", with: "adoption: 1960"))
         #expect { try DataLoader.load(early) } throws: { "\($0)".contains("1960 leaves no period before it in column 'year' (1970–2000)") }
     }
 }

@@ -300,7 +300,7 @@ struct ValidateMoreTests {
         var smoking = "state,year,y\n"
         for s in ["A", "B"] { for t in 1...6 { smoking += "\(s),\(t),\(Double(t) + (s == "A" ? 0.5 : 0))\n" } }
         Self.refused(
-            "s.csv", smoking, "    method: synth\n    unit: state\n    time: year\n    outcome: y\n    treated: A\n    treatment_time: 4\n",
+            "s.csv", smoking, "    method: synth\n    unit: state\n    time: year\n    outcome: y\n    treated: A\n    adoption: 4\n",
             "the donor pool has 1 unit(s) (B); a synthetic control needs at least 2")
         var dose = "y,d,h,x\n"
         for i in 0..<30 { dose += "\(Double(i) / 7),\(i % 9),\(i == 4 ? 0 : 10),\(i % 4)\n" }

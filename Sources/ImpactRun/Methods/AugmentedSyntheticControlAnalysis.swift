@@ -11,7 +11,7 @@ public struct AugmentedSyntheticControlAnalysis: AnalysisMethod {
     public struct Keys: KeySet {
         let panel = PanelKeys()
         let treated = RequiredKey<String>("treated", "the treated unit")
-        let treatmentTime = RequiredKey<Double>("treatment_time", "the treated unit's first treated period")
+        let treatmentTime = RequiredKey<Double>("adoption", "the treated unit's first treated period")
         let donors = OptionalKey<[String]>("donors", "the donor pool", default: "every other unit")
         let exclude = DefaultedKey<[String]>("exclude", "units left out of the donor pool", default: [])
         let lambda = OptionalKey<Double>(

@@ -18,9 +18,10 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
 
     public struct Keys: KeySet {
         let panel = PanelKeys()
-        let treated = OptionalKey<String>("treated", "the treated unit", default: "required unless adoption")
-        let treatmentTime = OptionalKey<Double>("treatment_time", "the treated unit's first treated period", default: "required unless adoption")
-        let adoption = OptionalKey<String>("adoption", "staggered designs: each unit's first treated period (0/missing = never)", column: .numeric)
+        let treated = OptionalKey<String>("treated", "the treated unit", default: "required unless adoption names a column")
+        let adoption = OptionalKey<AdoptionSetting>(
+            "adoption", "with 'treated': its first treated period; staggered designs: the column of each unit's first treated period (0/missing = never)",
+            column: .numeric, default: "required")
         let donors = OptionalKey<[String]>("donors", "the donor pool", default: "every other unit")
         let exclude = DefaultedKey<[String]>("exclude", "units left out of the donor pool", default: [])
         let predictors = DefaultedKey<[PredictorEntry]>("predictors", "list of {variable, periods, aggregate}", default: [])
@@ -87,8 +88,11 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
     public init(_ s: SettingsReader<Keys>, name: String) throws {
         (unit, time, outcome) = try s.panel(\.panel)
         treated = try s(\.treated)
-        treatmentTime = try s(\.treatmentTime)
-        adoption = try s(\.adoption)
+        switch try s(\.adoption) {
+        case .period(let t)?: (treatmentTime, adoption) = (t, nil)
+        case .column(let c)?: (treatmentTime, adoption) = (nil, c)
+        case nil: (treatmentTime, adoption) = (nil, nil)
+        }
         donors = try s(\.donors)
         exclude = try s(\.exclude)
         predictors = try s(\.predictors).map(\.spec)
@@ -123,11 +127,11 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
         try crossValidationRules(s)
     }
 
-    /// A single treated unit (`treated`, `treatment_time`) or staggered adoption (`adoption`): the keys of the other are refused.
+    /// A single treated unit (`treated` and `adoption` as a period) or staggered adoption (`adoption` as a column): the keys of the other are refused.
     func timingRules(_ s: SettingsReader<Keys>, inference: InferenceName) throws {
         if let a = adoption {
             let single: [(String, Bool)] = [
-                ("treated", s.has(\.treated)), ("treatment_time", s.has(\.treatmentTime)),
+                ("treated", s.has(\.treated)),
                 ("placebo_time", s.has(\.placeboTime)), ("leave_one_out", s.has(\.leaveOneOut)),
                 ("exclude_above", s.has(\.excludeAbove)), ("donors", s.has(\.donors))
             ]
@@ -138,8 +142,13 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
                 throw s.issue(\.inference, "\(inference.rawValue) applies to a single treated unit; staggered designs use placebo draws")
             }
         } else {
-            guard treated != nil else { throw s.issue("name the treated unit ('treated') and 'treatment_time', or give an 'adoption' column") }
-            guard treatmentTime != nil else { throw s.issue("'treated' needs a 'treatment_time' (the first treated period)") }
+            guard treated != nil else {
+                throw s.issue(
+                    treatmentTime == nil
+                        ? "name the treated unit ('treated') and its first treated period ('adoption'), or give 'adoption' as a column (staggered designs)"
+                        : "'adoption: \(formatNumber(treatmentTime!))' is a period: name the treated unit ('treated'), or give a column for staggered designs")
+            }
+            guard treatmentTime != nil else { throw s.issue("'treated' needs 'adoption', its first treated period") }
             let staggered: [(String, Bool)] = [
                 ("aggregation", s.has(\.aggregation)), ("donor_pool", s.has(\.donorPool)),
                 ("replications", s.has(\.replications) && conformal == nil && predictionIntervals == nil)
@@ -226,7 +235,7 @@ public struct SyntheticControlAnalysis: AnalysisMethod {
             return MethodOutput(
                 result: .staggered(out.result), blocks: out.blocks, attachments: out.attachments, warnings: out.warnings, keyEstimates: out.keyEstimates)
         }
-        guard let treated, let treatmentTime else { throw RunnerMessage("a single-unit synthetic control needs 'treated' and 'treatment_time'") }
+        guard let treated, let treatmentTime else { throw RunnerMessage("a single-unit synthetic control needs 'treated' and 'adoption'") }
         var spec = SyntheticControlStudy.Specification(unit: unit, time: time, outcome: outcome, treated: treated, treatmentTime: treatmentTime)
         (spec.donors, spec.exclude, spec.predictors, spec.fitPeriods) = (donors, exclude, predictors, fitPeriods)
         spec.method = crossValidation.map { .crossValidated(self.options, predictors: $0.predictors, fitPeriods: $0.fitPeriods) } ?? .nested(self.options)

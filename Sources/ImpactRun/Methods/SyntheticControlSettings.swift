@@ -28,6 +28,32 @@ public struct PeriodSet: SettingValue, Decodable {
     }
 }
 
+/// `adoption` of `synth`: the treated unit's first treated period (a number, with `treated`), or the
+/// column of each unit's first treated period (a name, for staggered designs).
+public enum AdoptionSetting: SettingValue, ColumnNaming, Equatable {
+    case period(Double)
+    case column(String)
+
+    public static var expected: String { "a period (with 'treated') or a column name (staggered designs)" }
+    public static var jsonSchema: JSONValue { .object(["type": .array(["number", "string"]), "description": .string(expected)]) }
+    public var configText: String {
+        switch self {
+        case .period(let t): return formatNumber(t)
+        case .column(let c): return c
+        }
+    }
+
+    public static func decode(_ decoder: any Decoder) throws -> AdoptionSetting {
+        if let t = try? Double(from: decoder) { return .period(t) }
+        return .column(try decodeScalar(decoder, String.self, expected: expected))
+    }
+
+    public func columnRequirements(key: String, numeric: Bool) -> [ColumnRequirement] {
+        guard case .column(let name) = self else { return [] }
+        return [ColumnRequirement(key: key, column: name, numeric: numeric)]
+    }
+}
+
 extension PeriodSet {
     /// The closed range from the earliest to the latest of `values` (an effect window); nil for none.
     static func range(_ values: [Double]?) -> ClosedRange<Double>? {
@@ -125,7 +151,7 @@ enum PanelDesignCheck {
             if !(finite.contains { $0 < t }) || !(finite.contains { $0 >= t }) {
                 issues.append(
                     SettingIssue(
-                        key: "treatment_time",
+                        key: "adoption",
                         message:
                             "\(formatNumber(t)) leaves no period \(finite.contains { $0 < t } ? "at or after it" : "before it") in column '\(timeColumn)' (\(formatNumber(finite.min() ?? .nan))–\(formatNumber(finite.max() ?? .nan)))"
                     ))

@@ -12,7 +12,7 @@ public struct SyntheticDiDAnalysis: AnalysisMethod {
     public struct Keys: KeySet {
         let panel = PanelKeys()
         let treated = RequiredKey<[String]>("treated", "the treated unit or units", rule: { $0.isEmpty ? "list at least one treated unit" : nil })
-        let treatmentTime = RequiredKey<Double>("treatment_time", "the first treated period")
+        let treatmentTime = RequiredKey<Double>("adoption", "the treated units' first treated period")
         let estimator = DefaultedKey<SyntheticDiD.Estimator>("estimator", "sdid, sc or did", default: .syntheticDiD)
         let inference = InferenceName.key(
             "placebo, jackknife, conformal (Chernozhukov, Wüthrich & Zhu; for the treated average) or none",
