@@ -18,6 +18,16 @@ struct SchemaTests {
         #expect(shipped == MethodRegistry.configSchemaText, "regenerate with: swift run -c release impact schema > Schemas/impacteval-config.schema.json")
     }
 
+    @Test("the README names every key each method declares (the declarations are the source; the README must keep up)")
+    func readmeCoversDeclaredKeys() throws {
+        let readme = try String(contentsOf: TestData.root.appendingPathComponent("README.md"), encoding: .utf8)
+        for method in MethodRegistry.all {
+            for key in MethodRegistry.keys(of: method) {
+                #expect(readme.contains("`\(key.name)`"), "README does not mention `\(key.name)` of \(method.names[0])")
+            }
+        }
+    }
+
     @Test("one alternative per method with every declared key, its choices and its required keys; unknown keys refused")
     func methods() throws {
         let analyses = try #require((try Self.schema()["properties"] as? [String: Any])?["analyses"] as? [String: Any])
