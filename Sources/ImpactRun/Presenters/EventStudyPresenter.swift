@@ -33,17 +33,10 @@ enum EventStudyPresenter {
     }
 
     static func chart(_ r: TwoWayEventStudy.Result, name: String) -> String {
-        var chart = LineChart(
-            title: "\(name): effect by period relative to adoption", xLabel: "period relative to adoption", yLabel: "effect on \(r.outcome)")
-        let x = r.eventTime.map { Double($0.eventTime) }
-        chart.series = [
-            .init(name: "estimate", x: x, y: r.eventTime.map(\.effect.estimate), color: Palette.color(0), markers: true),
-            .init(name: "sup-t band", x: x, y: r.eventTime.map { $0.bandLower ?? 0 }, color: Palette.color(1), dashed: true),
-            .init(name: nil, x: x, y: r.eventTime.map { $0.bandUpper ?? 0 }, color: Palette.color(1), dashed: true)
-        ]
-        chart.errorBars = r.eventTime.compactMap { c in c.effect.lower.map { (Double(c.eventTime), $0, c.effect.upper ?? $0) } }
-        chart.horizontalLines = [(0, "")]
-        chart.verticalLines = [(Double(r.reference) + 0.5, "adoption")]
-        return chart.render()
+        EventTimeChart.render(
+            title: "\(name): effect by period relative to adoption", xLabel: "period relative to adoption", yLabel: "effect on \(r.outcome)",
+            eventTimes: r.eventTime.map { Double($0.eventTime) }, estimates: r.eventTime.map(\.effect), seriesName: "estimate",
+            band: .init(name: "sup-t band", lower: r.eventTime.map { $0.bandLower ?? 0 }, upper: r.eventTime.map { $0.bandUpper ?? 0 }),
+            adoptionAt: Double(r.reference) + 0.5)
     }
 }

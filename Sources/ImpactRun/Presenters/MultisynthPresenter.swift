@@ -73,12 +73,10 @@ struct MultisynthReport {
                         + "Its spread grows with the size of the effect, so the intervals are conservative when effects are large."))
         }
         let e = r.eventTime.map { (Double($0.eventTime), $0.effect) }
-        var chart = LineChart(title: "\(analysis): average effect by periods since adoption", xLabel: "periods since adoption", yLabel: "effect on \(outcome)")
-        chart.series = [LineChart.Series(name: "average effect", x: e.map(\.0), y: e.map(\.1.estimate), color: Palette.color(0), markers: true)]
-        chart.errorBars = e.compactMap { x, row in row.lower.flatMap { lo in row.upper.map { (x, lo, $0) } } }
-        chart.horizontalLines = [(0, "")]
-        chart.verticalLines = [(-0.5, "adoption")]
-        blocks.append(.figure(ReportFigure(fileName: "event_time.svg", caption: "Average effect by event time with \(ci)s", svg: chart.render())))
+        let svg = EventTimeChart.render(
+            title: "\(analysis): average effect by periods since adoption", yLabel: "effect on \(outcome)", eventTimes: e.map(\.0), estimates: e.map(\.1),
+            seriesName: "average effect")
+        blocks.append(.figure(ReportFigure(fileName: "event_time.svg", caption: "Average effect by event time with \(ci)s", svg: svg)))
 
         let summaryHeaders = ["estimate", "std_error", "ci_lower", "ci_upper", "p_value"]
         func summaryRow(_ e: Estimate) -> [ReportTable.Cell] {

@@ -116,23 +116,19 @@ enum StaggeredDiDPresenter {
     static func eventStudyFigure(_ dynamic: CallawaySantAnna.Aggregate, band: DifferenceInDifferences.UniformBand?, outcome: String, name: String)
         -> ReportBlock
     {
-        var chart = LineChart(title: "\(name): effect by event time", xLabel: "periods since adoption", yLabel: "effect on \(outcome)")
         let x = dynamic.keys, c = dynamic.components
-        chart.series = [.init(name: "estimate", x: x, y: c.map(\.estimate), color: Palette.color(0), markers: true)]
-        if let band {
-            // The band's first standard error is the overall average's; the components follow.
-            let lower = c.enumerated().map { $1.estimate - band.criticalValue * band.standardErrors[$0 + 1] }
-            let upper = c.enumerated().map { $1.estimate + band.criticalValue * band.standardErrors[$0 + 1] }
-            chart.series.append(.init(name: "uniform band", x: x, y: lower, color: Palette.color(1), dashed: true))
-            chart.series.append(.init(name: nil, x: x, y: upper, color: Palette.color(1), dashed: true))
+        // The band's first standard error is the overall average's; the components follow.
+        let uniform = band.map { b in
+            EventTimeChart.Band(
+                name: "uniform band", lower: c.enumerated().map { $1.estimate - b.criticalValue * b.standardErrors[$0 + 1] },
+                upper: c.enumerated().map { $1.estimate + b.criticalValue * b.standardErrors[$0 + 1] })
         }
-        chart.errorBars = zip(x, c).compactMap { e, c in c.lower.map { (e, $0, c.upper ?? $0) } }
-        chart.horizontalLines = [(0, "")]
-        chart.verticalLines = [(-0.5, "adoption")]
+        let svg = EventTimeChart.render(
+            title: "\(name): effect by event time", yLabel: "effect on \(outcome)", eventTimes: x, estimates: c, seriesName: "estimate", band: uniform)
         return .figure(
             ReportFigure(
                 fileName: "event_study.svg", caption: "Dynamic aggregation with pointwise intervals\(band == nil ? "" : " and the uniform band")",
-                svg: chart.render()))
+                svg: svg))
     }
 
     static func cohortFigure(_ cells: [CallawaySantAnna.GroupTime], outcome: String, name: String) -> ReportBlock {

@@ -41,20 +41,9 @@ enum StaggeredSyntheticControlPresenter {
             ReportTable(fileName: "unit_gaps.csv", headers: ["unit", "period", "event_time", "gap", "in_effect_window"], rows: gapRows)
         ]
         let e = result.eventTime
-        var chart = LineChart(
-            title: "\(name): average gap by periods since adoption", xLabel: "periods since adoption",
-            yLabel: "gap in \(outcome)")
-        chart.series = [
-            LineChart.Series(
-                name: "average gap", x: e.map { Double($0.eventTime) }, y: e.map(\.summary.estimate),
-                color: Palette.color(0), markers: true)
-        ]
-        chart.errorBars = e.compactMap { row in
-            guard let lo = row.summary.effect.lower, let hi = row.summary.effect.upper else { return nil }
-            return (Double(row.eventTime), lo, hi)
-        }
-        chart.horizontalLines = [(0, "")]
-        chart.verticalLines = [(-0.5, "adoption")]
+        let svg = EventTimeChart.render(
+            title: "\(name): average gap by periods since adoption", yLabel: "gap in \(outcome)", eventTimes: e.map { Double($0.eventTime) },
+            estimates: e.map(\.summary.effect), seriesName: "average gap")
         var intro: ReportText = "Staggered synthetic control: \(r.units.count) \(aggregation == .unit ? "treated units" : "adoption cohorts"), donors "
         intro += donorPool == .neverTreated ? "never treated" : "never or not yet treated"
         intro += "; \(r.placeboDraws) placebo draws. Overall average effect "
@@ -81,7 +70,7 @@ enum StaggeredSyntheticControlPresenter {
         } else {
             blocks.append(.note("No placebo draws were made, so no uncertainty is shown. Negative event times are pre-adoption fits (leads)."))
         }
-        blocks.append(.figure(ReportFigure(fileName: "event_time.svg", caption: "Average gap by event time", svg: chart.render())))
+        blocks.append(.figure(ReportFigure(fileName: "event_time.svg", caption: "Average gap by event time", svg: svg)))
         return MethodOutput(
             result: result, blocks: blocks, attachments: attachments, warnings: result.warnings.map(\.message),
             keyEstimates: [KeyEstimate("overall average effect (treated unit-periods)", r.overall.effect)])
