@@ -184,37 +184,8 @@ public enum CovariateAdjustment {
     public static func estimate(_ spec: Specification, table: Table) throws(MatchingError) -> Result {
         try checkSettings(spec)
         let estimand = spec.design.estimand
-        let rows: [Int], treated: [Bool], weights: [Double], subclass: [Int?]?, scores: PropensityScores?
-        let method: String, dropped: Int, convergence: EntropyBalancing.Convergence?
-        switch spec.design {
-        case .nearest, .coarsenedExact:
-            let sample: MatchedSample
-            if case .nearest(var m) = spec.design {
-                m.threads = spec.threads
-                sample = try NearestNeighborMatching.match(table, m)
-            } else if case .coarsenedExact(let cutpoints) = spec.design {
-                sample = try CoarsenedExactMatching.match(
-                    table, treatment: spec.treatment, covariates: spec.covariates, factors: spec.factors, cutpoints: cutpoints.mapValues { .bins($0) })
-            } else {
-                throw .invalidOption("unreachable")
-            }
-            (rows, treated, weights, scores, method, dropped, convergence) = (
-                sample.rows, sample.treated, sample.weights, sample.propensityScores, sample.method, sample.droppedRows, nil
-            )
-            subclass = sample.subclass.contains { $0 != nil } ? sample.subclass : nil
-        case .inverseProbability(let estimand, let link):
-            let s = try InverseProbabilityWeighting.weights(
-                table, treatment: spec.treatment, covariates: spec.covariates, factors: spec.factors, estimand: estimand, link: link)
-            (rows, treated, weights, scores, method, dropped, convergence, subclass) = (
-                s.rows, s.treated, s.weights, s.propensityScores, s.method, s.droppedRows, s.convergence, nil
-            )
-        case .entropy(let estimand, let variances):
-            let s = try EntropyBalancing.weights(
-                table, treatment: spec.treatment, covariates: spec.covariates, factors: spec.factors, estimand: estimand, variances: variances)
-            (rows, treated, weights, scores, method, dropped, convergence, subclass) = (
-                s.rows, s.treated, s.weights, s.propensityScores, s.method, s.droppedRows, s.convergence, nil
-            )
-        }
+        let sample = try adjustedSample(spec, table: table)
+        let (rows, treated, weights, subclass, scores) = (sample.rows, sample.treated, sample.weights, sample.subclass, sample.scores)
         var effects: [EffectEstimate] = []
         if let outcome = spec.outcome {
             let variance = spec.variance ?? (subclass == nil ? .hc1 : .cr1)
@@ -232,14 +203,59 @@ public enum CovariateAdjustment {
         let balance = Balance.tables(variables, treated: treated, weights: [nil, weights], estimand: estimand)
         let counts = SampleCounts(
             treated: treated.filter { $0 }.count, control: treated.filter { !$0 }.count, treatedUsed: balance[1].treatedCount,
-            controlUsed: balance[1].controlCount, droppedRows: dropped)
+            controlUsed: balance[1].controlCount, droppedRows: sample.droppedRows)
         var warnings: [Warning] = []
         let worst = balance[1].rows.map { abs($0.standardizedMeanDifference) }.max() ?? 0
         if worst > 0.1 { warnings.append(.poorBalance(largestSMD: worst)) }
-        if let c = convergence, !c.converged { warnings.append(.notConverged) }
+        if let c = sample.convergence, !c.converged { warnings.append(.notConverged) }
         return Result(
-            method: method, estimand: estimand, counts: counts, propensityModel: scores.map { PropensityModel($0.model) }, convergence: convergence,
+            method: sample.method, estimand: estimand, counts: counts, propensityModel: scores.map { PropensityModel($0.model) },
+            convergence: sample.convergence,
             balance: balance, effects: effects, warnings: warnings,
             units: Units(rows: rows, treated: treated, weights: weights, subclass: subclass, propensityScores: scores?.probabilities))
+    }
+
+    /// A matched or weighted sample, whichever way it was made.
+    struct AdjustedSample {
+        let rows: [Int], treated: [Bool], weights: [Double]
+        /// Matched sets, when there are any.
+        let subclass: [Int?]?
+        let scores: PropensityScores?
+        let method: String, droppedRows: Int
+        let convergence: EntropyBalancing.Convergence?
+
+        init(_ m: MatchedSample) {
+            (rows, treated, weights, scores, method, droppedRows, convergence) = (
+                m.rows, m.treated, m.weights, m.propensityScores, m.method, m.droppedRows, nil
+            )
+            subclass = m.subclass.contains { $0 != nil } ? m.subclass : nil
+        }
+
+        init(_ w: WeightedSample) {
+            (rows, treated, weights, subclass, scores, method, droppedRows, convergence) = (
+                w.rows, w.treated, w.weights, nil, w.propensityScores, w.method, w.droppedRows, w.convergence
+            )
+        }
+    }
+
+    /// Matches or weights the sample as `spec.design` says.
+    static func adjustedSample(_ spec: Specification, table: Table) throws(MatchingError) -> AdjustedSample {
+        switch spec.design {
+        case .nearest(var m):
+            m.threads = spec.threads
+            return AdjustedSample(try NearestNeighborMatching.match(table, m))
+        case .coarsenedExact(let cutpoints):
+            return AdjustedSample(
+                try CoarsenedExactMatching.match(
+                    table, treatment: spec.treatment, covariates: spec.covariates, factors: spec.factors, cutpoints: cutpoints.mapValues { .bins($0) }))
+        case .inverseProbability(let estimand, let link):
+            return AdjustedSample(
+                try InverseProbabilityWeighting.weights(
+                    table, treatment: spec.treatment, covariates: spec.covariates, factors: spec.factors, estimand: estimand, link: link))
+        case .entropy(let estimand, let variances):
+            return AdjustedSample(
+                try EntropyBalancing.weights(
+                    table, treatment: spec.treatment, covariates: spec.covariates, factors: spec.factors, estimand: estimand, variances: variances))
+        }
     }
 }

@@ -70,24 +70,13 @@ extension StaggeredSyntheticControl {
             spec.adoption = try panel.adoptionTimes(adoptionColumn)
         } catch { throw .panel(error.description) }
         let r = try estimate(panel, spec)
-        // The member units of the fits whose gaps an average takes (as `summarize`: every period before
-        // adoption, the effect periods after it; a cohort fit counts every member).
-        func contributors(_ fits: [UnitEffect]) -> Contributors { Contributors(units: Set(fits.flatMap(\.members)).count) }
-        let eventFits: (Int) -> [UnitEffect] = { e in
-            r.units.filter { u in
-                let start = r.periods.firstIndex { $0 >= u.adoption } ?? r.periods.count, t = start + e
-                return r.periods.indices.contains(t) && (t < start || u.effectPeriods.contains(t))
-            }
-        }
         var record = Record(
             aggregation: spec.aggregation, donorPool: spec.donorPool, outcome: spec.outcome, level: spec.level, overall: r.overall,
             units: r.units.map { .init(unit: $0.name, members: $0.members, adoption: $0.adoption, averageEffect: $0.averageEffect, preRMSPE: $0.preRMSPE) },
-            eventTime: r.eventTime.map { .init(eventTime: $0.eventTime, summary: $0.summary, contributors: contributors(eventFits($0.eventTime))) },
-            cohorts: r.cohorts.map { c in
-                .init(
-                    adoption: c.adoption, summary: c.summary,
-                    contributors: contributors(r.units.filter { $0.adoption == c.adoption && !$0.effectPeriods.isEmpty }))
+            eventTime: r.eventTime.map {
+                .init(eventTime: $0.eventTime, summary: $0.summary, contributors: Contributors(units: r.eventTimeUnits[$0.eventTime] ?? 0))
             },
+            cohorts: r.cohorts.map { .init(adoption: $0.adoption, summary: $0.summary, contributors: Contributors(units: r.cohortUnits[$0.adoption] ?? 0)) },
             placeboDraws: r.placeboDraws, warnings: r.placeboDraws == 0 ? [.noPlaceboDraws] : [])
         record.fits = r.units
         record.periods = r.periods

@@ -129,6 +129,9 @@ public enum StaggeredSyntheticControl {
         /// Adoption time → average over that cohort's unit-periods.
         public let cohorts: [(adoption: Double, summary: Summary)]
         public let placeboDraws: Int
+        /// The member units whose gaps each event-time and each cohort average takes.
+        public let eventTimeUnits: [Int: Int]
+        public let cohortUnits: [Double: Int]
     }
 
     public static func estimate(_ panel: Panel, _ spec: Specification) throws(SyntheticControlError) -> Result {
@@ -193,7 +196,7 @@ public enum StaggeredSyntheticControl {
             overall: describe(summary.overall, spec.placebos > 0 ? overallDraws : nil),
             eventTime: summary.eventTime.map { ($0.0, describe($0.1, eventDraws[$0.0])) },
             cohorts: summary.cohorts.map { ($0.0, describe($0.1, cohortDraws[$0.0])) },
-            placeboDraws: spec.placebos)
+            placeboDraws: spec.placebos, eventTimeUnits: summary.eventTimeUnits, cohortUnits: summary.cohortUnits)
     }
 
     /// (estimate, cells) for overall, event-time and cohort averages.
@@ -201,29 +204,36 @@ public enum StaggeredSyntheticControl {
         let overall: (Double, Int)
         let eventTime: [(Int, (Double, Int))]
         let cohorts: [(Double, (Double, Int))]
+        /// Distinct member units behind each event-time and cohort average.
+        var eventTimeUnits: [Int: Int] = [:]
+        var cohortUnits: [Double: Int] = [:]
     }
 
     static func summarize(_ units: [UnitEffect], periods: [Double]) -> Summaries {
         var all: [Double] = []
         var byEvent: [Int: [Double]] = [:]
         var byCohort: [Double: [Double]] = [:]
+        var eventMembers: [Int: Set<String>] = [:], cohortMembers: [Double: Set<String>] = [:]
         for u in units {
             let g = u.gaps
             let start = periods.firstIndex { $0 >= u.adoption }!
             // Event-time averages use every period, before adoption too (leads show pre-trends).
             for t in periods.indices where t < start || u.effectPeriods.contains(t) {
                 byEvent[t - start, default: []].append(g[t])
+                eventMembers[t - start, default: []].formUnion(u.members)
             }
             for t in u.effectPeriods {
                 all.append(g[t])
                 byCohort[u.adoption, default: []].append(g[t])
+                cohortMembers[u.adoption, default: []].formUnion(u.members)
             }
         }
         func avg(_ v: [Double]) -> (Double, Int) { (v.reduce(0, +) / Double(max(v.count, 1)), v.count) }
         return Summaries(
             overall: avg(all),
             eventTime: byEvent.keys.sorted().map { ($0, avg(byEvent[$0]!)) },
-            cohorts: byCohort.keys.sorted().map { ($0, avg(byCohort[$0]!)) })
+            cohorts: byCohort.keys.sorted().map { ($0, avg(byCohort[$0]!)) },
+            eventTimeUnits: eventMembers.mapValues(\.count), cohortUnits: cohortMembers.mapValues(\.count))
     }
 
     /// Fits every treated unit (or cohort) of `assignment` against `never` (plus not-yet-treated units).

@@ -233,7 +233,7 @@ public enum SyntheticControlStudy {
                 placeboTime: t, droppedPredictors: dropped, preRMSPE: f.preRMSPE,
                 averageGapBeforeTreatment: between.reduce(0) { $0 + f.gaps[$1] } / Double(max(between.count, 1)))
         }
-        let window = spec.effectWindow.flatMap { w in w.min().flatMap { lo in w.max().map { lo...$0 } } }
+        let window = effectRange(spec.effectWindow)
         let loo =
             spec.leaveOneOut
             ? try fit.leaveOneOut(options: options).map {
@@ -264,6 +264,12 @@ public enum SyntheticControlStudy {
             inference: (placebo, conformal, nil), placeboInTime: nil, leaveOneOut: nil, crossValidation: nil)
     }
 
+    /// The closed range from the earliest to the latest period of an effect window; nil for none.
+    public static func effectRange(_ window: [Double]?) -> ClosedRange<Double>? {
+        guard let lo = window?.min(), let hi = window?.max() else { return nil }
+        return lo...hi
+    }
+
     /// Each predictor's V weight, treated and synthetic values and donor mean.
     static func predictorRows(_ problem: SyntheticControlProblem, weights: [Double], v: [Double]?) -> [Predictor] {
         let synthetic = problem.x0.multiplied(by: weights)
@@ -290,7 +296,7 @@ public enum SyntheticControlStudy {
         placeboInTime: InTime?, leaveOneOut: [LeaveOneOut]?, crossValidation: CrossValidation?
     ) -> Result {
         let level = spec.level
-        let window = spec.effectWindow.flatMap { w in w.min().flatMap { lo in w.max().map { lo...$0 } } }
+        let window = effectRange(spec.effectWindow)
         let pre = problem.prePeriodIndices
         let post = problem.postPeriodIndices.filter { window?.contains(problem.periods[$0]) ?? true }
         let rms = { (idx: [Int]) in (idx.reduce(0) { $0 + gaps[$1] * gaps[$1] } / Double(max(idx.count, 1))).squareRoot() }

@@ -54,14 +54,6 @@ public enum AdoptionSetting: SettingValue, ColumnNaming, Equatable {
     }
 }
 
-extension PeriodSet {
-    /// The closed range from the earliest to the latest of `values` (an effect window); nil for none.
-    static func range(_ values: [Double]?) -> ClosedRange<Double>? {
-        guard let lo = values?.min(), let hi = values?.max() else { return nil }
-        return lo...hi
-    }
-}
-
 extension PredictorSpecification.Aggregate: SettingChoice {}
 
 /// One predictor in a config: `{variable: beer, periods: {from: 1984, to: 1988}, aggregate: mean}`.
@@ -196,10 +188,6 @@ enum PanelDesignCheck {
                     "'\(outcome)' is missing in \(count) unit-period cell(s) of units the fit uses: \(problems.joined(separator: "; "))\(count > problems.count ? "; …" : ""); \(remedy)"
             )
         ]
-    }
-
-    static func panel(_ data: LoadedData, unit: String, time: String) throws -> Panel {
-        do { return try Panel(data.table, unit: unit, time: time) } catch { throw RunnerMessage("\(error)") }
     }
 }
 

@@ -23,11 +23,6 @@ enum ConformalPresenter {
         ]
     }
 
-    /// The warning when single periods' tests cannot reject at the level (too few pre-periods).
-    static func warnings(_ c: ConformalInference.Result) -> [String] {
-        c.periodTestsCanReject ? [] : [SyntheticControlStudy.Warning.conformalPeriodTestsCannotReject(prePeriods: c.prePeriods, level: c.level).message]
-    }
-
     /// `conformal.csv`: period, estimate, interval and p-value.
     static func table(_ c: ConformalInference.Result) -> ReportTable {
         ReportTable(

@@ -88,7 +88,7 @@ enum SyntheticControlPresenter {
         var intro: ReportText =
             "\(r.estimator.prefix(1).uppercased() + r.estimator.dropFirst()) for \(strong: r.treated) (treated from \(period: r.treatmentTime)), "
         intro += "\(r.weights.count) donors. Pre-treatment RMSPE \(number: r.preRMSPE); average gap after treatment \(number: r.averageEffect)"
-        if let w = PeriodSet.range(r.effectWindow) { intro += " (window \(period: w.lowerBound)–\(period: w.upperBound))" }
+        if let w = SyntheticControlStudy.effectRange(r.effectWindow) { intro += " (window \(period: w.lowerBound)–\(period: w.upperBound))" }
         intro += "."
         var blocks: [ReportBlock] = [.paragraph(intro)] + crossValidationBlocks(r.crossValidation)
         if let l = r.lossV {
